@@ -1,0 +1,71 @@
+import type { ChangeEvent, LifecycleEvent } from '../model/changeEvents.js';
+import type { Installation } from '../model/installation.js';
+
+export interface InstalledEvent {
+  installation: Installation;
+  /** false when Herald already knew the chat (re-install, refreshed reference). */
+  firstTime: boolean;
+}
+
+export interface UninstalledEvent {
+  chatId: string;
+  tenantId: string;
+  reason: string;
+}
+
+/** Settings changed by a chat command or the tab; `by` is the person's display name. */
+export interface SettingsChangedEvent {
+  chatId: string;
+  by: string | null;
+  changes: string[];
+}
+
+export interface HeraldEventMap {
+  installed: InstalledEvent;
+  uninstalled: UninstalledEvent;
+  change: ChangeEvent;
+  lifecycle: LifecycleEvent;
+  settingsChanged: SettingsChangedEvent;
+}
+
+export type HeraldEventName = keyof HeraldEventMap;
+type Handler<K extends HeraldEventName> = (event: HeraldEventMap[K]) => void | Promise<void>;
+
+export interface EventErrorSink {
+  (name: HeraldEventName, error: unknown): void;
+}
+
+/**
+ * Herald's internal event bus: the bot, the notification pipeline and the subscription manager
+ * publish; subscriptions, announcements and history subscribe. No module reaches into another.
+ * `emit` resolves when every handler has finished, so callers know when an event was fully handled.
+ */
+export class HeraldEvents {
+  private readonly handlers = new Map<HeraldEventName, Handler<HeraldEventName>[]>();
+
+  constructor(private readonly onError: EventErrorSink = () => {}) {}
+
+  on<K extends HeraldEventName>(name: K, handler: Handler<K>): () => void {
+    const list = this.handlers.get(name) ?? [];
+    list.push(handler as Handler<HeraldEventName>);
+    this.handlers.set(name, list);
+    return () => {
+      const current = this.handlers.get(name) ?? [];
+      this.handlers.set(name, current.filter((h) => h !== handler));
+    };
+  }
+
+  /** Runs all handlers; one failing handler does not stop the others. Resolves false if any failed. */
+  async emit<K extends HeraldEventName>(name: K, event: HeraldEventMap[K]): Promise<boolean> {
+    const list = [...(this.handlers.get(name) ?? [])];
+    const results = await Promise.allSettled(list.map(async (h) => h(event)));
+    let ok = true;
+    for (const r of results) {
+      if (r.status === 'rejected') {
+        ok = false;
+        this.onError(name, r.reason);
+      }
+    }
+    return ok;
+  }
+}

@@ -1,0 +1,61 @@
+/** Herald's own view of chats, members and per-chat settings (storage-independent). */
+
+export interface ChatMember {
+  /** Graph conversationMember id (opaque; base64 of `0##tenant##chat##user` in practice). */
+  membershipId?: string;
+  /** Entra object id of the user. */
+  userId: string;
+  displayName: string | null;
+  /** The member's home tenant (differs from the chat's tenant for external people). */
+  tenantId: string | null;
+  roles: string[];
+}
+
+export interface ChatSettings {
+  enabled: boolean;
+  announceJoins: boolean;
+  announceLeaves: boolean;
+  announceTopic: boolean;
+  /** Only announce joins/leaves of guests and people from another tenant. */
+  guestsOnly: boolean;
+  /** Summary window in milliseconds (0 = post at once). */
+  windowMs: number;
+}
+
+export const DEFAULT_CHAT_SETTINGS: ChatSettings = {
+  enabled: true,
+  announceJoins: true,
+  announceLeaves: true,
+  announceTopic: true,
+  guestsOnly: false,
+  windowMs: 5_000,
+};
+
+export interface RosterEntry extends ChatMember {
+  /** When Herald last saw this membership change (ISO); guards against stale, out-of-order updates. */
+  changedAt: string;
+  present: boolean;
+}
+
+/** Per-chat state: the truth Herald diffs against. */
+export interface ChatState {
+  chatId: string;
+  tenantId: string;
+  topic: string | null;
+  /** Graph `chat.lastUpdatedDateTime` of the newest update applied (ISO). */
+  topicUpdatedAt: string | null;
+  /** Keyed by userId. Entries with present=false remember people who left (for names). */
+  roster: Record<string, RosterEntry>;
+  settings: ChatSettings;
+  /** A permanent problem the admin must fix (e.g. missing RSC consent), explained once in the chat. */
+  problem: ChatProblem | null;
+  baselineAt: string | null;
+}
+
+export interface ChatProblem {
+  code: string;
+  message: string;
+  at: string;
+  /** Whether the chat was told about it already. */
+  announced: boolean;
+}

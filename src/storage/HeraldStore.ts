@@ -1,0 +1,58 @@
+import type { ChatState } from '../model/chat.js';
+import type { HistoryEntry } from '../model/history.js';
+import type { InboxBatch, OutboxPost, PendingSummary } from '../model/inbox.js';
+import type { Installation } from '../model/installation.js';
+import type { SubscriptionRecord } from '../model/subscription.js';
+
+/**
+ * Herald's storage, as the rest of the code sees it. The lowdb file store is the embedded default;
+ * other backends implement this interface.
+ *
+ * Reads are synchronous snapshots (copies: mutate and `put` them back). Every mutation resolves only
+ * once it is durable; mutations made in the same tick share one write.
+ */
+export interface HeraldStore {
+  readonly installations: Collection<Installation>;
+  readonly subscriptions: Collection<SubscriptionRecord>;
+  readonly chats: Collection<ChatState>;
+  readonly inbox: Collection<InboxBatch>;
+  readonly outbox: Collection<OutboxPost>;
+  readonly pendingSummaries: Collection<PendingSummary>;
+  readonly history: HistoryLog;
+  readonly seen: SeenKeys;
+  /** Resolves when everything written so far is on disk. */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A keyed collection; the key is the record's id (chatId for chats, installations and summaries). */
+export interface Collection<T> {
+  get(key: string): T | undefined;
+  list(filter?: (item: T) => boolean): T[];
+  put(key: string, item: T): Promise<void>;
+  delete(key: string): Promise<void>;
+  /** Atomically read-modify-write one record; `undefined` from `fn` deletes it. */
+  update(key: string, fn: (current: T | undefined) => T | undefined): Promise<T | undefined>;
+}
+
+export interface HistoryQuery {
+  limit?: number;
+  /** Entries strictly older than this entry id's time (paging). */
+  before?: string;
+  kinds?: readonly string[];
+}
+
+export interface HistoryLog {
+  append(entry: HistoryEntry): Promise<void>;
+  /** Newest first. */
+  list(chatId: string, query?: HistoryQuery): HistoryEntry[];
+}
+
+/** Keys of changes already handed on (deduplication across deliveries, subscriptions and restarts). */
+export interface SeenKeys {
+  /** Records the key; returns false if it was already present. */
+  add(key: string, at: Date): Promise<boolean>;
+  has(key: string): boolean;
+  /** Forgets keys recorded before `before`. */
+  prune(before: Date): Promise<number>;
+}
