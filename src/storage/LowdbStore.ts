@@ -1,0 +1,202 @@
+import { Low, Memory, type Adapter } from 'lowdb';
+import { join } from 'node:path';
+import type { ChatState } from '../model/chat.js';
+import type { HistoryEntry } from '../model/history.js';
+import type { InboxBatch, OutboxPost, PendingSummary } from '../model/inbox.js';
+import type { Installation } from '../model/installation.js';
+import type { SubscriptionRecord } from '../model/subscription.js';
+import { AtomicJsonFile } from './AtomicJsonFile.js';
+import type { Collection, HeraldStore, HistoryLog, HistoryQuery, SeenKeys } from './HeraldStore.js';
+
+interface StoreData {
+  version: 1;
+  installations: Record<string, Installation>;
+  subscriptions: Record<string, SubscriptionRecord>;
+  chats: Record<string, ChatState>;
+  inbox: Record<string, InboxBatch>;
+  outbox: Record<string, OutboxPost>;
+  pendingSummaries: Record<string, PendingSummary>;
+  history: Record<string, HistoryEntry[]>;
+  seen: Record<string, string>;
+}
+
+type CollectionName = 'installations' | 'subscriptions' | 'chats' | 'inbox' | 'outbox' | 'pendingSummaries';
+
+const emptyData = (): StoreData => ({
+  version: 1,
+  installations: {},
+  subscriptions: {},
+  chats: {},
+  inbox: {},
+  outbox: {},
+  pendingSummaries: {},
+  history: {},
+  seen: {},
+});
+
+// Captured at load so sinon fake timers installed by tests do not freeze storage writes.
+const defer: (fn: () => void) => void = globalThis.setImmediate.bind(globalThis);
+
+/** History kept per chat; older entries are dropped. */
+export const HISTORY_LIMIT_PER_CHAT = 2000;
+
+/**
+ * The embedded store: one JSON document, written atomically. All mutations made in the same tick are
+ * coalesced into one write, and each mutation's promise resolves once that write is on disk.
+ */
+export class LowdbStore implements HeraldStore {
+  readonly installations: Collection<Installation>;
+  readonly subscriptions: Collection<SubscriptionRecord>;
+  readonly chats: Collection<ChatState>;
+  readonly inbox: Collection<InboxBatch>;
+  readonly outbox: Collection<OutboxPost>;
+  readonly pendingSummaries: Collection<PendingSummary>;
+  readonly history: HistoryLog;
+  readonly seen: SeenKeys;
+
+  private scheduled: Promise<void> | null = null;
+  private writing: Promise<void> = Promise.resolve();
+  private closed = false;
+  /** Number of file writes performed (observability and tests of coalescing). */
+  writes = 0;
+
+  private constructor(private readonly db: Low<StoreData>) {
+    this.installations = this.collection('installations');
+    this.subscriptions = this.collection('subscriptions');
+    this.chats = this.collection('chats');
+    this.inbox = this.collection('inbox');
+    this.outbox = this.collection('outbox');
+    this.pendingSummaries = this.collection('pendingSummaries');
+    this.history = this.historyLog();
+    this.seen = this.seenKeys();
+  }
+
+  static async open(adapter: Adapter<StoreData>): Promise<LowdbStore> {
+    const db = new Low<StoreData>(adapter, emptyData());
+    await db.read();
+    db.data = { ...emptyData(), ...(db.data ?? {}) };
+    return new LowdbStore(db);
+  }
+
+  /** Herald's default: `<dataDir>/herald.json`. */
+  static openFile(dataDir: string): Promise<LowdbStore> {
+    return LowdbStore.open(new AtomicJsonFile<StoreData>(join(dataDir, 'herald.json')));
+  }
+
+  /** Non-durable store for tests and benchmarks that do not exercise the disk. */
+  static memory(): Promise<LowdbStore> {
+    return LowdbStore.open(new Memory<StoreData>());
+  }
+
+  flush(): Promise<void> {
+    return this.scheduled ?? this.writing;
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    this.closed = true;
+  }
+
+  private get data(): StoreData {
+    return this.db.data;
+  }
+
+  private persist(): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('store is closed'));
+    if (!this.scheduled) {
+      this.scheduled = new Promise<void>((resolve, reject) => {
+        defer(() => {
+          this.scheduled = null;
+          const run = this.writing.catch(() => undefined).then(async () => {
+            this.writes++;
+            await this.db.write();
+          });
+          this.writing = run;
+          run.then(resolve, reject);
+        });
+      });
+    }
+    return this.scheduled;
+  }
+
+  private collection<T>(name: CollectionName): Collection<T> {
+    const records = (): Record<string, T> => this.data[name] as unknown as Record<string, T>;
+    return {
+      get: (key) => {
+        const item = records()[key];
+        return item === undefined ? undefined : structuredClone(item);
+      },
+      list: (filter) => {
+        const all = Object.values(records()).map((item) => structuredClone(item));
+        return filter ? all.filter(filter) : all;
+      },
+      put: (key, item) => {
+        records()[key] = structuredClone(item);
+        return this.persist();
+      },
+      delete: (key) => {
+        if (!(key in records())) return Promise.resolve();
+        delete records()[key];
+        return this.persist();
+      },
+      update: async (key, fn) => {
+        const current = records()[key];
+        const next = fn(current === undefined ? undefined : structuredClone(current));
+        if (next === undefined) {
+          if (current === undefined) return undefined;
+          delete records()[key];
+        } else {
+          records()[key] = structuredClone(next);
+        }
+        await this.persist();
+        return next === undefined ? undefined : structuredClone(next);
+      },
+    };
+  }
+
+  private historyLog(): HistoryLog {
+    return {
+      append: (entry) => {
+        const list = (this.data.history[entry.chatId] ??= []);
+        list.push(structuredClone(entry));
+        if (list.length > HISTORY_LIMIT_PER_CHAT) list.splice(0, list.length - HISTORY_LIMIT_PER_CHAT);
+        return this.persist();
+      },
+      list: (chatId, query: HistoryQuery = {}) => {
+        const all = [...(this.data.history[chatId] ?? [])].sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
+        let start = 0;
+        if (query.before) {
+          const idx = all.findIndex((e) => e.id === query.before);
+          start = idx >= 0 ? idx + 1 : 0;
+        }
+        const kinds = query.kinds && query.kinds.length > 0 ? new Set(query.kinds) : null;
+        const filtered = all.slice(start).filter((e) => !kinds || kinds.has(e.kind));
+        return structuredClone(filtered.slice(0, query.limit ?? 50));
+      },
+    };
+  }
+
+  private seenKeys(): SeenKeys {
+    return {
+      add: async (key, at) => {
+        if (key in this.data.seen) return false;
+        this.data.seen[key] = at.toISOString();
+        await this.persist();
+        return true;
+      },
+      has: (key) => key in this.data.seen,
+      prune: async (before) => {
+        const cutoff = before.toISOString();
+        let removed = 0;
+        for (const [key, at] of Object.entries(this.data.seen)) {
+          if (at < cutoff) {
+            delete this.data.seen[key];
+            removed++;
+          }
+        }
+        if (removed > 0) await this.persist();
+        return removed;
+      },
+    };
+  }
+}
