@@ -18,6 +18,8 @@ export interface SettingsChangedEvent {
   chatId: string;
   by: string | null;
   changes: string[];
+  /** Chat commands are answered in the chat already; changes from the tab are announced. */
+  source: 'chat' | 'tab';
 }
 
 export interface HeraldEventMap {

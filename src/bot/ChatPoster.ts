@@ -1,0 +1,83 @@
+import type { Activity, CloudAdapter, ConversationReference } from 'botbuilder';
+import type { Installation } from '../model/installation.js';
+
+/** A post the Bot Connector refused. `permanent` failures (403/404) mean Herald is no longer in the chat. */
+export class PostError extends Error {
+  constructor(
+    readonly chatId: string,
+    readonly status: number | null,
+    readonly code: string | null,
+    readonly retryAfterMs: number | null,
+    cause: unknown,
+  ) {
+    super(`post to ${chatId} failed${status ? ` with ${status}` : ''}${code ? ` (${code})` : ''}`, { cause });
+    this.name = 'PostError';
+  }
+
+  get permanent(): boolean {
+    return this.status === 403 || this.status === 404;
+  }
+
+  get retryable(): boolean {
+    return this.status === null || this.status === 412 || this.status === 429 || this.status >= 500;
+  }
+}
+
+interface ConnectorErrorShape {
+  statusCode?: number;
+  code?: string;
+  response?: { status?: number; headers?: { get?(name: string): string | null | undefined } | Record<string, string>; bodyAsText?: string; parsedBody?: { error?: { code?: string } } };
+}
+
+function headerOf(headers: unknown, name: string): string | null {
+  if (!headers || typeof headers !== 'object') return null;
+  const h = headers as { get?: (n: string) => string | null | undefined } & Record<string, unknown>;
+  if (typeof h.get === 'function') return h.get(name) ?? null;
+  const value = h[name] ?? h[name.toLowerCase()];
+  return typeof value === 'string' ? value : null;
+}
+
+/** Reads status, Bot Connector error code and Retry-After from whatever botframework-connector threw. */
+export function toPostError(chatId: string, error: unknown, now: Date): PostError {
+  const e = (error ?? {}) as ConnectorErrorShape;
+  const status = e.statusCode ?? e.response?.status ?? null;
+  let code = e.response?.parsedBody?.error?.code ?? null;
+  if (!code && e.response?.bodyAsText) {
+    try {
+      code = (JSON.parse(e.response.bodyAsText) as { error?: { code?: string } }).error?.code ?? null;
+    } catch {
+      code = null;
+    }
+  }
+  const retryAfter = headerOf(e.response?.headers, 'retry-after');
+  let retryAfterMs: number | null = null;
+  if (retryAfter) {
+    const seconds = Number(retryAfter);
+    retryAfterMs = Number.isFinite(seconds) ? seconds * 1000 : Math.max(0, Date.parse(retryAfter) - now.getTime());
+    if (!Number.isFinite(retryAfterMs)) retryAfterMs = null;
+  }
+  return new PostError(chatId, status, code, retryAfterMs, error);
+}
+
+/** Posts an activity into a chat through the Bot Connector at the conversation's serviceUrl. */
+export class ChatPoster {
+  constructor(private readonly deps: { adapter: CloudAdapter; botAppId: string; clock: () => Date }) {}
+
+  async post(installation: Installation, activity: Partial<Activity>): Promise<string | undefined> {
+    const reference = {
+      channelId: 'msteams',
+      ...installation.conversationReference,
+      serviceUrl: installation.serviceUrl,
+    } as ConversationReference;
+    let id: string | undefined;
+    try {
+      await this.deps.adapter.continueConversationAsync(this.deps.botAppId, reference, async (context) => {
+        const response = await context.sendActivity(activity);
+        id = response?.id;
+      });
+    } catch (error) {
+      throw toPostError(installation.chatId, error, this.deps.clock());
+    }
+    return id;
+  }
+}

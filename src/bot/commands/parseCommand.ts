@@ -1,0 +1,80 @@
+import type { ChatSettings } from '../../model/chat.js';
+import { MAX_WINDOW_MS } from '../../settings/ChatSettingsService.js';
+
+export type Command =
+  | { name: 'help' }
+  | { name: 'status' }
+  | { name: 'settings' }
+  | { name: 'set'; patch: Partial<ChatSettings> }
+  | { name: 'invalid'; message: string }
+  | { name: 'unknown'; text: string };
+
+/** Removes `<at>…</at>` mentions and markup Teams puts around command text. */
+export function stripMentions(text: string): string {
+  return text
+    .replace(/<at>[^<]*<\/at>/gi, ' ')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&nbsp;/gi, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/** Parses "30s", "2m", "500ms", "0" into milliseconds. */
+export function parseDuration(raw: string): number | null {
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|sec|secs|seconds?|m|min|mins|minutes?)?$/i.exec(raw.trim());
+  if (!m) return null;
+  const value = Number(m[1]);
+  const unit = (m[2] ?? 's').toLowerCase();
+  const ms = unit === 'ms' ? value : unit.startsWith('m') ? value * 60_000 : value * 1000;
+  return Number.isFinite(ms) ? Math.round(ms) : null;
+}
+
+const TOGGLES: Record<string, keyof ChatSettings> = {
+  joins: 'announceJoins',
+  join: 'announceJoins',
+  leaves: 'announceLeaves',
+  leave: 'announceLeaves',
+  topic: 'announceTopic',
+  topics: 'announceTopic',
+  renames: 'announceTopic',
+  rename: 'announceTopic',
+};
+
+/** Reads a chat command (mentions already removed or not). */
+export function parseCommand(rawText: string): Command {
+  const text = stripMentions(rawText).toLowerCase().replace(/^[@/]?herald\b\s*/, '').replace(/[.!]+$/, '').trim();
+  if (text === '' || text === 'help' || text === '?') return { name: 'help' };
+  if (text === 'status') return { name: 'status' };
+  if (text === 'settings' || text === 'settings show') return { name: 'settings' };
+  if (['quiet', 'mute', 'announcements off', 'off', 'pause'].includes(text)) return { name: 'set', patch: { enabled: false } };
+  if (['unquiet', 'unmute', 'resume', 'announcements on', 'on'].includes(text)) return { name: 'set', patch: { enabled: true } };
+
+  let m = /^(?:settings\s+)?announce\s+(\w+)\s+(on|off)$/.exec(text);
+  if (m) {
+    const key = TOGGLES[m[1]];
+    if (!key) return { name: 'invalid', message: `I can announce joins, leaves or topic — not "${m[1]}".` };
+    return { name: 'set', patch: { [key]: m[2] === 'on' } };
+  }
+  m = /^(?:settings\s+)?guests?\s+only\s+(on|off)$/.exec(text);
+  if (m) return { name: 'set', patch: { guestsOnly: m[1] === 'on' } };
+  m = /^(?:settings\s+)?window\s+(.+)$/.exec(text);
+  if (m) {
+    const ms = parseDuration(m[1]);
+    if (ms === null) return { name: 'invalid', message: `"${m[1]}" is not a duration; try "window 30s" or "window 2m".` };
+    if (ms > MAX_WINDOW_MS) return { name: 'invalid', message: `The summary window can be at most ${MAX_WINDOW_MS / 60_000} minutes.` };
+    return { name: 'set', patch: { windowMs: ms } };
+  }
+  return { name: 'unknown', text };
+}
+
+export const HELP_TEXT = [
+  '**Herald** announces who joins and leaves this chat and when it is renamed.',
+  '',
+  'Commands (mention me first, e.g. `@Herald status`):',
+  '- `status`: what I announce, and the health of my subscriptions',
+  '- `settings`: show this chat\'s settings',
+  '- `announce joins on|off`, `announce leaves on|off`, `announce topic on|off`',
+  '- `guests only on|off`: only announce guests and people from other organizations',
+  '- `window 30s`: collect changes for this long into one summary (0 posts at once)',
+  '- `quiet` / `resume`: pause or resume all announcements',
+].join('\n');

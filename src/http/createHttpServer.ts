@@ -1,0 +1,45 @@
+import restify, { type Server } from 'restify';
+import type { Logger } from 'pino';
+import type { HealthRegistry } from './HealthRegistry.js';
+
+export interface HttpServerOptions {
+  log: Logger;
+  health: HealthRegistry;
+  /** Largest accepted request body; larger ones get 413. */
+  maxBodyBytes?: number;
+  /** Reports whether the server is shutting down (healthz answers 503 then). */
+  isStopping?: () => boolean;
+}
+
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * The restify server every route hangs off: body limits, JSON errors, `/healthz`. Routes are added by
+ * the modules that own them (bot, notifications, tab, playground).
+ */
+export function createHttpServer(options: HttpServerOptions): Server {
+  const { log, health } = options;
+  const server = restify.createServer({ name: 'herald', handleUncaughtExceptions: false });
+  const maxBodySize = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+
+  server.pre(restify.plugins.pre.context());
+  server.use(restify.plugins.queryParser({ mapParams: false }));
+  server.use(restify.plugins.bodyParser({ maxBodySize, mapParams: false, mapFiles: false, rejectUnknown: false }));
+
+  server.get('/healthz', (_req, res, next) => {
+    const stopping = options.isStopping?.() ?? false;
+    res.json(stopping ? 503 : 200, { status: stopping ? 'stopping' : 'ok', ...health.snapshot() });
+    return next();
+  });
+
+  server.on('restifyError', (req, res, err: Error & { statusCode?: number }, callback: () => void) => {
+    const status = err.statusCode ?? 500;
+    if (status >= 500) log.error({ err, method: req.method, url: req.url }, 'request failed');
+    else log.debug({ status, method: req.method, url: req.url, reason: err.message }, 'request rejected');
+    // Restify renders errors as JSON `{ code, message }`; keep 5xx messages generic so nothing leaks.
+    if (status >= 500) err.message = 'Internal error';
+    return callback();
+  });
+
+  return server;
+}

@@ -1,0 +1,45 @@
+import type { HeraldConfig } from '../config/HeraldConfig.js';
+import type { SubscriptionRecord } from '../model/subscription.js';
+import { describeSettings } from '../settings/ChatSettingsService.js';
+import type { HeraldStore } from '../storage/HeraldStore.js';
+
+export function formatRemaining(ms: number): string {
+  if (ms <= 0) return 'expired';
+  const minutes = Math.floor(ms / 60_000);
+  const d = Math.floor(minutes / 1440);
+  const h = Math.floor((minutes % 1440) / 60);
+  const m = minutes % 60;
+  if (d > 0) return `${d}d ${h}h`;
+  if (h > 0) return `${h}h ${m}m`;
+  return `${m}m`;
+}
+
+const KIND_LABEL: Record<SubscriptionRecord['kind'], string> = {
+  chatMembers: 'members of this chat',
+  chat: 'this chat (topic)',
+  tenantMembers: 'tenant-wide members (installedToChats)',
+  tenantChats: 'tenant-wide chats (installedToChats)',
+};
+
+/** What `@Herald status` says about one chat. */
+export function chatStatusLines(deps: { store: HeraldStore; config: HeraldConfig; clock: () => Date }, chatId: string): string[] {
+  const { store, config } = deps;
+  const now = deps.clock().getTime();
+  const chat = store.chats.get(chatId);
+  const installation = store.installations.get(chatId);
+  const lines: string[] = [];
+  lines.push(installation?.status === 'installed' ? 'Installed in this chat.' : 'Not installed in this chat.');
+  if (chat) lines.push(`Settings: ${describeSettings(chat.settings)}`);
+  const tenantId = installation?.tenantId ?? chat?.tenantId;
+  const subs = store.subscriptions.list((s) => s.chatId === chatId || (s.chatId === null && s.tenantId === tenantId));
+  if (subs.length === 0) lines.push('Subscriptions: none yet.');
+  for (const s of subs.sort((a, b) => a.kind.localeCompare(b.kind))) {
+    const remaining = formatRemaining(Date.parse(s.expirationDateTime) - now);
+    lines.push(`Subscription to ${KIND_LABEL[s.kind]}: expires in ${remaining}${s.lastError ? ` — last error: ${s.lastError}` : ''}`);
+  }
+  if (chat?.problem) lines.push(`Problem: ${chat.problem.message}`);
+  if (config.teamsAppId && config.graph.billingModel !== 'B') {
+    lines.push('Warning: the tenant-wide installedToChats subscriptions run in Microsoft Graph evaluation mode (about 500 notifications a month, then Graph silently stops sending). Set GRAPH_BILLING_MODEL=B once billing is set up.');
+  }
+  return lines;
+}
