@@ -14,6 +14,7 @@ import { ChatSettingsService } from '../settings/ChatSettingsService.js';
 import { chatStatusLines } from '../status/chatStatusLines.js';
 import type { HeraldStore } from '../storage/HeraldStore.js';
 import { LowdbStore } from '../storage/LowdbStore.js';
+import { wireTab } from '../tab/wireTab.js';
 
 /** Everything a Herald module may be wired with. Modules receive what they need from here. */
 export interface HeraldContext {
@@ -76,6 +77,7 @@ export async function createHerald(config: HeraldConfig, log: Logger, overrides:
   health.register('installations', () => ({ installed: registry.listInstalled().length }));
 
   // Modules wire themselves here (HTTP in → verify → decode → route → handle → act).
+  wireTab(context);
 
   return {
     context,

@@ -1,0 +1,71 @@
+import type { Logger } from 'pino';
+import type { ChatGraph } from '../graph/ChatGraph.js';
+import type { HeraldStore } from '../storage/HeraldStore.js';
+
+/** How long a Graph member list answers membership questions before it is read again. */
+export const GRAPH_MEMBERS_CACHE_MS = 30_000;
+
+export type MembershipSource = 'roster' | 'graph';
+
+export type MembershipDecision =
+  | { member: true; chatTenantId: string; source: MembershipSource }
+  | { member: false; reason: 'tenant_mismatch' | 'not_in_roster' | 'not_in_graph' | 'graph_failed' };
+
+export interface ChatMembershipOptions {
+  store: Pick<HeraldStore, 'chats' | 'installations'>;
+  /** Fallback when the stored roster does not show the person as present; null when Graph is not wired. */
+  graph: Pick<ChatGraph, 'listChatMembers'> | null;
+  clock: () => Date;
+  log: Logger;
+  cacheMs?: number;
+}
+
+/**
+ * Decides whether a person is a member of a chat: the stored roster first (no Graph call), then Graph's
+ * member list when the roster does not know them as present (it may lag behind, or Herald's install was
+ * never seen by the bot). Graph answers are cached briefly per chat so outsiders cannot make Herald
+ * hammer Graph.
+ */
+export class ChatMembership {
+  private readonly cache = new Map<string, { at: number; userIds: Set<string> }>();
+
+  constructor(private readonly options: ChatMembershipOptions) {}
+
+  /** The chat's tenant as Herald knows it, or null for a chat Herald has no record of. */
+  chatTenant(chatId: string): string | null {
+    const { store } = this.options;
+    const tenant = store.chats.get(chatId)?.tenantId ?? store.installations.get(chatId)?.tenantId;
+    return tenant ? tenant.toLowerCase() : null;
+  }
+
+  async check(chatId: string, caller: { oid: string; tenantId: string }): Promise<MembershipDecision> {
+    const known = this.chatTenant(chatId);
+    // A token from another tenant never grants access: Graph reads are made for the chat's tenant.
+    if (known && known !== caller.tenantId) return { member: false, reason: 'tenant_mismatch' };
+    const chatTenantId = known ?? caller.tenantId;
+    const roster = this.options.store.chats.get(chatId)?.roster ?? {};
+    if (roster[caller.oid]?.present === true) return { member: true, chatTenantId, source: 'roster' };
+    const { graph } = this.options;
+    if (!graph) return { member: false, reason: 'not_in_roster' };
+    let userIds: Set<string>;
+    try {
+      userIds = await this.graphMembers(graph, chatTenantId, chatId);
+    } catch (error) {
+      this.options.log.warn({ err: error, chatId }, 'tab: could not read chat members from Graph');
+      return { member: false, reason: 'graph_failed' };
+    }
+    return userIds.has(caller.oid.toLowerCase()) ? { member: true, chatTenantId, source: 'graph' } : { member: false, reason: 'not_in_graph' };
+  }
+
+  private async graphMembers(graph: Pick<ChatGraph, 'listChatMembers'>, tenantId: string, chatId: string): Promise<Set<string>> {
+    const now = this.options.clock().getTime();
+    const key = `${tenantId}|${chatId}`;
+    const cached = this.cache.get(key);
+    if (cached && now - cached.at < (this.options.cacheMs ?? GRAPH_MEMBERS_CACHE_MS)) return cached.userIds;
+    const members = await graph.listChatMembers(tenantId, chatId);
+    const userIds = new Set(members.map((m) => m.userId?.toLowerCase()).filter((id): id is string => Boolean(id)));
+    this.cache.set(key, { at: now, userIds });
+    if (this.cache.size > 500) this.cache.delete(this.cache.keys().next().value as string);
+    return userIds;
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * Shapes of the tab API's JSON bodies, shared by the server (src/tab) and the page (web/tab).
+ * Type-only: the page imports it with `import type`, so nothing from the server ends up in the bundle.
+ */
+import type { ChatSettings } from '../model/chat.js';
+import type { HistoryKind } from '../model/history.js';
+import type { SubscriptionKind } from '../model/subscription.js';
+
+/** `GET /api/tab/chats/{chatId}/history?limit=&before=&kinds=joined,left` */
+export interface TabHistoryResponse {
+  chatId: string;
+  entries: TabHistoryEntry[];
+  /** Pass as `before` to get the next (older) page; null when there is none. */
+  nextBefore: string | null;
+}
+
+export interface TabHistoryEntry {
+  id: string;
+  at: string;
+  kind: HistoryKind;
+  actor: string | null;
+  userId: string | null;
+  guest: boolean;
+  external: boolean;
+  from: string | null;
+  to: string | null;
+  detail: string | null;
+}
+
+/** `GET /api/tab/chats/{chatId}/settings` and the answer to `PUT` (which also lists what changed). */
+export interface TabSettingsResponse {
+  chatId: string;
+  settings: ChatSettings;
+  /** People-readable descriptions of what a PUT changed (empty for GET or a no-op PUT). */
+  changes: string[];
+}
+
+/** `PUT` body: any subset of the settings. */
+export type TabSettingsPatch = Partial<ChatSettings>;
+
+export type SubscriptionHealthState = 'alive' | 'failing' | 'expired';
+
+export interface TabSubscriptionHealth {
+  id: string;
+  kind: SubscriptionKind;
+  /** What the subscription watches, for people. */
+  label: string;
+  /** Tenant-wide subscriptions serve every chat of the tenant. */
+  scope: 'chat' | 'tenant';
+  state: SubscriptionHealthState;
+  expiresAt: string;
+  /** "2h 10m", or "expired". */
+  expiresIn: string;
+  lastNotificationAt: string | null;
+  lastRenewedAt: string | null;
+  lastError: string | null;
+  /** What to do about `lastError` or expiry; null when healthy. */
+  advice: string | null;
+}
+
+/** `GET /api/tab/chats/{chatId}/subscriptions` */
+export interface TabSubscriptionsResponse {
+  chatId: string;
+  /** Server time of the check (relative times are computed against it). */
+  checkedAt: string;
+  installed: boolean;
+  subscriptions: TabSubscriptionHealth[];
+  problem: { code: string; message: string; at: string; advice: string } | null;
+}
+
+/** Every non-2xx answer. `unauthorized`/`forbidden` carry nothing else, on purpose. */
+export type TabErrorResponse =
+  | { error: 'unauthorized' }
+  | { error: 'forbidden' }
+  | { error: 'unavailable' }
+  | { error: 'invalid_setting'; setting: string | null; message: string }
+  | { error: 'invalid_request'; message: string };

@@ -1,0 +1,78 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import restify, { type Request, type Response, type Next, type Server } from 'restify';
+
+/** The bundles (built by scripts/buildWeb.mjs into public/build/) the tab pages load. */
+export const TAB_BUNDLES = ['tab', 'tabconfig', 'teamsHost'] as const;
+
+/**
+ * Finds the repository's `public/` folder from this module's location: src/tab when run through tsx,
+ * dist/src/tab when compiled.
+ */
+export function findPublicDir(fromUrl: string = import.meta.url): string {
+  let dir = dirname(fileURLToPath(fromUrl));
+  for (let i = 0; i < 6; i++) {
+    const candidate = join(dir, 'public');
+    if (existsSync(join(candidate, 'tab', 'index.html'))) return candidate;
+    dir = dirname(dir);
+  }
+  throw new Error(`tab pages not found: no public/tab/index.html above ${fileURLToPath(fromUrl)}`);
+}
+
+export interface TabPagesOptions {
+  publicDir: string;
+  /** Serve `/tab/host-demo.html` (the simulated Teams host); on in the playground and tests only. */
+  hostDemo: boolean;
+}
+
+// Everything the pages need is served from here: no CDN, no inline script. `connect-src 'self'` also
+// keeps teams-js from fetching its valid-domains list from the CDN (it falls back to its built-in list).
+const PAGE_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-src 'self'; object-src 'none'; base-uri 'none'";
+
+/**
+ * The tab's pages: `/tab/index.html` (content), `/tab/config.html` (configurable-tab setup),
+ * `/tab/tab.css`, and the script bundles under `/tab/build/`.
+ */
+export function registerTabPages(server: Server, options: TabPagesOptions): void {
+  const noStore = (_req: Request, res: Response, next: Next) => {
+    // Small pages that change with every release; always revalidate.
+    res.header('Cache-Control', 'no-cache');
+    res.header('X-Content-Type-Options', 'nosniff');
+    res.header('Referrer-Policy', 'no-referrer');
+    next();
+  };
+  const pageHeaders = (req: Request, res: Response, next: Next) => {
+    if (req.path().endsWith('.html')) res.header('Content-Security-Policy', PAGE_CSP);
+    next();
+  };
+  const hideDemo = (req: Request, res: Response, next: Next) => {
+    if (!options.hostDemo && req.path() === '/tab/host-demo.html') {
+      res.json(404, { code: 'ResourceNotFound', message: `${req.path()} does not exist` });
+      return next(false);
+    }
+    next();
+  };
+
+  const bundleNames = TAB_BUNDLES.map((b) => b.replace(/[^a-zA-Z]/g, '')).join('|');
+  server.get(
+    '/tab/build/*',
+    noStore,
+    restify.plugins.serveStatic({
+      directory: join(options.publicDir, 'build'),
+      appendRequestPath: false,
+      maxAge: 0,
+      match: new RegExp(`/(${bundleNames})\\.js(\\.map)?$`),
+    }),
+  );
+  server.get('/tab', (_req, res, next) => {
+    res.redirect(302, '/tab/index.html', next);
+  });
+  server.get(
+    '/tab/*',
+    noStore,
+    pageHeaders,
+    hideDemo,
+    restify.plugins.serveStatic({ directory: options.publicDir, maxAge: 0, default: 'index.html', match: /\.(html|css|svg|png)$/ }),
+  );
+}

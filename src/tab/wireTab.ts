@@ -1,0 +1,37 @@
+import type { JWTVerifyGetKey } from 'jose';
+import type { HeraldContext } from '../app/createHerald.js';
+import type { ChatGraph } from '../graph/ChatGraph.js';
+import { ChatMembership } from './ChatMembership.js';
+import { registerTabApiRoutes } from './tabApiRoutes.js';
+import { findPublicDir, registerTabPages } from './tabPages.js';
+import { TeamsSsoVerifier } from './TeamsSsoVerifier.js';
+
+export interface TabDeps {
+  /** Membership fallback when the stored roster does not know the caller; omit when Graph is not wired. */
+  chatGraph?: Pick<ChatGraph, 'listChatMembers'> | null;
+  /** Repository `public/` folder (found from this module's location by default). */
+  publicDir?: string;
+  /** Serve the simulated Teams host page; default: only in the playground. */
+  hostDemo?: boolean;
+  /** Signing keys for SSO tokens; default: the remote JWKS under AAD_AUTHORITY_HOST. */
+  ssoKeys?: JWTVerifyGetKey;
+}
+
+export interface TabModule {
+  verifier: TeamsSsoVerifier;
+  membership: ChatMembership;
+}
+
+/** The companion tab: its pages under `/tab/` and its API under `/api/tab/`. */
+export function wireTab(context: HeraldContext, deps: TabDeps = {}): TabModule {
+  const { config, log, clock, store, server, settings } = context;
+  const apiHost = config.publicUrl ? new URL(config.publicUrl).host : null;
+  const verifier = new TeamsSsoVerifier({ authorityHost: config.aad.authorityHost, clientId: config.aad.clientId, apiHost, clock, keys: deps.ssoKeys });
+  const membership = new ChatMembership({ store, graph: deps.chatGraph ?? null, clock, log });
+  if (!config.aad.clientId) log.warn('tab: AAD_APP_CLIENT_ID is not set, so the tab API refuses every token');
+  else log.debug({ audiences: verifier.acceptedAudiences }, 'tab: accepting Teams SSO tokens');
+
+  registerTabApiRoutes(server, { verifier, membership, settings, store, clock, log });
+  registerTabPages(server, { publicDir: deps.publicDir ?? findPublicDir(), hostDemo: deps.hostDemo ?? config.mode === 'playground' });
+  return { verifier, membership };
+}

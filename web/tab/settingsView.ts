@@ -1,0 +1,123 @@
+import type { ChatSettings } from '../../src/model/chat.js';
+import type { TabSettingsPatch } from '../../src/tab/tabApiTypes.js';
+import { byId } from './dom.js';
+import { describeApiError, TabApiError, type TabApiClient } from './TabApiClient.js';
+
+const FLAGS = ['enabled', 'announceJoins', 'announceLeaves', 'announceTopic', 'guestsOnly'] as const;
+export const MAX_WINDOW_SECONDS = 600;
+
+/** Reads the window field; null when it is not a number of seconds from 0 to 600. */
+export function parseWindowSeconds(raw: string): number | null {
+  const text = raw.trim().replace(',', '.');
+  if (!/^\d+(\.\d+)?$/.test(text)) return null;
+  const seconds = Number(text);
+  return seconds >= 0 && seconds <= MAX_WINDOW_SECONDS ? Math.round(seconds * 1000) : null;
+}
+
+/** The fields that differ between what Herald has and what the form says. */
+export function settingsPatch(current: ChatSettings, wanted: ChatSettings): TabSettingsPatch {
+  const patch: TabSettingsPatch = {};
+  for (const flag of FLAGS) if (current[flag] !== wanted[flag]) patch[flag] = wanted[flag];
+  if (current.windowMs !== wanted.windowMs) patch.windowMs = wanted.windowMs;
+  return patch;
+}
+
+/** The Settings panel: the same per-chat settings as the chat commands, saved with one PUT. */
+export class SettingsView {
+  private current: ChatSettings | null = null;
+  private readonly form: HTMLFormElement;
+  private readonly windowInput: HTMLInputElement;
+  private readonly windowError: HTMLElement;
+  private readonly error: HTMLElement;
+  private readonly save: HTMLButtonElement;
+
+  constructor(
+    private readonly doc: Document,
+    private readonly api: TabApiClient,
+    private readonly announce: (message: string) => void,
+  ) {
+    this.form = byId<HTMLFormElement>(doc, 'settings-form');
+    this.windowInput = byId<HTMLInputElement>(doc, 's-windowSeconds');
+    this.windowError = byId(doc, 's-windowSeconds-error');
+    this.error = byId(doc, 'settings-error');
+    this.save = byId<HTMLButtonElement>(doc, 'settings-save');
+    this.form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      void this.submit();
+    });
+    byId(doc, 'settings-undo').addEventListener('click', () => {
+      if (this.current) this.fill(this.current);
+      this.announce('Changes undone.');
+    });
+  }
+
+  async load(): Promise<void> {
+    try {
+      const { settings } = await this.api.settings();
+      this.current = settings;
+      this.fill(settings);
+    } catch (error) {
+      this.showError(`Settings could not be loaded. ${describeApiError(error)}`);
+    }
+  }
+
+  private fill(settings: ChatSettings): void {
+    for (const flag of FLAGS) byId<HTMLInputElement>(this.doc, `s-${flag}`).checked = settings[flag];
+    this.windowInput.value = String(settings.windowMs / 1000);
+    this.setWindowError(null);
+    this.error.hidden = true;
+  }
+
+  private read(): ChatSettings | null {
+    const windowMs = parseWindowSeconds(this.windowInput.value);
+    if (windowMs === null) {
+      this.setWindowError(`Enter a number of seconds from 0 to ${MAX_WINDOW_SECONDS}.`);
+      this.windowInput.focus();
+      return null;
+    }
+    this.setWindowError(null);
+    const flags = Object.fromEntries(FLAGS.map((f) => [f, byId<HTMLInputElement>(this.doc, `s-${f}`).checked])) as Pick<ChatSettings, (typeof FLAGS)[number]>;
+    return { ...flags, windowMs };
+  }
+
+  private async submit(): Promise<void> {
+    if (!this.current) return;
+    this.error.hidden = true;
+    const wanted = this.read();
+    if (!wanted) return;
+    const patch = settingsPatch(this.current, wanted);
+    if (Object.keys(patch).length === 0) {
+      this.announce('Nothing to save: these are the settings already.');
+      return;
+    }
+    this.save.disabled = true;
+    this.announce('Saving…');
+    try {
+      const result = await this.api.saveSettings(patch);
+      this.current = result.settings;
+      this.fill(result.settings);
+      this.announce(result.changes.length > 0 ? `Saved. Herald told the chat: ${result.changes.join('; ')}.` : 'Saved.');
+    } catch (error) {
+      if (error instanceof TabApiError && error.body?.error === 'invalid_setting' && error.body.setting === 'windowMs') {
+        this.setWindowError(error.body.message);
+        this.windowInput.focus();
+      }
+      this.showError(`Not saved. ${describeApiError(error)}`);
+    } finally {
+      this.save.disabled = false;
+    }
+  }
+
+  private setWindowError(message: string | null): void {
+    this.windowError.textContent = message ?? '';
+    this.windowError.hidden = message === null;
+    if (message) this.windowInput.setAttribute('aria-invalid', 'true');
+    else this.windowInput.removeAttribute('aria-invalid');
+  }
+
+  private showError(message: string): void {
+    this.announce('');
+    this.error.textContent = message;
+    this.error.hidden = false;
+  }
+}
