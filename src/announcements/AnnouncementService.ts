@@ -1,0 +1,253 @@
+import { randomUUID } from 'node:crypto';
+import type { AadUserConversationMember, Chat } from '@microsoft/microsoft-graph-types';
+import type { Logger } from 'pino';
+import type { InstalledEvent, SettingsChangedEvent, UninstalledEvent } from '../events/HeraldEvents.js';
+import type { ChangeEvent } from '../model/changeEvents.js';
+import type { ChatMember, ChatState } from '../model/chat.js';
+import type { HistoryEntry } from '../model/history.js';
+import type { Installation } from '../model/installation.js';
+import type { ConnectorMemberDirectory } from '../names/ConnectorMembers.js';
+import type { DisplayNameResolver, PersonInfo } from '../names/DisplayNameResolver.js';
+import { emptyChatState } from '../settings/ChatSettingsService.js';
+import type { HeraldStore } from '../storage/HeraldStore.js';
+import { isPersonChange, type AnnouncementChange } from './AnnouncementChange.js';
+import { buildAnnouncementActivity } from './buildAnnouncementCard.js';
+import type { ApplyOutcome, BaselineSnapshot, ChatStateUpdater } from './ChatStateUpdater.js';
+import { settingsLine, summaryLines } from './formatSummary.js';
+import { KeyedSerializer } from './KeyedSerializer.js';
+import { netChanges, selectAnnounced } from './netChanges.js';
+import type { PostQueue, PostTargets } from './PostQueue.js';
+import { SummaryWindow } from './SummaryWindow.js';
+import type { Timers } from './Timers.js';
+
+/** The Graph reads used for a chat's baseline (ChatGraph's getChat and listChatMembers). */
+export interface ChatReader {
+  getChat(tenantId: string, chatId: string): Promise<Chat>;
+  listChatMembers(tenantId: string, chatId: string): Promise<AadUserConversationMember[]>;
+}
+
+export interface AnnouncementServiceDeps {
+  store: HeraldStore;
+  registry: PostTargets;
+  clock: () => Date;
+  log: Logger;
+  timers: Timers;
+  updater: ChatStateUpdater;
+  resolver: DisplayNameResolver;
+  queue: PostQueue;
+  /** Graph reads for baselines; optional (the connector roster and the activity's chat name are used otherwise). */
+  graph?: ChatReader;
+  connector?: ConnectorMemberDirectory;
+}
+
+export type ChangeStats = Record<ApplyOutcome, number>;
+
+/**
+ * Turns change events into announcements: applies each event to the chat's stored state (per chat, in
+ * order), collects real changes in the chat's summary window, and when the window closes names the
+ * people, records the timeline, nets the changes and queues one post.
+ */
+export class AnnouncementService {
+  readonly window: SummaryWindow;
+  readonly changeStats: ChangeStats = { applied: 0, unchanged: 0, stale: 0, ignored: 0 };
+  private readonly serial = new KeyedSerializer();
+  private readonly background = new Set<Promise<unknown>>();
+
+  constructor(private readonly deps: AnnouncementServiceDeps) {
+    this.window = new SummaryWindow({
+      store: deps.store,
+      clock: deps.clock,
+      timers: deps.timers,
+      onDue: (chatId) => this.track(this.flush(chatId, false)),
+    });
+  }
+
+  start(): void {
+    this.window.restore();
+    this.deps.queue.start();
+  }
+
+  async stop(): Promise<void> {
+    this.window.stop();
+    await this.idle();
+    await this.deps.queue.stop();
+  }
+
+  /** Resolves when all work started so far (state updates, window flushes, sends in flight) is done. */
+  async idle(): Promise<void> {
+    do {
+      await Promise.allSettled([...this.background]);
+      await this.serial.idle();
+      await this.deps.queue.idle();
+    } while (this.background.size > 0);
+  }
+
+  /** Applies one change event; resolves once the state and the chat's window are stored. */
+  async handleChange(event: ChangeEvent): Promise<void> {
+    if (event.kind === 'messageCreated') return;
+    await this.serial.run(event.chatId, async () => {
+      const { store, updater, log } = this.deps;
+      const current = store.chats.get(event.chatId) ?? emptyChatState(event.chatId, event.tenantId);
+      const result = updater.apply(current, event);
+      this.changeStats[result.outcome]++;
+      log.debug({ chatId: event.chatId, kind: event.kind, source: event.source, outcome: result.outcome, reason: result.reason }, 'change applied');
+      if (result.outcome !== 'applied') return;
+      // Both writes start in this tick: the state and the window it feeds are stored together.
+      const writes: Promise<unknown>[] = [store.chats.put(event.chatId, result.state)];
+      if (result.changes.length > 0) writes.push(this.window.add(event.chatId, result.changes, result.state.settings.windowMs));
+      await Promise.all(writes);
+    });
+  }
+
+  /** Settings changed from the tab are told to the chat (chat commands are answered there already). */
+  async handleSettingsChanged(event: SettingsChangedEvent): Promise<void> {
+    if (event.source !== 'tab' || event.changes.length === 0) return;
+    await this.serial.run(event.chatId, async () => {
+      if (this.deps.registry.get(event.chatId)?.status !== 'installed') return;
+      await this.deps.queue.enqueue(event.chatId, buildAnnouncementActivity([settingsLine(event.by, event.changes)]));
+    });
+  }
+
+  /** Takes the chat's baseline in the background; the chat's later events wait for it. */
+  handleInstalled(event: InstalledEvent): void {
+    this.track(this.serial.run(event.installation.chatId, () => this.takeBaseline(event.installation)));
+  }
+
+  /** Herald left the chat: record what the open window collected, post nothing, drop queued posts. */
+  async handleUninstalled(event: UninstalledEvent): Promise<void> {
+    await this.flush(event.chatId, true);
+    await this.deps.queue.dropChat(event.chatId);
+  }
+
+  private track(work: Promise<unknown>): void {
+    const guarded = work.catch((error: unknown) => this.deps.log.error({ err: error }, 'announcement work failed'));
+    this.background.add(guarded);
+    void guarded.finally(() => this.background.delete(guarded));
+  }
+
+  private flush(chatId: string, force: boolean): Promise<void> {
+    return this.serial.run(chatId, async () => {
+      const { store, registry, queue, log } = this.deps;
+      const pending = this.window.get(chatId);
+      if (!pending || (!force && !this.window.isDue(chatId))) return;
+      const state = store.chats.get(chatId);
+      if (!state) {
+        await this.window.close(chatId);
+        return;
+      }
+      const installation = registry.get(chatId);
+      const changes = await this.withNames(state, installation, pending.changes);
+      const announced = selectAnnounced(netChanges(changes), state.settings);
+      const lines = installation?.status === 'installed' ? summaryLines(announced) : [];
+      // One storage write: names remembered, timeline, window closed, post queued.
+      const writes: Promise<unknown>[] = [
+        store.chats.update(chatId, (current) => (current ? rememberNames(current, changes) : current)),
+        ...changes.map((change) => store.history.append(historyEntry(chatId, change))),
+        this.window.close(chatId),
+      ];
+      if (lines.length > 0) writes.push(queue.enqueue(chatId, buildAnnouncementActivity(lines)));
+      await Promise.all(writes);
+      log.debug({ chatId, changes: changes.length, lines: lines.length }, 'summary window closed');
+    });
+  }
+
+  /** Fills in names: payload, then roster (people who left keep theirs), then the resolver. */
+  private async withNames(state: ChatState, installation: Installation | undefined, changes: AnnouncementChange[]): Promise<AnnouncementChange[]> {
+    const { resolver } = this.deps;
+    const known = (userId: string, payloadName: string | null) =>
+      payloadName ?? state.roster[userId]?.displayName ?? resolver.cached(state.tenantId, userId)?.displayName ?? null;
+    const missing = new Set<string>();
+    for (const change of changes) {
+      if (isPersonChange(change) && known(change.person.userId, change.person.displayName) === null) missing.add(change.person.userId);
+    }
+    const resolved = missing.size > 0 ? await resolver.resolve({ tenantId: state.tenantId, chatId: state.chatId, installation }, [...missing]) : new Map<string, PersonInfo>();
+    return changes.map((change) => {
+      if (!isPersonChange(change)) return change;
+      const info = resolved.get(change.person.userId);
+      const displayName = known(change.person.userId, change.person.displayName) ?? info?.displayName ?? null;
+      if (displayName) resolver.remember(state.tenantId, change.person.userId, { displayName, tenantId: info?.tenantId ?? null, guest: change.person.guest });
+      const guest = change.person.guest || Boolean(info?.guest);
+      const external = !guest && (change.person.external || Boolean(info?.tenantId && info.tenantId.toLowerCase() !== state.tenantId.toLowerCase()));
+      return { ...change, person: { ...change.person, displayName, guest, external } };
+    });
+  }
+
+  private async takeBaseline(installation: Installation): Promise<void> {
+    const { store, updater, resolver, log, clock } = this.deps;
+    const { chatId, tenantId } = installation;
+    const at = clock().toISOString();
+    const members = await this.readMembers(installation);
+    const topic = await this.readTopic(installation);
+    const snapshot: BaselineSnapshot = { at, members: members ?? undefined, topic: topic ?? undefined };
+    const state = await store.chats.update(chatId, (current) => {
+      const base = current ?? emptyChatState(chatId, tenantId);
+      const next = updater.applyBaseline(base, snapshot);
+      // baselineAt means "the topic is known": without a topic read the first one seen is adopted silently.
+      return topic ? next : { ...next, baselineAt: base.baselineAt };
+    });
+    for (const entry of Object.values(state?.roster ?? {})) {
+      if (entry.displayName) resolver.remember(tenantId, entry.userId, { displayName: entry.displayName, tenantId: entry.tenantId, guest: false });
+    }
+    log.info({ chatId, members: members?.length ?? null, topicKnown: topic !== null }, 'chat baseline taken');
+  }
+
+  private async readMembers(installation: Installation): Promise<ChatMember[] | null> {
+    const { graph, connector, log } = this.deps;
+    if (graph) {
+      try {
+        const members = await graph.listChatMembers(installation.tenantId, installation.chatId);
+        return members.filter((m) => m.userId).map((m) => ({
+          membershipId: m.id ?? undefined,
+          userId: m.userId as string,
+          displayName: m.displayName ?? null,
+          tenantId: m.tenantId ?? null,
+          roles: m.roles ?? [],
+        }));
+      } catch (error) {
+        log.warn({ err: error, chatId: installation.chatId }, 'baseline: Graph member list failed');
+      }
+    }
+    if (connector) {
+      try {
+        const members = await connector.listMembers(installation);
+        return members.map((m) => ({ userId: m.userId, displayName: m.displayName, tenantId: m.tenantId, roles: m.guest ? ['guest'] : [] }));
+      } catch (error) {
+        log.warn({ err: error, chatId: installation.chatId }, 'baseline: Bot Connector member list failed');
+      }
+    }
+    return null;
+  }
+
+  private async readTopic(installation: Installation): Promise<BaselineSnapshot['topic'] | null> {
+    const { graph, log } = this.deps;
+    if (graph) {
+      try {
+        const chat = await graph.getChat(installation.tenantId, installation.chatId);
+        return { topic: chat.topic ?? null, lastUpdatedDateTime: chat.lastUpdatedDateTime ?? null };
+      } catch (error) {
+        log.warn({ err: error, chatId: installation.chatId }, 'baseline: Graph chat read failed');
+      }
+    }
+    // Teams puts a titled group chat's topic in `conversation.name`; absent, the topic stays unknown.
+    const name = installation.conversationReference.conversation?.name;
+    return name && name.trim() ? { topic: name, lastUpdatedDateTime: null } : null;
+  }
+}
+
+function rememberNames(state: ChatState, changes: readonly AnnouncementChange[]): ChatState {
+  let roster = state.roster;
+  for (const change of changes) {
+    if (!isPersonChange(change) || !change.person.displayName) continue;
+    const entry = roster[change.person.userId];
+    if (entry && !entry.displayName) roster = { ...roster, [entry.userId]: { ...entry, displayName: change.person.displayName } };
+  }
+  return roster === state.roster ? state : { ...state, roster };
+}
+
+function historyEntry(chatId: string, change: AnnouncementChange): HistoryEntry {
+  if (change.kind === 'renamed') {
+    return { id: randomUUID(), chatId, at: change.at, kind: 'renamed', from: change.from, to: change.to };
+  }
+  const { person } = change;
+  return { id: randomUUID(), chatId, at: change.at, kind: change.kind, actor: person.displayName, userId: person.userId, guest: person.guest, external: person.external };
+}

@@ -1,0 +1,221 @@
+import { randomUUID } from 'node:crypto';
+import type { Activity } from 'botbuilder';
+import type { Logger } from 'pino';
+import { PostError } from '../bot/ChatPoster.js';
+import type { OutboxPost } from '../model/inbox.js';
+import type { Installation } from '../model/installation.js';
+import type { HeraldStore } from '../storage/HeraldStore.js';
+import { DEFAULT_RETRY_POLICY, retryDelayMs, type RetryPolicy } from './retryDelay.js';
+import { SlidingWindowLimiter, TEAMS_SEND_LIMITS, type PacingLimits } from './SlidingWindowLimiter.js';
+import { systemTimers, type Timers } from './Timers.js';
+import type { AnnouncementPoster } from './TurnSafePoster.js';
+
+/** The registry calls the queue needs. */
+export interface PostTargets {
+  get(chatId: string): Installation | undefined;
+  markUninstalled(chatId: string, reason: string): Promise<boolean>;
+}
+
+export interface PostQueueDeps {
+  store: HeraldStore;
+  registry: PostTargets;
+  poster: AnnouncementPoster;
+  clock: () => Date;
+  log: Logger;
+  timers?: Timers;
+  random?: () => number;
+  pacing?: PacingLimits;
+  retry?: RetryPolicy;
+}
+
+export interface PostQueueStats {
+  sent: number;
+  retried: number;
+  /** Given up: refused for good (4xx other than 403/404), too old, or the chat was gone. */
+  dropped: number;
+  /** Chats marked uninstalled because the connector answered 403/404. */
+  uninstalled: number;
+}
+
+/**
+ * Herald's outbox. Posts are persisted before anything is sent, so they survive a restart. Per chat
+ * they go out one at a time and in order, paced under Teams' per-conversation and per-tenant limits;
+ * 429/412/5xx are retried with exponential backoff and jitter (never sooner than Retry-After); a 403
+ * or 404 means Herald is no longer in the chat: the chat is marked uninstalled and its posts dropped.
+ */
+export class PostQueue {
+  private readonly timers: Timers;
+  private readonly random: () => number;
+  private readonly retry: RetryPolicy;
+  private readonly perConversation: SlidingWindowLimiter;
+  private readonly perTenant: SlidingWindowLimiter;
+  private readonly wakeups = new Map<string, { handle: unknown; at: number }>();
+  private readonly sending = new Map<string, Promise<void>>();
+  private sequence = 0;
+  private running = false;
+  readonly stats: PostQueueStats = { sent: 0, retried: 0, dropped: 0, uninstalled: 0 };
+
+  constructor(private readonly deps: PostQueueDeps) {
+    this.timers = deps.timers ?? systemTimers();
+    this.random = deps.random ?? Math.random;
+    this.retry = deps.retry ?? DEFAULT_RETRY_POLICY;
+    const pacing = deps.pacing ?? TEAMS_SEND_LIMITS;
+    this.perConversation = new SlidingWindowLimiter(pacing.perConversation);
+    this.perTenant = new SlidingWindowLimiter(pacing.perTenant);
+  }
+
+  /** Starts delivering, including posts left over from before a restart. */
+  start(): void {
+    this.running = true;
+    for (const chatId of new Set(this.deps.store.outbox.list().map((p) => p.chatId))) this.schedule(chatId);
+  }
+
+  /** Stops timers and waits for sends in flight; what is left stays in the outbox for the next start. */
+  async stop(): Promise<void> {
+    this.running = false;
+    for (const { handle } of this.wakeups.values()) this.timers.clearTimeout(handle);
+    this.wakeups.clear();
+    await Promise.allSettled([...this.sending.values()]);
+  }
+
+  /**
+   * Persists a post and schedules it. The outbox write starts synchronously, so callers can make it
+   * part of the same storage write as other changes issued in the same tick.
+   */
+  enqueue(chatId: string, activity: Partial<Activity>): Promise<OutboxPost> {
+    const now = this.deps.clock();
+    const post: OutboxPost = {
+      // Sortable: creation time, then a per-process sequence for posts created in the same millisecond.
+      id: `${now.getTime().toString(36).padStart(10, '0')}-${(this.sequence++).toString(36).padStart(6, '0')}-${randomUUID().slice(0, 8)}`,
+      chatId,
+      activity: activity as Record<string, unknown>,
+      createdAt: now.toISOString(),
+      attempts: 0,
+      notBefore: now.toISOString(),
+    };
+    const written = this.deps.store.outbox.put(post.id, post);
+    return written.then(() => {
+      this.schedule(chatId);
+      return post;
+    });
+  }
+
+  /** Forgets every queued post of a chat (Herald was removed from it). */
+  async dropChat(chatId: string): Promise<number> {
+    const wake = this.wakeups.get(chatId);
+    if (wake) this.timers.clearTimeout(wake.handle);
+    this.wakeups.delete(chatId);
+    const posts = this.queued(chatId);
+    await Promise.all(posts.map((p) => this.deps.store.outbox.delete(p.id)));
+    this.stats.dropped += posts.length;
+    return posts.length;
+  }
+
+  /** Posts waiting (all chats when `chatId` is absent). */
+  pending(chatId?: string): number {
+    return this.deps.store.outbox.list((p) => chatId === undefined || p.chatId === chatId).length;
+  }
+
+  /** When the next attempt for a chat is due (ms), if one is scheduled. */
+  nextAttemptAt(chatId: string): number | null {
+    return this.wakeups.get(chatId)?.at ?? null;
+  }
+
+  /** Resolves once no send is in flight (tests and benchmarks; scheduled retries do not count). */
+  async idle(): Promise<void> {
+    while (this.sending.size > 0) await Promise.allSettled([...this.sending.values()]);
+  }
+
+  private queued(chatId: string): OutboxPost[] {
+    return this.deps.store.outbox
+      .list((p) => p.chatId === chatId)
+      .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  private schedule(chatId: string): void {
+    if (!this.running || this.sending.has(chatId)) return;
+    const head = this.queued(chatId)[0];
+    if (!head) return;
+    const now = this.deps.clock().getTime();
+    const tenantId = this.deps.registry.get(chatId)?.tenantId ?? '';
+    const due = Math.max(
+      Date.parse(head.notBefore) || now,
+      this.perConversation.nextAllowedAt(chatId, now),
+      this.perTenant.nextAllowedAt(tenantId, now),
+    );
+    const existing = this.wakeups.get(chatId);
+    if (due > now) {
+      if (existing && existing.at <= due) return;
+      if (existing) this.timers.clearTimeout(existing.handle);
+      const handle = this.timers.setTimeout(() => {
+        this.wakeups.delete(chatId);
+        this.schedule(chatId);
+      }, due - now);
+      this.wakeups.set(chatId, { handle, at: due });
+      return;
+    }
+    if (existing) this.timers.clearTimeout(existing.handle);
+    this.wakeups.delete(chatId);
+    const sending = this.send(head, tenantId)
+      .catch((error: unknown) => this.deps.log.error({ err: error, chatId }, 'post queue failed'))
+      .finally(() => {
+        this.sending.delete(chatId);
+        this.schedule(chatId);
+      });
+    this.sending.set(chatId, sending);
+  }
+
+  private async send(post: OutboxPost, tenantId: string): Promise<void> {
+    const { store, registry, log } = this.deps;
+    const installation = registry.get(post.chatId);
+    if (!installation || installation.status !== 'installed' || !installation.serviceUrl) {
+      log.info({ chatId: post.chatId, postId: post.id }, 'dropping post: Herald is not installed in the chat');
+      await store.outbox.delete(post.id);
+      this.stats.dropped++;
+      return;
+    }
+    const now = this.deps.clock();
+    // Refused attempts count against Teams' limits too.
+    this.perConversation.record(post.chatId, now.getTime());
+    this.perTenant.record(tenantId, now.getTime());
+    try {
+      await this.deps.poster.post(installation, post.activity as Partial<Activity>);
+    } catch (error) {
+      await this.failed(post, error, installation);
+      return;
+    }
+    await store.outbox.delete(post.id);
+    this.stats.sent++;
+    log.debug({ chatId: post.chatId, postId: post.id, attempts: post.attempts + 1 }, 'announcement posted');
+  }
+
+  private async failed(post: OutboxPost, error: unknown, installation: Installation): Promise<void> {
+    const { store, log, registry } = this.deps;
+    const failure = error instanceof PostError ? error : new PostError(post.chatId, null, null, null, error);
+    if (failure.permanent) {
+      log.warn({ chatId: post.chatId, status: failure.status, code: failure.code }, 'connector says Herald is not in the chat; marking it uninstalled');
+      await store.outbox.delete(post.id);
+      this.stats.dropped++;
+      this.stats.uninstalled++;
+      await registry.markUninstalled(post.chatId, `connector answered ${failure.status}${failure.code ? ` ${failure.code}` : ''}`);
+      await this.dropChat(post.chatId);
+      return;
+    }
+    const now = this.deps.clock().getTime();
+    const attempts = post.attempts + 1;
+    const tooOld = now - Date.parse(post.createdAt) > this.retry.maxAgeMs;
+    if (!failure.retryable || tooOld) {
+      log.error(
+        { err: failure, chatId: post.chatId, tenantId: installation.tenantId, status: failure.status, code: failure.code, attempts },
+        tooOld ? 'giving up a post that could not be delivered in time' : 'connector refused a post; not retrying',
+      );
+      await store.outbox.delete(post.id);
+      this.stats.dropped++;
+      return;
+    }
+    const delay = retryDelayMs(attempts, failure.retryAfterMs, this.retry, this.random);
+    log.warn({ chatId: post.chatId, status: failure.status, code: failure.code, attempts, retryInMs: delay }, 'post failed; will retry');
+    this.stats.retried++;
+    await store.outbox.put(post.id, { ...post, attempts, notBefore: new Date(now + delay).toISOString() });
+  }
+}

@@ -1,0 +1,99 @@
+import type { PendingSummary } from '../model/inbox.js';
+import type { HeraldStore } from '../storage/HeraldStore.js';
+import { isAnnouncementChange, type AnnouncementChange } from './AnnouncementChange.js';
+import type { Timers } from './Timers.js';
+
+export interface SummaryWindowDeps {
+  store: HeraldStore;
+  clock: () => Date;
+  timers: Timers;
+  /** Called when a chat's window has closed (fire and forget; the caller serialises per chat). */
+  onDue: (chatId: string) => void;
+}
+
+/**
+ * Per-chat summary windows. The first change in a quiet chat opens a window of the chat's length;
+ * changes until it closes join it. Windows live in `pendingSummaries`, so what is collected survives
+ * a restart (`restore` re-arms the timers, closing overdue windows at once).
+ */
+export class SummaryWindow {
+  private readonly armed = new Map<string, { handle: unknown; at: number }>();
+  private stopped = false;
+
+  constructor(private readonly deps: SummaryWindowDeps) {}
+
+  /**
+   * Adds changes to the chat's window (opening it if needed). The store write starts synchronously so it
+   * can share one storage write with the chat state update issued in the same tick.
+   */
+  add(chatId: string, changes: readonly AnnouncementChange[], windowMs: number): Promise<PendingSummary | undefined> {
+    const now = this.deps.clock().getTime();
+    const written = this.deps.store.pendingSummaries.update(chatId, (current) =>
+      current
+        ? { ...current, changes: [...current.changes, ...changes] }
+        : { chatId, windowEndsAt: new Date(now + Math.max(0, windowMs)).toISOString(), changes: [...changes] },
+    );
+    return written.then((pending) => {
+      if (pending) this.arm(pending);
+      return pending;
+    });
+  }
+
+  /** The changes collected for a chat, in order (unreadable stored entries are skipped). */
+  get(chatId: string): { windowEndsAt: string; changes: AnnouncementChange[] } | undefined {
+    const pending = this.deps.store.pendingSummaries.get(chatId);
+    if (!pending) return undefined;
+    return { windowEndsAt: pending.windowEndsAt, changes: pending.changes.filter(isAnnouncementChange) };
+  }
+
+  isDue(chatId: string): boolean {
+    const pending = this.deps.store.pendingSummaries.get(chatId);
+    return pending !== undefined && Date.parse(pending.windowEndsAt) <= this.deps.clock().getTime();
+  }
+
+  /** Closes the window (its changes were handled). Starts the store write synchronously, like `add`. */
+  close(chatId: string): Promise<void> {
+    this.disarm(chatId);
+    return this.deps.store.pendingSummaries.delete(chatId);
+  }
+
+  /** Re-arms timers for every stored window (after a restart). */
+  restore(): void {
+    this.stopped = false;
+    for (const pending of this.deps.store.pendingSummaries.list()) this.arm(pending);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const chatId of [...this.armed.keys()]) this.disarm(chatId);
+  }
+
+  openWindows(): number {
+    return this.deps.store.pendingSummaries.list().length;
+  }
+
+  private arm(pending: PendingSummary): void {
+    if (this.stopped) return;
+    const at = Date.parse(pending.windowEndsAt) || 0;
+    const existing = this.armed.get(pending.chatId);
+    if (existing && existing.at === at) return;
+    if (existing) this.deps.timers.clearTimeout(existing.handle);
+    const delay = at - this.deps.clock().getTime();
+    if (delay <= 0) {
+      this.armed.delete(pending.chatId);
+      this.deps.onDue(pending.chatId);
+      return;
+    }
+    const handle = this.deps.timers.setTimeout(() => {
+      this.armed.delete(pending.chatId);
+      this.deps.onDue(pending.chatId);
+    }, delay);
+    this.armed.set(pending.chatId, { handle, at });
+  }
+
+  private disarm(chatId: string): void {
+    const existing = this.armed.get(chatId);
+    if (existing) this.deps.timers.clearTimeout(existing.handle);
+    this.armed.delete(chatId);
+  }
+}

@@ -1,0 +1,107 @@
+import type { HeraldContext } from '../app/createHerald.js';
+import { formatWindow } from '../settings/ChatSettingsService.js';
+import { BotConnectorMembers, type ConnectorMemberDirectory } from '../names/ConnectorMembers.js';
+import { DisplayNameResolver } from '../names/DisplayNameResolver.js';
+import { AnnouncementService, type ChatReader } from './AnnouncementService.js';
+import { ChatStateUpdater } from './ChatStateUpdater.js';
+import { PostQueue } from './PostQueue.js';
+import type { RetryPolicy } from './retryDelay.js';
+import type { PacingLimits } from './SlidingWindowLimiter.js';
+import { systemTimers, type Timers } from './Timers.js';
+import { TurnSafePoster, type AnnouncementPoster } from './TurnSafePoster.js';
+
+export interface AnnouncementDeps {
+  /** Graph reads (ChatGraph): baselines and names. Without it the Bot Connector roster is used. */
+  chatGraph?: ChatReader;
+  /** Bot Connector member reads; defaults to botbuilder's TeamsInfo over the context's adapter. */
+  connectorMembers?: ConnectorMemberDirectory;
+  /** Defaults to a poster that reports connector errors (see TurnSafePoster). */
+  poster?: AnnouncementPoster;
+  timers?: Timers;
+  random?: () => number;
+  pacing?: PacingLimits;
+  retry?: RetryPolicy;
+  /** More ids that are Herald itself (beyond BOT_ID and AAD_APP_CLIENT_ID). */
+  ownIds?: string[];
+}
+
+/** The announcement module as wired: for tests, benchmarks and status. */
+export interface Announcements {
+  service: AnnouncementService;
+  queue: PostQueue;
+  resolver: DisplayNameResolver;
+  /** Resolves when everything started so far has been stored and sent (or scheduled for retry). */
+  idle(): Promise<void>;
+}
+
+// Lets tests and the benchmark reach the module wired inside createHerald (keyed by context, no global state).
+const wired = new WeakMap<HeraldContext, Announcements>();
+
+/** The announcement module wired into this Herald, if any. */
+export function announcementsOf(context: HeraldContext): Announcements | undefined {
+  return wired.get(context);
+}
+
+/**
+ * Wires announcements into Herald: change events → chat state → summary window → outbox → chat.
+ * Also announces settings changed from the tab, takes a baseline when Herald is installed, and
+ * contributes to `/healthz` and `@Herald status`.
+ */
+export function wireAnnouncements(context: HeraldContext, deps: AnnouncementDeps = {}): Announcements {
+  const { config, log: parentLog, clock, store, events, registry, adapter } = context;
+  const log = parentLog.child({ module: 'announcements' });
+  const timers = deps.timers ?? systemTimers();
+  const connector = deps.connectorMembers ?? new BotConnectorMembers({ adapter, botAppId: config.bot.appId });
+  const resolver = new DisplayNameResolver({ connector, graph: deps.chatGraph, clock, log });
+  const queue = new PostQueue({
+    store,
+    registry: { get: (chatId) => registry.get(chatId), markUninstalled: (chatId, reason) => registry.markUninstalled(chatId, reason) },
+    poster: deps.poster ?? new TurnSafePoster({ adapter, botAppId: config.bot.appId, clock }),
+    clock,
+    log,
+    timers,
+    random: deps.random,
+    pacing: deps.pacing,
+    retry: deps.retry,
+  });
+  const updater = new ChatStateUpdater({ ownIds: [config.bot.appId, config.aad.clientId, ...(deps.ownIds ?? [])] });
+  const service = new AnnouncementService({
+    store, registry: { get: (chatId) => registry.get(chatId), markUninstalled: (c, r) => registry.markUninstalled(c, r) },
+    clock, log, timers, updater, resolver, queue, graph: deps.chatGraph, connector,
+  });
+
+  events.on('change', (event) => service.handleChange(event));
+  events.on('settingsChanged', (event) => service.handleSettingsChanged(event));
+  events.on('installed', (event) => service.handleInstalled(event));
+  events.on('uninstalled', (event) => service.handleUninstalled(event));
+
+  context.health.register('announcements', () => ({
+    outbox: queue.pending(),
+    openWindows: service.window.openWindows(),
+    ...queue.stats,
+    changes: { ...service.changeStats },
+  }));
+  context.statusProviders.push((chatId) => {
+    const lines: string[] = [];
+    const now = clock().getTime();
+    const open = service.window.get(chatId);
+    if (open) {
+      const inMs = Math.max(0, Date.parse(open.windowEndsAt) - now);
+      lines.push(`Summary window open: ${open.changes.length} change(s), posting in ${formatWindow(inMs).replace(' (post at once)', '')}.`);
+    }
+    const waiting = queue.pending(chatId);
+    if (waiting > 0) {
+      const next = queue.nextAttemptAt(chatId);
+      const when = next === null ? '' : `, next attempt in ${formatWindow(Math.max(0, next - now)).replace(' (post at once)', '')}`;
+      lines.push(`Announcements waiting to be delivered: ${waiting}${when}.`);
+    }
+    return lines;
+  });
+
+  context.onStart(() => service.start());
+  context.onStop(() => service.stop());
+
+  const announcements: Announcements = { service, queue, resolver, idle: () => service.idle() };
+  wired.set(context, announcements);
+  return announcements;
+}
