@@ -1,4 +1,5 @@
 import type { CloudAdapter } from 'botbuilder';
+import { wireAnnouncements } from '../announcements/wireAnnouncements.js';
 import type { Logger } from 'pino';
 import type { Server } from 'restify';
 import type { HeraldConfig } from '../config/HeraldConfig.js';
@@ -77,6 +78,7 @@ export async function createHerald(config: HeraldConfig, log: Logger, overrides:
   health.register('installations', () => ({ installed: registry.listInstalled().length }));
 
   // Modules wire themselves here (HTTP in → verify → decode → route → handle → act).
+  wireAnnouncements(context);
   wireTab(context);
 
   return {
