@@ -25,7 +25,7 @@ const ADVICE: Array<{ match: RegExp; advice: string }> = [
     advice: 'Microsoft Graph is throttling requests. Herald retries on its own; nothing to do unless this lasts for hours.',
   },
   {
-    match: /notificationUrl|validation|unreachable|timed? ?out|ECONN|ENOTFOUND|could not be reached/i,
+    match: /notificationUrl|validation|unreachable|timed? ?out|\bECONN[A-Z]*\b|\bENOTFOUND\b|could not be reached/i,
     advice: 'Microsoft Graph could not reach Herald. Whoever runs Herald should check that its PUBLIC_URL answers over HTTPS from the internet.',
   },
   {
