@@ -20,6 +20,8 @@ export interface HeraldStore {
   readonly pendingSummaries: Collection<PendingSummary>;
   readonly history: HistoryLog;
   readonly seen: SeenKeys;
+  /** Recent changes per Graph resource, for deduplicating notifications (keyed by `ResourceChangeLog.key`). */
+  readonly changeLogs: Collection<ResourceChangeLog>;
   /** Resolves when everything written so far is on disk. */
   flush(): Promise<void>;
   close(): Promise<void>;
@@ -55,4 +57,28 @@ export interface SeenKeys {
   has(key: string): boolean;
   /** Forgets keys recorded before `before`. */
   prune(before: Date): Promise<number>;
+}
+
+/**
+ * What the notification pipeline remembers about one Graph resource's recent changes: which change
+ * identities it handed on, and which subscriptions reported each (see notifications/route/ChangeDeduplicator).
+ */
+export interface ResourceChangeLog {
+  /** `{tenantId}|{resource}` */
+  key: string;
+  /** Newest `lastUpdatedDateTime` handed on (chats); older payloads are stale. */
+  latestStamp: string | null;
+  /** Keyed by change identity (`{changeType}|{content hash}`). */
+  changes: Record<string, SeenChange>;
+}
+
+export interface SeenChange {
+  /** The `changeKey` the change was handed on with. */
+  changeKey: string;
+  /** When it was handed on (ISO). */
+  at: string;
+  /** Subscriptions that reported this change since it was handed on. */
+  reporters: string[];
+  /** A later change of the same resource was handed on after this one. */
+  superseded: boolean;
 }

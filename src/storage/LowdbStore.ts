@@ -6,7 +6,7 @@ import type { InboxBatch, OutboxPost, PendingSummary } from '../model/inbox.js';
 import type { Installation } from '../model/installation.js';
 import type { SubscriptionRecord } from '../model/subscription.js';
 import { AtomicJsonFile } from './AtomicJsonFile.js';
-import type { Collection, HeraldStore, HistoryLog, HistoryQuery, SeenKeys } from './HeraldStore.js';
+import type { Collection, HeraldStore, HistoryLog, HistoryQuery, ResourceChangeLog, SeenKeys } from './HeraldStore.js';
 
 interface StoreData {
   version: 1;
@@ -18,9 +18,10 @@ interface StoreData {
   pendingSummaries: Record<string, PendingSummary>;
   history: Record<string, HistoryEntry[]>;
   seen: Record<string, string>;
+  changeLogs: Record<string, ResourceChangeLog>;
 }
 
-type CollectionName = 'installations' | 'subscriptions' | 'chats' | 'inbox' | 'outbox' | 'pendingSummaries';
+type CollectionName = 'installations' | 'subscriptions' | 'chats' | 'inbox' | 'outbox' | 'pendingSummaries' | 'changeLogs';
 
 const emptyData = (): StoreData => ({
   version: 1,
@@ -32,6 +33,7 @@ const emptyData = (): StoreData => ({
   pendingSummaries: {},
   history: {},
   seen: {},
+  changeLogs: {},
 });
 
 // Captured at load so sinon fake timers installed by tests do not freeze storage writes.
@@ -53,6 +55,7 @@ export class LowdbStore implements HeraldStore {
   readonly pendingSummaries: Collection<PendingSummary>;
   readonly history: HistoryLog;
   readonly seen: SeenKeys;
+  readonly changeLogs: Collection<ResourceChangeLog>;
 
   private scheduled: Promise<void> | null = null;
   private writing: Promise<void> = Promise.resolve();
@@ -69,6 +72,7 @@ export class LowdbStore implements HeraldStore {
     this.pendingSummaries = this.collection('pendingSummaries');
     this.history = this.historyLog();
     this.seen = this.seenKeys();
+    this.changeLogs = this.collection('changeLogs');
   }
 
   static async open(adapter: Adapter<StoreData>): Promise<LowdbStore> {
@@ -106,8 +110,9 @@ export class LowdbStore implements HeraldStore {
     if (!this.scheduled) {
       this.scheduled = new Promise<void>((resolve, reject) => {
         defer(() => {
-          this.scheduled = null;
           const run = this.writing.catch(() => undefined).then(async () => {
+            // Group commit: mutations made while the previous write was running join this one.
+            this.scheduled = null;
             this.writes++;
             await this.db.write();
           });

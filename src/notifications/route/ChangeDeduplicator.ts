@@ -1,0 +1,118 @@
+import type { Collection, ResourceChangeLog, SeenChange } from '../../storage/HeraldStore.js';
+
+/**
+ * Deduplication of changes reported by Graph.
+ *
+ * Graph delivers at least once, and a per-chat subscription and a tenant-wide one both report the same
+ * change (same resource, same content, different subscriptionId). Notifications carry no id Herald can
+ * rely on, so a change is identified by what it says:
+ *
+ *   resource  = `{tenantId}|{resource}` (e.g. `…|member:19:x@thread.v2:MCMj…`)
+ *   identity  = `{changeType}|{hash of the content that matters}` — memberships: the change type alone
+ *               (a membership can only be created again after it was deleted, and payloads of the same
+ *               change differ between subscriptions, e.g. displayName filled by a GET); chats: topic,
+ *               lastUpdatedDateTime, chatType, viewpoint.
+ *
+ * The same identity legitimately happens twice: someone leaves and re-joins (same membership resource,
+ * same content). So every subscription is treated as an observer that reports a resource's changes in
+ * order, and a report is new when:
+ *   - the identity was never seen (or was forgotten after the retry window), or
+ *   - it was superseded by a later change of the resource *and* this same subscription had already
+ *     reported it: this subscription reporting it again means it happened again (re-join).
+ * A superseded identity reported by a subscription that had not reported it yet is that subscription
+ * catching up (the tenant-wide one lagging behind the per-chat one): a duplicate. A not-superseded
+ * identity is always a duplicate (retries, the second subscription).
+ * Chat payloads carry `lastUpdatedDateTime`; one older than the newest handed on is stale (out of order).
+ *
+ * What it cannot tell apart: one subscription redelivering an old change after a newer one was handed
+ * on (Graph gives no ordering guarantee) looks like a repeat of that change.
+ *
+ * Decisions are taken in memory, synchronously (so concurrent duplicates cannot both pass), and written
+ * to the store by `commit` only after the change was handed on: a crash in between re-emits the change
+ * on replay, with the same `changeKey`, rather than losing it.
+ * Logs are forgotten after Graph's 4-hour retry window plus a margin.
+ */
+export type DedupeVerdict = { status: 'new'; changeKey: string } | { status: 'duplicate'; changeKey: string } | { status: 'stale' };
+
+export interface ChangeReport {
+  tenantId: string;
+  /** Canonical resource key, e.g. `member:{chatId}:{membershipId}`. */
+  resource: string;
+  changeType: string;
+  /** Hash of the content that identifies the change ('' when the change type alone does). */
+  contentHash: string;
+  subscriptionId: string;
+  /** `lastUpdatedDateTime` of a chat payload, for ordering. */
+  stamp: string | null;
+  /** Identifies the first delivery (batch receivedAt + item index): stable across a crash replay. */
+  occurrence: string;
+  at: Date;
+}
+
+export const DEDUPE_RETENTION_MS = (4 + 1) * 60 * 60 * 1000;
+
+export class ChangeDeduplicator {
+  private readonly logs = new Map<string, ResourceChangeLog>();
+
+  private constructor(private readonly collection: Collection<ResourceChangeLog>) {}
+
+  static load(collection: Collection<ResourceChangeLog>): ChangeDeduplicator {
+    const dedupe = new ChangeDeduplicator(collection);
+    for (const log of collection.list()) dedupe.logs.set(log.key, log);
+    return dedupe;
+  }
+
+  decide(report: ChangeReport): DedupeVerdict {
+    const key = `${report.tenantId.toLowerCase()}|${report.resource}`;
+    const identity = `${report.changeType}|${report.contentHash}`;
+    let log = this.logs.get(key);
+    if (log && report.stamp && log.latestStamp && Date.parse(report.stamp) < Date.parse(log.latestStamp)) return { status: 'stale' };
+
+    const seen = log?.changes[identity];
+    if (seen && (!seen.superseded || !seen.reporters.includes(report.subscriptionId))) {
+      if (!seen.reporters.includes(report.subscriptionId)) seen.reporters.push(report.subscriptionId);
+      return { status: 'duplicate', changeKey: seen.changeKey };
+    }
+
+    log ??= { key, latestStamp: null, changes: {} };
+    for (const other of Object.values(log.changes)) other.superseded = true;
+    const changeKey = `${key}|${identity}|${report.occurrence}`;
+    const change: SeenChange = { changeKey, at: report.at.toISOString(), reporters: [report.subscriptionId], superseded: false };
+    log.changes[identity] = change;
+    if (report.stamp && (!log.latestStamp || Date.parse(report.stamp) > Date.parse(log.latestStamp))) log.latestStamp = report.stamp;
+    this.logs.set(key, log);
+    return { status: 'new', changeKey };
+  }
+
+  /** Persists what `decide` learnt about a resource (call after the change was handed on, or for a duplicate). */
+  commit(tenantId: string, resource: string): Promise<void> {
+    const key = `${tenantId.toLowerCase()}|${resource}`;
+    const log = this.logs.get(key);
+    return log ? this.collection.put(key, log) : Promise.resolve();
+  }
+
+  /** Forgets changes handed on before `before`; returns how many resources were forgotten entirely. */
+  async prune(before: Date): Promise<number> {
+    const cutoff = before.toISOString();
+    const writes: Promise<void>[] = [];
+    let forgotten = 0;
+    for (const [key, log] of this.logs) {
+      const kept = Object.entries(log.changes).filter(([, change]) => change.at >= cutoff);
+      if (kept.length === Object.keys(log.changes).length) continue;
+      if (kept.length === 0) {
+        this.logs.delete(key);
+        writes.push(this.collection.delete(key));
+        forgotten++;
+      } else {
+        log.changes = Object.fromEntries(kept);
+        writes.push(this.collection.put(key, log));
+      }
+    }
+    await Promise.all(writes);
+    return forgotten;
+  }
+
+  get size(): number {
+    return this.logs.size;
+  }
+}
