@@ -4,14 +4,13 @@ import { createHerald, type HeraldApp } from './createHerald.js';
 
 /** Starts Herald for `npm start` and stops it cleanly on SIGTERM/SIGINT. */
 export async function runHerald(config: HeraldConfig, log: Logger): Promise<void> {
-  let app: HeraldApp;
   if (config.mode === 'playground') {
     process.stderr.write(
       'Herald has no credentials: set BOT_ID (with BOT_PASSWORD and BOT_TENANT_ID) or AAD_APP_CLIENT_ID (with AAD_APP_CLIENT_SECRET), and PUBLIC_URL, to run live.\n',
     );
     process.exit(1);
   }
-  app = await createHerald(config, log);
+  const app: HeraldApp = await createHerald(config, log);
   const url = await app.start();
   log.info({ url, mode: config.mode }, 'Herald is listening');
 

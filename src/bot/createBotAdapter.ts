@@ -15,8 +15,9 @@ export function createBotAdapter(config: HeraldConfig, log: Logger): CloudAdapte
   const options: ConfigurationBotFrameworkAuthenticationOptions = {
     MicrosoftAppId: bot.appId,
     MicrosoftAppPassword: bot.password,
-    MicrosoftAppType: bot.appType,
-    MicrosoftAppTenantId: bot.tenantId ?? undefined,
+    // With a blank app id there is no credential to scope to a tenant (emulator mode).
+    MicrosoftAppType: bot.appId ? bot.appType : 'MultiTenant',
+    MicrosoftAppTenantId: bot.appId ? (bot.tenantId ?? undefined) : undefined,
     ...bot.cloudSettings,
   } as ConfigurationBotFrameworkAuthenticationOptions;
 
