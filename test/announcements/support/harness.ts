@@ -75,6 +75,7 @@ export async function installChat(h: Harness, people: TeamsMember[], topic?: str
   await h.double.channel.installIntoChat({ chatId, tenantId: TENANT, by: people[0], topic });
   await h.announcements.idle();
   h.double.connector.clearPosts();
+  h.double.connector.clearRequests();
   return chatId;
 }
 
