@@ -1,3 +1,8 @@
+/**
+ * Teams / Bot Framework double. `startTeamsDouble` gives a Bot Connector server (`serviceUrl`,
+ * `connector`: posts, rosters, faults) and a channel client (`channel`: Teams-shaped activities
+ * POSTed to the bot's /api/messages). Both share one view of where the bot is installed.
+ */
 export { startTeamsDouble, type TeamsDouble, type TeamsDoubleOptions } from './startTeamsDouble.js';
 export { TeamsConnector, DEFAULT_MAX_ACTIVITY_BYTES, type ConnectorTokenVerifier } from './TeamsConnector.js';
 export {
