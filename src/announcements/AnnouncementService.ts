@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { AadUserConversationMember, Chat } from '@microsoft/microsoft-graph-types';
 import type { Logger } from 'pino';
 import type { InstalledEvent, SettingsChangedEvent, UninstalledEvent } from '../events/HeraldEvents.js';
 import type { ChangeEvent } from '../model/changeEvents.js';
-import type { ChatMember, ChatState } from '../model/chat.js';
+import type { ChatState } from '../model/chat.js';
 import type { HistoryEntry } from '../model/history.js';
 import type { Installation } from '../model/installation.js';
 import type { ConnectorMemberDirectory } from '../names/ConnectorMembers.js';
@@ -12,19 +11,13 @@ import { emptyChatState } from '../settings/ChatSettingsService.js';
 import type { HeraldStore } from '../storage/HeraldStore.js';
 import { isPersonChange, type AnnouncementChange } from './AnnouncementChange.js';
 import { buildAnnouncementActivity } from './buildAnnouncementCard.js';
-import type { ApplyOutcome, BaselineSnapshot, ChatStateUpdater } from './ChatStateUpdater.js';
+import type { ApplyOutcome, ChatStateUpdater } from './ChatStateUpdater.js';
 import { settingsLine, summaryLines } from './formatSummary.js';
 import { KeyedSerializer } from './KeyedSerializer.js';
 import { netChanges, selectAnnounced } from './netChanges.js';
 import type { PostQueue, PostTargets } from './PostQueue.js';
 import { SummaryWindow } from './SummaryWindow.js';
 import type { Timers } from './Timers.js';
-
-/** The Graph reads used for a chat's baseline (ChatGraph's getChat and listChatMembers). */
-export interface ChatReader {
-  getChat(tenantId: string, chatId: string): Promise<Chat>;
-  listChatMembers(tenantId: string, chatId: string): Promise<AadUserConversationMember[]>;
-}
 
 export interface AnnouncementServiceDeps {
   store: HeraldStore;
@@ -35,8 +28,7 @@ export interface AnnouncementServiceDeps {
   updater: ChatStateUpdater;
   resolver: DisplayNameResolver;
   queue: PostQueue;
-  /** Graph reads for baselines; optional (the connector roster and the activity's chat name are used otherwise). */
-  graph?: ChatReader;
+  /** Bot Connector roster reads, to learn names when Herald is installed. */
   connector?: ConnectorMemberDirectory;
 }
 
@@ -108,9 +100,9 @@ export class AnnouncementService {
     });
   }
 
-  /** Takes the chat's baseline in the background; the chat's later events wait for it. */
+  /** Learns the names of the chat's members in the background (installing must not wait for it). */
   handleInstalled(event: InstalledEvent): void {
-    this.track(this.serial.run(event.installation.chatId, () => this.takeBaseline(event.installation)));
+    this.track(this.primeNames(event.installation));
   }
 
   /** Herald left the chat: record what the open window collected, post nothing, drop queued posts. */
@@ -172,65 +164,34 @@ export class AnnouncementService {
     });
   }
 
-  private async takeBaseline(installation: Installation): Promise<void> {
-    const { store, updater, resolver, log, clock } = this.deps;
+  /**
+   * Learns the names of the people already in a chat from the Bot Connector roster, so that someone
+   * who later leaves (when no source can name them any more) is still named. The chat's baseline
+   * itself (roster presence, topic) belongs to the subscription manager; this never creates state.
+   */
+  private async primeNames(installation: Installation): Promise<void> {
+    const { store, resolver, connector, log } = this.deps;
+    if (!connector) return;
     const { chatId, tenantId } = installation;
-    const at = clock().toISOString();
-    const members = await this.readMembers(installation);
-    const topic = await this.readTopic(installation);
-    const snapshot: BaselineSnapshot = { at, members: members ?? undefined, topic: topic ?? undefined };
-    const state = await store.chats.update(chatId, (current) => {
-      const base = current ?? emptyChatState(chatId, tenantId);
-      const next = updater.applyBaseline(base, snapshot);
-      // baselineAt means "the topic is known": without a topic read the first one seen is adopted silently.
-      return topic ? next : { ...next, baselineAt: base.baselineAt };
+    let members;
+    try {
+      members = await connector.listMembers(installation);
+    } catch (error) {
+      log.warn({ err: error, chatId }, 'could not read the chat roster for names');
+      return;
+    }
+    for (const m of members) resolver.remember(tenantId, m.userId, { displayName: m.displayName, tenantId: m.tenantId, guest: m.guest });
+    const named = new Map(members.filter((m) => m.displayName).map((m) => [m.userId, m.displayName as string]));
+    await store.chats.update(chatId, (current) => {
+      if (!current) return current;
+      let roster = current.roster;
+      for (const entry of Object.values(roster)) {
+        const name = named.get(entry.userId);
+        if (!entry.displayName && name) roster = { ...roster, [entry.userId]: { ...entry, displayName: name } };
+      }
+      return roster === current.roster ? current : { ...current, roster };
     });
-    for (const entry of Object.values(state?.roster ?? {})) {
-      if (entry.displayName) resolver.remember(tenantId, entry.userId, { displayName: entry.displayName, tenantId: entry.tenantId, guest: false });
-    }
-    log.info({ chatId, members: members?.length ?? null, topicKnown: topic !== null }, 'chat baseline taken');
-  }
-
-  private async readMembers(installation: Installation): Promise<ChatMember[] | null> {
-    const { graph, connector, log } = this.deps;
-    if (graph) {
-      try {
-        const members = await graph.listChatMembers(installation.tenantId, installation.chatId);
-        return members.filter((m) => m.userId).map((m) => ({
-          membershipId: m.id ?? undefined,
-          userId: m.userId as string,
-          displayName: m.displayName ?? null,
-          tenantId: m.tenantId ?? null,
-          roles: m.roles ?? [],
-        }));
-      } catch (error) {
-        log.warn({ err: error, chatId: installation.chatId }, 'baseline: Graph member list failed');
-      }
-    }
-    if (connector) {
-      try {
-        const members = await connector.listMembers(installation);
-        return members.map((m) => ({ userId: m.userId, displayName: m.displayName, tenantId: m.tenantId, roles: m.guest ? ['guest'] : [] }));
-      } catch (error) {
-        log.warn({ err: error, chatId: installation.chatId }, 'baseline: Bot Connector member list failed');
-      }
-    }
-    return null;
-  }
-
-  private async readTopic(installation: Installation): Promise<BaselineSnapshot['topic'] | null> {
-    const { graph, log } = this.deps;
-    if (graph) {
-      try {
-        const chat = await graph.getChat(installation.tenantId, installation.chatId);
-        return { topic: chat.topic ?? null, lastUpdatedDateTime: chat.lastUpdatedDateTime ?? null };
-      } catch (error) {
-        log.warn({ err: error, chatId: installation.chatId }, 'baseline: Graph chat read failed');
-      }
-    }
-    // Teams puts a titled group chat's topic in `conversation.name`; absent, the topic stays unknown.
-    const name = installation.conversationReference.conversation?.name;
-    return name && name.trim() ? { topic: name, lastUpdatedDateTime: null } : null;
+    log.debug({ chatId, members: members.length }, 'names of chat members learnt');
   }
 }
 

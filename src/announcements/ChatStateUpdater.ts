@@ -18,15 +18,6 @@ export interface ApplyResult {
   reason: string;
 }
 
-/** What Herald read of a chat at one moment (after install): complete member list and/or topic. */
-export interface BaselineSnapshot {
-  /** When the reads started (Herald's clock, ISO). */
-  at: string;
-  topic?: { topic: string | null; lastUpdatedDateTime: string | null };
-  /** The complete member list; people Herald had as present and not listed are marked gone. */
-  members?: ChatMember[];
-}
-
 export interface ChatStateUpdaterOptions {
   /** Herald's own ids (bot app id, Entra client id): changes about Herald itself are never announced. */
   ownIds: Iterable<string>;
@@ -182,46 +173,6 @@ export class ChatStateUpdater {
     const known = Object.values(state.roster).find((e) => e.membershipId === member.membershipId);
     if (known) return known.userId;
     return decodeMembershipId(member.membershipId)?.userId ?? null;
-  }
-
-  /**
-   * Folds a snapshot into the state without announcing anything: the truth Herald diffs against from
-   * now on. Roster entries changed after the snapshot was taken are left alone.
-   */
-  applyBaseline(state: ChatState, snapshot: BaselineSnapshot): ChatState {
-    const at = normaliseInstant(snapshot.at) ?? snapshot.at;
-    let next: ChatState = { ...state, roster: { ...state.roster }, baselineAt: at };
-    if (snapshot.topic) {
-      const stamp = normaliseInstant(snapshot.topic.lastUpdatedDateTime);
-      if (!(stamp && state.topicUpdatedAt && isBefore(stamp, state.topicUpdatedAt))) {
-        next = { ...next, topic: normaliseTopic(snapshot.topic.topic), topicUpdatedAt: stamp ?? state.topicUpdatedAt };
-      }
-    }
-    if (snapshot.members) {
-      const listed = new Set<string>();
-      for (const member of snapshot.members) {
-        const userId = member.userId?.trim();
-        if (!userId || this.isOwn(userId)) continue;
-        listed.add(userId);
-        const entry = next.roster[userId];
-        if (entry && isBefore(at, entry.changedAt)) continue;
-        next.roster[userId] = {
-          membershipId: member.membershipId ?? entry?.membershipId,
-          userId,
-          displayName: nonEmpty(member.displayName) ?? entry?.displayName ?? null,
-          tenantId: member.tenantId ?? entry?.tenantId ?? null,
-          roles: member.roles.length > 0 ? member.roles : (entry?.roles ?? []),
-          present: true,
-          changedAt: entry?.present ? entry.changedAt : at,
-        };
-      }
-      for (const entry of Object.values(next.roster)) {
-        if (entry.present && !listed.has(entry.userId) && !isBefore(at, entry.changedAt)) {
-          next.roster[entry.userId] = { ...entry, present: false, changedAt: at };
-        }
-      }
-    }
-    return next;
   }
 }
 

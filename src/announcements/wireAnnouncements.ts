@@ -2,7 +2,8 @@ import type { HeraldContext } from '../app/createHerald.js';
 import { formatWindow } from '../settings/ChatSettingsService.js';
 import { BotConnectorMembers, type ConnectorMemberDirectory } from '../names/ConnectorMembers.js';
 import { DisplayNameResolver } from '../names/DisplayNameResolver.js';
-import { AnnouncementService, type ChatReader } from './AnnouncementService.js';
+import { AnnouncementService } from './AnnouncementService.js';
+import type { ChatMemberReader } from '../names/DisplayNameResolver.js';
 import { ChatStateUpdater } from './ChatStateUpdater.js';
 import { PostQueue } from './PostQueue.js';
 import type { RetryPolicy } from './retryDelay.js';
@@ -11,8 +12,8 @@ import { systemTimers, type Timers } from './Timers.js';
 import { TurnSafePoster, type AnnouncementPoster } from './TurnSafePoster.js';
 
 export interface AnnouncementDeps {
-  /** Graph reads (ChatGraph): baselines and names. Without it the Bot Connector roster is used. */
-  chatGraph?: ChatReader;
+  /** Graph member reads (ChatGraph / GraphApi), the second source of names after the Bot Connector. */
+  chatGraph?: ChatMemberReader;
   /** Bot Connector member reads; defaults to botbuilder's TeamsInfo over the context's adapter. */
   connectorMembers?: ConnectorMemberDirectory;
   /** Defaults to a poster that reports connector errors (see TurnSafePoster). */
@@ -67,7 +68,7 @@ export function wireAnnouncements(context: HeraldContext, deps: AnnouncementDeps
   const updater = new ChatStateUpdater({ ownIds: [config.bot.appId, config.aad.clientId, ...(deps.ownIds ?? [])] });
   const service = new AnnouncementService({
     store, registry: { get: (chatId) => registry.get(chatId), markUninstalled: (c, r) => registry.markUninstalled(c, r) },
-    clock, log, timers, updater, resolver, queue, graph: deps.chatGraph, connector,
+    clock, log, timers, updater, resolver, queue, connector,
   });
 
   events.on('change', (event) => service.handleChange(event));

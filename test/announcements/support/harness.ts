@@ -10,6 +10,7 @@ import { loadConfig } from '../../../src/config/loadConfig.js';
 import { silentLogger } from '../../../src/log/createLogger.js';
 import type { ChangeEvent, ChatProperties } from '../../../src/model/changeEvents.js';
 import type { ChatMember } from '../../../src/model/chat.js';
+import { emptyChatState } from '../../../src/settings/ChatSettingsService.js';
 import {
   newGroupChatId,
   newTeamsMember,
@@ -68,12 +69,24 @@ export async function startHarness(): Promise<Harness> {
   return harness;
 }
 
-/** A group chat with people in the connector's roster, Herald installed by the first of them. */
-export async function installChat(h: Harness, people: TeamsMember[], topic?: string): Promise<string> {
+/**
+ * A group chat with people in the connector's roster, Herald installed by the first of them. Unless
+ * `baseline` is false, the chat's state is then seeded as the subscription manager's baseline (Graph
+ * reads of the chat and its members) leaves it; these tests run without Graph.
+ */
+export async function installChat(h: Harness, people: TeamsMember[], topic?: string, options: { baseline?: boolean } = {}): Promise<string> {
   const chatId = newGroupChatId();
   h.double.directory.setMembers(chatId, people);
   await h.double.channel.installIntoChat({ chatId, tenantId: TENANT, by: people[0], topic });
   await h.announcements.idle();
+  if (options.baseline !== false) {
+    const at = new Date(Date.now() - 60_000).toISOString();
+    await h.herald.context.store.chats.update(chatId, (current) => {
+      const state = current ?? emptyChatState(chatId, TENANT);
+      const roster = Object.fromEntries(people.map((p) => [p.aadObjectId, { ...graphMember(p, { withName: true }), present: true, changedAt: at }]));
+      return { ...state, topic: topic ?? null, topicUpdatedAt: at, baselineAt: at, roster };
+    });
+  }
   h.double.connector.clearPosts();
   h.double.connector.clearRequests();
   return chatId;
