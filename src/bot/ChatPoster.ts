@@ -26,6 +26,7 @@ export class PostError extends Error {
 interface ConnectorErrorShape {
   statusCode?: number;
   code?: string;
+  details?: { error?: { code?: string } };
   response?: { status?: number; headers?: { get?(name: string): string | null | undefined } | Record<string, string>; bodyAsText?: string; parsedBody?: { error?: { code?: string } } };
 }
 
@@ -41,7 +42,7 @@ function headerOf(headers: unknown, name: string): string | null {
 export function toPostError(chatId: string, error: unknown, now: Date): PostError {
   const e = (error ?? {}) as ConnectorErrorShape;
   const status = e.statusCode ?? e.response?.status ?? null;
-  let code = e.response?.parsedBody?.error?.code ?? null;
+  let code = e.details?.error?.code ?? e.response?.parsedBody?.error?.code ?? null;
   if (!code && e.response?.bodyAsText) {
     try {
       code = (JSON.parse(e.response.bodyAsText) as { error?: { code?: string } }).error?.code ?? null;
@@ -70,14 +71,21 @@ export class ChatPoster {
       serviceUrl: installation.serviceUrl,
     } as ConversationReference;
     let id: string | undefined;
+    let failure: unknown = null;
     try {
       await this.deps.adapter.continueConversationAsync(this.deps.botAppId, reference, async (context) => {
-        const response = await context.sendActivity(activity);
-        id = response?.id;
+        // Errors thrown inside the callback would go to onTurnError, not to us: catch them here.
+        try {
+          const response = await context.sendActivity(activity);
+          id = response?.id;
+        } catch (error) {
+          failure = error ?? new Error('send failed');
+        }
       });
     } catch (error) {
-      throw toPostError(installation.chatId, error, this.deps.clock());
+      failure = error ?? new Error('send failed');
     }
+    if (failure !== null) throw toPostError(installation.chatId, failure, this.deps.clock());
     return id;
   }
 }
