@@ -39,7 +39,7 @@ export interface NotificationReceiver {
 
 export async function startNotificationReceiver(): Promise<NotificationReceiver> {
   const hanging = new Set<IncomingMessage>();
-  let receiver!: NotificationReceiver;
+  const receiver = {} as NotificationReceiver;
   const server: Server = createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://receiver');
@@ -70,7 +70,7 @@ export async function startNotificationReceiver(): Promise<NotificationReceiver>
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const parse = (path: string) => receiver.posts.filter((p) => p.path === path).map((p) => JSON.parse(p.body) as NotificationCollection);
-  receiver = {
+  Object.assign(receiver, {
     origin,
     notificationUrl: `${origin}/api/notifications`,
     lifecycleUrl: `${origin}/api/notifications/lifecycle`,
@@ -85,7 +85,7 @@ export async function startNotificationReceiver(): Promise<NotificationReceiver>
         server.closeAllConnections();
         server.close(() => resolve());
       }),
-  };
+  } satisfies NotificationReceiver);
   return receiver;
 }
 
