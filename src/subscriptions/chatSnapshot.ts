@@ -96,7 +96,8 @@ function shortHash(text: string): string {
 
 /**
  * What changed between the stored state and Graph's current view, as change events for the announcer
- * (`source: 'reconcile'`). Each key names the change relative to the stored entry it was diffed against,
+ * (`source: 'reconcile'`). Roster entries Herald changed after the snapshot's reads started are newer
+ * than the snapshot and left alone. Each key names the change relative to the stored entry it was diffed against,
  * so diffing the same state twice yields the same keys (deduplicated) while a later real change gets a new one.
  */
 export function diffSnapshot(state: ChatState, snapshot: ChatSnapshot, receivedAt: string, ignoredUserIds: ReadonlySet<string> = new Set()): ChangeEvent[] {
@@ -117,7 +118,8 @@ export function diffSnapshot(state: ChatState, snapshot: ChatSnapshot, receivedA
     if (ignoredUserIds.has(member.userId.toLowerCase())) continue;
     listed.add(member.userId);
     const entry = state.roster[member.userId];
-    if (entry?.present) continue;
+    // Present already, or left after the reads started (the snapshot is older than that): nothing to say.
+    if (entry?.present || (entry && entry.changedAt > snapshot.takenAt)) continue;
     events.push({
       ...base,
       kind: 'memberAdded',
@@ -128,6 +130,7 @@ export function diffSnapshot(state: ChatState, snapshot: ChatSnapshot, receivedA
   }
   for (const entry of Object.values(state.roster)) {
     if (!entry.present || listed.has(entry.userId) || ignoredUserIds.has(entry.userId.toLowerCase())) continue;
+    if (entry.changedAt > snapshot.takenAt) continue; // joined after the reads started
     events.push({
       ...base,
       kind: 'memberRemoved',

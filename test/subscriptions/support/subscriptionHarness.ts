@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Activity } from 'botbuilder';
+import sinon from 'sinon';
 import { createHerald, type HeraldApp } from '../../../src/app/createHerald.js';
 import { loadNotificationKeyRing } from '../../../src/certificates/loadNotificationKeyRing.js';
 import { loadConfig } from '../../../src/config/loadConfig.js';
@@ -19,7 +20,7 @@ import { GraphApi } from '../../../src/graph/GraphApi.js';
 import { GraphCallStats } from '../../../src/graph/GraphCallStats.js';
 import { GraphTokenProvider } from '../../../src/graph/GraphTokenProvider.js';
 import { silentLogger } from '../../../src/log/createLogger.js';
-import type { ChangeEvent } from '../../../src/model/changeEvents.js';
+import type { ChangeEvent, LifecycleEvent } from '../../../src/model/changeEvents.js';
 import { LowdbStore } from '../../../src/storage/LowdbStore.js';
 import type { SubscriptionManager, SubscriptionManagerOptions } from '../../../src/subscriptions/SubscriptionManager.js';
 import type { TimerFunctions } from '../../../src/subscriptions/TimerWheel.js';
@@ -51,6 +52,13 @@ async function startConnectorStub(): Promise<ConnectorStub> {
     const url = new URL(req.url ?? '/', 'http://stub');
     req.resume();
     req.on('end', () => {
+      const token = url.searchParams.get('validationToken');
+      if (token !== null) {
+        // Also plays "another deployment" of the app in tests: it answers Graph's handshake.
+        res.writeHead(200, { 'Content-Type': 'text/plain' });
+        res.end(token);
+        return;
+      }
       const rosterRead = /\/(paged)?members(\/|$)/.test(url.pathname);
       // Separate calls: restify patches ServerResponse.prototype.writeHead, which then returns nothing.
       res.writeHead(rosterRead ? 403 : 200, { 'Content-Type': 'application/json' });
@@ -89,6 +97,7 @@ export class SubscriptionHarness {
   tokens!: GraphTokenProvider;
   readonly stats = new GraphCallStats();
   readonly changes: ChangeEvent[] = [];
+  readonly lifecycles: LifecycleEvent[] = [];
   readonly posts: Array<{ chatId: string; text: string }> = [];
   users: WorldUser[] = [];
   private constructor(
@@ -158,6 +167,7 @@ export class SubscriptionHarness {
     if (!manager) throw new Error('subscriptions were not wired');
     this.manager = manager;
     this.herald.context.events.on('change', (event) => void this.changes.push(event));
+    this.herald.context.events.on('lifecycle', (event) => void this.lifecycles.push(event));
     // Posts go through the Bot Connector in production; here they are recorded.
     this.herald.context.poster.post = async (installation, activity) => {
       this.posts.push({ chatId: installation.chatId, text: String(activity.text ?? '') });
@@ -218,6 +228,11 @@ export class SubscriptionHarness {
     }
   }
 
+  /** How many lifecycle events of this kind for this subscription reached Herald's event bus. */
+  lifecycleCount(subscriptionId: string, kind: string): number {
+    return this.lifecycles.filter((e) => e.subscriptionId === subscriptionId && e.kind === kind).length;
+  }
+
   /** Live subscriptions at the Graph double for this app (optionally one tenant). */
   live(tenantId?: string) {
     return this.gw.graph.subscriptions({ clientId: this.app.clientId, ...(tenantId ? { tenantId } : {}) });
@@ -252,4 +267,27 @@ export function installActivity(chatId: string, tenantId: string, serviceUrl: st
     conversation: { id: chatId, conversationType: 'groupChat', tenantId, isGroup: true, name: '' },
     channelData: { tenant: { id: tenantId } },
   };
+}
+
+/**
+ * Fake time for Herald and the doubles: only `Date` is faked globally (HTTP, TLS and the other modules
+ * keep real timers); the subscription wheel gets the fake clock's timer functions.
+ */
+export function fakeTime(start = '2026-03-02T08:00:00Z'): { clock: sinon.SinonFakeTimers; timers: TimerFunctions } {
+  const clock = sinon.useFakeTimers({ now: Date.parse(start), toFake: ['Date'] });
+  return {
+    clock,
+    timers: {
+      setTimeout: (callback, ms) => clock.setTimeout(callback, ms),
+      clearTimeout: (handle) => clock.clearTimeout(handle as number),
+    },
+  };
+}
+
+/** Moves fake time forward in steps, letting Herald's and Graph's real I/O finish after each step. */
+export async function advance(h: SubscriptionHarness, clock: sinon.SinonFakeTimers, ms: number, stepMs = 30 * 60_000): Promise<void> {
+  for (let done = 0; done < ms; done += stepMs) {
+    await clock.tickAsync(Math.min(stepMs, ms - done));
+    await h.idle();
+  }
 }
