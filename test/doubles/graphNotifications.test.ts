@@ -321,3 +321,37 @@ describe('graph double: notifications', () => {
     });
   });
 });
+
+describe('graph double: shutdown', () => {
+  it('closes without waiting out Graph-like retry backoff', async () => {
+    const env = await startGraphWorld({ graph: { delivery: { retryDelaysMs: [600_000] } } });
+    const receiver = await startNotificationReceiver();
+    try {
+      const tenantId = env.world.addTenant({ displayName: 'Contoso' }).id;
+      const app = env.registerApp();
+      const ada = env.world.addUser({ displayName: 'Ada', tenantId });
+      const chat = env.world.createChat({ tenantId, members: [ada.id] });
+      env.world.installApp(chat.id, app.teamsAppId);
+      const bearer = await env.login.signAppToken({ tenantId, clientId: app.clientId, audience: env.graphUrl });
+      const created = await fetch(`${env.graphUrl}/v1.0/subscriptions`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${bearer}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          changeType: 'created',
+          notificationUrl: receiver.notificationUrl,
+          resource: `/chats/${chat.id}/members`,
+          expirationDateTime: new Date(Date.now() + 50 * MINUTE).toISOString(),
+        }),
+      });
+      assert.equal(created.status, 201);
+      receiver.nextStatuses = [503];
+      const failedOnce = new Promise<void>((resolve) => env.wire.on((e) => e.kind === 'notification' && e.status === 503 && resolve()));
+      env.world.addMember(chat.id, env.world.addUser({ displayName: 'Bob', tenantId }).id);
+      await failedOnce;
+    } finally {
+      await env.close();
+      await receiver.close();
+    }
+    assert.equal(receiver.posts.length, 1);
+  });
+});

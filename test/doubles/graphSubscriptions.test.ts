@@ -352,6 +352,16 @@ describe('graph double: subscriptions', () => {
       }
     });
 
+    it('exports and re-imports subscriptions for a playground restart', async () => {
+      const created = await graph('POST', '/subscriptions', membersSubscription());
+      const saved = JSON.parse(JSON.stringify(env.graph.exportSubscriptions())) as ReturnType<typeof env.graph.exportSubscriptions>;
+      await deleteAll();
+      env.graph.importSubscriptions(saved);
+      const restored = await graph('GET', `/subscriptions/${String(created.body.id)}`);
+      assert.equal(restored.status, 200);
+      assert.equal(restored.body.clientState, 'secret-state');
+    });
+
     it('lets subscriptions expire with the clock', async () => {
       const created = await graph('POST', '/subscriptions', membersSubscription({ expirationDateTime: new Date(clock().getTime() + 50 * MINUTE).toISOString() }));
       const id = String(created.body.id);

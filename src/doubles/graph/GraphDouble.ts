@@ -27,7 +27,14 @@ import {
   parseCreateSubscription,
   parsePatchSubscription,
 } from './subscriptionRequests.js';
-import { SubscriptionStore, subscriptionJson, type StoredSubscription, type SubscriptionJson } from './subscriptionStore.js';
+import { parseEncryptionCertificate } from './encryption.js';
+import {
+  SubscriptionStore,
+  subscriptionJson,
+  type StoredSubscription,
+  type SubscriptionJson,
+  type SubscriptionSnapshot,
+} from './subscriptionStore.js';
 
 export interface GraphDoubleOptions {
   tls: Pick<LoopbackCa, 'certPem' | 'keyPem'>;
@@ -152,6 +159,19 @@ export class GraphDouble {
       .all()
       .filter((s) => (!filter.tenantId || s.tenantId === filter.tenantId) && (!filter.clientId || s.clientId === filter.clientId))
       .map((s) => ({ ...subscriptionJson(s), tenantId: s.tenantId, target: { ...s.target } }));
+  }
+
+  /** Live subscriptions for saving next to World.toJSON() (contains clientState: keep it private). */
+  exportSubscriptions(): SubscriptionSnapshot[] {
+    return this.store.all().map(({ certificate: _certificate, ...rest }) => ({ ...rest, roles: [...rest.roles], changeTypes: [...rest.changeTypes], target: { ...rest.target } }));
+  }
+
+  /** Restore saved subscriptions (expired ones vanish on the next access, as usual). */
+  importSubscriptions(snapshots: readonly SubscriptionSnapshot[]): void {
+    for (const snapshot of snapshots) {
+      const parsed = snapshot.encryptionCertificate ? parseEncryptionCertificate(snapshot.encryptionCertificate) : null;
+      this.store.add({ ...snapshot, certificate: parsed?.ok ? parsed.certificate : null });
+    }
   }
 
   /** Every notification/lifecycle POST with the status of each attempt. */

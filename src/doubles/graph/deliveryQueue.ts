@@ -66,8 +66,6 @@ export interface DeliveryQueueOptions {
   logger?: Logger;
 }
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 export class DeliveryQueue {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly records: DeliveryRecord[] = [];
@@ -76,6 +74,10 @@ export class DeliveryQueue {
   private duplicatesArmed = 0;
   private nextId = 0;
   private closed = false;
+  private signalClosed!: () => void;
+  /** Resolves on close(), cutting retry waits short so shutdown does not wait out Graph-like backoff. */
+  private readonly closedSignal = new Promise<void>((resolve) => (this.signalClosed = resolve));
+  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
 
   constructor(private readonly options: DeliveryQueueOptions) {}
 
@@ -128,6 +130,9 @@ export class DeliveryQueue {
   /** Stop retrying and drop held items; in-flight attempts finish. */
   async close(): Promise<void> {
     this.closed = true;
+    this.signalClosed();
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
     this.held.clear();
     await this.whenIdle();
   }
@@ -137,6 +142,16 @@ export class DeliveryQueue {
     const tracked = work.catch((error: unknown) => this.options.logger?.error({ err: error }, 'graph double delivery crashed'));
     this.inFlight.add(tracked);
     void tracked.finally(() => this.inFlight.delete(tracked));
+  }
+
+  private defaultSleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        resolve();
+      }, ms);
+      this.timers.add(timer);
+    });
   }
 
   private async deliver(kind: DeliveryKind, url: string, items: OutgoingItem[], duplicate: boolean): Promise<void> {
@@ -167,7 +182,7 @@ export class DeliveryQueue {
       outcome: 'pending',
     };
     this.records.push(record);
-    const sleep = this.options.sleep ?? defaultSleep;
+    const sleep = this.options.sleep ?? ((ms: number) => this.defaultSleep(ms));
     const maxAttempts = this.options.retryDelaysMs.length + 1;
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       const timeoutMs = attempt === 1 ? this.options.firstAttemptTimeoutMs : this.options.retryTimeoutMs;
@@ -186,7 +201,8 @@ export class DeliveryQueue {
       // Only 5xx, 429 and no answer are retried; other 4xx retry behaviour is undocumented, so the double gives up.
       const retryable = status === null || status === 429 || status >= 500;
       if (!retryable || attempt === maxAttempts || this.closed) break;
-      await sleep(this.options.retryDelaysMs[attempt - 1] ?? 0);
+      await Promise.race([sleep(this.options.retryDelaysMs[attempt - 1] ?? 0), this.closedSignal]);
+      if (this.closed) break;
     }
     record.outcome = 'failed';
   }

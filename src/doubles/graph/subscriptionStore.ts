@@ -27,6 +27,9 @@ export interface StoredSubscription {
   createdDateTime: string;
 }
 
+/** What survives a playground restart: everything but the parsed certificate (re-parsed on import). */
+export type SubscriptionSnapshot = Omit<StoredSubscription, 'certificate'>;
+
 /** Subscription as Graph serialises it. */
 export interface SubscriptionJson {
   id: string;
