@@ -81,3 +81,26 @@ describe('loopback TLS for the doubles', () => {
     }
   });
 });
+
+describe('trustCaForFetch restores in any order', () => {
+  it('never reinstates a dispatcher that was already restored', async () => {
+    const ca = await createLoopbackCa();
+    const server = createServer({ cert: ca.certPem, key: ca.keyPem }, (_req, res) => res.end('ok'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    try {
+      const restoreFirst = trustCaForFetch(ca.caCertPem);
+      const restoreSecond = trustCaForFetch(ca.caCertPem);
+      restoreFirst();
+      assert.equal(await (await fetch(url)).text(), 'ok', 'the second trust still holds');
+      restoreSecond();
+      await assert.rejects(fetch(url), (error: Error & { cause?: { code?: string } }) => {
+        assert.equal(error.cause?.code, 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'back to the original dispatcher, not a closed one');
+        return true;
+      });
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
