@@ -1,0 +1,243 @@
+import type { Logger } from 'pino';
+import type { NotificationKeyRing } from '../../certificates/NotificationKeyRing.js';
+import type { HeraldEvents } from '../../events/HeraldEvents.js';
+import type { ChatGraph } from '../../graph/ChatGraph.js';
+import type { InboxBatch } from '../../model/inbox.js';
+import type { SubscriptionRecord } from '../../model/subscription.js';
+import type { HeraldStore } from '../../storage/HeraldStore.js';
+import { decryptResourceData } from '../decode/decryptResourceData.js';
+import { normalizeNotification, readEnvelope, type NotificationItem } from '../decode/normalizeNotification.js';
+import { parseResource, resourcePath, type ResourceTarget } from '../decode/parseResource.js';
+import { SigningKeysUnavailableError, type ValidationTokenVerifier } from '../verify/ValidationTokenVerifier.js';
+import { verifyClientState } from '../verify/verifyClientState.js';
+import type { ChangeDeduplicator } from './ChangeDeduplicator.js';
+import { describeChange } from './describeChange.js';
+import { ProcessingStoppedError, RetryLaterError, type DropReason, type ItemOutcome } from './ItemOutcome.js';
+
+export interface NotificationPipelineDeps {
+  store: Pick<HeraldStore, 'subscriptions'>;
+  keys: NotificationKeyRing;
+  verifier: Pick<ValidationTokenVerifier, 'verify'>;
+  dedupe: ChangeDeduplicator;
+  events: Pick<HeraldEvents, 'emit'>;
+  /** Reads resources for notifications without resource data; without it those items are dropped. */
+  chatGraph?: Pick<ChatGraph, 'getResource'>;
+  clock: () => Date;
+  log: Logger;
+}
+
+export interface BatchRun {
+  /** Items already finished in an earlier attempt of this batch. */
+  skip: ReadonlySet<number>;
+  onItem(index: number, outcome: ItemOutcome): void;
+  signal: AbortSignal;
+}
+
+type TokenCheck = { ok: true; tenants: Set<string> } | { ok: false; reason: DropReason; detail: string };
+
+// Captured at load so sinon fake timers in other tests do not freeze processing.
+const yieldToIo: () => Promise<void> = ((setImmediateFn) => () => new Promise<void>((resolve) => setImmediateFn(() => resolve())))(
+  globalThis.setImmediate.bind(globalThis),
+);
+
+/**
+ * verify → decode → route for one stored batch: authenticates every item, decrypts or fetches its
+ * resource, deduplicates, and hands typed events to the event bus. Items are independent: a bad one is
+ * dropped (logged, counted), the others go on.
+ */
+export class NotificationPipeline {
+  private readonly lastTouched = new Map<string, string>();
+
+  constructor(private readonly deps: NotificationPipelineDeps) {}
+
+  /**
+   * @throws RetryLaterError when the batch cannot be finished now (finished items are reported and skipped next time).
+   * @throws ProcessingStoppedError when `run.signal` aborts.
+   */
+  async process(batch: InboxBatch, run: BatchRun): Promise<void> {
+    const envelope = readEnvelope(batch.body);
+    if (!envelope.ok) return;
+    const items = envelope.items.map((raw, index) => ({ index, item: normalizeNotification(raw, index) }));
+    const pending = items.filter(({ index }) => !run.skip.has(index));
+    const writes: Promise<unknown>[] = [];
+    try {
+      let tokens: TokenCheck | null = null;
+      if (pending.some(({ item }) => item?.encryptedContent)) {
+        tokens = await abortable(this.checkTokens(envelope.validationTokens, batch), run.signal);
+      }
+      for (const { index, item } of pending) {
+        if (run.signal.aborted) throw new ProcessingStoppedError();
+        const outcome = await this.processItem(item, batch, tokens, writes);
+        this.report(batch, index, item, outcome);
+        run.onItem(index, outcome);
+        await yieldToIo();
+      }
+    } finally {
+      // Dedupe logs and subscription timestamps are durable before the batch may leave the inbox.
+      await Promise.all(writes.map((w) => w.catch((error: unknown) => this.deps.log.error({ err: error }, 'notification bookkeeping write failed'))));
+    }
+  }
+
+  private async checkTokens(tokens: unknown[] | null, batch: InboxBatch): Promise<TokenCheck> {
+    if (!tokens || tokens.length === 0) return this.tokenFailure(batch, 'missingValidationToken', 'rich notifications without validationTokens');
+    if (tokens.some((t) => typeof t !== 'string')) return this.tokenFailure(batch, 'invalidValidationToken', 'validationTokens holds a non-string');
+    const tenants = new Set<string>();
+    const failures: string[] = [];
+    try {
+      for (const verdict of await Promise.all((tokens as string[]).map((t) => this.deps.verifier.verify(t)))) {
+        if (verdict.ok) tenants.add(verdict.tenantId);
+        else failures.push(`${verdict.reason}: ${verdict.detail}`);
+      }
+    } catch (error) {
+      if (error instanceof SigningKeysUnavailableError) throw new RetryLaterError('verificationUnavailable', error.message, { cause: error });
+      throw error;
+    }
+    // One bad token makes the whole batch suspicious: none of its rich items is acted on.
+    if (failures.length > 0) return this.tokenFailure(batch, 'invalidValidationToken', failures.join('; '));
+    return { ok: true, tenants };
+  }
+
+  private tokenFailure(batch: InboxBatch, reason: DropReason, detail: string): TokenCheck {
+    this.deps.log.warn({ batchId: batch.id, reason, detail }, 'validation tokens rejected; rich notifications of this batch are dropped');
+    return { ok: false, reason, detail };
+  }
+
+  private async processItem(item: NotificationItem | null, batch: InboxBatch, tokens: TokenCheck | null, writes: Promise<unknown>[]): Promise<ItemOutcome> {
+    const drop = (reason: DropReason): ItemOutcome => ({ status: 'dropped', reason });
+    if (!item?.subscriptionId) return drop('malformedItem');
+    const subscription = this.deps.store.subscriptions.get(item.subscriptionId);
+    if (!subscription) return drop('unknownSubscription');
+    if (!verifyClientState(item.clientState, subscription.clientState)) return drop('clientStateMismatch');
+    if (item.tenantId && item.tenantId.toLowerCase() !== subscription.tenantId.toLowerCase()) return drop('tenantMismatch');
+    const tenantId = subscription.tenantId;
+    this.touch(subscription, batch.receivedAt, writes);
+
+    if (item.rawLifecycleEvent !== null) {
+      if (!item.lifecycleEvent) return { status: 'ignored', reason: 'unsupportedLifecycleEvent' };
+      await this.deps.events.emit('lifecycle', {
+        kind: item.lifecycleEvent,
+        subscriptionId: subscription.id,
+        tenantId,
+        subscriptionExpirationDateTime: item.subscriptionExpirationDateTime,
+        receivedAt: batch.receivedAt,
+      });
+      return { status: 'emitted', event: 'lifecycle' };
+    }
+
+    if (item.rawChangeType === null) return drop('malformedItem');
+    if (!item.changeType) return { status: 'ignored', reason: 'unsupportedChangeType' };
+    const resource = item.resource ?? item.resourceData?.odataId ?? null;
+    const target = resource ? parseResource(resource) : null;
+    if (!target) return { status: 'ignored', reason: 'unsupportedResource' };
+    if (subscription.chatId && 'chatId' in target && target.chatId.toLowerCase() !== subscription.chatId.toLowerCase()) {
+      return drop('resourceMismatch');
+    }
+
+    let content: unknown = null;
+    if (item.encryptedContent) {
+      if (!tokens?.ok) return drop(tokens?.reason ?? 'missingValidationToken');
+      if (!tokens.tenants.has(tenantId.toLowerCase())) return drop('validationTokenTenantMismatch');
+      const decrypted = decryptResourceData(item.encryptedContent, this.deps.keys);
+      if (!decrypted.ok) {
+        this.deps.log.warn({ batchId: batch.id, index: item.index, reason: decrypted.reason, detail: decrypted.detail }, 'encrypted content rejected');
+        return drop(decrypted.reason);
+      }
+      content = decrypted.resource;
+    } else if (needsFetch(target, item.changeType)) {
+      const fetched = await this.fetch(tenantId, target);
+      if (!fetched.ok) return drop('resourceUnavailable');
+      content = fetched.content;
+    }
+
+    const described = describeChange({ tenantId, target, changeType: item.changeType, content, receivedAt: batch.receivedAt });
+    if (!described.ok) return described.outcome === 'ignored' ? { status: 'ignored', reason: described.reason } : drop(described.reason);
+    const { change } = described;
+    const verdict = this.deps.dedupe.decide({
+      tenantId,
+      resource: change.resource,
+      changeType: item.changeType,
+      contentHash: change.contentHash,
+      subscriptionId: subscription.id,
+      stamp: change.stamp,
+      occurrence: `${batch.receivedAt}#${batch.id}#${item.index}`,
+      at: this.deps.clock(),
+    });
+    if (verdict.status === 'stale') return { status: 'ignored', reason: 'stale' };
+    if (verdict.status === 'duplicate') {
+      writes.push(this.deps.dedupe.commit(tenantId, change.resource));
+      return { status: 'duplicate' };
+    }
+    const handled = await this.deps.events.emit('change', { ...change.draft, changeKey: verdict.changeKey, source: 'notification', receivedAt: batch.receivedAt });
+    if (!handled) this.deps.log.warn({ changeKey: verdict.changeKey }, 'a change handler failed; the change is not handed on again');
+    writes.push(this.deps.dedupe.commit(tenantId, change.resource));
+    return { status: 'emitted', event: 'change' };
+  }
+
+  private async fetch(tenantId: string, target: ResourceTarget): Promise<{ ok: true; content: unknown } | { ok: false }> {
+    const graph = this.deps.chatGraph;
+    if (!graph) {
+      this.deps.log.warn({ tenantId, kind: target.kind }, 'notification without resource data, and no Graph reader is wired');
+      return { ok: false };
+    }
+    try {
+      return { ok: true, content: await graph.getResource(tenantId, resourcePath(target)) };
+    } catch (error) {
+      const status = statusOf(error);
+      // Gone (404), no access any more (401/403), or refused: the change cannot be read, now or later.
+      if (status !== null && status >= 400 && status < 500 && status !== 408 && status !== 429) {
+        this.deps.log.warn({ tenantId, kind: target.kind, status }, 'resource of a notification could not be read');
+        return { ok: false };
+      }
+      throw new RetryLaterError('resourceUnavailable', `reading ${target.kind} failed (${status ?? 'network'})`, { cause: error });
+    }
+  }
+
+  /** Records when a subscription last delivered something authentic (for status pages); writes are coalesced. */
+  private touch(subscription: SubscriptionRecord, receivedAt: string, writes: Promise<unknown>[]): void {
+    const last = this.lastTouched.get(subscription.id) ?? subscription.lastNotificationAt;
+    if (last && last >= receivedAt) return;
+    this.lastTouched.set(subscription.id, receivedAt);
+    writes.push(
+      this.deps.store.subscriptions.update(subscription.id, (current) =>
+        current && (!current.lastNotificationAt || current.lastNotificationAt < receivedAt) ? { ...current, lastNotificationAt: receivedAt } : current,
+      ),
+    );
+  }
+
+  private report(batch: InboxBatch, index: number, item: NotificationItem | null, outcome: ItemOutcome): void {
+    const where = { batchId: batch.id, route: batch.route, index, subscriptionId: item?.subscriptionId ?? null, tenantId: item?.tenantId ?? null };
+    if (outcome.status === 'dropped') this.deps.log.warn({ ...where, reason: outcome.reason }, 'notification dropped');
+    else if (outcome.status === 'ignored') this.deps.log.info({ ...where, reason: outcome.reason }, 'notification ignored');
+    else if (outcome.status === 'duplicate') this.deps.log.debug(where, 'duplicate notification');
+  }
+}
+
+/** Notifications without resource data: created members and chat updates are read from Graph; deletions cannot be. */
+function needsFetch(target: ResourceTarget, changeType: string): boolean {
+  if (changeType === 'deleted') return false;
+  return target.kind === 'chat' || (target.kind === 'chatMember' && changeType === 'created');
+}
+
+function statusOf(error: unknown): number | null {
+  if (typeof error !== 'object' || error === null) return null;
+  const candidate = (error as { statusCode?: unknown; status?: unknown }).statusCode ?? (error as { status?: unknown }).status;
+  return typeof candidate === 'number' ? candidate : null;
+}
+
+function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new ProcessingStoppedError());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new ProcessingStoppedError());
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}

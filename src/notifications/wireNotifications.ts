@@ -1,0 +1,77 @@
+import type { JWTVerifyGetKey } from 'jose';
+import type { HeraldContext } from '../app/createHerald.js';
+import { loadNotificationKeyRing, type CertificatePolicy } from '../certificates/loadNotificationKeyRing.js';
+import type { NotificationKeyRing } from '../certificates/NotificationKeyRing.js';
+import type { ChatGraph } from '../graph/ChatGraph.js';
+import { InboxProcessor, type RetryPolicy } from './inbox/InboxProcessor.js';
+import { NotificationMetrics } from './inbox/NotificationMetrics.js';
+import { registerNotificationRoutes } from './receive/registerNotificationRoutes.js';
+import { ChangeDeduplicator, DEDUPE_RETENTION_MS } from './route/ChangeDeduplicator.js';
+import { NotificationPipeline } from './route/NotificationPipeline.js';
+import { ValidationTokenVerifier } from './verify/ValidationTokenVerifier.js';
+
+export interface NotificationDeps {
+  /** Reads resources for notifications without resource data (Graph client over the chat's tenant). */
+  chatGraph?: Pick<ChatGraph, 'getResource'>;
+  /** Use these certificates instead of loading/generating them from the configuration. */
+  keys?: NotificationKeyRing;
+  certificatePolicy?: Partial<CertificatePolicy>;
+  /** Replaces the remote JWKS of `${AAD_AUTHORITY_HOST}/common/discovery/v2.0/keys` (tests). */
+  signingKeys?: JWTVerifyGetKey;
+  /** Minimum time between JWKS refetches for an unknown `kid` (default 30 s). */
+  jwksCooldownMs?: number;
+  concurrency?: number;
+  retry?: Partial<RetryPolicy>;
+  /** Leave processing paused after start (tests of crash recovery). */
+  startPaused?: boolean;
+}
+
+export interface NotificationsModule {
+  /** The certificates: `current()` is what the subscription manager sends to Graph. */
+  keys: NotificationKeyRing;
+  processor: InboxProcessor;
+  metrics: NotificationMetrics;
+}
+
+const PRUNE_EVERY_MS = 10 * 60 * 1000;
+
+/**
+ * The notification receive path: `POST /api/notifications` and `/api/notifications/lifecycle` in,
+ * typed `change` and `lifecycle` events out on `context.events`. Knows nothing about announcements.
+ */
+export async function wireNotifications(context: HeraldContext, deps: NotificationDeps = {}): Promise<NotificationsModule> {
+  const { config, log, clock, store, events, health, server } = context;
+  const moduleLog = log.child({ module: 'notifications' });
+  const keys = deps.keys ?? (await loadNotificationKeyRing({ config, log: moduleLog, clock, policy: deps.certificatePolicy }));
+  const verifier = new ValidationTokenVerifier({
+    authorityHost: config.aad.authorityHost,
+    clientId: config.aad.clientId,
+    clock,
+    keys: deps.signingKeys,
+    cooldownMs: deps.jwksCooldownMs,
+  });
+  const dedupe = ChangeDeduplicator.load(store.changeLogs);
+  const metrics = new NotificationMetrics();
+  const pipeline = new NotificationPipeline({ store, keys, verifier, dedupe, events, chatGraph: deps.chatGraph, clock, log: moduleLog });
+  const processor = new InboxProcessor({ store, pipeline, metrics, clock, log: moduleLog, concurrency: deps.concurrency, retry: deps.retry });
+
+  registerNotificationRoutes({ server, inbox: processor, metrics, log: moduleLog });
+  health.register('notifications', () => metrics.snapshot());
+
+  let pruneTimer: ReturnType<typeof setInterval> | null = null;
+  const prune = () =>
+    dedupe.prune(new Date(clock().getTime() - DEDUPE_RETENTION_MS)).catch((error: unknown) => moduleLog.error({ err: error }, 'pruning dedupe logs failed'));
+  context.onStart(async () => {
+    await prune();
+    pruneTimer = setInterval(() => void prune(), PRUNE_EVERY_MS);
+    pruneTimer.unref?.();
+    if (deps.startPaused) processor.pause();
+    processor.start();
+  });
+  context.onStop(async () => {
+    if (pruneTimer) clearInterval(pruneTimer);
+    await processor.stop();
+  });
+
+  return { keys, processor, metrics };
+}
