@@ -358,6 +358,7 @@ export class GraphDouble {
       .ofApp(ctx.caller.tenantId, ctx.caller.clientId)
       .find((s) => resourceKey(s.target) === resourceKey(request.target) && sameSet(s.changeTypes, request.changeTypes));
     if (existing) {
+      // Documented 409; the reference warns real Graph does not always enforce it, so Herald must not rely on it.
       throw teamsSubscriptionError(409, 'Create', `Subscription Id ${existing.id} already exists for the requested combination`);
     }
     await this.handshake(request.notificationUrl, 'notificationUrl');

@@ -6,7 +6,11 @@ import { parseEncryptionCertificate, type EncryptionCertificate } from './encryp
 import { graphErrors } from './graphErrors.js';
 import { parseChangeTypes, parseSubscriptionResource, RESOURCE_RULES, type ChangeTypeName, type SubscriptionTarget } from './resources.js';
 
-/** Teams chat / conversationMember / teamsAppInstallation maximum: 4,320 minutes (3 days). */
+/**
+ * Teams chat / conversationMember / teamsAppInstallation maximum: 4,320 minutes (3 days). The Teams overview
+ * still says 60 minutes in places; the subscription table is newer and authoritative (reference §2), and
+ * requests beyond the maximum fail rather than being clamped.
+ */
 export const MAX_LIFETIME_MINUTES = 4320;
 /** Shorter requests are raised to this. */
 export const MIN_LIFETIME_MINUTES = 45;

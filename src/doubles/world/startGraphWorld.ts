@@ -26,7 +26,10 @@ export interface StartGraphWorldOptions {
   graphPort?: number;
   /** Make global fetch trust the CA (default true); undone by close(). */
   trustFetch?: boolean;
-  /** Version of the validation tokens in rich notifications (default 'v2'). */
+  /**
+   * Version of the validation tokens in rich notifications (default 'v2': issuer `${loginUrl}/{tid}/v2.0`, azp).
+   * The docs show both forms and do not say which Graph sends (reference §7); 'v1' gives sts.windows.net + appid.
+   */
   validationTokenVersion?: TokenVersion;
   login?: Pick<LoginDoubleOptions, 'accessTokenVersion' | 'accessTokenLifetimeSeconds' | 'knownResources'>;
   graph?: Pick<GraphDoubleOptions, 'delivery' | 'handshakeTimeoutMs' | 'evaluationMonthlyLimit' | 'subscriptionPageSize' | 'rscPermissions'>;
