@@ -1,25 +1,37 @@
 import type { Logger } from 'pino';
 import type { HeraldConfig } from '../config/HeraldConfig.js';
-import { createHerald, type HeraldApp } from './createHerald.js';
+import { startPlaygroundHerald } from '../playground/startPlaygroundHerald.js';
+import { createHerald } from './createHerald.js';
 
-/** Starts Herald for `npm start` and stops it cleanly on SIGTERM/SIGINT. */
+interface Running {
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts Herald for `npm start` and stops it cleanly on SIGTERM/SIGINT. Without credentials it runs the
+ * playground: the same Herald, wired to simulated Teams, Graph and login services on loopback.
+ */
 export async function runHerald(config: HeraldConfig, log: Logger): Promise<void> {
+  let running: Running;
   if (config.mode === 'playground') {
-    process.stderr.write(
-      'Herald has no credentials: set BOT_ID (with BOT_PASSWORD and BOT_TENANT_ID) or AAD_APP_CLIENT_ID (with AAD_APP_CLIENT_SECRET), and PUBLIC_URL, to run live.\n',
-    );
-    process.exit(1);
+    const playground = await startPlaygroundHerald({ config, log });
+    running = playground;
+    log.info({ url: playground.url, mode: config.mode, dataDir: config.dataDir }, 'Herald is listening (playground)');
+    // One plain line a person can click, whatever the log format.
+    process.stdout.write(`Herald playground: ${playground.playgroundUrl}\n`);
+  } else {
+    const app = await createHerald(config, log);
+    const url = await app.start();
+    running = app;
+    log.info({ url, mode: config.mode }, 'Herald is listening');
   }
-  const app: HeraldApp = await createHerald(config, log);
-  const url = await app.start();
-  log.info({ url, mode: config.mode }, 'Herald is listening');
 
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'stopping');
-    app.stop().then(
+    running.stop().then(
       () => process.exit(0),
       (error: unknown) => {
         log.error({ err: error }, 'unclean stop');

@@ -1,0 +1,128 @@
+/**
+ * One list of "what happened on the wire" for the page's Wire tab: the Graph and login doubles' wire
+ * log, the activities Teams sent to Herald and the calls Herald made to the Bot Connector. Each item
+ * has a one-line title for the list and the protocol detail (never a token or clientState) to expand.
+ */
+import type { Delivery, RecordedRequest } from '../doubles/teams/index.js';
+import type { WireEntry } from '../doubles/world/WireLog.js';
+
+export type WireSource = 'login' | 'graph' | 'teams';
+
+export interface WireItem {
+  id: string;
+  at: string;
+  source: WireSource;
+  /** e.g. `graphRequest`, `notification`, `activity`, `botPost`. */
+  kind: string;
+  title: string;
+  status: number | null;
+  ok: boolean;
+  detail: unknown;
+}
+
+const okStatus = (status: number | null) => status !== null && status >= 200 && status < 300;
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** A Graph/login wire log entry as a list item. */
+export function wireItemOfEntry(entry: WireEntry): Omit<WireItem, 'id'> {
+  const base = { at: entry.at, detail: entry };
+  switch (entry.kind) {
+    case 'token':
+      return {
+        ...base,
+        source: 'login',
+        kind: entry.kind,
+        title: `Token for ${entry.resource ?? 'an unknown resource'} (tenant ${entry.tenantId.slice(0, 8)}…)${entry.error ? `: ${entry.error}` : ''}`,
+        status: entry.status,
+        ok: okStatus(entry.status),
+      };
+    case 'graphRequest':
+      return {
+        ...base,
+        source: 'graph',
+        kind: entry.kind,
+        title: `${entry.method} ${entry.path}${entry.errorCode ? ` → ${entry.errorCode}` : ''}`,
+        status: entry.status,
+        ok: okStatus(entry.status),
+      };
+    case 'handshake':
+      return {
+        ...base,
+        source: 'graph',
+        kind: entry.kind,
+        title: `Validation handshake with ${entry.purpose}${entry.ok ? '' : ` failed: ${entry.error ?? 'no answer'}`}`,
+        status: entry.status,
+        ok: entry.ok,
+      };
+    case 'notification': {
+      const changes = entry.items.map((i) => i.changeType ?? '?').join(', ');
+      return {
+        ...base,
+        source: 'graph',
+        kind: entry.kind,
+        title: `Change notification (${plural(entry.items.length, 'item')}: ${changes})${entry.duplicate ? ' — duplicate delivery' : ''}${entry.attempt > 1 ? `, attempt ${entry.attempt}` : ''}${entry.error ? `: ${entry.error}` : ''}`,
+        status: entry.status,
+        ok: okStatus(entry.status),
+      };
+    }
+    case 'lifecycle':
+      return {
+        ...base,
+        source: 'graph',
+        kind: entry.kind,
+        title: `Lifecycle notification: ${entry.items.map((i) => i.lifecycleEvent ?? '?').join(', ')}${entry.error ? `: ${entry.error}` : ''}`,
+        status: entry.status,
+        ok: okStatus(entry.status),
+      };
+    case 'suppressed':
+      return {
+        ...base,
+        source: 'graph',
+        kind: entry.kind,
+        title: `Not delivered (${entry.reason}): ${entry.changeType ?? entry.lifecycleEvent ?? ''} ${entry.resource ?? ''}`.trim(),
+        status: null,
+        ok: false,
+      };
+    case 'subscription':
+      return {
+        ...base,
+        source: 'graph',
+        kind: entry.kind,
+        title: `Subscription ${entry.action}: ${entry.resource}`,
+        status: null,
+        ok: entry.action !== 'expired' && entry.action !== 'removed',
+      };
+  }
+}
+
+/** An activity the Teams double delivered to Herald's /api/messages. */
+export function wireItemOfDelivery(delivery: Delivery, at: string): Omit<WireItem, 'id'> {
+  const a = delivery.activity;
+  const what = [a.type, a.action].filter(Boolean).join(' ');
+  return {
+    at,
+    source: 'teams',
+    kind: 'activity',
+    title: `Activity to Herald: ${what}${a.type === 'message' && a.text ? ` “${a.text.replace(/<at>.*?<\/at>\s*/g, '@Herald ')}”` : ''}`,
+    status: delivery.status,
+    ok: okStatus(delivery.status),
+    detail: { activity: a, status: delivery.status },
+  };
+}
+
+/** A call Herald made to the Bot Connector double (posts, roster reads). */
+export function wireItemOfConnectorRequest(request: RecordedRequest): Omit<WireItem, 'id'> {
+  const posting = request.operation === 'sendToConversation' || request.operation === 'replyToActivity';
+  return {
+    at: request.at,
+    source: 'teams',
+    kind: posting ? 'botPost' : 'connector',
+    title: `${posting ? 'Bot post' : 'Bot Connector'}: ${request.method} ${request.path}${request.errorCode ? ` → ${request.errorCode}` : ''}`,
+    status: request.status,
+    ok: okStatus(request.status),
+    detail: { ...request, authorization: { present: request.authorization.present, scheme: request.authorization.scheme } },
+  };
+}

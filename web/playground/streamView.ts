@@ -1,0 +1,109 @@
+/** The chat stream: Teams-style system lines, people's messages and Herald's posts (cards rendered). */
+import type { TimelineEntry } from '../../src/playground/Timeline.js';
+import { isAdaptiveCard, renderCard } from './cards.js';
+import { avatar, el, heraldAvatar, timeOf } from './dom.js';
+import { renderMessageText, renderRichText } from './richText.js';
+
+export interface StreamContext {
+  actingUserId: string;
+  dark: boolean;
+}
+
+function bubble(meta: HTMLElement, body: Array<Node | null>): HTMLElement {
+  return el('div', { className: 'bubble' }, [meta, ...body]);
+}
+
+function metaLine(name: string, at: string, extra: string | null = null): HTMLElement {
+  return el('div', { className: 'meta' }, [
+    el('span', { className: 'name', text: name }),
+    el('time', { className: 'time', text: timeOf(at), attrs: { datetime: at } }),
+    extra ? el('span', { className: 'tag', text: extra }) : null,
+  ]);
+}
+
+function postBody(entry: Extract<TimelineEntry, { kind: 'post' }>, dark: boolean): Node[] {
+  if (entry.deleted) return [el('div', { className: 'text', text: 'This message has been deleted.' })];
+  const cards = entry.attachments
+    .filter(isAdaptiveCard)
+    .map((a) => renderCard(a.content, dark))
+    .filter((n): n is HTMLElement => n !== null)
+    .map((card) => el('div', { className: 'card-host', attrs: { 'data-card': 'adaptive' } }, [card]));
+  // The post's text is the card's plain version; show it only when there is no card to show.
+  if (cards.length > 0) return cards;
+  return [renderRichText(entry.text ?? '')];
+}
+
+export function renderEntry(entry: TimelineEntry, ctx: StreamContext): HTMLLIElement {
+  const li = el('li', { attrs: { 'data-entry': entry.id, 'data-kind': entry.kind } });
+  switch (entry.kind) {
+    case 'system':
+      li.className = 'system';
+      li.append(el('span', { text: entry.text }));
+      break;
+    case 'message': {
+      const own = entry.fromUserId === ctx.actingUserId;
+      li.className = `msg${own ? ' own' : ''}`;
+      li.append(avatar(entry.fromName), bubble(metaLine(entry.fromName, entry.at), [renderMessageText(entry.text)]));
+      break;
+    }
+    case 'post':
+      li.className = `msg post${entry.deleted ? ' deleted' : ''}`;
+      if (entry.text) li.setAttribute('data-text', entry.text);
+      li.append(heraldAvatar(), bubble(metaLine('Herald', entry.at, entry.edited && !entry.deleted ? 'Edited' : null), postBody(entry, ctx.dark)));
+      break;
+  }
+  return li;
+}
+
+/** Keeps the stream's DOM in step with the entries; scrolls to the newest when the reader was at the end. */
+export class StreamView {
+  private entries: TimelineEntry[] = [];
+
+  constructor(
+    private readonly list: HTMLOListElement,
+    private ctx: StreamContext,
+  ) {}
+
+  reset(entries: TimelineEntry[]): void {
+    this.entries = [...entries];
+    this.renderAll();
+  }
+
+  setContext(ctx: StreamContext): void {
+    const changed = ctx.actingUserId !== this.ctx.actingUserId || ctx.dark !== this.ctx.dark;
+    this.ctx = ctx;
+    if (changed) this.renderAll();
+  }
+
+  add(entry: TimelineEntry): void {
+    if (this.entries.some((e) => e.id === entry.id)) return this.update(entry);
+    const stick = this.atEnd();
+    this.entries.push(entry);
+    this.list.querySelector('.empty')?.remove();
+    this.list.append(renderEntry(entry, this.ctx));
+    if (stick) this.scrollToEnd();
+  }
+
+  update(entry: TimelineEntry): void {
+    const index = this.entries.findIndex((e) => e.id === entry.id);
+    if (index < 0) return this.add(entry);
+    this.entries[index] = entry;
+    this.list.querySelector(`[data-entry="${entry.id}"]`)?.replaceWith(renderEntry(entry, this.ctx));
+  }
+
+  private renderAll(): void {
+    this.list.replaceChildren(...this.entries.map((e) => renderEntry(e, this.ctx)));
+    if (this.entries.length === 0) {
+      this.list.append(el('li', { className: 'empty', text: 'No messages yet. Add Herald from the panel on the right, then add someone to the chat.' }));
+    }
+    this.scrollToEnd();
+  }
+
+  private atEnd(): boolean {
+    return this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < 48;
+  }
+
+  private scrollToEnd(): void {
+    this.list.scrollTop = this.list.scrollHeight;
+  }
+}
