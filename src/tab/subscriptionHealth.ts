@@ -2,6 +2,7 @@ import type { ChatProblem } from '../model/chat.js';
 import type { SubscriptionKind, SubscriptionRecord } from '../model/subscription.js';
 import { formatRemaining } from '../status/chatStatusLines.js';
 import type { HeraldStore } from '../storage/HeraldStore.js';
+import type { ChatSubscriptionsView } from '../subscriptions/SubscriptionManager.js';
 import type { TabSubscriptionHealth, TabSubscriptionsResponse } from './tabApiTypes.js';
 
 const LABEL: Record<SubscriptionKind, string> = {
@@ -42,7 +43,7 @@ export function adviceFor(text: string): string {
   return ADVICE.find((a) => a.match.test(text))?.advice ?? GENERIC_ADVICE;
 }
 
-export function subscriptionHealth(record: SubscriptionRecord, now: Date): TabSubscriptionHealth {
+export function subscriptionHealth(record: SubscriptionRecord, now: Date, nextRenewalAt: string | null = null): TabSubscriptionHealth {
   const remainingMs = Date.parse(record.expirationDateTime) - now.getTime();
   const expired = !(remainingMs > 0);
   const state = record.lastError ? 'failing' : expired ? 'expired' : 'alive';
@@ -56,14 +57,21 @@ export function subscriptionHealth(record: SubscriptionRecord, now: Date): TabSu
     expiresIn: formatRemaining(Number.isNaN(remainingMs) ? 0 : remainingMs),
     lastNotificationAt: record.lastNotificationAt,
     lastRenewedAt: record.lastRenewedAt,
+    nextRenewalAt,
     lastError: record.lastError,
     advice: record.lastError ? adviceFor(record.lastError) : expired ? EXPIRED_ADVICE : null,
   };
 }
 
-/** The tab's view of a chat's subscriptions: its own pair plus the tenant-wide ones that also serve it. */
+/** What the subscription manager knows beyond the stored records (its schedule and tenant-wide trouble). */
+export type SubscriptionInsight = Pick<ChatSubscriptionsView, 'subscriptions' | 'tenantSubscriptions' | 'tenantProblem' | 'evaluationMode' | 'pendingSyncAt'>;
+
+/**
+ * The tab's view of a chat's subscriptions: its own pair plus the tenant-wide ones that also serve it,
+ * from the stored records, enriched with the subscription manager's schedule when it is running.
+ */
 export function chatSubscriptionsView(
-  deps: { store: Pick<HeraldStore, 'subscriptions' | 'installations' | 'chats'> },
+  deps: { store: Pick<HeraldStore, 'subscriptions' | 'installations' | 'chats'>; insight?: ((chatId: string) => SubscriptionInsight | null) | null },
   chatId: string,
   chatTenantId: string,
   now: Date,
@@ -71,12 +79,18 @@ export function chatSubscriptionsView(
   const { store } = deps;
   const records = store.subscriptions.list((s) => s.chatId === chatId || (s.chatId === null && s.tenantId.toLowerCase() === chatTenantId));
   records.sort((a, b) => ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind) || a.expirationDateTime.localeCompare(b.expirationDateTime));
+  const insight = deps.insight?.(chatId) ?? null;
+  const renewals = new Map([...(insight?.subscriptions ?? []), ...(insight?.tenantSubscriptions ?? [])].map((v) => [v.id, v.nextRenewalAt]));
   const problem: ChatProblem | null = store.chats.get(chatId)?.problem ?? null;
+  const tenantWide = records.some((r) => r.chatId === null);
   return {
     chatId,
     checkedAt: now.toISOString(),
     installed: store.installations.get(chatId)?.status === 'installed',
-    subscriptions: records.map((r) => subscriptionHealth(r, now)),
+    subscriptions: records.map((r) => subscriptionHealth(r, now, renewals.get(r.id) ?? null)),
     problem: problem && { code: problem.code, message: problem.message, at: problem.at, advice: adviceFor(`${problem.code} ${problem.message}`) },
+    tenantProblem: insight?.tenantProblem ? { message: insight.tenantProblem, advice: adviceFor(insight.tenantProblem) } : null,
+    evaluationMode: tenantWide && (insight?.evaluationMode ?? false),
+    pendingSyncAt: insight?.pendingSyncAt ?? null,
   };
 }

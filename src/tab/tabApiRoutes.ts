@@ -5,7 +5,7 @@ import type { HistoryEntry, HistoryKind } from '../model/history.js';
 import { SettingsError, validateSettingsPatch, type ChatSettingsService } from '../settings/ChatSettingsService.js';
 import type { HeraldStore } from '../storage/HeraldStore.js';
 import type { ChatMembership } from './ChatMembership.js';
-import { chatSubscriptionsView } from './subscriptionHealth.js';
+import { chatSubscriptionsView, type SubscriptionInsight } from './subscriptionHealth.js';
 import type { TabErrorResponse, TabHistoryEntry, TabHistoryResponse, TabSettingsResponse } from './tabApiTypes.js';
 import { SsoTokenError, type TabCaller, type TeamsSsoVerifier } from './TeamsSsoVerifier.js';
 
@@ -14,6 +14,8 @@ export interface TabApiDeps {
   membership: Pick<ChatMembership, 'check'>;
   settings: Pick<ChatSettingsService, 'get' | 'apply'>;
   store: Pick<HeraldStore, 'history' | 'subscriptions' | 'installations' | 'chats'>;
+  /** The subscription manager's view of a chat (renewal schedule, tenant-wide problems), when it runs. */
+  subscriptionInsight?: ((chatId: string) => SubscriptionInsight | null) | null;
   clock: () => Date;
   log: Logger;
 }
@@ -102,7 +104,7 @@ export function registerTabApiRoutes(server: Server, deps: TabApiDeps): void {
   server.get('/api/tab/chats/:chatId/subscriptions', async (req, res) => {
     const access = await authorize(req, res);
     if (!access) return;
-    send(res, 200, chatSubscriptionsView({ store: deps.store }, access.chatId, access.chatTenantId, deps.clock()));
+    send(res, 200, chatSubscriptionsView({ store: deps.store, insight: deps.subscriptionInsight }, access.chatId, access.chatTenantId, deps.clock()));
   });
 }
 

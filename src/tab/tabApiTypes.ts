@@ -53,6 +53,8 @@ export interface TabSubscriptionHealth {
   expiresIn: string;
   lastNotificationAt: string | null;
   lastRenewedAt: string | null;
+  /** When Herald plans to renew it (null when unknown or nothing is scheduled). */
+  nextRenewalAt: string | null;
   lastError: string | null;
   /** What to do about `lastError` or expiry; null when healthy. */
   advice: string | null;
@@ -66,6 +68,12 @@ export interface TabSubscriptionsResponse {
   installed: boolean;
   subscriptions: TabSubscriptionHealth[];
   problem: { code: string; message: string; at: string; advice: string } | null;
+  /** A failure of the tenant-wide subscriptions (e.g. permissions not consented). */
+  tenantProblem: { message: string; advice: string } | null;
+  /** The tenant-wide subscriptions run in Graph's evaluation mode (a monthly notification quota applies). */
+  evaluationMode: boolean;
+  /** Herald is (re)creating this chat's subscriptions; the next attempt is due then. */
+  pendingSyncAt: string | null;
 }
 
 /** Every non-2xx answer. `unauthorized`/`forbidden` carry nothing else, on purpose. */

@@ -1,7 +1,9 @@
 import type { JWTVerifyGetKey } from 'jose';
 import type { HeraldContext } from '../app/createHerald.js';
 import type { ChatGraph } from '../graph/ChatGraph.js';
+import { subscriptionManagerOf } from '../subscriptions/wireSubscriptions.js';
 import { ChatMembership } from './ChatMembership.js';
+import type { SubscriptionInsight } from './subscriptionHealth.js';
 import { registerTabApiRoutes } from './tabApiRoutes.js';
 import { findPublicDir, registerTabPages } from './tabPages.js';
 import { TeamsSsoVerifier } from './TeamsSsoVerifier.js';
@@ -13,6 +15,8 @@ export interface TabDeps {
   publicDir?: string;
   /** Serve the simulated Teams host page; default: only in the playground. */
   hostDemo?: boolean;
+  /** Renewal schedule and tenant-wide problems per chat; default: the subscription manager wired into this Herald, if any. */
+  subscriptionInsight?: ((chatId: string) => SubscriptionInsight | null) | null;
   /** Signing keys for SSO tokens; default: the remote JWKS under AAD_AUTHORITY_HOST. */
   ssoKeys?: JWTVerifyGetKey;
 }
@@ -31,7 +35,13 @@ export function wireTab(context: HeraldContext, deps: TabDeps = {}): TabModule {
   if (!config.aad.clientId) log.warn('tab: AAD_APP_CLIENT_ID is not set, so the tab API refuses every token');
   else log.debug({ audiences: verifier.acceptedAudiences }, 'tab: accepting Teams SSO tokens');
 
-  registerTabApiRoutes(server, { verifier, membership, settings, store, clock, log });
+  const subscriptionInsight = deps.subscriptionInsight !== undefined ? deps.subscriptionInsight : managerInsight(context);
+  registerTabApiRoutes(server, { verifier, membership, settings, store, subscriptionInsight, clock, log });
   registerTabPages(server, { publicDir: deps.publicDir ?? findPublicDir(), hostDemo: deps.hostDemo ?? config.mode === 'playground' });
   return { verifier, membership };
+}
+
+/** Looked up per request: the subscription manager may be wired after the tab. */
+function managerInsight(context: HeraldContext): (chatId: string) => SubscriptionInsight | null {
+  return (chatId) => subscriptionManagerOf(context)?.describeChat(chatId) ?? null;
 }

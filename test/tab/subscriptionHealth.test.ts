@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { SubscriptionRecord } from '../../src/model/subscription.js';
-import { adviceFor, subscriptionHealth } from '../../src/tab/subscriptionHealth.js';
+import { LowdbStore } from '../../src/storage/LowdbStore.js';
+import { adviceFor, chatSubscriptionsView, subscriptionHealth, type SubscriptionInsight } from '../../src/tab/subscriptionHealth.js';
 
 const NOW = new Date('2026-03-01T10:00:00Z');
 
@@ -41,5 +42,27 @@ describe('subscription health for the tab', () => {
 
   it('marks tenant-wide subscriptions as shared', () => {
     assert.equal(subscriptionHealth(record({ kind: 'tenantMembers', chatId: null }), NOW).scope, 'tenant');
+  });
+
+  it('adds the subscription manager’s renewal schedule and tenant-wide problems to the stored records', async () => {
+    const store = await LowdbStore.memory();
+    await store.subscriptions.put('sub-1', record());
+    await store.subscriptions.put('sub-2', record({ id: 'sub-2', kind: 'tenantMembers', chatId: null }));
+    const view = (id: string, nextRenewalAt: string | null) => ({ id, kind: 'chatMembers' as const, resource: '', changeType: '', expirationDateTime: '', expiresInMs: 0, nextRenewalAt, lastRenewedAt: null, lastError: null });
+    const insight: SubscriptionInsight = {
+      subscriptions: [view('sub-1', '2026-03-01T12:00:00Z')],
+      tenantSubscriptions: [view('sub-2', null)],
+      tenantProblem: 'Forbidden: ChatMember.Read.WhereInstalled has not been consented',
+      evaluationMode: true,
+      pendingSyncAt: '2026-03-01T10:05:00Z',
+    };
+    const result = chatSubscriptionsView({ store, insight: () => insight }, '19:a@thread.v2', 't', NOW);
+    assert.deepEqual(result.subscriptions.map((s) => [s.id, s.nextRenewalAt]), [['sub-1', '2026-03-01T12:00:00Z'], ['sub-2', null]]);
+    assert.match(result.tenantProblem?.advice ?? '', /permission/);
+    assert.equal(result.evaluationMode, true);
+    assert.equal(result.pendingSyncAt, '2026-03-01T10:05:00Z');
+
+    const plain = chatSubscriptionsView({ store }, '19:a@thread.v2', 't', NOW);
+    assert.deepEqual([plain.tenantProblem, plain.evaluationMode, plain.pendingSyncAt], [null, false, null]);
   });
 });

@@ -256,6 +256,7 @@ describe('tab API', () => {
       assert.equal(subscriptions[1]?.lastNotificationAt, null);
       assert.equal(subscriptions[2]?.expiresIn, 'expired');
       assert.match(subscriptions[2]?.advice ?? '', /renews subscriptions before they expire/);
+      assert.equal(answer.body.evaluationMode, false);
       assert.ok(!answer.text.includes('secret-client-state'), 'client states stay on the server');
     });
   });

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createHerald, type HeraldApp } from '../../src/app/createHerald.js';
+import { createHerald, type HeraldApp, type HeraldOverrides } from '../../src/app/createHerald.js';
 import { loadConfig } from '../../src/config/loadConfig.js';
 import type { HeraldConfig } from '../../src/config/HeraldConfig.js';
 import { LoginDouble, type UserTokenRequest } from '../../src/doubles/login/LoginDouble.js';
@@ -18,6 +18,7 @@ import { DEFAULT_CHAT_SETTINGS, type ChatState, type RosterEntry } from '../../s
 import type { HistoryEntry } from '../../src/model/history.js';
 import type { SubscriptionRecord } from '../../src/model/subscription.js';
 import { LowdbStore } from '../../src/storage/LowdbStore.js';
+import type { SubscriptionWiringDeps } from '../../src/subscriptions/wireSubscriptions.js';
 
 export const API_HOST = 'herald.example.test';
 
@@ -129,7 +130,10 @@ export async function startTabWorld(options: TabWorldOptions = {}): Promise<TabW
   await store.subscriptions.put('s3', subscription('tenantMembers', null, { expirationDateTime: new Date(now - minutes(5)).toISOString() }));
   await store.subscriptions.put('s4', subscription('chatMembers', '19:0000@thread.v2'));
 
-  const herald = await createHerald(config, silentLogger(), { store });
+  // These tests own the seeded subscription records: the subscription manager's renewal jobs never fire.
+  const subscriptions: SubscriptionWiringDeps = { options: { timers: { setTimeout: () => 0, clearTimeout: () => undefined } } };
+  const overrides: HeraldOverrides & { subscriptions: SubscriptionWiringDeps } = { store, subscriptions };
+  const herald = await createHerald(config, silentLogger(), overrides);
   const settingsEvents: SettingsChangedEvent[] = [];
   herald.context.events.on('settingsChanged', (event) => void settingsEvents.push(event));
   const world: Omit<TabWorld, 'url'> = {

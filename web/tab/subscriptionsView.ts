@@ -23,6 +23,19 @@ export function timeAgo(iso: string | null, nowIso: string): string {
   return `${days} days ago`;
 }
 
+/** "in 35 minutes" relative to the server's check time. */
+export function timeUntil(iso: string | null, nowIso: string): string {
+  if (!iso) return 'not scheduled';
+  const ms = Date.parse(iso) - Date.parse(nowIso);
+  if (Number.isNaN(ms)) return iso;
+  const minutes = Math.round(ms / 60_000);
+  if (minutes < 1) return 'now';
+  if (minutes < 60) return `in ${minutes} minute${minutes === 1 ? '' : 's'}`;
+  const hours = Math.round(minutes / 60);
+  if (hours < 48) return `in ${hours} hour${hours === 1 ? '' : 's'}`;
+  return `in ${Math.round(hours / 24)} days`;
+}
+
 /** The Subscriptions panel: one card per Graph subscription serving this chat, plus any chat problem. */
 export class SubscriptionsView {
   private readonly list: HTMLUListElement;
@@ -50,12 +63,19 @@ export class SubscriptionsView {
       problem.hidden = view.problem === null;
       byId(this.doc, 'subs-problem-text').textContent = view.problem?.message ?? '';
       byId(this.doc, 'subs-problem-advice').textContent = view.problem ? `What to do: ${view.problem.advice}` : '';
+      byId(this.doc, 'subs-tenant-problem').hidden = view.tenantProblem === null;
+      byId(this.doc, 'subs-tenant-problem-text').textContent = view.tenantProblem?.message ?? '';
+      byId(this.doc, 'subs-tenant-problem-advice').textContent = view.tenantProblem ? `What to do: ${view.tenantProblem.advice}` : '';
+      const pending = byId(this.doc, 'subs-pending');
+      pending.hidden = view.pendingSyncAt === null;
+      pending.textContent = view.pendingSyncAt ? `Herald is setting up this chat's subscriptions; next attempt ${timeUntil(view.pendingSyncAt, view.checkedAt)}.` : '';
+      byId(this.doc, 'subs-evaluation').hidden = !view.evaluationMode;
       byId(this.doc, 'subs-checked').textContent = `Checked ${safeDateFormat(this.locale).format(new Date(view.checkedAt))}`;
       const failing = view.subscriptions.filter((s) => s.state !== 'alive').length;
       this.announce(
         view.subscriptions.length === 0
           ? 'No subscriptions yet.'
-          : failing === 0 && !view.problem
+          : failing === 0 && !view.problem && !view.tenantProblem
             ? `All ${view.subscriptions.length} subscriptions are working.`
             : `${failing} of ${view.subscriptions.length} subscriptions need attention.`,
       );
@@ -71,6 +91,7 @@ export class SubscriptionsView {
     const row = (term: string, value: string) => [el(d, 'dt', { text: term }), el(d, 'dd', { text: value })];
     const rows = [
       ...row('Expires', s.state === 'expired' ? 'expired' : `in ${s.expiresIn}`),
+      ...(s.nextRenewalAt ? row('Renewal', timeUntil(s.nextRenewalAt, checkedAt)) : []),
       ...row('Last notification', timeAgo(s.lastNotificationAt, checkedAt)),
       ...(s.lastError ? row('Last error', s.lastError) : []),
     ];
