@@ -74,16 +74,26 @@ export class AnnouncementService {
     } while (this.background.size > 0);
   }
 
-  /** Applies one change event; resolves once the state and the chat's window are stored. */
+  /** Applies one change event; resolves once the state and the chat's window (or its post) are stored. */
   async handleChange(event: ChangeEvent): Promise<void> {
     if (event.kind === 'messageCreated') return;
     await this.serial.run(event.chatId, async () => {
-      const { store, updater, log } = this.deps;
-      const current = store.chats.get(event.chatId) ?? emptyChatState(event.chatId, event.tenantId);
-      const result = updater.apply(current, event);
+      const { store, updater, log, registry } = this.deps;
+      const empty = () => emptyChatState(event.chatId, event.tenantId);
+      const result = updater.apply(store.chats.get(event.chatId) ?? empty(), event);
       this.changeStats[result.outcome]++;
       log.debug({ chatId: event.chatId, kind: event.kind, source: event.source, outcome: result.outcome, reason: result.reason }, 'change applied');
       if (result.outcome !== 'applied') return;
+      if (result.changes.length > 0 && result.state.settings.windowMs === 0 && !this.window.get(event.chatId)) {
+        // Posting at once: names first, then state, timeline and post in one storage write. Nothing is
+        // stored before that write; the notification pipeline keeps the batch until this handler is done.
+        const named = await this.withNames(result.state, registry.get(event.chatId), result.changes);
+        // Re-applied to the current state: it may have moved on while the names were looked up.
+        const again = updater.apply(store.chats.get(event.chatId) ?? empty(), event);
+        if (again.outcome !== 'applied') return;
+        await this.commit(event.chatId, withNamesOf(again.changes, named), again.state, false);
+        return;
+      }
       // Both writes start in this tick: the state and the window it feeds are stored together.
       const writes: Promise<unknown>[] = [store.chats.put(event.chatId, result.state)];
       if (result.changes.length > 0) writes.push(this.window.add(event.chatId, result.changes, result.state.settings.windowMs));
@@ -119,7 +129,7 @@ export class AnnouncementService {
 
   private flush(chatId: string, force: boolean): Promise<void> {
     return this.serial.run(chatId, async () => {
-      const { store, registry, queue, log } = this.deps;
+      const { store, registry, log } = this.deps;
       const pending = this.window.get(chatId);
       if (!pending || (!force && !this.window.isDue(chatId))) return;
       const state = store.chats.get(chatId);
@@ -127,20 +137,27 @@ export class AnnouncementService {
         await this.window.close(chatId);
         return;
       }
-      const installation = registry.get(chatId);
-      const changes = await this.withNames(state, installation, pending.changes);
-      const announced = selectAnnounced(netChanges(changes), state.settings);
-      const lines = installation?.status === 'installed' ? summaryLines(announced) : [];
-      // One storage write: names remembered, timeline, window closed, post queued.
-      const writes: Promise<unknown>[] = [
-        store.chats.update(chatId, (current) => (current ? rememberNames(current, changes) : current)),
-        ...changes.map((change) => store.history.append(historyEntry(chatId, change))),
-        this.window.close(chatId),
-      ];
-      if (lines.length > 0) writes.push(queue.enqueue(chatId, buildAnnouncementActivity(lines)));
-      await Promise.all(writes);
-      log.debug({ chatId, changes: changes.length, lines: lines.length }, 'summary window closed');
+      const changes = await this.withNames(state, registry.get(chatId), pending.changes);
+      const posted = await this.commit(chatId, changes, store.chats.get(chatId), true);
+      log.debug({ chatId, changes: changes.length, posted }, 'summary window closed');
     });
+  }
+
+  /**
+   * Stores what changes lead to, in one storage write (every write starts in this tick): the chat's
+   * state with the names learnt, the timeline, the window closed, and the post queued when the chat's
+   * settings ask for one. `state` must have been read in the same tick. Resolves whether a post was queued.
+   */
+  private async commit(chatId: string, changes: AnnouncementChange[], state: ChatState | undefined, closeWindow: boolean): Promise<boolean> {
+    const { store, registry, queue } = this.deps;
+    const installed = registry.get(chatId)?.status === 'installed';
+    const lines = state && installed ? summaryLines(selectAnnounced(netChanges(changes), state.settings)) : [];
+    const writes: Promise<unknown>[] = changes.map((change) => store.history.append(historyEntry(chatId, change)));
+    if (state) writes.push(store.chats.put(chatId, rememberNames(state, changes)));
+    if (closeWindow) writes.push(this.window.close(chatId));
+    if (lines.length > 0) writes.push(queue.enqueue(chatId, buildAnnouncementActivity(lines)));
+    await Promise.all(writes);
+    return lines.length > 0;
   }
 
   /** Fills in names: payload, then roster (people who left keep theirs), then the resolver. */
@@ -193,6 +210,16 @@ export class AnnouncementService {
     });
     log.debug({ chatId, members: members.length }, 'names of chat members learnt');
   }
+}
+
+/** The re-applied changes, with the names (and marks) looked up for the first application. */
+function withNamesOf(changes: readonly AnnouncementChange[], named: readonly AnnouncementChange[]): AnnouncementChange[] {
+  const people = new Map(named.filter(isPersonChange).map((c) => [c.person.userId, c.person]));
+  return changes.map((change) => {
+    if (!isPersonChange(change)) return change;
+    const known = people.get(change.person.userId);
+    return known ? { ...change, person: { ...change.person, displayName: change.person.displayName ?? known.displayName, guest: known.guest, external: known.external } } : change;
+  });
 }
 
 function rememberNames(state: ChatState, changes: readonly AnnouncementChange[]): ChatState {

@@ -51,6 +51,9 @@ export class PostQueue {
   private readonly perTenant: SlidingWindowLimiter;
   private readonly wakeups = new Map<string, { handle: unknown; at: number }>();
   private readonly sending = new Map<string, Promise<void>>();
+  /** Ids of each chat's stored posts, oldest first (the store holds the posts; listing it clones them all). */
+  private readonly index = new Map<string, string[]>();
+  private indexed = false;
   private sequence = 0;
   private running = false;
   readonly stats: PostQueueStats = { sent: 0, retried: 0, dropped: 0, uninstalled: 0 };
@@ -67,7 +70,8 @@ export class PostQueue {
   /** Starts delivering, including posts left over from before a restart. */
   start(): void {
     this.running = true;
-    for (const chatId of new Set(this.deps.store.outbox.list().map((p) => p.chatId))) this.schedule(chatId);
+    this.buildIndex();
+    for (const chatId of [...this.index.keys()]) this.schedule(chatId);
   }
 
   /** Stops timers and waits for sends in flight; what is left stays in the outbox for the next start. */
@@ -93,7 +97,9 @@ export class PostQueue {
       attempts: 0,
       notBefore: now.toISOString(),
     };
+    this.buildIndex();
     const written = this.deps.store.outbox.put(post.id, post);
+    this.index.set(chatId, [...(this.index.get(chatId) ?? []), post.id]);
     return written.then(() => {
       this.schedule(chatId);
       return post;
@@ -105,15 +111,21 @@ export class PostQueue {
     const wake = this.wakeups.get(chatId);
     if (wake) this.timers.clearTimeout(wake.handle);
     this.wakeups.delete(chatId);
-    const posts = this.queued(chatId);
-    await Promise.all(posts.map((p) => this.deps.store.outbox.delete(p.id)));
-    this.stats.dropped += posts.length;
-    return posts.length;
+    this.buildIndex();
+    const ids = this.index.get(chatId) ?? [];
+    this.index.delete(chatId);
+    await Promise.all(ids.map((id) => this.deps.store.outbox.delete(id)));
+    this.stats.dropped += ids.length;
+    return ids.length;
   }
 
   /** Posts waiting (all chats when `chatId` is absent). */
   pending(chatId?: string): number {
-    return this.deps.store.outbox.list((p) => chatId === undefined || p.chatId === chatId).length;
+    this.buildIndex();
+    if (chatId !== undefined) return this.index.get(chatId)?.length ?? 0;
+    let total = 0;
+    for (const ids of this.index.values()) total += ids.length;
+    return total;
   }
 
   /** When the next attempt for a chat is due (ms), if one is scheduled. */
@@ -126,15 +138,41 @@ export class PostQueue {
     while (this.sending.size > 0) await Promise.allSettled([...this.sending.values()]);
   }
 
-  private queued(chatId: string): OutboxPost[] {
-    return this.deps.store.outbox
-      .list((p) => p.chatId === chatId)
+  private buildIndex(): void {
+    if (this.indexed) return;
+    this.indexed = true;
+    const posts = this.deps.store.outbox
+      .list()
       .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    for (const post of posts) this.index.set(post.chatId, [...(this.index.get(post.chatId) ?? []), post.id]);
+  }
+
+  /** The chat's oldest stored post (ids whose post is gone are forgotten on the way). */
+  private head(chatId: string): OutboxPost | undefined {
+    const ids = this.index.get(chatId) ?? [];
+    while (ids.length > 0) {
+      const post = this.deps.store.outbox.get(ids[0]);
+      if (post) return post;
+      ids.shift();
+    }
+    this.index.delete(chatId);
+    return undefined;
+  }
+
+  private forget(post: OutboxPost): Promise<void> {
+    const ids = this.index.get(post.chatId);
+    if (ids) {
+      const remaining = ids.filter((id) => id !== post.id);
+      if (remaining.length > 0) this.index.set(post.chatId, remaining);
+      else this.index.delete(post.chatId);
+    }
+    return this.deps.store.outbox.delete(post.id);
   }
 
   private schedule(chatId: string): void {
     if (!this.running || this.sending.has(chatId)) return;
-    const head = this.queued(chatId)[0];
+    this.buildIndex();
+    const head = this.head(chatId);
     if (!head) return;
     const now = this.deps.clock().getTime();
     const tenantId = this.deps.registry.get(chatId)?.tenantId ?? '';
@@ -166,11 +204,11 @@ export class PostQueue {
   }
 
   private async send(post: OutboxPost, tenantId: string): Promise<void> {
-    const { store, registry, log } = this.deps;
+    const { registry, log } = this.deps;
     const installation = registry.get(post.chatId);
     if (!installation || installation.status !== 'installed' || !installation.serviceUrl) {
       log.info({ chatId: post.chatId, postId: post.id }, 'dropping post: Herald is not installed in the chat');
-      await store.outbox.delete(post.id);
+      await this.forget(post);
       this.stats.dropped++;
       return;
     }
@@ -184,7 +222,7 @@ export class PostQueue {
       await this.failed(post, error, installation);
       return;
     }
-    await store.outbox.delete(post.id);
+    await this.forget(post);
     this.stats.sent++;
     log.debug({ chatId: post.chatId, postId: post.id, attempts: post.attempts + 1 }, 'announcement posted');
   }
@@ -194,7 +232,7 @@ export class PostQueue {
     const failure = error instanceof PostError ? error : new PostError(post.chatId, null, null, null, error);
     if (failure.permanent) {
       log.warn({ chatId: post.chatId, status: failure.status, code: failure.code }, 'connector says Herald is not in the chat; marking it uninstalled');
-      await store.outbox.delete(post.id);
+      await this.forget(post);
       this.stats.dropped++;
       this.stats.uninstalled++;
       await registry.markUninstalled(post.chatId, `connector answered ${failure.status}${failure.code ? ` ${failure.code}` : ''}`);
@@ -209,7 +247,7 @@ export class PostQueue {
         { err: failure, chatId: post.chatId, tenantId: installation.tenantId, status: failure.status, code: failure.code, attempts },
         tooOld ? 'giving up a post that could not be delivered in time' : 'connector refused a post; not retrying',
       );
-      await store.outbox.delete(post.id);
+      await this.forget(post);
       this.stats.dropped++;
       return;
     }

@@ -63,6 +63,14 @@ const TEMPLATE = {
   ],
 };
 
+// Preparing a template parses every expression (ANTLR, ~14 ms); expanding a prepared one takes ~0.25 ms.
+// Like a compiled regular expression, the prepared template is a constant and is kept.
+let prepared: ACData.Template | null = null;
+function preparedTemplate(): ACData.Template {
+  prepared ??= new ACData.Template(TEMPLATE);
+  return prepared;
+}
+
 interface TemplateData {
   plainText: string;
   lines: Array<{ icon: string; runs: Array<{ text: string; bold: boolean; subtle: boolean }>; others: string | null }>;
@@ -78,8 +86,7 @@ export function buildAnnouncementCard(lines: readonly SummaryLine[]): AdaptiveCa
       others: line.others,
     })),
   };
-  const template = new ACData.Template(TEMPLATE);
-  return template.expand({ $root: data }) as AdaptiveCardJson;
+  return preparedTemplate().expand({ $root: data }) as AdaptiveCardJson;
 }
 
 /**

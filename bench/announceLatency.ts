@@ -1,0 +1,182 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { announcementsOf } from '../src/announcements/wireAnnouncements.js';
+import { createHerald } from '../src/app/createHerald.js';
+import { loadConfig } from '../src/config/loadConfig.js';
+import { newGroupChatId, newTeamsMember, startTeamsDouble, type TeamsMember } from '../src/doubles/teams/index.js';
+import { silentLogger } from '../src/log/createLogger.js';
+import type { MemberAddedEvent } from '../src/model/changeEvents.js';
+import { emptyChatState } from '../src/settings/ChatSettingsService.js';
+
+export interface AnnounceLatencyOptions {
+  /** Group chats Herald is installed in (default 100). */
+  chats?: number;
+  /** Tenants the chats are spread over (default 10; Teams limits sends per app and tenant). */
+  tenants?: number;
+  /** Measured rounds; in each round one person joins every chat (default 5, plus one warm-up round). */
+  rounds?: number;
+  /**
+   * The joins of a round arrive evenly spread over this many ms (default 1000: 100 changes per second
+   * at 100 chats). 0 sends them all at once, a burst that measures queueing more than latency.
+   */
+  spreadMs?: number;
+}
+
+export interface AnnounceLatencyResult {
+  chats: number;
+  tenants: number;
+  rounds: number;
+  spreadMs: number;
+  /** Posts measured (chats × rounds). */
+  samples: number;
+  medianMs: number;
+  p99Ms: number;
+  maxMs: number;
+  /** Process CPU time (Herald and the connector double together) per measured post. */
+  cpuMsPerPost: number;
+  /** Where the clock starts: the change event the notification pipeline publishes for an accepted item. */
+  from: string;
+  to: string;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank];
+}
+
+const round1 = (ms: number) => Math.round(ms * 10) / 10;
+
+/**
+ * Latency of an announcement with the summary window set to 0: from the moment a change reaches the
+ * announcer (the `change` event the notification pipeline emits for an accepted notification item)
+ * until the Bot Connector double has received the post. Herald is built by `createHerald` as `npm start`
+ * does (lowdb file store in a temporary directory, real HTTP on loopback); every join carries
+ * `displayName: null`, so each post includes a Bot Connector member lookup, as in production.
+ */
+export async function announceLatency(options: AnnounceLatencyOptions = {}): Promise<AnnounceLatencyResult> {
+  const chatCount = options.chats ?? 100;
+  const tenantCount = Math.max(1, Math.min(options.tenants ?? 10, chatCount));
+  const rounds = options.rounds ?? 5;
+  const spreadMs = Math.max(0, options.spreadMs ?? 1_000);
+  const tenants = Array.from({ length: tenantCount }, () => randomUUID());
+  const dataDir = await mkdtemp(join(tmpdir(), 'herald-bench-announce-'));
+  const double = await startTeamsDouble({ botAppId: '', tenantId: tenants[0] });
+  // BOT_ID blank: no Bot Framework auth on either side (botbuilder needs MultiTenant for a blank id).
+  const config = loadConfig({ PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent', BOT_TYPE: 'MultiTenant' });
+  const herald = await createHerald(config, silentLogger());
+  try {
+    const url = await herald.start();
+    double.channel.setBotEndpoint(`${url}/api/messages`);
+    const announcements = announcementsOf(herald.context);
+    if (!announcements) throw new Error('announcements are not wired into createHerald');
+    const { context } = herald;
+
+    const chats: Array<{ chatId: string; tenantId: string }> = [];
+    for (let i = 0; i < chatCount; i++) {
+      const tenantId = tenants[i % tenantCount];
+      const chatId = newGroupChatId();
+      const owner = newTeamsMember({ name: `Owner ${i}`, tenantId });
+      double.directory.setMembers(chatId, [owner]);
+      await double.channel.installIntoChat({ chatId, tenantId, by: owner, topic: `Chat ${i}` });
+      await context.settings.apply(chatId, tenantId, { windowMs: 0 }, 'bench', 'chat');
+      // The baseline the subscription manager would take from Graph.
+      const at = new Date().toISOString();
+      await context.store.chats.update(chatId, (s) => ({ ...(s ?? emptyChatState(chatId, tenantId)), topic: `Chat ${i}`, topicUpdatedAt: at, baselineAt: at }));
+      chats.push({ chatId, tenantId });
+    }
+    await announcements.idle();
+
+    const started = new Map<string, number>();
+    const samples: number[] = [];
+    let measuring = false;
+    let arrived = 0;
+    let notify: (() => void) | null = null;
+    const unsubscribe = double.connector.subscribe((event) => {
+      if (event.type !== 'posted' || event.post.attachments.length === 0) return;
+      const t0 = started.get(event.post.conversationId);
+      if (t0 === undefined) return;
+      started.delete(event.post.conversationId);
+      if (measuring) samples.push(performance.now() - t0);
+      arrived++;
+      notify?.();
+    });
+
+    const join = async (chatId: string, tenantId: string, person: TeamsMember) => {
+      const event: MemberAddedEvent = {
+        kind: 'memberAdded', tenantId, chatId, changeKey: randomUUID(), source: 'notification', receivedAt: new Date().toISOString(), at: null,
+        member: { userId: person.aadObjectId, displayName: null, tenantId, roles: [] },
+      };
+      started.set(chatId, performance.now());
+      await context.events.emit('change', event);
+    };
+
+    let cpu = { user: 0, system: 0 };
+    for (let r = 0; r <= rounds; r++) {
+      measuring = r > 0;
+      if (r === 1) cpu = process.cpuUsage();
+      arrived = 0;
+      const people = chats.map(({ chatId, tenantId }, i) => {
+        const person = newTeamsMember({ name: `Joiner ${r}-${i}`, tenantId });
+        double.directory.addMember(chatId, person);
+        return person;
+      });
+      const allArrived = new Promise<void>((resolve) => {
+        notify = () => {
+          if (arrived >= chats.length) resolve();
+        };
+      });
+      const roundStart = performance.now();
+      await Promise.all(
+        chats.map(async ({ chatId, tenantId }, i) => {
+          const offset = (i * spreadMs) / chats.length;
+          const wait = roundStart + offset - performance.now();
+          if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+          await join(chatId, tenantId, people[i]);
+        }),
+      );
+      await allArrived;
+      // A round per chat at most every spreadMs: Teams' per-chat pacing (7 posts/s) stays out of the numbers.
+      const rest = roundStart + Math.max(spreadMs, 1_000) - performance.now();
+      if (rest > 0) await new Promise((resolve) => setTimeout(resolve, rest));
+      notify = null;
+      await announcements.idle();
+    }
+    unsubscribe();
+    const used = process.cpuUsage(cpu);
+
+    const sorted = [...samples].sort((a, b) => a - b);
+    return {
+      chats: chatCount,
+      tenants: tenantCount,
+      rounds,
+      spreadMs,
+      samples: sorted.length,
+      medianMs: round1(percentile(sorted, 50)),
+      p99Ms: round1(percentile(sorted, 99)),
+      maxMs: round1(sorted[sorted.length - 1] ?? Number.NaN),
+      cpuMsPerPost: round1((used.user + used.system) / 1000 / Math.max(1, sorted.length)),
+      from: 'change event for an accepted notification item (window 0)',
+      to: 'post received by the Bot Connector double',
+    };
+  } finally {
+    await herald.stop();
+    await double.close();
+    if (process.env.KEEP_BENCH_DATA) console.error(dataDir); else await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+// Run directly: node --import tsx bench/announceLatency.ts [chats] [rounds] [spreadMs]
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const [chats, rounds, spreadMs] = process.argv.slice(2).map((a) => (a === undefined || a === '' ? undefined : Number(a)));
+  announceLatency({ chats, rounds, spreadMs }).then(
+    (result) => console.log(JSON.stringify(result, null, 2)),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}
