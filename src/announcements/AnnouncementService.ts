@@ -98,6 +98,8 @@ export class AnnouncementService {
       const writes: Promise<unknown>[] = [store.chats.put(event.chatId, result.state)];
       if (result.changes.length > 0) writes.push(this.window.add(event.chatId, result.changes, result.state.settings.windowMs));
       await Promise.all(writes);
+      // Name newcomers now, while they are in the chat: by the time the window closes they may have left.
+      if (result.changes.some((c) => c.kind === 'joined')) this.track(this.learnNames(event.chatId, result.changes));
     });
   }
 
@@ -179,6 +181,15 @@ export class AnnouncementService {
       const external = !guest && (change.person.external || Boolean(info?.tenantId && info.tenantId.toLowerCase() !== state.tenantId.toLowerCase()));
       return { ...change, person: { ...change.person, displayName, guest, external } };
     });
+  }
+
+  /** Looks up the names of people who joined and keeps them in the roster (not serialised with the chat's events). */
+  private async learnNames(chatId: string, changes: AnnouncementChange[]): Promise<void> {
+    const { store, registry } = this.deps;
+    const state = store.chats.get(chatId);
+    if (!state) return;
+    const named = await this.withNames(state, registry.get(chatId), changes.filter((c) => c.kind === 'joined'));
+    await store.chats.update(chatId, (current) => (current ? rememberNames(current, named) : current));
   }
 
   /**
