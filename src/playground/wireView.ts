@@ -22,6 +22,18 @@ export interface WireItem {
 
 const okStatus = (status: number | null) => status !== null && status >= 200 && status < 300;
 
+/** Paths and resources as a person reads them: decoded, with long opaque ids shortened (the detail has them whole). */
+export function readable(text: string): string {
+  let decoded = text;
+  try {
+    decoded = decodeURIComponent(text);
+  } catch {
+    /* keep it as it is */
+  }
+  // Membership ids are long base64 strings in quotes: members('MCMjNzFh…').
+  return decoded.replace(/'([A-Za-z0-9+/=]{28,})'/g, (_m, id: string) => `'${id.slice(0, 10)}…'`);
+}
+
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
@@ -44,7 +56,7 @@ export function wireItemOfEntry(entry: WireEntry): Omit<WireItem, 'id'> {
         ...base,
         source: 'graph',
         kind: entry.kind,
-        title: `${entry.method} ${entry.path}${entry.errorCode ? ` → ${entry.errorCode}` : ''}`,
+        title: `${entry.method} ${readable(entry.path)}${entry.errorCode ? ` → ${entry.errorCode}` : ''}`,
         status: entry.status,
         ok: okStatus(entry.status),
       };
@@ -82,7 +94,7 @@ export function wireItemOfEntry(entry: WireEntry): Omit<WireItem, 'id'> {
         ...base,
         source: 'graph',
         kind: entry.kind,
-        title: `Not delivered (${entry.reason}): ${entry.changeType ?? entry.lifecycleEvent ?? ''} ${entry.resource ?? ''}`.trim(),
+        title: `Not delivered (${entry.reason}): ${entry.changeType ?? entry.lifecycleEvent ?? ''} ${readable(entry.resource ?? '')}`.trim(),
         status: null,
         ok: false,
       };
@@ -91,7 +103,7 @@ export function wireItemOfEntry(entry: WireEntry): Omit<WireItem, 'id'> {
         ...base,
         source: 'graph',
         kind: entry.kind,
-        title: `Subscription ${entry.action}: ${entry.resource}`,
+        title: `Subscription ${entry.action}: ${readable(entry.resource)}`,
         status: null,
         ok: entry.action !== 'expired' && entry.action !== 'removed',
       };
@@ -120,7 +132,7 @@ export function wireItemOfConnectorRequest(request: RecordedRequest): Omit<WireI
     at: request.at,
     source: 'teams',
     kind: posting ? 'botPost' : 'connector',
-    title: `${posting ? 'Bot post' : 'Bot Connector'}: ${request.method} ${request.path}${request.errorCode ? ` → ${request.errorCode}` : ''}`,
+    title: `${posting ? 'Bot post' : 'Bot Connector'}: ${request.method} ${readable(request.path)}${request.errorCode ? ` → ${request.errorCode}` : ''}`,
     status: request.status,
     ok: okStatus(request.status),
     detail: { ...request, authorization: { present: request.authorization.present, scheme: request.authorization.scheme } },

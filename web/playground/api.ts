@@ -10,10 +10,12 @@ export class ApiError extends Error {
 }
 
 export async function callApi<T = unknown>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  // Controls always send JSON: the server refuses other bodies (a cross-site form cannot send JSON).
+  const payload = body ?? (method === 'POST' || method === 'PUT' ? {} : undefined);
   const response = await fetch(`/playground/api/${path}`, {
     method,
-    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
+    headers: payload === undefined ? {} : { 'Content-Type': 'application/json' },
+    body: payload === undefined ? undefined : JSON.stringify(payload),
     cache: 'no-store',
   });
   const text = await response.text();

@@ -115,7 +115,7 @@ addForm.addEventListener('submit', (event) => {
   const nameInput = byId<HTMLInputElement>('member-name');
   const kind = (addForm.querySelector<HTMLInputElement>('input[name="kind"]:checked')?.value ?? 'member') as string;
   void act(submitButton(addForm), () => callApi('POST', 'members', { name: nameInput.value, kind })).then((ok) => {
-    if (ok) nameInput.value = '';
+    if (ok) addForm.reset();
   });
 });
 
