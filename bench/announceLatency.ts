@@ -4,12 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { announcementsOf } from '../src/announcements/wireAnnouncements.js';
+import { startPlaygroundHerald } from '../src/playground/startPlaygroundHerald.js';
 import { createHerald } from '../src/app/createHerald.js';
 import { loadConfig } from '../src/config/loadConfig.js';
 import { newGroupChatId, newTeamsMember, startTeamsDouble, type TeamsMember } from '../src/doubles/teams/index.js';
 import { silentLogger } from '../src/log/createLogger.js';
 import type { MemberAddedEvent } from '../src/model/changeEvents.js';
 import { emptyChatState } from '../src/settings/ChatSettingsService.js';
+import { createLoopbackCa } from '../src/doubles/tls/loopbackCa.js';
 
 export interface AnnounceLatencyOptions {
   /** Group chats Herald is installed in (default 100). */
@@ -19,8 +21,9 @@ export interface AnnounceLatencyOptions {
   /** Measured rounds; in each round one person joins every chat (default 5, plus one warm-up round). */
   rounds?: number;
   /**
-   * The joins of a round arrive evenly spread over this many ms (default 1000: 100 changes per second
-   * at 100 chats). 0 sends them all at once, a burst that measures queueing more than latency.
+   * The joins of a round arrive evenly spread over this many ms (announcerLatency: default 1000, i.e.
+   * 100 changes/s over 10 tenants; announceLatency: default 40 changes/s in its one tenant). 0 sends them
+   * all at once, a burst that measures queueing more than latency.
    */
   spreadMs?: number;
 }
@@ -50,14 +53,123 @@ function percentile(sorted: number[], p: number): number {
 
 const round1 = (ms: number) => Math.round(ms * 10) / 10;
 
+/** Chat ids named in a Graph notification resource such as `chats('19:…')/members('…')`. */
+function chatIdOf(resource: string | undefined): string | null {
+  const m = /chats\('([^']+)'\)/i.exec(resource ?? '');
+  return m ? decodeURIComponent(m[1]) : null;
+}
+
 /**
- * Latency of an announcement with the summary window set to 0: from the moment a change reaches the
+ * Announcement latency through the whole loop, with the summary window set to 0: people join chats in
+ * the simulated world; the Graph double sends encrypted change notifications to Herald (per-chat and
+ * tenant-wide subscriptions, `displayName: null`); the clock starts when Herald has accepted the first
+ * notification about the change (the double receives 202) and stops when the Teams double's Bot
+ * Connector receives the post. Herald is the one `npm start` runs in the playground (createHerald, lowdb
+ * file store in a temporary DATA_DIR, real HTTP on loopback), in the same process as the doubles.
+ */
+export async function announceLatency(options: AnnounceLatencyOptions = {}): Promise<AnnounceLatencyResult> {
+  const chatCount = options.chats ?? 100;
+  const rounds = options.rounds ?? 5;
+  // The playground's chats share one tenant: 40 changes/s stays under Teams' 50 posts/s per app and
+  // tenant, which Herald's pacing enforces (faster, and the numbers measure the pacing).
+  const spreadMs = Math.max(0, options.spreadMs ?? Math.round((chatCount / 40) * 1_000));
+  const dataDir = await mkdtemp(join(tmpdir(), 'herald-bench-loop-'));
+  const config = loadConfig({ PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
+  const pg = await startPlaygroundHerald({ config, log: silentLogger(), tls: await createLoopbackCa() });
+  try {
+    const { world, teams, app, tenantId, graphWorld } = pg.simulated;
+    const { context } = pg.herald;
+    const chats: string[] = [];
+    for (let i = 0; i < chatCount; i++) {
+      const owner = world.addUser({ displayName: `Owner ${i}`, tenantId });
+      const chat = world.createChat({ tenantId, topic: `Chat ${i}`, members: [owner.id] });
+      world.installApp(chat.id, app.teamsAppId);
+      await teams.channel.installIntoChat({ chatId: chat.id, tenantId, by: pg.simulated.teamsMember(owner.id), topic: `Chat ${i}` });
+      await context.settings.apply(chat.id, tenantId, { windowMs: 0 }, 'bench', 'chat');
+      chats.push(chat.id);
+    }
+    await pg.settle();
+
+    const accepted = new Map<string, number>();
+    const samples: number[] = [];
+    let measuring = false;
+    let arrived = 0;
+    let notify: (() => void) | null = null;
+    const offWire = graphWorld.wire.on((entry) => {
+      if (entry.kind !== 'notification' || entry.status !== 202) return;
+      const now = performance.now();
+      for (const item of entry.items) {
+        const chatId = item.resource?.includes('/members') ? chatIdOf(item.resource) : null;
+        if (chatId && !accepted.has(chatId)) accepted.set(chatId, now);
+      }
+    });
+    const offPosts = teams.connector.subscribe((event) => {
+      if (event.type !== 'posted' || event.post.attachments.length === 0) return;
+      const t0 = accepted.get(event.post.conversationId);
+      if (t0 === undefined) return;
+      accepted.delete(event.post.conversationId);
+      if (measuring) samples.push(performance.now() - t0);
+      arrived++;
+      notify?.();
+    });
+
+    let cpu = { user: 0, system: 0 };
+    for (let r = 0; r <= rounds; r++) {
+      measuring = r > 0;
+      if (r === 1) cpu = process.cpuUsage();
+      arrived = 0;
+      const allArrived = new Promise<void>((resolve) => {
+        notify = () => {
+          if (arrived >= chats.length) resolve();
+        };
+      });
+      const roundStart = performance.now();
+      await Promise.all(
+        chats.map(async (chatId, i) => {
+          const wait = roundStart + (i * spreadMs) / chats.length - performance.now();
+          if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+          const person = world.addUser({ displayName: `Joiner ${r}-${i}`, tenantId });
+          world.addMember(chatId, person.id);
+        }),
+      );
+      await allArrived;
+      notify = null;
+      await pg.settle();
+      const rest = roundStart + Math.max(spreadMs, 1_000) - performance.now();
+      if (rest > 0) await new Promise((resolve) => setTimeout(resolve, rest));
+    }
+    offWire();
+    offPosts();
+    const used = process.cpuUsage(cpu);
+    const sorted = [...samples].sort((a, b) => a - b);
+    return {
+      chats: chatCount,
+      tenants: 1,
+      rounds,
+      spreadMs,
+      samples: sorted.length,
+      medianMs: round1(percentile(sorted, 50)),
+      p99Ms: round1(percentile(sorted, 99)),
+      maxMs: round1(sorted[sorted.length - 1] ?? Number.NaN),
+      cpuMsPerPost: round1((used.user + used.system) / 1000 / Math.max(1, sorted.length)),
+      from: 'Graph notification accepted by Herald (202 at the Graph double), window 0',
+      to: 'post received by the Bot Connector double',
+    };
+  } finally {
+    await pg.stop();
+    if (process.env.KEEP_BENCH_DATA) console.error(dataDir);
+    else await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The announcer alone, with the summary window set to 0: from the moment a change reaches the
  * announcer (the `change` event the notification pipeline emits for an accepted notification item)
  * until the Bot Connector double has received the post. Herald is built by `createHerald` as `npm start`
  * does (lowdb file store in a temporary directory, real HTTP on loopback); every join carries
  * `displayName: null`, so each post includes a Bot Connector member lookup, as in production.
  */
-export async function announceLatency(options: AnnounceLatencyOptions = {}): Promise<AnnounceLatencyResult> {
+export async function announcerLatency(options: AnnounceLatencyOptions = {}): Promise<AnnounceLatencyResult> {
   const chatCount = options.chats ?? 100;
   const tenantCount = Math.max(1, Math.min(options.tenants ?? 10, chatCount));
   const rounds = options.rounds ?? 5;
@@ -169,10 +281,14 @@ export async function announceLatency(options: AnnounceLatencyOptions = {}): Pro
   }
 }
 
-// Run directly: node --import tsx bench/announceLatency.ts [chats] [rounds] [spreadMs]
+// Run directly: node --import tsx bench/announceLatency.ts [chats] [rounds] [spreadMs] [--announcer]
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const [chats, rounds, spreadMs] = process.argv.slice(2).map((a) => (a === undefined || a === '' ? undefined : Number(a)));
-  announceLatency({ chats, rounds, spreadMs }).then(
+  const announcerOnly = process.argv.includes('--announcer');
+  const [chats, rounds, spreadMs] = process.argv
+    .slice(2)
+    .filter((a) => !a.startsWith('--'))
+    .map((a) => (a === '' ? undefined : Number(a)));
+  (announcerOnly ? announcerLatency : announceLatency)({ chats, rounds, spreadMs }).then(
     (result) => console.log(JSON.stringify(result, null, 2)),
     (error: unknown) => {
       console.error(error);
