@@ -189,7 +189,10 @@ export class AnnouncementService {
     const state = store.chats.get(chatId);
     if (!state) return;
     const named = await this.withNames(state, registry.get(chatId), changes.filter((c) => c.kind === 'joined'));
-    await store.chats.update(chatId, (current) => (current ? rememberNames(current, named) : current));
+    const current = store.chats.get(chatId);
+    if (!current) return;
+    const next = rememberNames(current, named);
+    if (next !== current) await store.chats.put(chatId, next);
   }
 
   /**
@@ -210,15 +213,16 @@ export class AnnouncementService {
     }
     for (const m of members) resolver.remember(tenantId, m.userId, { displayName: m.displayName, tenantId: m.tenantId, guest: m.guest });
     const named = new Map(members.filter((m) => m.displayName).map((m) => [m.userId, m.displayName as string]));
-    await store.chats.update(chatId, (current) => {
-      if (!current) return current;
+    const current = store.chats.get(chatId);
+    if (current) {
       let roster = current.roster;
       for (const entry of Object.values(roster)) {
         const name = named.get(entry.userId);
         if (!entry.displayName && name) roster = { ...roster, [entry.userId]: { ...entry, displayName: name } };
       }
-      return roster === current.roster ? current : { ...current, roster };
-    });
+      // Read and written in the same tick: nothing else can change the chat in between.
+      if (roster !== current.roster) await store.chats.put(chatId, { ...current, roster });
+    }
     log.debug({ chatId, members: members.length }, 'names of chat members learnt');
   }
 }
