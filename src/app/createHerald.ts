@@ -16,6 +16,7 @@ import { chatStatusLines } from '../status/chatStatusLines.js';
 import type { HeraldStore } from '../storage/HeraldStore.js';
 import { LowdbStore } from '../storage/LowdbStore.js';
 import { wireNotifications } from '../notifications/wireNotifications.js';
+import { subscriptionDepsFrom, wireSubscriptions } from '../subscriptions/wireSubscriptions.js';
 import { wireTab } from '../tab/wireTab.js';
 
 /** Everything a Herald module may be wired with. Modules receive what they need from here. */
@@ -79,6 +80,7 @@ export async function createHerald(config: HeraldConfig, log: Logger, overrides:
   health.register('installations', () => ({ installed: registry.listInstalled().length }));
 
   // Modules wire themselves here (HTTP in → verify → decode → route → handle → act).
+  await wireSubscriptions(context, subscriptionDepsFrom(overrides));
   wireAnnouncements(context);
   await wireNotifications(context, {});
   wireTab(context);

@@ -10,6 +10,8 @@ export interface GraphTokenProviderOptions {
   /** e.g. `https://graph.microsoft.com`; the token's scope is `${graphEndpoint}/.default`. */
   graphEndpoint: string;
   log: Logger;
+  /** Longest wait for the login service (default 15 s); a hung authority must not stall Graph work forever. */
+  timeoutMs?: number;
 }
 
 /** What the provider did for one tenant: how many tokens callers asked for and how many came over the network. */
@@ -67,7 +69,7 @@ export class GraphTokenProvider {
     }
     let result;
     try {
-      result = await this.appFor(tenantId).acquireTokenByClientCredential({ scopes: [this.scope] });
+      result = await this.withTimeout(tenantId, this.appFor(tenantId).acquireTokenByClientCredential({ scopes: [this.scope] }));
     } catch (error) {
       throw toTokenError(tenantId, error);
     }
@@ -77,6 +79,16 @@ export class GraphTokenProvider {
       this.options.log.debug({ tenantId, expiresOn: result.expiresOn?.toISOString() }, 'acquired Graph token');
     }
     return result.accessToken;
+  }
+
+  private withTimeout<T>(tenantId: string, work: Promise<T>): Promise<T> {
+    const ms = this.options.timeoutMs ?? 15_000;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new GraphTokenError(tenantId, 'timeout', [], `token for tenant ${tenantId}: the login service did not answer within ${ms} ms`)), ms);
+      timer.unref?.();
+    });
+    return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
   }
 
   private appFor(tenantId: string): ConfidentialClientApplication {
@@ -117,6 +129,7 @@ export class GraphTokenProvider {
 }
 
 function toTokenError(tenantId: string, error: unknown): GraphTokenError {
+  if (error instanceof GraphTokenError) return error;
   if (error instanceof AuthError) {
     const text = `${error.errorMessage ?? ''} ${error.message}`;
     const aadCodes = [...new Set([...text.matchAll(/AADSTS(\d+)/g)].map((m) => Number(m[1])))];

@@ -157,6 +157,8 @@ export class SubscriptionManager {
   private readonly notificationUrl: string;
   private readonly lifecycleUrl: string;
   private stopped = false;
+  /** The start-up reconcile, while it runs in the background. */
+  private starting: Promise<void> | null = null;
 
   constructor(private readonly deps: SubscriptionManagerDeps) {
     const { timers, ...rest } = deps.options ?? {};
@@ -227,13 +229,24 @@ export class SubscriptionManager {
     }
   }
 
+  /**
+   * Runs the start-up reconcile without holding up Herald's start: inbox replay and the bot must not wait
+   * for a slow or unreachable Graph. Failures are logged; renewals and per-chat work still run.
+   */
+  startInBackground(): void {
+    this.starting ??= this.start().catch((error: unknown) => this.deps.log.error({ err: error }, 'start-up reconcile of subscriptions failed'));
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
+    // The reconcile checks `stopped` between tenants; an in-flight Graph call is bounded by its timeouts.
+    if (this.starting) await this.starting;
     await this.wheel.stop();
   }
 
-  /** Resolves when no subscription job is running or due now (tests, benchmarks, shutdown). */
+  /** Resolves when the start-up reconcile is done and no subscription job is running or due now. */
   async whenIdle(): Promise<void> {
+    if (this.starting) await this.starting;
     await this.wheel.whenIdle();
   }
 

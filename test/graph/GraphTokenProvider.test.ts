@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import sinon from 'sinon';
 import { LoginDouble, type RegisteredApp } from '../../src/doubles/login/LoginDouble.js';
-import { createLoopbackCa } from '../../src/doubles/tls/loopbackCa.js';
+import { startHttpsServer } from '../../src/doubles/tls/httpsServer.js';
+import { createLoopbackCa, type LoopbackCa } from '../../src/doubles/tls/loopbackCa.js';
 import { trustCaForFetch, type RestoreFetchTrust } from '../../src/doubles/tls/trustCaForFetch.js';
 import { WireLog } from '../../src/doubles/world/WireLog.js';
 import { GraphTokenError } from '../../src/graph/GraphRequestError.js';
@@ -17,9 +18,10 @@ describe('GraphTokenProvider', () => {
   let restoreTrust: RestoreFetchTrust;
   let app: RegisteredApp;
   let wire: WireLog;
+  let ca: LoopbackCa;
 
   before(async () => {
-    const ca = await createLoopbackCa();
+    ca = await createLoopbackCa();
     restoreTrust = trustCaForFetch(ca.caCertPem);
     wire = new WireLog();
     login = await LoginDouble.start({ tls: ca, wire });
@@ -111,5 +113,18 @@ describe('GraphTokenProvider', () => {
 
   it('refuses tenant ids that would change the authority path', async () => {
     await assert.rejects(provider().getToken('../common'), (e: unknown) => e instanceof GraphTokenError && e.errorCode === 'invalid_tenant');
+  });
+
+  it('gives up on a login service that does not answer, with a transient error', async () => {
+    const stalled = await startHttpsServer(ca, () => new Promise<void>(() => {}));
+    try {
+      const tokens = new GraphTokenProvider({ clientId: app.clientId, clientSecret: app.clientSecret, authorityHost: stalled.origin, graphEndpoint: GRAPH, log: silentLogger(), timeoutMs: 200 });
+      const error = await tokens.getToken(randomUUID()).catch((e: unknown) => e);
+      assert.ok(error instanceof GraphTokenError);
+      assert.equal(error.errorCode, 'timeout');
+      assert.equal(error.permanent, false);
+    } finally {
+      await stalled.close();
+    }
   });
 });

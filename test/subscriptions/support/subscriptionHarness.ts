@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import type { Activity } from 'botbuilder';
 import sinon from 'sinon';
 import { createHerald, type HeraldApp } from '../../../src/app/createHerald.js';
-import { loadNotificationKeyRing } from '../../../src/certificates/loadNotificationKeyRing.js';
 import { loadConfig } from '../../../src/config/loadConfig.js';
 import { createLoopbackCa, type LoopbackCa } from '../../../src/doubles/tls/loopbackCa.js';
 import { startGraphWorld, type AppRegistration, type GraphWorld } from '../../../src/doubles/world/startGraphWorld.js';
@@ -24,7 +23,7 @@ import type { ChangeEvent, LifecycleEvent } from '../../../src/model/changeEvent
 import { LowdbStore } from '../../../src/storage/LowdbStore.js';
 import type { SubscriptionManager, SubscriptionManagerOptions } from '../../../src/subscriptions/SubscriptionManager.js';
 import type { TimerFunctions } from '../../../src/subscriptions/TimerWheel.js';
-import { subscriptionManagerOf, wireSubscriptions } from '../../../src/subscriptions/wireSubscriptions.js';
+import { subscriptionManagerOf, type SubscriptionWiringDeps } from '../../../src/subscriptions/wireSubscriptions.js';
 
 export interface HarnessOptions {
   teamsAppId?: boolean;
@@ -144,10 +143,6 @@ export class SubscriptionHarness {
     });
     const log = silentLogger();
     this.store = await LowdbStore.openFile(this.dataDir);
-    this.herald = await createHerald(config, log, { store: this.store, clock: () => new Date() });
-    if (subscriptionManagerOf(this.herald.context)) {
-      throw new Error('createHerald wires subscriptions itself now: adapt the harness to pass timers/certificates through it');
-    }
     this.tokens = new GraphTokenProvider({ clientId: config.aad.clientId, clientSecret: config.aad.clientSecret, authorityHost: config.aad.authorityHost, graphEndpoint: config.graph.endpoint, log });
     this.graphApi = new GraphApi({
       endpoint: config.graph.endpoint,
@@ -157,14 +152,15 @@ export class SubscriptionHarness {
       stats: this.stats,
       retry: { sleep: this.options.graphSleep ?? (async () => undefined) },
     });
-    // The certificate the notification pipeline generated into DATA_DIR, so Graph's payloads decrypt.
-    const certificates = await loadNotificationKeyRing({ config, log, clock: () => new Date() });
-    const manager = wireSubscriptions(this.herald.context, {
-      certificates,
+    // createHerald wires the subscription manager; tests hand it a counting Graph client and fake timers.
+    const subscriptions: SubscriptionWiringDeps = {
       graph: this.graphApi,
       options: { ...(this.options.random ? { random: this.options.random } : {}), ...this.options.managerOptions, timers: this.options.timers },
-    });
-    if (!manager) throw new Error('subscriptions were not wired');
+    };
+    const overrides = { store: this.store, clock: () => new Date(), subscriptions };
+    this.herald = await createHerald(config, log, overrides);
+    const manager = subscriptionManagerOf(this.herald.context);
+    if (!manager) throw new Error('createHerald did not wire the subscription manager');
     this.manager = manager;
     this.herald.context.events.on('change', (event) => void this.changes.push(event));
     this.herald.context.events.on('lifecycle', (event) => void this.lifecycles.push(event));
