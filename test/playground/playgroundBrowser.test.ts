@@ -114,9 +114,9 @@ describe('playground page in a browser', function () {
     assert.ok((await page.locator('#wire-list li[data-kind="notification"]').count()) > 0, 'change notifications are listed');
     assert.ok((await page.locator('#wire-list li[data-kind="handshake"]').count()) > 0, 'handshakes are listed');
     assert.ok((await page.locator('#wire-list li[data-kind="botPost"]').count()) > 0, 'bot posts are listed');
+    await page.screenshot({ path: join(SHOTS, 'wire.png') });
     await page.locator('#wire-list li[data-kind="notification"] summary').first().click();
     assert.match(await page.locator('#wire-list li[data-kind="notification"] pre').first().innerText(), /"decrypted"/);
-    await page.screenshot({ path: join(SHOTS, 'wire.png') });
   });
 
   it('hosts Herald’s tab in the Herald tab, signed in with the login double', async () => {

@@ -11,7 +11,7 @@ function formatRemaining(ms: number): string {
   if (minutes < 60) return `in ${minutes} min`;
   const hours = Math.floor(minutes / 60);
   if (hours < 48) return `in ${hours} h ${minutes % 60} min`;
-  return `in ${Math.floor(hours / 24)} days`;
+  return `in ${Math.floor(hours / 24)} d ${hours % 24} h`;
 }
 
 export class WirePanel {
@@ -68,7 +68,7 @@ export class WirePanel {
       return el('tr', {}, [
         el('td', { className: 'resource', text: s.resource }),
         el('td', { text: s.changeType }),
-        el('td', { className: remaining < 10 * 60_000 ? 'soon' : '', text: formatRemaining(remaining), attrs: { title: s.expirationDateTime } }),
+        el('td', { className: remaining < 10 * 60_000 ? 'expiry soon' : 'expiry', text: formatRemaining(remaining), attrs: { title: s.expirationDateTime } }),
         el('td', { text: s.includeResourceData ? 'encrypted' : 'no' }),
       ]);
     });
