@@ -18,6 +18,7 @@ import { LowdbStore } from '../storage/LowdbStore.js';
 import { wireNotifications } from '../notifications/wireNotifications.js';
 import { subscriptionDepsFrom, wireSubscriptions } from '../subscriptions/wireSubscriptions.js';
 import { wireTab } from '../tab/wireTab.js';
+import { createGraphAccess } from '../graph/createGraphAccess.js';
 
 /** Everything a Herald module may be wired with. Modules receive what they need from here. */
 export interface HeraldContext {
@@ -80,10 +81,14 @@ export async function createHerald(config: HeraldConfig, log: Logger, overrides:
   health.register('installations', () => ({ installed: registry.listInstalled().length }));
 
   // Modules wire themselves here (HTTP in → verify → decode → route → handle → act).
-  await wireSubscriptions(context, subscriptionDepsFrom(overrides));
-  wireAnnouncements(context);
-  await wireNotifications(context, {});
-  wireTab(context);
+  // One Graph access (one token cache per tenant) shared by every module that reads Graph.
+  const subscriptionDeps = subscriptionDepsFrom(overrides);
+  const graphAccess = createGraphAccess({ config, log: log.child({ module: 'graph' }), clock });
+  const subscriptionGraph = subscriptionDeps.graph ?? graphAccess.api;
+  await wireSubscriptions(context, { ...subscriptionDeps, graph: subscriptionGraph });
+  wireAnnouncements(context, { chatGraph: subscriptionGraph });
+  await wireNotifications(context, { chatGraph: graphAccess.api });
+  wireTab(context, { chatGraph: subscriptionGraph });
 
   return {
     context,
