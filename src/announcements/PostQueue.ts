@@ -8,7 +8,11 @@ import type { HeraldStore } from '../storage/HeraldStore.js';
 import { DEFAULT_RETRY_POLICY, retryDelayMs, type RetryPolicy } from './retryDelay.js';
 import { SlidingWindowLimiter, TEAMS_SEND_LIMITS, type PacingLimits } from './SlidingWindowLimiter.js';
 import { systemTimers, type Timers } from './Timers.js';
-import type { AnnouncementPoster } from './TurnSafePoster.js';
+
+/** Posts one activity into an installed chat (ChatPoster); throws `PostError` when the connector refuses. */
+export interface AnnouncementPoster {
+  post(installation: Installation, activity: Partial<Activity>): Promise<string | undefined>;
+}
 
 /** The registry calls the queue needs. */
 export interface PostTargets {

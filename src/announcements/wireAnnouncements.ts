@@ -5,18 +5,17 @@ import { DisplayNameResolver } from '../names/DisplayNameResolver.js';
 import { AnnouncementService } from './AnnouncementService.js';
 import type { ChatMemberReader } from '../names/DisplayNameResolver.js';
 import { ChatStateUpdater } from './ChatStateUpdater.js';
-import { PostQueue } from './PostQueue.js';
+import { PostQueue, type AnnouncementPoster } from './PostQueue.js';
 import type { RetryPolicy } from './retryDelay.js';
 import type { PacingLimits } from './SlidingWindowLimiter.js';
 import { systemTimers, type Timers } from './Timers.js';
-import { TurnSafePoster, type AnnouncementPoster } from './TurnSafePoster.js';
 
 export interface AnnouncementDeps {
   /** Graph member reads (ChatGraph / GraphApi), the second source of names after the Bot Connector. */
   chatGraph?: ChatMemberReader;
   /** Bot Connector member reads; defaults to botbuilder's TeamsInfo over the context's adapter. */
   connectorMembers?: ConnectorMemberDirectory;
-  /** Defaults to a poster that reports connector errors (see TurnSafePoster). */
+  /** Defaults to the context's ChatPoster (looked up at each post, so a replaced `post` applies). */
   poster?: AnnouncementPoster;
   timers?: Timers;
   random?: () => number;
@@ -57,7 +56,7 @@ export function wireAnnouncements(context: HeraldContext, deps: AnnouncementDeps
   const queue = new PostQueue({
     store,
     registry: { get: (chatId) => registry.get(chatId), markUninstalled: (chatId, reason) => registry.markUninstalled(chatId, reason) },
-    poster: deps.poster ?? new TurnSafePoster({ adapter, botAppId: config.bot.appId, clock }),
+    poster: deps.poster ?? { post: (installation, activity) => context.poster.post(installation, activity) },
     clock,
     log,
     timers,
