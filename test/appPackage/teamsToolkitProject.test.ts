@@ -32,6 +32,7 @@ const ACTIONS: Record<string, { with: string[]; outputs?: string[]; secretOutput
   'teamsApp/validateAppPackage': { with: ['appPackagePath'] },
   'teamsApp/update': { with: ['appPackagePath'] },
   'teamsApp/publishAppPackage': { with: ['appPackagePath'], outputs: ['publishedAppId'] },
+  'aadApp/update': { with: ['manifestPath', 'outputFilePath'] },
   'cli/runNpmCommand': { with: ['args'] },
   'file/createOrUpdateEnvironmentFile': { with: ['target', 'envs'] },
 };
@@ -110,6 +111,24 @@ for (const { file, env } of [
       assert.equal(bot?.with?.botId, '${{BOT_ID}}');
       assert.equal(bot?.with?.messagingEndpoint, '${{BOT_ENDPOINT}}/api/messages');
       assert.deepEqual(bot?.with?.channels, [{ name: 'msteams' }]);
+    });
+
+    it('exposes the tab SSO scope through aad.manifest.json, after the Graph app exists', () => {
+      const steps = stepsOf(project).map((s) => s.uses);
+      const update = stepsOf(project).find((s) => s.uses === 'aadApp/update');
+      assert.equal(update?.with?.manifestPath, './aad.manifest.json');
+      const graphAppIndex = stepsOf(project).findIndex((s) => s.uses === 'aadApp/create' && s.writeToEnvironmentFile?.clientId === 'AAD_APP_CLIENT_ID');
+      assert.ok(graphAppIndex >= 0 && graphAppIndex < steps.indexOf('aadApp/update'));
+      const aad = JSON.parse(read('aad.manifest.json')) as { identifierUris: string[]; oauth2Permissions: { value: string }[]; preAuthorizedApplications: { appId: string }[] };
+      // Must equal the Teams manifest's webApplicationInfo.resource.
+      const teamsManifest = JSON.parse(read('appPackage/manifest.json')) as { webApplicationInfo: { resource: string } };
+      assert.deepEqual(aad.identifierUris, [teamsManifest.webApplicationInfo.resource]);
+      assert.deepEqual(aad.oauth2Permissions.map((p) => p.value), ['access_as_user']);
+      assert.deepEqual(aad.preAuthorizedApplications.map((a) => a.appId).sort(), ['1fec8e78-bce4-4aaf-ab1b-5451cc387264', '5e3ce6c0-2b1f-4285-8d4b-75ee78787346']);
+      const outputs = new Set(stepsOf(project).flatMap((s) => Object.values(s.writeToEnvironmentFile ?? {})));
+      for (const variable of placeholdersIn(read('aad.manifest.json'))) {
+        assert.ok(variable in envTemplate || outputs.has(variable), `aad.manifest.json uses \${{${variable}}} which env/.env.${env} does not define`);
+      }
     });
 
     it(`keeps secrets out of the committed env/.env.${env}`, () => {
