@@ -246,6 +246,18 @@ describe('announcements in the chat (Herald ↔ Teams double over HTTP)', () => 
       assert.equal(h.herald.context.store.history.list(chatId, { kinds: ['joined', 'left'] }).length, 4, 'the timeline has everything');
     });
 
+    it('shows an open summary window and undelivered posts in @Herald status', async () => {
+      const chatId = await installChat(h, [ann]);
+      const bob = person('Bob Jones');
+      h.double.directory.addMember(chatId, bob);
+      await emit(joined(chatId, graphMember(bob)));
+      await h.double.channel.sendMessage({ chatId, from: ann, text: 'status' });
+      await h.announcements.idle();
+      const answer = h.double.connector.posts(chatId).map((p) => p.text ?? '').find((t) => t.includes('Herald status')) ?? '';
+      assert.match(answer, /Summary window open: 1 change\(s\), posting in \d/);
+      assert.equal((h.herald.context.health.snapshot().announcements as { openWindows: number }).openWindows, 1);
+    });
+
     it('tells the chat when someone changed the settings from the tab', async () => {
       const chatId = await installChat(h, [ann]);
       await h.herald.context.settings.apply(chatId, TENANT, { announceJoins: false }, 'Ann Lee', 'tab');
