@@ -6,6 +6,7 @@ import type { InboxBatch, OutboxPost, PendingSummary } from '../model/inbox.js';
 import type { Installation } from '../model/installation.js';
 import type { SubscriptionRecord } from '../model/subscription.js';
 import { AtomicJsonFile } from './AtomicJsonFile.js';
+import { JournalCollection } from './JournalCollection.js';
 import type { Collection, HeraldStore, HistoryLog, HistoryQuery, ResourceChangeLog, SeenKeys } from './HeraldStore.js';
 
 interface StoreData {
@@ -63,16 +64,19 @@ export class LowdbStore implements HeraldStore {
   /** Number of file writes performed (observability and tests of coalescing). */
   writes = 0;
 
-  private constructor(private readonly db: Low<StoreData>) {
+  private constructor(
+    private readonly db: Low<StoreData>,
+    private readonly journals: { inbox: JournalCollection<InboxBatch>; changeLogs: JournalCollection<ResourceChangeLog> } | null = null,
+  ) {
     this.installations = this.collection('installations');
     this.subscriptions = this.collection('subscriptions');
     this.chats = this.collection('chats');
-    this.inbox = this.collection('inbox');
+    this.inbox = journals?.inbox ?? this.collection('inbox');
     this.outbox = this.collection('outbox');
     this.pendingSummaries = this.collection('pendingSummaries');
     this.history = this.historyLog();
     this.seen = this.seenKeys();
-    this.changeLogs = this.collection('changeLogs');
+    this.changeLogs = journals?.changeLogs ?? this.collection('changeLogs');
   }
 
   static async open(adapter: Adapter<StoreData>): Promise<LowdbStore> {
@@ -82,9 +86,34 @@ export class LowdbStore implements HeraldStore {
     return new LowdbStore(db);
   }
 
-  /** Herald's default: `<dataDir>/herald.json`. */
-  static openFile(dataDir: string): Promise<LowdbStore> {
-    return LowdbStore.open(new AtomicJsonFile<StoreData>(join(dataDir, 'herald.json')));
+  /**
+   * Herald's default: `<dataDir>/herald.json`, plus append-only journals for the two collections that
+   * change with every notification (`inbox.jsonl`, `change-logs.jsonl`), so a notification costs a few
+   * appended lines instead of a rewrite of the whole document.
+   */
+  static async openFile(dataDir: string): Promise<LowdbStore> {
+    const db = new Low<StoreData>(new AtomicJsonFile<StoreData>(join(dataDir, 'herald.json')), emptyData());
+    await db.read();
+    db.data = { ...emptyData(), ...(db.data ?? {}) };
+    const journals = {
+      // A processed batch whose removal is lost in a crash is replayed and deduplicated: removals need no fsync of their own.
+      inbox: await JournalCollection.open<InboxBatch>(join(dataDir, 'inbox.jsonl'), { lazyDeletes: true }),
+      changeLogs: await JournalCollection.open<ResourceChangeLog>(join(dataDir, 'change-logs.jsonl')),
+    };
+    const store = new LowdbStore(db, journals);
+    // Records kept in the document by an earlier version move to their journal.
+    const moved: Promise<void>[] = [];
+    for (const name of ['inbox', 'changeLogs'] as const) {
+      const records = Object.entries(db.data[name]);
+      if (records.length === 0) continue;
+      for (const [key, value] of records) moved.push((journals[name] as JournalCollection<typeof value>).put(key, value));
+      db.data[name] = {};
+    }
+    if (moved.length > 0) {
+      await Promise.all(moved);
+      await store.persist();
+    }
+    return store;
   }
 
   /** Non-durable store for tests and benchmarks that do not exercise the disk. */
@@ -92,13 +121,15 @@ export class LowdbStore implements HeraldStore {
     return LowdbStore.open(new Memory<StoreData>());
   }
 
-  flush(): Promise<void> {
-    return this.scheduled ?? this.writing;
+  async flush(): Promise<void> {
+    await Promise.all([this.scheduled ?? this.writing, this.journals?.inbox.flush(), this.journals?.changeLogs.flush()]);
   }
 
   async close(): Promise<void> {
     await this.flush();
     this.closed = true;
+    await this.journals?.inbox.close();
+    await this.journals?.changeLogs.close();
   }
 
   private get data(): StoreData {

@@ -74,7 +74,8 @@ describe('notification receive path: crashes and restarts', () => {
     });
   }
 
-  it('processes a batch accepted with 202 exactly once after Herald was killed before processing it', async () => {
+  it('processes a batch accepted with 202 exactly once after Herald was killed before processing it', async function () {
+    this.timeout(120_000); // a second Node process compiles Herald with tsx first
     const dataDir = join(dir, 'data');
     const cert = await certificateFiles('herald');
     const subscription = await seedSubscription(dataDir);

@@ -46,9 +46,9 @@ describe('lowdb store', () => {
 
   it('resolves a mutation only once it is on disk', async () => {
     const store = await LowdbStore.openFile(dir);
-    await store.inbox.put('b1', { id: 'b1', route: 'notifications', receivedAt: 'x', body: { value: [] } });
-    const onDisk = JSON.parse(await readFile(join(dir, 'herald.json'), 'utf8')) as { inbox: Record<string, unknown> };
-    assert.ok(onDisk.inbox.b1);
+    await store.installations.put('c1', installation('c1'));
+    const onDisk = JSON.parse(await readFile(join(dir, 'herald.json'), 'utf8')) as { installations: Record<string, unknown> };
+    assert.ok(onDisk.installations.c1);
   });
 
   it('hands out copies, so callers cannot change stored records by accident', async () => {

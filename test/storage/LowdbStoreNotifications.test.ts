@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { appendFile, cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { JournalCollection } from '../../src/storage/JournalCollection.js';
 import { LowdbStore } from '../../src/storage/LowdbStore.js';
 import type { ResourceChangeLog } from '../../src/storage/HeraldStore.js';
 
@@ -68,5 +69,111 @@ describe('lowdb store: notification bookkeeping', () => {
     assert.equal(store.writes, 2, 'five mutations in five ticks shared one write');
     const last = JSON.parse(gated.writes.at(-1) ?? '{}') as { inbox: Record<string, unknown> };
     assert.equal(Object.keys(last.inbox).length, 6);
+  });
+});
+
+describe('lowdb store: journals for the inbox and change logs', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'herald-journal-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const batch = (id: string) => ({ id, route: 'notifications' as const, receivedAt: '2026-06-01T00:00:00.000Z', body: { value: [{ n: id }] } });
+
+  it('has an inbox batch on disk when put resolves (seen by a second process opening the directory)', async () => {
+    const store = await LowdbStore.openFile(dir);
+    await store.inbox.put('b1', batch('b1'));
+    const other = await LowdbStore.openFile(dir);
+    assert.deepEqual(other.inbox.get('b1'), batch('b1'));
+  });
+
+  /** What a fresh start would see now (a copy, so opening it does not disturb the running store). */
+  async function afterCrash(): Promise<string[]> {
+    const copy = await mkdtemp(join(tmpdir(), 'herald-journal-copy-'));
+    try {
+      await cp(dir, copy, { recursive: true });
+      return (await LowdbStore.openFile(copy)).inbox.list().map((b) => b.id);
+    } finally {
+      await rm(copy, { recursive: true, force: true });
+    }
+  }
+
+  it('writes inbox removals with the next flush rather than forcing one (a lost removal only replays the batch)', async () => {
+    const store = await LowdbStore.openFile(dir);
+    await store.inbox.put('b1', batch('b1'));
+    await store.inbox.delete('b1');
+    assert.equal(store.inbox.get('b1'), undefined);
+    assert.deepEqual(await afterCrash(), ['b1'], 'not on disk yet: a crash now brings it back');
+    await store.inbox.put('b2', batch('b2'));
+    assert.deepEqual(await afterCrash(), ['b2'], 'written along with the next put');
+    await store.inbox.delete('b2');
+    await store.close();
+    assert.deepEqual(await afterCrash(), [], 'and by close');
+  });
+
+  it('keeps the journals out of herald.json, so a notification does not rewrite the document', async () => {
+    const store = await LowdbStore.openFile(dir);
+    const before = store.writes;
+    await store.inbox.put('b1', batch('b1'));
+    await store.changeLogs.put('k', log('k'));
+    assert.equal(store.writes, before);
+    assert.deepEqual((await readdir(dir)).sort(), ['change-logs.jsonl', 'inbox.jsonl']);
+  });
+
+  it('ignores a line torn by a crash mid-append', async () => {
+    const store = await LowdbStore.openFile(dir);
+    await store.inbox.put('b1', batch('b1'));
+    await store.close();
+    await appendFile(join(dir, 'inbox.jsonl'), '{"k":"b2","v":{"id":"b2","rou');
+    const again = await LowdbStore.openFile(dir);
+    assert.deepEqual(again.inbox.list().map((b) => b.id), ['b1']);
+  });
+
+  it('rewrites a journal that is mostly deleted records when it opens', async () => {
+    const store = await LowdbStore.openFile(dir);
+    for (let i = 0; i < 20; i++) await store.inbox.put(`b${i}`, batch(`b${i}`));
+    for (let i = 0; i < 19; i++) await store.inbox.delete(`b${i}`);
+    await store.close();
+    const lines = async () => (await readFile(join(dir, 'inbox.jsonl'), 'utf8')).split('\n').filter(Boolean).length;
+    assert.equal(await lines(), 39);
+    const again = await LowdbStore.openFile(dir);
+    assert.deepEqual(again.inbox.list().map((b) => b.id), ['b19']);
+    assert.equal(await lines(), 1);
+  });
+
+  it('groups appends made in one tick, or while a flush runs, into one fsynced write', async () => {
+    const journal = await JournalCollection.open<ResourceChangeLog>(join(dir, 'logs.jsonl'));
+    await Promise.all(Array.from({ length: 50 }, (_, i) => journal.put(`k${i}`, log(`k${i}`))));
+    assert.equal(journal.flushes, 1);
+    const first = journal.put('a', log('a'));
+    await tick();
+    const later = [];
+    for (let i = 0; i < 5; i++) {
+      later.push(journal.put(`b${i}`, log(`b${i}`)));
+      await tick();
+    }
+    await Promise.all([first, ...later]);
+    assert.ok(journal.flushes <= 3, `${journal.flushes} flushes`);
+    await journal.close();
+    const again = await JournalCollection.open<ResourceChangeLog>(join(dir, 'logs.jsonl'));
+    assert.equal(again.list().length, 56);
+  });
+
+  it('moves inbox batches and change logs an older version kept in herald.json into the journals', async () => {
+    await writeFile(
+      join(dir, 'herald.json'),
+      JSON.stringify({ version: 1, installations: {}, subscriptions: {}, chats: {}, inbox: { b1: batch('b1') }, outbox: {}, pendingSummaries: {}, history: {}, seen: {}, changeLogs: { k: log('k') } }),
+    );
+    const store = await LowdbStore.openFile(dir);
+    assert.deepEqual(store.inbox.get('b1'), batch('b1'));
+    await store.close();
+    const onDisk = JSON.parse(await readFile(join(dir, 'herald.json'), 'utf8')) as { inbox: object; changeLogs: object };
+    assert.deepEqual([onDisk.inbox, onDisk.changeLogs], [{}, {}]);
+    const again = await LowdbStore.openFile(dir);
+    assert.deepEqual(again.inbox.get('b1'), batch('b1'));
+    assert.deepEqual(again.changeLogs.get('k'), log('k'));
   });
 });

@@ -28,7 +28,10 @@ export interface InboxProcessorDeps {
   metrics: NotificationMetrics;
   clock: () => Date;
   log: Logger;
-  /** Batches processed at once, so one slow Graph read or handler does not hold up the rest. */
+  /**
+   * Batches processed at once (default 16), so one slow Graph read, handler or disk flush does not hold
+   * up the rest. CPU work interleaves item by item either way.
+   */
   concurrency?: number;
   retry?: Partial<RetryPolicy>;
 }
@@ -69,7 +72,7 @@ export class InboxProcessor {
 
   constructor(private readonly deps: InboxProcessorDeps) {
     this.retry = { ...DEFAULT_RETRY_POLICY, ...deps.retry };
-    this.concurrency = Math.max(1, deps.concurrency ?? 4);
+    this.concurrency = Math.max(1, deps.concurrency ?? 16);
   }
 
   /** Stores the batch durably; resolves when it is safe to answer 202. */

@@ -33,6 +33,8 @@ export interface BatchRun {
   signal: AbortSignal;
 }
 
+const TOUCH_INTERVAL_MS = 60_000;
+
 type TokenCheck = { ok: true; tenants: Set<string> } | { ok: false; reason: DropReason; detail: string };
 
 // Captured at load so sinon fake timers in other tests do not freeze processing.
@@ -65,9 +67,10 @@ export class NotificationPipeline {
       if (pending.some(({ item }) => item?.encryptedContent)) {
         tokens = await abortable(this.checkTokens(envelope.validationTokens, batch), run.signal);
       }
+      const subscriptions = new Map<string, SubscriptionRecord | undefined>();
       for (const { index, item } of pending) {
         if (run.signal.aborted) throw new ProcessingStoppedError();
-        const outcome = await this.processItem(item, batch, tokens, writes);
+        const outcome = await this.processItem(item, batch, tokens, writes, subscriptions);
         this.report(batch, index, item, outcome);
         run.onItem(index, outcome);
         await yieldToIo();
@@ -102,10 +105,17 @@ export class NotificationPipeline {
     return { ok: false, reason, detail };
   }
 
-  private async processItem(item: NotificationItem | null, batch: InboxBatch, tokens: TokenCheck | null, writes: Promise<unknown>[]): Promise<ItemOutcome> {
+  private async processItem(
+    item: NotificationItem | null,
+    batch: InboxBatch,
+    tokens: TokenCheck | null,
+    writes: Promise<unknown>[],
+    subscriptions: Map<string, SubscriptionRecord | undefined>,
+  ): Promise<ItemOutcome> {
     const drop = (reason: DropReason): ItemOutcome => ({ status: 'dropped', reason });
     if (!item?.subscriptionId) return drop('malformedItem');
-    const subscription = this.deps.store.subscriptions.get(item.subscriptionId);
+    if (!subscriptions.has(item.subscriptionId)) subscriptions.set(item.subscriptionId, this.deps.store.subscriptions.get(item.subscriptionId));
+    const subscription = subscriptions.get(item.subscriptionId);
     if (!subscription) return drop('unknownSubscription');
     if (!verifyClientState(item.clientState, subscription.clientState)) return drop('clientStateMismatch');
     if (item.tenantId && item.tenantId.toLowerCase() !== subscription.tenantId.toLowerCase()) return drop('tenantMismatch');
@@ -192,10 +202,13 @@ export class NotificationPipeline {
     }
   }
 
-  /** Records when a subscription last delivered something authentic (for status pages); writes are coalesced. */
+  /**
+   * Records when a subscription last delivered something authentic (for status pages). At most once a
+   * minute per subscription: it is a liveness hint, and every write rewrites the store document.
+   */
   private touch(subscription: SubscriptionRecord, receivedAt: string, writes: Promise<unknown>[]): void {
     const last = this.lastTouched.get(subscription.id) ?? subscription.lastNotificationAt;
-    if (last && last >= receivedAt) return;
+    if (last && Date.parse(receivedAt) - Date.parse(last) < TOUCH_INTERVAL_MS) return;
     this.lastTouched.set(subscription.id, receivedAt);
     writes.push(
       this.deps.store.subscriptions.update(subscription.id, (current) =>
