@@ -19,6 +19,7 @@ import { wireNotifications } from '../notifications/wireNotifications.js';
 import { subscriptionDepsFrom, wireSubscriptions } from '../subscriptions/wireSubscriptions.js';
 import { wireTab } from '../tab/wireTab.js';
 import { createGraphAccess } from '../graph/createGraphAccess.js';
+import { loadNotificationKeyRing } from '../certificates/loadNotificationKeyRing.js';
 
 /** Everything a Herald module may be wired with. Modules receive what they need from here. */
 export interface HeraldContext {
@@ -85,9 +86,11 @@ export async function createHerald(config: HeraldConfig, log: Logger, overrides:
   const subscriptionDeps = subscriptionDepsFrom(overrides);
   const graphAccess = createGraphAccess({ config, log: log.child({ module: 'graph' }), clock });
   const subscriptionGraph = subscriptionDeps.graph ?? graphAccess.api;
-  await wireSubscriptions(context, { ...subscriptionDeps, graph: subscriptionGraph });
+  // One key ring: the certificate subscriptions send to Graph is the one notifications decrypt with.
+  const keys = await loadNotificationKeyRing({ config, log: log.child({ module: 'certificates' }), clock });
+  await wireSubscriptions(context, { certificates: keys, ...subscriptionDeps, graph: subscriptionGraph });
   wireAnnouncements(context, { chatGraph: subscriptionGraph });
-  await wireNotifications(context, { chatGraph: graphAccess.api });
+  await wireNotifications(context, { chatGraph: graphAccess.api, keys });
   wireTab(context, { chatGraph: subscriptionGraph });
 
   return {
