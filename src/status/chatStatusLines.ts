@@ -1,4 +1,5 @@
 import type { HeraldConfig } from '../config/HeraldConfig.js';
+import { DEFAULT_CHAT_SETTINGS } from '../model/chat.js';
 import type { SubscriptionRecord } from '../model/subscription.js';
 import { describeSettings } from '../settings/ChatSettingsService.js';
 import type { HeraldStore } from '../storage/HeraldStore.js';
@@ -29,7 +30,7 @@ export function chatStatusLines(deps: { store: HeraldStore; config: HeraldConfig
   const installation = store.installations.get(chatId);
   const lines: string[] = [];
   lines.push(installation?.status === 'installed' ? 'Installed in this chat.' : 'Not installed in this chat.');
-  if (chat) lines.push(`Settings: ${describeSettings(chat.settings)}`);
+  lines.push(`Settings: ${describeSettings(chat?.settings ?? DEFAULT_CHAT_SETTINGS)}`);
   const tenantId = installation?.tenantId ?? chat?.tenantId;
   const subs = store.subscriptions.list((s) => s.chatId === chatId || (s.chatId === null && s.tenantId === tenantId));
   if (subs.length === 0) lines.push('Subscriptions: none yet.');
