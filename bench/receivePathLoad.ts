@@ -5,6 +5,7 @@
  * while measuring the time to each 202.
  */
 import { randomUUID, X509Certificate } from 'node:crypto';
+import { Agent, request as httpRequest } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { encryptResourceData } from '../src/doubles/graph/encryption.js';
@@ -56,28 +57,40 @@ function memberAdded(subscription: LoadSubscription) {
 }
 
 // Build every body before the clock starts.
-const bodies: string[] = [];
+const bodies: Buffer[] = [];
 for (let sent = 0; sent < plan.notifications; sent += plan.batchSize) {
   const items = Array.from({ length: Math.min(plan.batchSize, plan.notifications - sent) }, (_, i) =>
     memberAdded(plan.subscriptions[(sent + i) % plan.subscriptions.length] as LoadSubscription),
   );
   const tenants = [...new Set(items.map((i) => i.tenantId))];
-  bodies.push(JSON.stringify({ value: items, validationTokens: tenants.map((t) => plan.tokens[t]) }));
+  bodies.push(Buffer.from(JSON.stringify({ value: items, validationTokens: tenants.map((t) => plan.tokens[t]) })));
 }
 
-async function post(body: string): Promise<number> {
+// node:http with a keep-alive agent: far lighter than fetch, so the sender's own garbage collection
+// hardly shows in the measured times.
+const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+const target = new URL('/api/notifications', plan.url);
+
+function post(body: Buffer): Promise<number> {
   const started = performance.now();
-  const response = await fetch(`${plan.url}/api/notifications`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
-  await response.arrayBuffer();
-  if (response.status !== 202) throw new Error(`status ${response.status}`);
-  return performance.now() - started;
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      { agent, host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: { 'Content-Type': 'application/json', 'Content-Length': body.length } },
+      (response) => {
+        response.resume();
+        response.once('end', () => (response.statusCode === 202 ? resolve(performance.now() - started) : reject(new Error(`status ${response.statusCode}`))));
+      },
+    );
+    request.once('error', reject);
+    request.end(body);
+  });
 }
 
 async function run(): Promise<LoadMessage> {
   const latenciesMs: number[] = [];
   let failures = 0;
   const started = performance.now();
-  const send = async (body: string) => {
+  const send = async (body: Buffer) => {
     try {
       latenciesMs.push(await post(body));
     } catch {
@@ -88,7 +101,7 @@ async function run(): Promise<LoadMessage> {
     let next = 0;
     await Promise.all(
       Array.from({ length: plan.concurrency }, async () => {
-        while (next < bodies.length) await send(bodies[next++] as string);
+        while (next < bodies.length) await send(bodies[next++] as Buffer);
       }),
     );
   } else {
@@ -99,7 +112,7 @@ async function run(): Promise<LoadMessage> {
       const due = started + i * interval;
       const wait = due - performance.now();
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-      inFlight.push(send(bodies[i] as string));
+      inFlight.push(send(bodies[i] as Buffer));
     }
     await Promise.all(inFlight);
   }
@@ -107,6 +120,9 @@ async function run(): Promise<LoadMessage> {
 }
 
 parentPort?.once('message', () => {
-  void run().then((result) => parentPort?.postMessage(result));
+  void run().then((result) => {
+    agent.destroy();
+    parentPort?.postMessage(result);
+  });
 });
 parentPort?.postMessage({ type: 'ready' } satisfies LoadMessage);

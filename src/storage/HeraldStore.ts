@@ -9,7 +9,9 @@ import type { SubscriptionRecord } from '../model/subscription.js';
  * other backends implement this interface.
  *
  * Reads are synchronous snapshots (copies: mutate and `put` them back). Every mutation resolves only
- * once it is durable; mutations made in the same tick share one write.
+ * once it is durable; mutations made in the same tick share one write. Two exceptions, whose loss in a
+ * crash only means repeated work: removing an inbox batch, and change logs. A backend may write those
+ * later (the file store: within a second), but never after mutations made after them.
  */
 export interface HeraldStore {
   readonly installations: Collection<Installation>;

@@ -6,7 +6,7 @@ import type { InboxBatch, OutboxPost, PendingSummary } from '../model/inbox.js';
 import type { Installation } from '../model/installation.js';
 import type { SubscriptionRecord } from '../model/subscription.js';
 import { AtomicJsonFile } from './AtomicJsonFile.js';
-import { JournalCollection } from './JournalCollection.js';
+import { JournalFile } from './JournalFile.js';
 import type { Collection, HeraldStore, HistoryLog, HistoryQuery, ResourceChangeLog, SeenKeys } from './HeraldStore.js';
 
 interface StoreData {
@@ -66,17 +66,20 @@ export class LowdbStore implements HeraldStore {
 
   private constructor(
     private readonly db: Low<StoreData>,
-    private readonly journals: { inbox: JournalCollection<InboxBatch>; changeLogs: JournalCollection<ResourceChangeLog> } | null = null,
+    private readonly journal: JournalFile | null = null,
   ) {
     this.installations = this.collection('installations');
     this.subscriptions = this.collection('subscriptions');
     this.chats = this.collection('chats');
-    this.inbox = journals?.inbox ?? this.collection('inbox');
+    // A processed batch whose removal is lost in a crash is replayed and deduplicated, and a lost change
+    // log only lets a change of the last moments be handed on again: neither needs an fsync of its own.
+    // Accepting a batch does (it is answered 202 only once stored).
+    this.inbox = journal?.collection<InboxBatch>('inbox', { deletes: false }) ?? this.collection('inbox');
     this.outbox = this.collection('outbox');
     this.pendingSummaries = this.collection('pendingSummaries');
     this.history = this.historyLog();
     this.seen = this.seenKeys();
-    this.changeLogs = journals?.changeLogs ?? this.collection('changeLogs');
+    this.changeLogs = journal?.collection<ResourceChangeLog>('changeLogs', { puts: false, deletes: false }) ?? this.collection('changeLogs');
   }
 
   static async open(adapter: Adapter<StoreData>): Promise<LowdbStore> {
@@ -87,30 +90,26 @@ export class LowdbStore implements HeraldStore {
   }
 
   /**
-   * Herald's default: `<dataDir>/herald.json`, plus append-only journals for the two collections that
-   * change with every notification (`inbox.jsonl`, `change-logs.jsonl`), so a notification costs a few
-   * appended lines instead of a rewrite of the whole document.
+   * Herald's default: `<dataDir>/herald.json`, plus an append-only journal (`notifications.jsonl`) for the
+   * two collections that change with every notification (inbox, change logs), so a notification costs a
+   * few appended lines instead of a rewrite of the whole document.
    */
   static async openFile(dataDir: string): Promise<LowdbStore> {
     const db = new Low<StoreData>(new AtomicJsonFile<StoreData>(join(dataDir, 'herald.json')), emptyData());
     await db.read();
     db.data = { ...emptyData(), ...(db.data ?? {}) };
-    const journals = {
-      // A processed batch whose removal is lost in a crash is replayed and deduplicated: removals need no fsync of their own.
-      inbox: await JournalCollection.open<InboxBatch>(join(dataDir, 'inbox.jsonl'), { lazyDeletes: true }),
-      changeLogs: await JournalCollection.open<ResourceChangeLog>(join(dataDir, 'change-logs.jsonl')),
-    };
-    const store = new LowdbStore(db, journals);
-    // Records kept in the document by an earlier version move to their journal.
-    const moved: Promise<void>[] = [];
-    for (const name of ['inbox', 'changeLogs'] as const) {
-      const records = Object.entries(db.data[name]);
-      if (records.length === 0) continue;
-      for (const [key, value] of records) moved.push((journals[name] as JournalCollection<typeof value>).put(key, value));
-      db.data[name] = {};
-    }
+    const journal = await JournalFile.open(join(dataDir, 'notifications.jsonl'));
+    const store = new LowdbStore(db, journal);
+    // Records kept in the document by an earlier version move to the journal.
+    const moved = [
+      ...Object.entries(db.data.inbox).map(([key, batch]) => store.inbox.put(key, batch)),
+      ...Object.entries(db.data.changeLogs).map(([key, log]) => store.changeLogs.put(key, log)),
+    ];
     if (moved.length > 0) {
       await Promise.all(moved);
+      await journal.flush();
+      db.data.inbox = {};
+      db.data.changeLogs = {};
       await store.persist();
     }
     return store;
@@ -122,14 +121,13 @@ export class LowdbStore implements HeraldStore {
   }
 
   async flush(): Promise<void> {
-    await Promise.all([this.scheduled ?? this.writing, this.journals?.inbox.flush(), this.journals?.changeLogs.flush()]);
+    await Promise.all([this.scheduled ?? this.writing, this.journal?.flush()]);
   }
 
   async close(): Promise<void> {
     await this.flush();
     this.closed = true;
-    await this.journals?.inbox.close();
-    await this.journals?.changeLogs.close();
+    await this.journal?.close();
   }
 
   private get data(): StoreData {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { InboxBatch } from '../../model/inbox.js';
 import type { HeraldStore } from '../../storage/HeraldStore.js';
@@ -73,6 +74,8 @@ export class InboxProcessor {
   constructor(private readonly deps: InboxProcessorDeps) {
     this.retry = { ...DEFAULT_RETRY_POLICY, ...deps.retry };
     this.concurrency = Math.max(1, deps.concurrency ?? 16);
+    // Every running batch listens for the stop signal while it waits (listeners are removed when done).
+    setMaxListeners(0, this.abort.signal);
   }
 
   /** Stores the batch durably; resolves when it is safe to answer 202. */

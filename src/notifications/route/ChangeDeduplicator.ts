@@ -28,8 +28,10 @@ import type { Collection, ResourceChangeLog, SeenChange } from '../../storage/He
  * on (Graph gives no ordering guarantee) looks like a repeat of that change.
  *
  * Decisions are taken in memory, synchronously (so concurrent duplicates cannot both pass), and written
- * to the store by `commit` only after the change was handed on: a crash in between re-emits the change
- * on replay, with the same `changeKey`, rather than losing it.
+ * to the store by `commit` only after the change was handed on, before the batch leaves the inbox. A
+ * crash before both reached the disk (the store may write them up to a second later) replays the batch
+ * and re-emits its changes with the same `changeKey`, rather than losing them: at least once, never
+ * with a new key.
  * Logs are forgotten after Graph's 4-hour retry window plus a margin.
  */
 export type DedupeVerdict = { status: 'new'; changeKey: string } | { status: 'duplicate'; changeKey: string } | { status: 'stale' };

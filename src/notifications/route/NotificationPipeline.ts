@@ -38,9 +38,33 @@ const TOUCH_INTERVAL_MS = 60_000;
 type TokenCheck = { ok: true; tenants: Set<string> } | { ok: false; reason: DropReason; detail: string };
 
 // Captured at load so sinon fake timers in other tests do not freeze processing.
-const yieldToIo: () => Promise<void> = ((setImmediateFn) => () => new Promise<void>((resolve) => setImmediateFn(() => resolve())))(
-  globalThis.setImmediate.bind(globalThis),
-);
+const nextTick: (fn: () => void) => void = globalThis.setImmediate.bind(globalThis);
+
+/**
+ * Lets one item start per turn of the event loop, however many batches are being processed: the HTTP
+ * side (answering 202s) gets the loop between every two decryptions, never after a run of them.
+ */
+class Turnstile {
+  private readonly waiting: Array<() => void> = [];
+  private scheduled = false;
+
+  pass(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.waiting.push(resolve);
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    nextTick(() => {
+      this.scheduled = false;
+      this.waiting.shift()?.();
+      if (this.waiting.length > 0) this.schedule();
+    });
+  }
+}
 
 /**
  * verify → decode → route for one stored batch: authenticates every item, decrypts or fetches its
@@ -49,6 +73,7 @@ const yieldToIo: () => Promise<void> = ((setImmediateFn) => () => new Promise<vo
  */
 export class NotificationPipeline {
   private readonly lastTouched = new Map<string, string>();
+  private readonly turnstile = new Turnstile();
 
   constructor(private readonly deps: NotificationPipelineDeps) {}
 
@@ -69,11 +94,11 @@ export class NotificationPipeline {
       }
       const subscriptions = new Map<string, SubscriptionRecord | undefined>();
       for (const { index, item } of pending) {
+        await this.turnstile.pass();
         if (run.signal.aborted) throw new ProcessingStoppedError();
         const outcome = await this.processItem(item, batch, tokens, writes, subscriptions);
         this.report(batch, index, item, outcome);
         run.onItem(index, outcome);
-        await yieldToIo();
       }
     } finally {
       // Dedupe logs and subscription timestamps are durable before the batch may leave the inbox.
