@@ -22,8 +22,6 @@ export interface NotificationDeps {
   jwksCooldownMs?: number;
   concurrency?: number;
   retry?: Partial<RetryPolicy>;
-  /** Leave processing paused after start (tests of crash recovery). */
-  startPaused?: boolean;
 }
 
 export interface NotificationsModule {
@@ -65,7 +63,6 @@ export async function wireNotifications(context: HeraldContext, deps: Notificati
     await prune();
     pruneTimer = setInterval(() => void prune(), PRUNE_EVERY_MS);
     pruneTimer.unref?.();
-    if (deps.startPaused) processor.pause();
     processor.start();
   });
   context.onStop(async () => {
