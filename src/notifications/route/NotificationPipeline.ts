@@ -217,13 +217,15 @@ export class NotificationPipeline {
     try {
       return { ok: true, content: await graph.getResource(tenantId, resourcePath(target)) };
     } catch (error) {
-      const status = statusOf(error);
-      // Gone (404), no access any more (401/403), or refused: the change cannot be read, now or later.
-      if (status !== null && status >= 400 && status < 500 && status !== 408 && status !== 429) {
-        this.deps.log.warn({ tenantId, kind: target.kind, status }, 'resource of a notification could not be read');
+      const { status, code } = describeFailure(error);
+      // Gone (404), no access any more (401/403), refused by Graph or before sending (a code without a
+      // status): the change cannot be read, now or later. No answer at all, 408, 429, 5xx: try again later.
+      const permanent = status === null ? code !== null : status >= 400 && status < 500 && status !== 408 && status !== 429;
+      if (permanent) {
+        this.deps.log.warn({ tenantId, kind: target.kind, status, code }, 'resource of a notification could not be read');
         return { ok: false };
       }
-      throw new RetryLaterError('resourceUnavailable', `reading ${target.kind} failed (${status ?? 'network'})`, { cause: error });
+      throw new RetryLaterError('resourceUnavailable', `reading ${target.kind} failed (${status ?? 'no answer'})`, { cause: error });
     }
   }
 
@@ -256,10 +258,12 @@ function needsFetch(target: ResourceTarget, changeType: string): boolean {
   return target.kind === 'chat' || (target.kind === 'chatMember' && changeType === 'created');
 }
 
-function statusOf(error: unknown): number | null {
-  if (typeof error !== 'object' || error === null) return null;
-  const candidate = (error as { statusCode?: unknown; status?: unknown }).statusCode ?? (error as { status?: unknown }).status;
-  return typeof candidate === 'number' ? candidate : null;
+/** HTTP status and error code of a failed Graph read (Graph client and GraphApi errors alike). */
+function describeFailure(error: unknown): { status: number | null; code: string | null } {
+  if (typeof error !== 'object' || error === null) return { status: null, code: null };
+  const shape = error as { statusCode?: unknown; status?: unknown; code?: unknown };
+  const status = typeof shape.statusCode === 'number' ? shape.statusCode : typeof shape.status === 'number' ? shape.status : null;
+  return { status, code: typeof shape.code === 'string' ? shape.code : null };
 }
 
 function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {

@@ -298,11 +298,20 @@ describe('notification pipeline (verify → decode → route)', () => {
       assert.deepEqual(statuses(await run({ value: [joined(alice, perChat, { encrypted: false })] })), ['dropped:resourceUnavailable']);
     });
 
-    it('retries later when Graph is throttling or down', async () => {
+    it('drops the item when the read is refused before it is sent (a resource path Graph would not take)', async () => {
       graphAnswer = async () => {
-        throw Object.assign(new Error('Service Unavailable'), { statusCode: 503 });
+        throw Object.assign(new Error('resource path must be relative to Graph'), { status: null, code: 'InvalidResourcePath' });
       };
-      await assert.rejects(run({ value: [joined(alice, perChat, { encrypted: false })] }), RetryLaterError);
+      assert.deepEqual(statuses(await run({ value: [joined(alice, perChat, { encrypted: false })] })), ['dropped:resourceUnavailable']);
+    });
+
+    it('retries later when Graph is throttling or down', async () => {
+      for (const failure of [{ statusCode: 503 }, { status: 429 }, { status: null, code: null }]) {
+        graphAnswer = async () => {
+          throw Object.assign(new Error('unavailable'), failure);
+        };
+        await assert.rejects(run({ value: [joined(alice, perChat, { encrypted: false })] }), RetryLaterError);
+      }
     });
   });
 
