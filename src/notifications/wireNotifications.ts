@@ -33,6 +33,13 @@ export interface NotificationsModule {
 
 const PRUNE_EVERY_MS = 10 * 60 * 1000;
 
+const wired = new WeakMap<HeraldContext, NotificationsModule>();
+
+/** The notification module wired into this Herald, if any (e.g. `notificationsOf(app.context)?.processor.idle()` in tests). */
+export function notificationsOf(context: HeraldContext): NotificationsModule | undefined {
+  return wired.get(context);
+}
+
 /**
  * The notification receive path: `POST /api/notifications` and `/api/notifications/lifecycle` in,
  * typed `change` and `lifecycle` events out on `context.events`. Knows nothing about announcements.
@@ -70,5 +77,7 @@ export async function wireNotifications(context: HeraldContext, deps: Notificati
     await processor.stop();
   });
 
-  return { keys, processor, metrics };
+  const module: NotificationsModule = { keys, processor, metrics };
+  wired.set(context, module);
+  return module;
 }

@@ -8,6 +8,7 @@ import { LoginDouble } from '../../src/doubles/login/LoginDouble.js';
 import { createLoopbackCa } from '../../src/doubles/tls/loopbackCa.js';
 import { trustCaForFetch, type RestoreFetchTrust } from '../../src/doubles/tls/trustCaForFetch.js';
 import type { SubscriptionRecord } from '../../src/model/subscription.js';
+import { notificationsOf } from '../../src/notifications/wireNotifications.js';
 import { GraphNotifier, pascalCased, postJson, subscriptionRecord, type TestCertificate } from './support/graphNotifications.js';
 import { notificationHealth, settled, startHerald, type RunningHerald } from './support/heraldUnderTest.js';
 
@@ -149,6 +150,16 @@ describe('notification receive path (HTTP, through createHerald)', () => {
       assert.equal(response.status, 202);
       await settled(herald.url);
       assert.deepEqual(herald.lifecycle.map((e) => [e.kind, e.subscriptionId]), [['reauthorizationRequired', perChat.id]]);
+    });
+
+    it('lets tests wait for processing through notificationsOf(context)', async () => {
+      const module = notificationsOf(herald.app.context);
+      assert.ok(module);
+      const member = person();
+      assert.equal((await postJson(`${herald.url}/api/notifications`, await notifier.batch([notifier.memberItem(perChat, { chatId, member })]))).status, 202);
+      await module.processor.idle();
+      assert.ok(herald.changes.some((c) => c.kind === 'memberAdded' && c.member.userId === member.userId));
+      assert.equal(module.keys.current().id, 'herald-e2e');
     });
 
     it('shows the counters in /healthz and /metrics', async () => {
