@@ -4,9 +4,10 @@ import type { SubscriptionRecord } from '../model/subscription.js';
 import { describeSettings } from '../settings/ChatSettingsService.js';
 import type { HeraldStore } from '../storage/HeraldStore.js';
 
-export function formatRemaining(ms: number): string {
-  if (ms <= 0) return 'expired';
-  const minutes = Math.floor(ms / 60_000);
+/** "2d 3h", "4h 10m", "7m" (rounded up); `whenDone` once the time has passed. */
+export function formatRemaining(ms: number, whenDone = 'expired'): string {
+  if (ms <= 0) return whenDone;
+  const minutes = Math.ceil(ms / 60_000);
   const d = Math.floor(minutes / 1440);
   const h = Math.floor((minutes % 1440) / 60);
   const m = minutes % 60;

@@ -25,6 +25,7 @@ import {
   type SubscriptionSpec,
 } from './subscriptionSpecs.js';
 import { TimerWheel, type TimerFunctions } from './TimerWheel.js';
+import { formatRemaining } from '../status/chatStatusLines.js';
 
 /** The Graph calls the manager makes (GraphApi implements them). */
 export interface SubscriptionGraph extends Pick<ChatGraph, 'getChat' | 'listChatMembers'> {
@@ -292,10 +293,10 @@ export class SubscriptionManager {
       .map((s) => (s.nextRenewalAt ? Date.parse(s.nextRenewalAt) : null))
       .filter((t): t is number => t !== null)
       .sort((a, b) => a - b);
-    if (renewals[0] !== undefined) lines.push(`Next subscription renewal: in ${formatDuration(renewals[0] - now)}.`);
+    if (renewals[0] !== undefined) lines.push(`Next subscription renewal: in ${formatRemaining(renewals[0] - now, 'now')}.`);
     if (view.pendingSyncAt) {
       const at = Date.parse(view.pendingSyncAt);
-      lines.push(at > now ? `Subscription set-up: retrying in ${formatDuration(at - now)}.` : 'Subscription set-up: in progress.');
+      lines.push(at > now ? `Subscription set-up: retrying in ${formatRemaining(at - now, 'now')}.` : 'Subscription set-up: in progress.');
     }
     if (view.tenantProblem) lines.push(`Tenant-wide subscriptions: ${view.tenantProblem}`);
     return lines;
@@ -840,15 +841,4 @@ export class SubscriptionManager {
 
 function renewKey(id: string): string {
   return `sub:${id}:renew`;
-}
-
-function formatDuration(ms: number): string {
-  if (ms <= 0) return 'now';
-  const minutes = Math.ceil(ms / 60_000);
-  const d = Math.floor(minutes / 1440);
-  const h = Math.floor((minutes % 1440) / 60);
-  const m = minutes % 60;
-  if (d > 0) return `${d}d ${h}h`;
-  if (h > 0) return `${h}h ${m}m`;
-  return `${m}m`;
 }

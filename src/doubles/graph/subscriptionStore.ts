@@ -1,8 +1,8 @@
 /** The Graph double's subscriptions, with expiry against the injected clock. */
-import type { EncryptionCertificate } from './encryption.js';
-import type { ChangeTypeName, SubscriptionTarget } from './resources.js';
+import type { CreateSubscriptionRequest } from './subscriptionRequests.js';
 
-export interface StoredSubscription {
+/** A created subscription: the validated request plus what Graph records about its creation. */
+export interface StoredSubscription extends CreateSubscriptionRequest {
   id: string;
   tenantId: string;
   /** The creating app (token appid/azp): Graph's `applicationId`. */
@@ -10,20 +10,6 @@ export interface StoredSubscription {
   /** Roles of the creating token, used for later access checks. */
   roles: string[];
   creatorId: string;
-  resource: string;
-  target: SubscriptionTarget;
-  changeType: string;
-  changeTypes: ChangeTypeName[];
-  notificationUrl: string;
-  lifecycleNotificationUrl: string | null;
-  expirationDateTime: string;
-  clientState: string | null;
-  includeResourceData: boolean;
-  encryptionCertificate: string | null;
-  encryptionCertificateId: string | null;
-  certificate: EncryptionCertificate | null;
-  latestSupportedTlsVersion: string;
-  notificationUrlAppId: string | null;
   createdDateTime: string;
 }
 
