@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { announcementsOf } from '../src/announcements/wireAnnouncements.js';
+import { nearestRank } from '../src/metrics/nearestRank.js';
 import { startPlaygroundHerald } from '../src/playground/startPlaygroundHerald.js';
 import { createHerald } from '../src/app/createHerald.js';
 import { loadConfig } from '../src/config/loadConfig.js';
@@ -45,13 +46,25 @@ export interface AnnounceLatencyResult {
   to: string;
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[rank];
-}
-
 const round1 = (ms: number) => Math.round(ms * 10) / 10;
+
+/** The result of one latency run: percentiles of the samples and CPU time spent since `cpuAtStart`. */
+function summarise(
+  samples: number[],
+  cpuAtStart: NodeJS.CpuUsage,
+  run: Pick<AnnounceLatencyResult, 'chats' | 'tenants' | 'rounds' | 'spreadMs' | 'from' | 'to'>,
+): AnnounceLatencyResult {
+  const used = process.cpuUsage(cpuAtStart);
+  const sorted = [...samples].sort((a, b) => a - b);
+  return {
+    ...run,
+    samples: sorted.length,
+    medianMs: round1(nearestRank(sorted, 0.5) ?? Number.NaN),
+    p99Ms: round1(nearestRank(sorted, 0.99) ?? Number.NaN),
+    maxMs: round1(sorted[sorted.length - 1] ?? Number.NaN),
+    cpuMsPerPost: round1((used.user + used.system) / 1000 / Math.max(1, sorted.length)),
+  };
+}
 
 /** Chat ids named in a Graph notification resource such as `chats('19:…')/members('…')`. */
 function chatIdOf(resource: string | undefined): string | null {
@@ -140,21 +153,14 @@ export async function announceLatency(options: AnnounceLatencyOptions = {}): Pro
     }
     offWire();
     offPosts();
-    const used = process.cpuUsage(cpu);
-    const sorted = [...samples].sort((a, b) => a - b);
-    return {
+    return summarise(samples, cpu, {
       chats: chatCount,
       tenants: 1,
       rounds,
       spreadMs,
-      samples: sorted.length,
-      medianMs: round1(percentile(sorted, 50)),
-      p99Ms: round1(percentile(sorted, 99)),
-      maxMs: round1(sorted[sorted.length - 1] ?? Number.NaN),
-      cpuMsPerPost: round1((used.user + used.system) / 1000 / Math.max(1, sorted.length)),
       from: 'Graph notification accepted by Herald (202 at the Graph double), window 0',
       to: 'post received by the Bot Connector double',
-    };
+    });
   } finally {
     await pg.stop();
     if (process.env.KEEP_BENCH_DATA) console.error(dataDir);
@@ -258,22 +264,14 @@ export async function announcerLatency(options: AnnounceLatencyOptions = {}): Pr
       await announcements.idle();
     }
     unsubscribe();
-    const used = process.cpuUsage(cpu);
-
-    const sorted = [...samples].sort((a, b) => a - b);
-    return {
+    return summarise(samples, cpu, {
       chats: chatCount,
       tenants: tenantCount,
       rounds,
       spreadMs,
-      samples: sorted.length,
-      medianMs: round1(percentile(sorted, 50)),
-      p99Ms: round1(percentile(sorted, 99)),
-      maxMs: round1(sorted[sorted.length - 1] ?? Number.NaN),
-      cpuMsPerPost: round1((used.user + used.system) / 1000 / Math.max(1, sorted.length)),
       from: 'change event for an accepted notification item (window 0)',
       to: 'post received by the Bot Connector double',
-    };
+    });
   } finally {
     await herald.stop();
     await double.close();

@@ -5,6 +5,7 @@
  * and the raw cost of one RSA-2048 OAEP private decryption on the same machine — the floor, since every
  * notification needs exactly one.
  */
+import { nearestRank } from '../src/metrics/nearestRank.js';
 import { constants, privateDecrypt, publicEncrypt, randomBytes, randomUUID, X509Certificate } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -337,6 +338,5 @@ async function runLoad(plan: LoadPlan): Promise<Extract<LoadMessage, { type: 'do
 }
 
 function percentile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? Number.NaN;
+  return nearestRank(sorted, q) ?? Number.NaN;
 }

@@ -1,3 +1,4 @@
+import { nearestRank } from '../../metrics/nearestRank.js';
 import { DROP_REASONS, IGNORE_REASONS, type DropReason, type IgnoreReason, type ItemOutcome } from '../route/ItemOutcome.js';
 
 export interface LagSummary {
@@ -140,7 +141,7 @@ export class NotificationMetrics {
   private lagSummary(): LagSummary {
     if (this.lags.length === 0) return { count: 0, p50: null, p95: null, p99: null, max: null, last: null };
     const sorted = [...this.lags].sort((a, b) => a - b);
-    const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? null;
+    const at = (q: number) => nearestRank(sorted, q) ?? null;
     return { count: sorted.length, p50: at(0.5), p95: at(0.95), p99: at(0.99), max: sorted[sorted.length - 1] ?? null, last: this.lastLag };
   }
 }
