@@ -13,6 +13,26 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  // The product never depends on the simulator, and features never reach back into the composition
+  // root (src/app), which wires them: the flow stays one-way.
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/app/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['**/sim/**', '**/sim'], message: 'src/ is the product: it must not import the simulator (sim/).' },
+        { group: ['**/app/**', '../app', '../../app'], message: 'Features receive what they need from the composition root (src/app); they do not import it.' },
+      ] }],
+    },
+  },
+  {
+    files: ['src/app/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['**/sim/**', '**/sim'], message: 'src/ is the product: it must not import the simulator (sim/).' },
+      ] }],
+    },
+  },
   {
     files: ['**/*.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable' } },

@@ -3,16 +3,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { announcementsOf } from '../src/announcements/wireAnnouncements.js';
 import { nearestRank } from '../src/metrics/nearestRank.js';
-import { startPlaygroundHerald } from '../src/playground/startPlaygroundHerald.js';
+import { startPlaygroundHerald } from '../sim/playground/startPlaygroundHerald.js';
 import { createHerald } from '../src/app/createHerald.js';
 import { loadConfig } from '../src/config/loadConfig.js';
-import { newGroupChatId, newTeamsMember, startTeamsDouble, type TeamsMember } from '../src/doubles/teams/index.js';
+import { newGroupChatId, newTeamsMember, startTeamsDouble, type TeamsMember } from '../sim/doubles/teams/index.js';
 import { silentLogger } from '../src/log/createLogger.js';
 import type { MemberAddedEvent } from '../src/model/changeEvents.js';
 import { emptyChatState } from '../src/settings/ChatSettingsService.js';
-import { createLoopbackCa } from '../src/doubles/tls/loopbackCa.js';
+import { createLoopbackCa } from '../sim/doubles/tls/loopbackCa.js';
 
 export interface AnnounceLatencyOptions {
   /** Group chats Herald is installed in (default 100). */
@@ -189,7 +188,7 @@ export async function announcerLatency(options: AnnounceLatencyOptions = {}): Pr
   try {
     const url = await herald.start();
     double.channel.setBotEndpoint(`${url}/api/messages`);
-    const announcements = announcementsOf(herald.context);
+    const announcements = herald.modules.announcements;
     if (!announcements) throw new Error('announcements are not wired into createHerald');
     const { context } = herald;
 

@@ -15,24 +15,20 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Worker } from 'node:worker_threads';
 import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
-import type { HeraldContext } from '../src/app/createHerald.js';
-import { ChatPoster } from '../src/bot/ChatPoster.js';
-import { createBotAdapter } from '../src/bot/createBotAdapter.js';
+import type { ModuleHost } from '../src/kernel/ModuleHost.js';
 import { generateNotificationCertificate } from '../src/certificates/generateNotificationCertificate.js';
 import { notificationKeyFromPem } from '../src/certificates/NotificationKey.js';
 import { NotificationKeyRing } from '../src/certificates/NotificationKeyRing.js';
 import { loadConfig } from '../src/config/loadConfig.js';
-import { LoginDouble } from '../src/doubles/login/LoginDouble.js';
-import { createLoopbackCa } from '../src/doubles/tls/loopbackCa.js';
-import { trustCaForFetch } from '../src/doubles/tls/trustCaForFetch.js';
+import { LoginDouble } from '../sim/doubles/login/LoginDouble.js';
+import { createLoopbackCa } from '../sim/doubles/tls/loopbackCa.js';
+import { trustCaForFetch } from '../sim/doubles/tls/trustCaForFetch.js';
 import { HeraldEvents } from '../src/events/HeraldEvents.js';
 import { createHttpServer } from '../src/http/createHttpServer.js';
 import { HealthRegistry } from '../src/http/HealthRegistry.js';
-import { InstallationRegistry } from '../src/installations/InstallationRegistry.js';
 import { silentLogger } from '../src/log/createLogger.js';
 import type { SubscriptionRecord } from '../src/model/subscription.js';
 import { wireNotifications, type NotificationsModule } from '../src/notifications/wireNotifications.js';
-import { ChatSettingsService } from '../src/settings/ChatSettingsService.js';
 import { LowdbStore } from '../src/storage/LowdbStore.js';
 import type { LoadMessage, LoadPlan, LoadSubscription } from './receivePathLoad.js';
 
@@ -266,17 +262,13 @@ async function startReceivePath(input: {
   const server = createHttpServer({ log, health });
   const startHooks: Array<() => Promise<void> | void> = [];
   const stopHooks: Array<() => Promise<void> | void> = [];
-  const adapter = createBotAdapter(config, log);
-  const context: HeraldContext = {
-    config, log, clock, store, events, health, server, adapter,
-    registry: new InstallationRegistry({ store, events, clock, log }),
-    settings: new ChatSettingsService({ store, events, clock }),
-    poster: new ChatPoster({ adapter, botAppId: '', clock }),
-    statusProviders: [],
+  const host: ModuleHost = {
     onStart: (hook) => void startHooks.push(hook),
     onStop: (hook) => void stopHooks.push(hook),
+    reportHealth: (section, read) => health.register(section, read),
+    addStatusLines: () => undefined,
   };
-  const module = await wireNotifications(context, { keys: input.keys, signingKeys: input.signingKeys });
+  const module = await wireNotifications(host, { config, log, clock, store, events, server }, { keys: input.keys, signingKeys: input.signingKeys });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   for (const hook of startHooks) await hook();
   const url = `http://127.0.0.1:${server.address().port}`;

@@ -8,7 +8,7 @@ import { randomUUID, X509Certificate } from 'node:crypto';
 import { Agent, request as httpRequest } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
-import { encryptResourceData } from '../src/doubles/graph/encryption.js';
+import { encryptResourceData } from '../sim/doubles/graph/encryption.js';
 
 export interface LoadSubscription {
   id: string;

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import type { GraphCallCounts } from '../src/graph/GraphCallStats.js';
-import { advance, fakeTime, SubscriptionHarness } from '../test/subscriptions/support/subscriptionHarness.js';
+import { advance, fakeTime, SubscriptionHarness } from '../test/support/subscriptions/subscriptionHarness.js';
 
 export interface SubscriptionsSoakOptions {
   /** Group chats Herald is installed in (default 100). */

@@ -1,4 +1,11 @@
-import type { HeraldContext } from '../app/createHerald.js';
+import type { CloudAdapter } from 'botbuilder';
+import type { Logger } from 'pino';
+import type { ChatPoster } from '../bot/ChatPoster.js';
+import type { HeraldConfig } from '../config/HeraldConfig.js';
+import type { HeraldEvents } from '../events/HeraldEvents.js';
+import type { InstallationRegistry } from '../installations/InstallationRegistry.js';
+import type { ModuleHost } from '../kernel/ModuleHost.js';
+import type { HeraldStore } from '../storage/HeraldStore.js';
 import { formatWindow } from '../settings/ChatSettingsService.js';
 import { BotConnectorMembers, type ConnectorMemberDirectory } from '../names/ConnectorMembers.js';
 import { DisplayNameResolver } from '../names/DisplayNameResolver.js';
@@ -34,12 +41,16 @@ export interface Announcements {
   idle(): Promise<void>;
 }
 
-// Lets tests and the benchmark reach the module wired inside createHerald (keyed by context, no global state).
-const wired = new WeakMap<HeraldContext, Announcements>();
-
-/** The announcement module wired into this Herald, if any. */
-export function announcementsOf(context: HeraldContext): Announcements | undefined {
-  return wired.get(context);
+/** What the announcement module is built from. */
+export interface AnnouncementModuleInput {
+  config: HeraldConfig;
+  log: Logger;
+  clock: () => Date;
+  store: HeraldStore;
+  events: HeraldEvents;
+  registry: InstallationRegistry;
+  adapter: CloudAdapter;
+  poster: ChatPoster;
 }
 
 /**
@@ -47,8 +58,8 @@ export function announcementsOf(context: HeraldContext): Announcements | undefin
  * Also announces settings changed from the tab, takes a baseline when Herald is installed, and
  * contributes to `/healthz` and `@Herald status`.
  */
-export function wireAnnouncements(context: HeraldContext, deps: AnnouncementDeps = {}): Announcements {
-  const { config, log: parentLog, clock, store, events, registry, adapter } = context;
+export function wireAnnouncements(host: ModuleHost, input: AnnouncementModuleInput, deps: AnnouncementDeps = {}): Announcements {
+  const { config, log: parentLog, clock, store, events, registry, adapter, poster } = input;
   const log = parentLog.child({ module: 'announcements' });
   const timers = deps.timers ?? systemTimers();
   const connector = deps.connectorMembers ?? new BotConnectorMembers({ adapter, botAppId: config.bot.appId });
@@ -56,7 +67,7 @@ export function wireAnnouncements(context: HeraldContext, deps: AnnouncementDeps
   const queue = new PostQueue({
     store,
     registry: { get: (chatId) => registry.get(chatId), markUninstalled: (chatId, reason) => registry.markUninstalled(chatId, reason) },
-    poster: deps.poster ?? { post: (installation, activity) => context.poster.post(installation, activity) },
+    poster: deps.poster ?? { post: (installation, activity) => poster.post(installation, activity) },
     clock,
     log,
     timers,
@@ -75,13 +86,13 @@ export function wireAnnouncements(context: HeraldContext, deps: AnnouncementDeps
   events.on('installed', (event) => service.handleInstalled(event));
   events.on('uninstalled', (event) => service.handleUninstalled(event));
 
-  context.health.register('announcements', () => ({
+  host.reportHealth('announcements', () => ({
     outbox: queue.pending(),
     openWindows: service.window.openWindows(),
     ...queue.stats,
     changes: { ...service.changeStats },
   }));
-  context.statusProviders.push((chatId) => {
+  host.addStatusLines((chatId) => {
     const lines: string[] = [];
     const now = clock().getTime();
     const open = service.window.get(chatId);
@@ -98,10 +109,8 @@ export function wireAnnouncements(context: HeraldContext, deps: AnnouncementDeps
     return lines;
   });
 
-  context.onStart(() => service.start());
-  context.onStop(() => service.stop());
+  host.onStart(() => service.start());
+  host.onStop(() => service.stop());
 
-  const announcements: Announcements = { service, queue, resolver, idle: () => service.idle() };
-  wired.set(context, announcements);
-  return announcements;
+  return { service, queue, resolver, idle: () => service.idle() };
 }

@@ -1,7 +1,5 @@
-import type { CloudAdapter } from 'botbuilder';
-import { wireAnnouncements } from '../announcements/wireAnnouncements.js';
 import type { Logger } from 'pino';
-import type { Server } from 'restify';
+import { wireAnnouncements, type Announcements } from '../announcements/wireAnnouncements.js';
 import type { HeraldConfig } from '../config/HeraldConfig.js';
 import { HeraldEvents } from '../events/HeraldEvents.js';
 import { ChatPoster } from '../bot/ChatPoster.js';
@@ -15,40 +13,36 @@ import { ChatSettingsService } from '../settings/ChatSettingsService.js';
 import { chatStatusLines } from '../status/chatStatusLines.js';
 import type { HeraldStore } from '../storage/HeraldStore.js';
 import { LowdbStore } from '../storage/LowdbStore.js';
-import { wireNotifications } from '../notifications/wireNotifications.js';
-import { subscriptionDepsFrom, wireSubscriptions } from '../subscriptions/wireSubscriptions.js';
-import { wireTab } from '../tab/wireTab.js';
+import { wireNotifications, type NotificationsModule } from '../notifications/wireNotifications.js';
+import type { SubscriptionManager } from '../subscriptions/SubscriptionManager.js';
+import { wireSubscriptions, type SubscriptionWiringDeps } from '../subscriptions/wireSubscriptions.js';
+import { wireTab, type TabModule } from '../tab/wireTab.js';
+import type { ModuleHost } from '../kernel/ModuleHost.js';
+import type { HeraldContext } from './HeraldContext.js';
 import { createGraphAccess } from '../graph/createGraphAccess.js';
 import { loadNotificationKeyRing } from '../certificates/loadNotificationKeyRing.js';
-
-/** Everything a Herald module may be wired with. Modules receive what they need from here. */
-export interface HeraldContext {
-  config: HeraldConfig;
-  log: Logger;
-  clock: () => Date;
-  store: HeraldStore;
-  events: HeraldEvents;
-  health: HealthRegistry;
-  server: Server;
-  registry: InstallationRegistry;
-  settings: ChatSettingsService;
-  adapter: CloudAdapter;
-  poster: ChatPoster;
-  /** Lines for `@Herald status`; modules may append their own providers. */
-  statusProviders: Array<(chatId: string) => string[]>;
-  /** Runs after the server listens (e.g. start-up reconcile, inbox replay). */
-  onStart(hook: () => Promise<void> | void): void;
-  /** Runs on shutdown, in reverse order of registration, before storage is flushed. */
-  onStop(hook: () => Promise<void> | void): void;
-}
 
 export interface HeraldOverrides {
   clock?: () => Date;
   store?: HeraldStore;
+  /** Fake timers, a counting Graph client or a renewal policy for the subscription module (tests, benchmarks). */
+  subscriptions?: SubscriptionWiringDeps;
+}
+
+/** The feature modules as wired: a declared seam for tests, benchmarks and the playground. */
+export interface HeraldModules {
+  notifications: NotificationsModule;
+  /** Null when PUBLIC_URL is not set (Graph could not reach Herald). */
+  subscriptions: SubscriptionManager | null;
+  announcements: Announcements;
+  tab: TabModule;
 }
 
 export interface HeraldApp {
   context: HeraldContext;
+  modules: HeraldModules;
+  /** The lines of `@Herald status` for a chat, from every module. */
+  statusLines(chatId: string): string[];
   /** Listens on config.port/host; resolves with the base URL. */
   start(): Promise<string>;
   stop(): Promise<void>;
@@ -71,30 +65,39 @@ export async function createHerald(config: HeraldConfig, log: Logger, overrides:
   const poster = new ChatPoster({ adapter, botAppId: config.bot.appId, clock });
   const statusProviders: Array<(chatId: string) => string[]> = [(chatId) => chatStatusLines({ store, config, clock }, chatId)];
 
-  const context: HeraldContext = {
-    config, log, clock, store, events, health, server, registry, settings, adapter, poster, statusProviders,
+  const context: HeraldContext = { config, log, clock, store, events, health, server, registry, settings, adapter, poster };
+  const host: ModuleHost = {
     onStart: (hook) => void startHooks.push(hook),
     onStop: (hook) => void stopHooks.push(hook),
+    reportHealth: (section, read) => health.register(section, read),
+    addStatusLines: (provider) => void statusProviders.push(provider),
   };
 
-  const bot = new HeraldBot({ registry, settings, statusLines: (chatId) => statusProviders.flatMap((p) => p(chatId)), log });
+  const statusLines = (chatId: string) => statusProviders.flatMap((provider) => provider(chatId));
+  const bot = new HeraldBot({ registry, settings, statusLines, log });
   registerMessagesRoute(server, adapter, bot);
   health.register('installations', () => ({ installed: registry.listInstalled().length }));
 
   // Modules wire themselves here (HTTP in → verify → decode → route → handle → act).
   // One Graph access (one token cache per tenant) shared by every module that reads Graph.
-  const subscriptionDeps = subscriptionDepsFrom(overrides);
+  const subscriptionDeps = overrides.subscriptions ?? {};
   const graphAccess = createGraphAccess({ config, log: log.child({ module: 'graph' }), clock });
   const subscriptionGraph = subscriptionDeps.graph ?? graphAccess.api;
   // One key ring: the certificate subscriptions send to Graph is the one notifications decrypt with.
   const keys = await loadNotificationKeyRing({ config, log: log.child({ module: 'certificates' }), clock });
-  await wireSubscriptions(context, { certificates: keys, ...subscriptionDeps, graph: subscriptionGraph });
-  wireAnnouncements(context, { chatGraph: subscriptionGraph });
-  await wireNotifications(context, { chatGraph: graphAccess.api, keys });
-  wireTab(context, { chatGraph: subscriptionGraph });
+  const subscriptions = await wireSubscriptions(host, context, { certificates: keys, ...subscriptionDeps, graph: subscriptionGraph });
+  const announcements = wireAnnouncements(host, context, { chatGraph: subscriptionGraph });
+  const notifications = await wireNotifications(host, context, { chatGraph: graphAccess.api, keys });
+  const tab = wireTab(context, {
+    chatGraph: subscriptionGraph,
+    subscriptionInsight: subscriptions ? (chatId) => subscriptions.describeChat(chatId) : null,
+  });
+  const modules: HeraldModules = { notifications, subscriptions, announcements, tab };
 
   return {
     context,
+    modules,
+    statusLines,
     async start() {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);

@@ -1,5 +1,10 @@
 import type { JWTVerifyGetKey } from 'jose';
-import type { HeraldContext } from '../app/createHerald.js';
+import type { Logger } from 'pino';
+import type { Server } from 'restify';
+import type { HeraldConfig } from '../config/HeraldConfig.js';
+import type { HeraldEvents } from '../events/HeraldEvents.js';
+import type { ModuleHost } from '../kernel/ModuleHost.js';
+import type { HeraldStore } from '../storage/HeraldStore.js';
 import { loadNotificationKeyRing, type CertificatePolicy } from '../certificates/loadNotificationKeyRing.js';
 import type { NotificationKeyRing } from '../certificates/NotificationKeyRing.js';
 import type { ChatGraph } from '../graph/ChatGraph.js';
@@ -33,19 +38,22 @@ export interface NotificationsModule {
 
 const PRUNE_EVERY_MS = 10 * 60 * 1000;
 
-const wired = new WeakMap<HeraldContext, NotificationsModule>();
-
-/** The notification module wired into this Herald, if any (e.g. `notificationsOf(app.context)?.processor.idle()` in tests). */
-export function notificationsOf(context: HeraldContext): NotificationsModule | undefined {
-  return wired.get(context);
+/** What the notification module is built from. */
+export interface NotificationModuleInput {
+  config: HeraldConfig;
+  log: Logger;
+  clock: () => Date;
+  store: HeraldStore;
+  events: HeraldEvents;
+  server: Server;
 }
 
 /**
  * The notification receive path: `POST /api/notifications` and `/api/notifications/lifecycle` in,
- * typed `change` and `lifecycle` events out on `context.events`. Knows nothing about announcements.
+ * typed `change` and `lifecycle` events out on `events`. Knows nothing about announcements.
  */
-export async function wireNotifications(context: HeraldContext, deps: NotificationDeps = {}): Promise<NotificationsModule> {
-  const { config, log, clock, store, events, health, server } = context;
+export async function wireNotifications(host: ModuleHost, input: NotificationModuleInput, deps: NotificationDeps = {}): Promise<NotificationsModule> {
+  const { config, log, clock, store, events, server } = input;
   const moduleLog = log.child({ module: 'notifications' });
   const keys = deps.keys ?? (await loadNotificationKeyRing({ config, log: moduleLog, clock, policy: deps.certificatePolicy }));
   const verifier = new ValidationTokenVerifier({
@@ -61,23 +69,21 @@ export async function wireNotifications(context: HeraldContext, deps: Notificati
   const processor = new InboxProcessor({ store, pipeline, metrics, clock, log: moduleLog, concurrency: deps.concurrency, retry: deps.retry });
 
   registerNotificationRoutes({ server, inbox: processor, metrics, log: moduleLog });
-  health.register('notifications', () => metrics.snapshot());
+  host.reportHealth('notifications', () => metrics.snapshot());
 
   let pruneTimer: ReturnType<typeof setInterval> | null = null;
   const prune = () =>
     dedupe.prune(new Date(clock().getTime() - DEDUPE_RETENTION_MS)).catch((error: unknown) => moduleLog.error({ err: error }, 'pruning dedupe logs failed'));
-  context.onStart(async () => {
+  host.onStart(async () => {
     await prune();
     pruneTimer = setInterval(() => void prune(), PRUNE_EVERY_MS);
     pruneTimer.unref?.();
     processor.start();
   });
-  context.onStop(async () => {
+  host.onStop(async () => {
     if (pruneTimer) clearInterval(pruneTimer);
     await processor.stop();
   });
 
-  const module: NotificationsModule = { keys, processor, metrics };
-  wired.set(context, module);
-  return module;
+  return { keys, processor, metrics };
 }

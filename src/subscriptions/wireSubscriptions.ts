@@ -1,4 +1,9 @@
-import type { HeraldContext } from '../app/createHerald.js';
+import type { Logger } from 'pino';
+import type { ChatPoster } from '../bot/ChatPoster.js';
+import type { HeraldConfig } from '../config/HeraldConfig.js';
+import type { HeraldEvents } from '../events/HeraldEvents.js';
+import type { ModuleHost } from '../kernel/ModuleHost.js';
+import type { HeraldStore } from '../storage/HeraldStore.js';
 import type { EncryptionCertificateSource } from '../certificates/EncryptionCertificate.js';
 import { loadNotificationKeyRing } from '../certificates/loadNotificationKeyRing.js';
 import type { GraphCallStats } from '../graph/GraphCallStats.js';
@@ -18,34 +23,25 @@ export interface SubscriptionWiringDeps {
   options?: Partial<SubscriptionManagerOptions>;
 }
 
-/**
- * Reads `subscriptions` from createHerald's overrides object, where tests and benchmarks put a fake
- * clock's timers or a counting Graph client (`createHerald(config, log, { store, clock, subscriptions })`).
- */
-export function subscriptionDepsFrom(overrides: object): SubscriptionWiringDeps {
-  const value = (overrides as { subscriptions?: unknown }).subscriptions;
-  return typeof value === 'object' && value !== null ? (value as SubscriptionWiringDeps) : {};
-}
-
-const wired = new WeakMap<HeraldContext, SubscriptionManager | null>();
-
-/** The manager wired into this Herald (the tab's `describeChat`, tests, benchmarks), if any. */
-export function subscriptionManagerOf(context: HeraldContext): SubscriptionManager | null {
-  return wired.get(context) ?? null;
+/** What the subscription module is built from. */
+export interface SubscriptionModuleInput {
+  config: HeraldConfig;
+  log: Logger;
+  clock: () => Date;
+  store: HeraldStore;
+  events: HeraldEvents;
+  poster: ChatPoster;
 }
 
 /**
  * Wires the subscription manager into Herald: installation, removal and lifecycle events in; the
  * start-up reconcile on start (in the background: Herald's start does not wait for Graph); renewals stopped on shutdown; `status` lines and a /healthz section.
- * Returns null (and says why) when PUBLIC_URL is not set, since Graph could not reach Herald. Wiring the
- * same context twice returns the first manager.
+ * Returns null (and says why) when PUBLIC_URL is not set, since Graph could not reach Herald.
  */
-export async function wireSubscriptions(context: HeraldContext, deps: SubscriptionWiringDeps = {}): Promise<SubscriptionManager | null> {
-  if (wired.has(context)) return wired.get(context) ?? null;
-  const { config, log, clock, store, events, poster, health } = context;
+export async function wireSubscriptions(host: ModuleHost, input: SubscriptionModuleInput, deps: SubscriptionWiringDeps = {}): Promise<SubscriptionManager | null> {
+  const { config, log, clock, store, events, poster } = input;
   if (!config.publicUrl) {
     log.warn('PUBLIC_URL is not set: Herald creates no Graph subscriptions');
-    wired.set(context, null);
     return null;
   }
   const moduleLog = log.child({ module: 'subscriptions' });
@@ -69,10 +65,9 @@ export async function wireSubscriptions(context: HeraldContext, deps: Subscripti
   events.on('installed', (event) => manager.onInstalled(event));
   events.on('uninstalled', (event) => manager.onUninstalled(event));
   events.on('lifecycle', (event) => manager.onLifecycle(event));
-  context.statusProviders.push((chatId) => manager.statusLines(chatId));
-  health.register('subscriptions', () => ({ ...manager.health(), ...(graph.stats ? { graphCalls: graph.stats.snapshot() } : {}) }));
-  context.onStart(() => manager.startInBackground());
-  context.onStop(() => manager.stop());
-  wired.set(context, manager);
+  host.addStatusLines((chatId) => manager.statusLines(chatId));
+  host.reportHealth('subscriptions', () => ({ ...manager.health(), ...(graph.stats ? { graphCalls: graph.stats.snapshot() } : {}) }));
+  host.onStart(() => manager.startInBackground());
+  host.onStop(() => manager.stop());
   return manager;
 }

@@ -1,24 +1,8 @@
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import restify, { type Request, type Response, type Next, type Server } from 'restify';
 
 /** The bundles (built by scripts/buildWeb.mjs into public/build/) the tab pages load. */
 export const TAB_BUNDLES = ['tab', 'tabconfig', 'teamsHost'] as const;
-
-/**
- * Finds the repository's `public/` folder from this module's location: src/tab when run through tsx,
- * dist/src/tab when compiled.
- */
-export function findPublicDir(fromUrl: string = import.meta.url): string {
-  let dir = dirname(fileURLToPath(fromUrl));
-  for (let i = 0; i < 6; i++) {
-    const candidate = join(dir, 'public');
-    if (existsSync(join(candidate, 'tab', 'index.html'))) return candidate;
-    dir = dirname(dir);
-  }
-  throw new Error(`tab pages not found: no public/tab/index.html above ${fileURLToPath(fromUrl)}`);
-}
 
 export interface TabPagesOptions {
   publicDir: string;

@@ -1,11 +1,15 @@
 import type { JWTVerifyGetKey } from 'jose';
-import type { HeraldContext } from '../app/createHerald.js';
+import type { Logger } from 'pino';
+import type { Server } from 'restify';
+import type { HeraldConfig } from '../config/HeraldConfig.js';
+import type { ChatSettingsService } from '../settings/ChatSettingsService.js';
+import type { HeraldStore } from '../storage/HeraldStore.js';
 import type { ChatGraph } from '../graph/ChatGraph.js';
-import { subscriptionManagerOf } from '../subscriptions/wireSubscriptions.js';
 import { ChatMembership } from './ChatMembership.js';
 import type { SubscriptionInsight } from './subscriptionHealth.js';
 import { registerTabApiRoutes } from './tabApiRoutes.js';
-import { findPublicDir, registerTabPages } from './tabPages.js';
+import { findPublicDir } from '../http/findPublicDir.js';
+import { registerTabPages } from './tabPages.js';
 import { TeamsSsoVerifier } from './TeamsSsoVerifier.js';
 
 export interface TabDeps {
@@ -15,7 +19,7 @@ export interface TabDeps {
   publicDir?: string;
   /** Serve the simulated Teams host page; default: only in the playground. */
   hostDemo?: boolean;
-  /** Renewal schedule and tenant-wide problems per chat; default: the subscription manager wired into this Herald, if any. */
+  /** Renewal schedule and tenant-wide problems per chat (the subscription manager's `describeChat`); null when subscriptions are not wired. */
   subscriptionInsight?: ((chatId: string) => SubscriptionInsight | null) | null;
   /** Signing keys for SSO tokens; default: the remote JWKS under AAD_AUTHORITY_HOST. */
   ssoKeys?: JWTVerifyGetKey;
@@ -27,21 +31,25 @@ export interface TabModule {
 }
 
 /** The companion tab: its pages under `/tab/` and its API under `/api/tab/`. */
-export function wireTab(context: HeraldContext, deps: TabDeps = {}): TabModule {
-  const { config, log, clock, store, server, settings } = context;
+/** What the tab module is built from. */
+export interface TabModuleInput {
+  config: HeraldConfig;
+  log: Logger;
+  clock: () => Date;
+  store: HeraldStore;
+  server: Server;
+  settings: ChatSettingsService;
+}
+
+export function wireTab(input: TabModuleInput, deps: TabDeps = {}): TabModule {
+  const { config, log, clock, store, server, settings } = input;
   const apiHost = config.publicUrl ? new URL(config.publicUrl).host : null;
   const verifier = new TeamsSsoVerifier({ authorityHost: config.aad.authorityHost, clientId: config.aad.clientId, apiHost, clock, keys: deps.ssoKeys });
   const membership = new ChatMembership({ store, graph: deps.chatGraph ?? null, clock, log });
   if (!config.aad.clientId) log.warn('tab: AAD_APP_CLIENT_ID is not set, so the tab API refuses every token');
   else log.debug({ audiences: verifier.acceptedAudiences }, 'tab: accepting Teams SSO tokens');
 
-  const subscriptionInsight = deps.subscriptionInsight !== undefined ? deps.subscriptionInsight : managerInsight(context);
-  registerTabApiRoutes(server, { verifier, membership, settings, store, subscriptionInsight, clock, log });
-  registerTabPages(server, { publicDir: deps.publicDir ?? findPublicDir(), hostDemo: deps.hostDemo ?? config.mode === 'playground' });
+  registerTabApiRoutes(server, { verifier, membership, settings, store, subscriptionInsight: deps.subscriptionInsight ?? null, clock, log });
+  registerTabPages(server, { publicDir: deps.publicDir ?? findPublicDir('tab/index.html'), hostDemo: deps.hostDemo ?? config.mode === 'playground' });
   return { verifier, membership };
-}
-
-/** Looked up per request: the subscription manager may be wired after the tab. */
-function managerInsight(context: HeraldContext): (chatId: string) => SubscriptionInsight | null {
-  return (chatId) => subscriptionManagerOf(context)?.describeChat(chatId) ?? null;
 }

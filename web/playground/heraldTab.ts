@@ -2,7 +2,7 @@
  * Herald's companion tab inside the page, framed by the simulated Teams host (the tab's real teams-js code
  * runs unchanged); its SSO token comes from the playground's token route, signed by the login double.
  */
-import type { ChatView } from '../../src/playground/PlaygroundController.js';
+import type { ChatView } from '../../sim/playground/PlaygroundController.js';
 import { SimulatedTeamsHost, type HostTheme } from '../teamsHost/SimulatedTeamsHost.js';
 import { callApi } from './api.js';
 

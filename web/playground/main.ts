@@ -2,9 +2,9 @@
  * The playground page: a small Teams group chat over the simulated world. Controls call the playground
  * API; everything shown arrives over one server-sent event stream (a snapshot, then changes).
  */
-import type { ChatView, PlaygroundView, SubscriptionRow, TroubleKind } from '../../src/playground/PlaygroundController.js';
-import type { TimelineChange } from '../../src/playground/Timeline.js';
-import type { WireItem } from '../../src/playground/wireView.js';
+import type { ChatView, PlaygroundView, SubscriptionRow, TroubleKind } from '../../sim/playground/PlaygroundController.js';
+import type { TimelineChange } from '../../sim/playground/Timeline.js';
+import type { WireItem } from '../../sim/playground/wireView.js';
 import { ApiError, callApi } from './api.js';
 import { byId } from './dom.js';
 import { HeraldTabPane } from './heraldTab.js';

@@ -1,5 +1,5 @@
 /** The side panel's people list and the header's avatars and title. */
-import type { ChatView, MemberView } from '../../src/playground/PlaygroundController.js';
+import type { ChatView, MemberView } from '../../sim/playground/PlaygroundController.js';
 import { avatar, el } from './dom.js';
 
 const MARKERS: Record<MemberView['kind'], string | null> = { member: null, guest: 'Guest', external: 'External' };

@@ -1,5 +1,5 @@
 /** The chat stream: Teams-style system lines, people's messages and Herald's posts (cards rendered). */
-import type { TimelineEntry } from '../../src/playground/Timeline.js';
+import type { TimelineEntry } from '../../sim/playground/Timeline.js';
 import { isAdaptiveCard, renderCard } from './cards.js';
 import { avatar, el, heraldAvatar, timeOf } from './dom.js';
 import { renderMessageText, renderRichText } from './richText.js';

@@ -1,6 +1,6 @@
 /** The Wire tab: Herald's Graph subscriptions with their expiry, and the traffic between the services. */
-import type { SubscriptionRow } from '../../src/playground/PlaygroundController.js';
-import type { WireItem, WireSource } from '../../src/playground/wireView.js';
+import type { SubscriptionRow } from '../../sim/playground/PlaygroundController.js';
+import type { WireItem, WireSource } from '../../sim/playground/wireView.js';
 import { el, timeOf } from './dom.js';
 
 const MAX_SHOWN = 400;

@@ -1,0 +1,28 @@
+import type { CloudAdapter } from 'botbuilder';
+import type { Logger } from 'pino';
+import type { Server } from 'restify';
+import type { ChatPoster } from '../bot/ChatPoster.js';
+import type { HeraldConfig } from '../config/HeraldConfig.js';
+import type { HeraldEvents } from '../events/HeraldEvents.js';
+import type { HealthRegistry } from '../http/HealthRegistry.js';
+import type { InstallationRegistry } from '../installations/InstallationRegistry.js';
+import type { ChatSettingsService } from '../settings/ChatSettingsService.js';
+import type { HeraldStore } from '../storage/HeraldStore.js';
+
+/**
+ * The shared services the composition root builds before wiring the feature modules. Each module's
+ * `wire*` function names the few of these it needs; none receives the whole context.
+ */
+export interface HeraldContext {
+  config: HeraldConfig;
+  log: Logger;
+  clock: () => Date;
+  store: HeraldStore;
+  events: HeraldEvents;
+  health: HealthRegistry;
+  server: Server;
+  registry: InstallationRegistry;
+  settings: ChatSettingsService;
+  adapter: CloudAdapter;
+  poster: ChatPoster;
+}

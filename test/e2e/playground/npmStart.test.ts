@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const ROOT = new URL('../../../', import.meta.url).pathname;
+const TSX = import.meta.resolve('tsx');
+const URL_LINE = /^Herald playground: (http:\/\/127\.0\.0\.1:\d+\/playground\/)$/m;
+
+/** What `npm start` runs (bin/herald.ts, through tsx here) with no credentials in the environment. */
+function startHerald(cwd: string, dataDir: string): { child: ChildProcess; output: () => string; url: Promise<string>; exit: Promise<number | null> } {
+  // An empty environment (no credentials, no PATH) and a working directory without .env files.
+  const child = spawn(process.execPath, ['--import', TSX, join(ROOT, 'bin', 'herald.ts')], {
+    cwd,
+    env: { PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let text = '';
+  const url = new Promise<string>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      text += chunk.toString('utf8');
+      const match = URL_LINE.exec(text);
+      if (match?.[1]) resolve(match[1]);
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+    child.once('exit', (code) => reject(new Error(`Herald exited (${String(code)}) before printing its URL:\n${text}`)));
+  });
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => text, url, exit };
+}
+
+describe('npm start without credentials', function () {
+  this.timeout(90_000);
+  let workDir: string;
+  let running: ReturnType<typeof startHerald> | undefined;
+
+  before(async () => {
+    workDir = await mkdtemp(join(tmpdir(), 'herald-start-'));
+  });
+
+  afterEach(async () => {
+    if (running && running.child.exitCode === null) {
+      running.child.kill('SIGKILL');
+      await running.exit;
+    }
+    running = undefined;
+  });
+
+  after(async () => {
+    if (workDir) await rm(workDir, { recursive: true, force: true });
+  });
+
+  it('prints the playground URL, serves the page and /healthz, and exits 0 on SIGTERM', async () => {
+    const dataDir = join(workDir, 'data');
+    running = startHerald(workDir, dataDir);
+    const url = await running.url;
+
+    const page = await fetch(url);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /Herald playground/);
+    const health = await fetch(new URL('/healthz', url));
+    assert.equal(health.status, 200);
+    const body = (await health.json()) as { status: string; notifications?: unknown };
+    assert.equal(body.status, 'ok');
+    assert.ok(body.notifications, 'health reports notification counts');
+
+    running.child.kill('SIGTERM');
+    assert.equal(await running.exit, 0, running.output());
+    const saved = JSON.parse(await readFile(join(dataDir, 'playground', 'playground.json'), 'utf8')) as { meta: { chatId: string } };
+    assert.match(saved.meta.chatId, /^19:[0-9a-f]{32}@thread\.v2$/, 'the simulated world was saved under DATA_DIR/playground');
+  });
+
+  it('resumes the same chat when started again on the same DATA_DIR', async () => {
+    const dataDir = join(workDir, 'data');
+    const before = JSON.parse(await readFile(join(dataDir, 'playground', 'playground.json'), 'utf8')) as { meta: { chatId: string } };
+    running = startHerald(workDir, dataDir);
+    const url = await running.url;
+    const state = (await (await fetch(new URL('api/state', url))).json()) as { chat: { chatId: string } };
+    assert.equal(state.chat.chatId, before.meta.chatId);
+    running.child.kill('SIGINT');
+    assert.equal(await running.exit, 0, running.output());
+  });
+});

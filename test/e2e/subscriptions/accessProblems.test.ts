@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import type sinon from 'sinon';
+import { advance, fakeTime, SubscriptionHarness } from '../../support/subscriptions/subscriptionHarness.js';
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+describe('permanent Graph failures (consent missing, RSC not granted, billing)', () => {
+  let h: SubscriptionHarness;
+  let clock: sinon.SinonFakeTimers;
+
+  beforeEach(async () => {
+    const time = fakeTime();
+    clock = time.clock;
+    h = await SubscriptionHarness.start({ timers: time.timers, random: () => 0.5 });
+  });
+
+  afterEach(async () => {
+    await h?.close();
+    clock?.restore();
+  });
+
+  const statusOf = (chatId: string) => h.herald.statusLines(chatId).join('\n');
+
+  it('RSC not granted: records the problem on the chat, explains it in the chat once, and does not retry forever', async () => {
+    const [tenant] = h.tenants as [string];
+    // Herald's bot is in the chat, but the chat's resource-specific consent was never granted.
+    const chatId = h.createChat(tenant, 'No consent', { installApp: false });
+    await h.install(chatId);
+    await h.idle();
+
+    assert.equal(h.live(tenant).length, 0);
+    const problem = h.store.chats.get(chatId)?.problem;
+    assert.equal(problem?.code, 'graphAccessDenied');
+    assert.equal(problem?.announced, true);
+    assert.equal(h.posts.length, 1);
+    assert.equal(h.posts[0]?.chatId, chatId);
+    assert.match(h.posts[0]?.text ?? '', /resource-specific consent/);
+    assert.match(h.posts[0]?.text ?? '', /admin/);
+    assert.match(statusOf(chatId), /Problem: .*resource-specific consent/);
+    assert.ok(h.store.history.list(chatId).some((e) => e.kind === 'problem'));
+
+    const attempts = h.stats.snapshot().calls.createSubscription;
+    await advance(h, clock, 3 * DAY);
+    assert.equal(h.stats.snapshot().calls.createSubscription, attempts, 'no retries on a timer');
+    assert.equal(h.posts.length, 1);
+
+    // A restart tries once more, silently: the chat was told already.
+    await h.restart();
+    assert.equal(h.posts.length, 1);
+    assert.equal(h.store.chats.get(chatId)?.problem?.announced, true);
+  });
+
+  it('consent revoked later: reauthorization fails with 403, the chat hears about it exactly once', async () => {
+    const [tenant] = h.tenants as [string];
+    const chatId = h.createChat(tenant);
+    await h.install(chatId);
+    await h.idle();
+    await advance(h, clock, HOUR);
+
+    // Graph sends reauthorizationRequired for both subscriptions when consent goes away.
+    h.gw.graph.revokeConsent(chatId);
+    await h.idle();
+    for (let i = 0; i < 200 && h.lifecycles.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    await h.idle();
+    assert.equal(h.posts.length, 1);
+    assert.equal(h.store.chats.get(chatId)?.problem?.code, 'graphAccessDenied');
+    assert.ok(h.stored().every((r) => r.lastError?.startsWith('403')));
+
+    // Renewals keep failing the same way; nothing more is posted.
+    await advance(h, clock, 3 * DAY);
+    assert.equal(h.posts.length, 1);
+
+    // Consent comes back and Herald is added again: the problem clears and subscriptions are recreated.
+    h.gw.graph.restoreConsent(chatId);
+    await h.uninstall(chatId);
+    h.gw.world.installApp(chatId, h.app.teamsAppId);
+    await h.install(chatId);
+    await h.idle();
+    assert.equal(h.store.chats.get(chatId)?.problem, null);
+    assert.equal(h.live(tenant).length, 2);
+  });
+
+  it('a failed explanation is tried again next time rather than lost', async () => {
+    const [tenant] = h.tenants as [string];
+    const chatId = h.createChat(tenant, 'No consent', { installApp: false });
+    const post = h.herald.context.poster.post;
+    h.herald.context.poster.post = async () => {
+      throw new Error('connector down');
+    };
+    await h.install(chatId);
+    await h.idle();
+    assert.equal(h.store.chats.get(chatId)?.problem?.announced, false);
+    h.herald.context.poster.post = post;
+    await h.restart();
+    assert.equal(h.posts.length, 1);
+    assert.equal(h.store.chats.get(chatId)?.problem?.announced, true);
+  });
+
+  it('model=B without billing: the tenant-wide pair is reported in status, per-chat subscriptions keep working', async () => {
+    await h.close();
+    clock.restore();
+    const time = fakeTime();
+    clock = time.clock;
+    h = await SubscriptionHarness.start({ timers: time.timers, teamsAppId: true, billingModelB: true });
+    h.gw.graph.setBillingEnabled(h.app.clientId, false);
+    const [tenant] = h.tenants as [string];
+    const chatId = h.createChat(tenant);
+    await h.install(chatId);
+    await h.idle();
+    assert.deepEqual(h.live(tenant).map((s) => s.resource).sort(), [`/chats/${chatId}`, `/chats/${chatId}/members`]);
+    assert.match(statusOf(chatId), /Tenant-wide subscriptions: .*402/);
+    assert.match(h.manager.describeChat(chatId).tenantProblem ?? '', /Azure subscription/);
+    assert.equal(h.posts.length, 0, 'a tenant-wide billing problem is not posted into chats');
+    const attempts = h.stats.snapshot().calls.createSubscription;
+    await advance(h, clock, DAY);
+    assert.equal(h.stats.snapshot().calls.createSubscription, attempts);
+  });
+
+  it('removal drops the chat\'s pending retries', async () => {
+    const [tenant] = h.tenants as [string];
+    const chatId = h.createChat(tenant);
+    h.gw.graph.failNextRequests({ count: 1, status: 503, retryAfterSeconds: 600, pathPrefix: '/subscriptions' });
+    await h.install(chatId);
+    await h.idle();
+    assert.ok(h.manager.describeChat(chatId).pendingSyncAt);
+    await h.uninstall(chatId);
+    await h.idle();
+    assert.equal(h.manager.describeChat(chatId).pendingSyncAt, null);
+    const attempts = h.stats.snapshot().calls.createSubscription;
+    await advance(h, clock, HOUR);
+    assert.equal(h.stats.snapshot().calls.createSubscription, attempts);
+    assert.equal(h.live(tenant).length, 0);
+  });
+});

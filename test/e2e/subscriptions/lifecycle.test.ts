@@ -1,0 +1,156 @@
+import assert from 'node:assert/strict';
+import type sinon from 'sinon';
+import { advance, fakeTime, SubscriptionHarness } from '../../support/subscriptions/subscriptionHarness.js';
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+describe('lifecycle notifications (through Herald\'s lifecycle route)', () => {
+  let h: SubscriptionHarness;
+  let clock: sinon.SinonFakeTimers;
+  let tenant: string;
+  let chatId: string;
+
+  beforeEach(async () => {
+    const time = fakeTime();
+    clock = time.clock;
+    h = await SubscriptionHarness.start({ timers: time.timers, random: () => 0.5 });
+    tenant = h.tenants[0] as string;
+    chatId = h.createChat(tenant, 'Release train');
+    await h.install(chatId);
+    await h.idle();
+  });
+
+  afterEach(async () => {
+    await h?.close();
+    clock?.restore();
+  });
+
+  const record = (kind: 'chat' | 'chatMembers') => {
+    const found = h.stored((r) => r.chatId === chatId && r.kind === kind)[0];
+    assert.ok(found, `a ${kind} subscription is stored`);
+    return found;
+  };
+
+  /** Graph posts the event to Herald's lifecycle URL; Herald verifies, queues and handles it. */
+  async function lifecycle(subscriptionId: string, event: 'reauthorizationRequired' | 'subscriptionRemoved' | 'missed', meanwhile?: () => void) {
+    const before = h.lifecycleCount(subscriptionId, event);
+    assert.equal(h.gw.graph.sendLifecycleEvent(subscriptionId, event), true);
+    meanwhile?.();
+    await arrival(subscriptionId, event, before);
+  }
+
+  async function arrival(subscriptionId: string, event: string, before: number) {
+    await h.idle();
+    // The notification pipeline processes its inbox in the background; wait until the event is on the bus.
+    for (let i = 0; i < 200 && h.lifecycleCount(subscriptionId, event) === before; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(h.lifecycleCount(subscriptionId, event), before + 1, `Herald received ${event}`);
+    await h.idle();
+  }
+
+  it('reauthorizationRequired: POST /subscriptions/{id}/reauthorize, expiry unchanged', async () => {
+    await advance(h, clock, HOUR);
+    const sub = record('chatMembers');
+    await lifecycle(sub.id, 'reauthorizationRequired');
+    assert.equal(h.stats.snapshot().calls.reauthorizeSubscription, 1);
+    assert.equal(h.subscriptionActions('reauthorized'), 1);
+    assert.equal(record('chatMembers').expirationDateTime, sub.expirationDateTime);
+  });
+
+  it('reauthorizationRequired close to the renewal: renews (PATCH) instead, which also reauthorizes', async () => {
+    const sub = record('chat');
+    const renewAt = Date.parse(h.manager.describeChat(chatId).subscriptions.find((s) => s.id === sub.id)?.nextRenewalAt ?? '');
+    await advance(h, clock, renewAt - Date.now() - 30 * MINUTE);
+    await lifecycle(sub.id, 'reauthorizationRequired');
+    assert.equal(h.stats.snapshot().calls.reauthorizeSubscription ?? 0, 0);
+    assert.equal(h.stats.snapshot().calls.renewSubscription, 1);
+    assert.ok(Date.parse(record('chat').expirationDateTime) > Date.parse(sub.expirationDateTime));
+  });
+
+  it('reauthorizationRequired right after a renewal or reauthorize is not answered twice (Graph\'s 10-minute rule)', async () => {
+    await advance(h, clock, HOUR);
+    const sub = record('chat');
+    await lifecycle(sub.id, 'reauthorizationRequired');
+    await advance(h, clock, 2 * MINUTE, MINUTE);
+    await lifecycle(sub.id, 'reauthorizationRequired');
+    assert.equal(h.stats.snapshot().calls.reauthorizeSubscription, 1);
+  });
+
+  it('subscriptionRemoved: recreates the subscription and re-baselines the chat, announcing what changed meanwhile', async () => {
+    await advance(h, clock, HOUR);
+    const sub = record('chatMembers');
+    const baselineBefore = h.store.chats.get(chatId)?.baselineAt;
+    const leaving = h.users.find((u) => u.tenantId === tenant) ?? assert.fail('no user');
+    // Graph removes the subscription; someone leaves before Herald has a new one (no notification can exist).
+    await lifecycle(sub.id, 'subscriptionRemoved', () => h.gw.world.removeMember(chatId, leaving.id));
+
+    const now = record('chatMembers');
+    assert.notEqual(now.id, sub.id);
+    assert.ok(h.live(tenant).some((s) => s.id === now.id));
+    assert.ok(!h.live(tenant).some((s) => s.id === sub.id));
+    assert.equal(h.live(tenant).length, 2);
+    const removed = h.changes.filter((c) => c.kind === 'memberRemoved');
+    assert.deepEqual(removed.map((c) => [c.source, c.kind === 'memberRemoved' ? c.member.userId : null]), [['reconcile', leaving.id]]);
+    assert.notEqual(h.store.chats.get(chatId)?.baselineAt, baselineBefore);
+    assert.equal(h.store.chats.get(chatId)?.roster[leaving.id]?.present, false);
+  });
+
+  it('missed: re-reads the chat and its members and emits the offline changes with names', async () => {
+    await advance(h, clock, HOUR);
+    const sub = record('chatMembers');
+    const before = h.lifecycleCount(sub.id, 'missed');
+    // Graph fails to deliver a join and tells Herald with `missed`.
+    h.gw.graph.dropNextNotification(chatId);
+    const newcomer = h.gw.world.addUser({ displayName: 'Katherine Johnson', tenantId: tenant });
+    h.gw.world.addMember(chatId, newcomer.id);
+    await arrival(sub.id, 'missed', before);
+
+    const added = h.changes.filter((c) => c.kind === 'memberAdded');
+    assert.equal(added.length, 1);
+    const [event] = added;
+    assert.ok(event && event.kind === 'memberAdded');
+    assert.equal(event.source, 'reconcile');
+    assert.equal(event.member.userId, newcomer.id);
+    assert.equal(event.member.displayName, 'Katherine Johnson');
+    assert.equal(record('chatMembers').id, sub.id, 'the subscription itself stays');
+    // The announcer applied it: the roster knows the newcomer now.
+    assert.equal(h.store.chats.get(chatId)?.roster[newcomer.id]?.present, true);
+  });
+
+  it('missed on a renamed chat: emits the new topic', async () => {
+    await advance(h, clock, HOUR);
+    const sub = record('chat');
+    const before = h.lifecycleCount(sub.id, 'missed');
+    h.gw.graph.dropNextNotification(chatId);
+    h.gw.world.renameChat(chatId, 'Release train (Q3)');
+    await arrival(sub.id, 'missed', before);
+    const renamed = h.changes.filter((c) => c.kind === 'chatUpdated');
+    assert.deepEqual(renamed.map((c) => [c.source, c.kind === 'chatUpdated' ? c.chat.topic : null]), [['reconcile', 'Release train (Q3)']]);
+    assert.equal(h.store.chats.get(chatId)?.topic, 'Release train (Q3)');
+  });
+
+  it('ignores lifecycle events for subscriptions it does not know', async () => {
+    h.manager.onLifecycle({ kind: 'subscriptionRemoved', subscriptionId: 'not-ours', tenantId: tenant, subscriptionExpirationDateTime: null, receivedAt: new Date().toISOString() });
+    await h.idle();
+    assert.equal(h.subscriptionActions('created'), 2);
+  });
+
+  it('a tenant mismatch on a lifecycle event is not acted on', async () => {
+    const sub = record('chat');
+    h.manager.onLifecycle({ kind: 'subscriptionRemoved', subscriptionId: sub.id, tenantId: h.tenants[1] as string, subscriptionExpirationDateTime: null, receivedAt: new Date().toISOString() });
+    await h.idle();
+    assert.equal(record('chat').id, sub.id);
+  });
+
+  it('after days of lifecycle events and renewals there is still exactly one live pair', async () => {
+    for (let day = 0; day < 4; day++) {
+      await advance(h, clock, DAY);
+      await lifecycle(record('chat').id, 'reauthorizationRequired');
+      await lifecycle(record('chatMembers').id, 'missed');
+    }
+    const live = h.live(tenant);
+    assert.equal(live.length, 2);
+    assert.deepEqual(live.map((s) => s.id).sort(), h.stored().map((r) => r.id).sort());
+  });
+});

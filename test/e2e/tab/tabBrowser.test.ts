@@ -1,0 +1,234 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { chromium, type BrowserContext, type Frame, type Page } from 'playwright-core';
+import { startTabWorld, type Person, type TabWorld } from '../../support/tab/tabWorld.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ROOT = new URL('../../../', import.meta.url).pathname;
+const SHOTS = join(ROOT, 'test-output', 'tab');
+const TOKEN_ROUTE = '/test-only/sso-token';
+
+interface HostState {
+  initialized: boolean;
+  appReady: boolean;
+  config: { entityId?: string; contentUrl?: string; suggestedDisplayName?: string } | null;
+  unhandled: string[];
+}
+
+describe('companion tab in a browser', function () {
+  this.timeout(60_000);
+  let world: TabWorld;
+  let browser: BrowserContext;
+  let userDataDir: string;
+  const pageErrors: string[] = [];
+
+  before(async function () {
+    if (!existsSync(CHROMIUM)) {
+      console.log(`    (skipped: ${CHROMIUM} is missing; install it with: apt-get update && apt-get install -y chromium)`);
+      this.skip();
+    }
+    // npm test bundles the pages first; a lone mocha run may not have.
+    if (!existsSync(join(ROOT, 'public', 'build', 'tab.js')) || !existsSync(join(ROOT, 'public', 'build', 'teamsHost.js'))) {
+      await promisify(execFile)(process.execPath, [join(ROOT, 'scripts', 'buildWeb.mjs')]);
+    }
+    await mkdir(SHOTS, { recursive: true });
+    world = await startTabWorld({
+      mode: 'playground',
+      beforeListen(w) {
+        // The playground's stand-in for Teams' token service: tokens signed by the login double, so the
+        // tab API runs the same validation as live.
+        w.herald.context.server.get(TOKEN_ROUTE, async (req, res) => {
+          const query = req.query as Record<string, string | undefined>;
+          const token = await w.login.signUserToken({
+            tenantId: query.tid ?? '', clientId: w.clientId, apiHost: 'herald.example.test', oid: query.oid ?? '', name: query.name ?? '',
+          });
+          res.json(200, { token });
+        });
+      },
+    });
+    userDataDir = await mkdtemp(join(tmpdir(), 'herald-chromium-'));
+    browser = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1000, height: 760 } });
+    // teams-js asks a CDN for its valid-domains list; there is no internet here.
+    await browser.route('**/validDomains.json', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ validOrigins: [] }) }));
+    browser.on('page', (page) => page.on('pageerror', (error) => pageErrors.push(error.message)));
+  });
+
+  after(async () => {
+    await browser?.close();
+    await world?.close();
+    if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
+  });
+
+  afterEach(() => {
+    assert.deepEqual(pageErrors.splice(0), [], 'no script errors on the page');
+  });
+
+  function hostUrl(person: Person, extra: Record<string, string> = {}): string {
+    const params = new URLSearchParams({
+      chatId: world.chatId, tenantId: world.tenantId, userId: person.oid, name: person.name, upn: 'someone@contoso.test', chatName: 'Launch crew', tokenUrl: TOKEN_ROUTE, ...extra,
+    });
+    return `${world.url}/tab/host-demo.html?${params.toString()}`;
+  }
+
+  async function openTab(person: Person, extra: Record<string, string> = {}): Promise<{ page: Page; tab: Frame }> {
+    const page = await browser.newPage();
+    await page.goto(hostUrl(person, extra));
+    const tab = await tabFrame(page, '/tab/index.html');
+    return { page, tab };
+  }
+
+  async function tabFrame(page: Page, path: string): Promise<Frame> {
+    const handle = await page.waitForSelector('#host-tab');
+    await page.waitForFunction((p) => (document.getElementById('host-tab') as HTMLIFrameElement | null)?.contentWindow?.location.pathname === p, path);
+    const frame = await handle.contentFrame();
+    assert.ok(frame, 'the tab frame exists');
+    await frame.waitForSelector('body[data-ready="true"], #failure:not([hidden])');
+    return frame;
+  }
+
+  const hostState = (page: Page) =>
+    page.evaluate((): HostState => {
+      const host = (window as unknown as { heraldTeamsHost: HostState }).heraldTeamsHost;
+      return { initialized: host.initialized, appReady: host.appReady, config: host.config, unhandled: [...host.unhandled] };
+    });
+
+  const background = (frame: Frame) => frame.evaluate(() => getComputedStyle(document.body).backgroundColor);
+
+  it('says plainly that it runs inside Teams when opened in a plain browser', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${world.url}/tab/index.html`);
+    await page.waitForSelector('#outside-teams:not([hidden])');
+    assert.match(await page.locator('#outside-teams').innerText(), /This page runs inside Microsoft Teams/);
+    assert.equal(await page.locator('#outside-teams').getAttribute('data-reason'), 'top-level');
+    assert.equal(await page.locator('#status').innerText(), '');
+    assert.equal(await page.locator('#app').isHidden(), true);
+    await page.screenshot({ path: join(SHOTS, 'outside-teams.png') });
+
+    await page.goto(`${world.url}/tab/config.html`);
+    await page.waitForSelector('#outside-teams:not([hidden])');
+    await page.close();
+  });
+
+  it('runs inside the simulated Teams host: teams-js initialises, and the history shows the chat’s timeline', async () => {
+    const { page, tab } = await openTab(world.ada);
+    const state = await hostState(page);
+    assert.equal(state.initialized, true, 'app.initialize() resolved against the simulated host');
+    assert.equal(state.appReady, true, 'the tab told the host it loaded (app.notifySuccess)');
+    assert.deepEqual(state.unhandled, []);
+
+    await tab.waitForSelector('#history-list li');
+    const lines = await tab.locator('#history-list li .what').allInnerTexts();
+    assert.equal(lines.length, 7);
+    assert.match(lines[0] ?? '', /^Erin External joined the chat\s*External/);
+    assert.ok(lines.some((l) => /Gil Guest joined the chat\s*Guest/.test(l)));
+    assert.ok(lines.some((l) => l.includes('Ada Lovelace renamed the chat from “Project chat” to “Launch crew”')));
+    assert.equal(await tab.evaluate(() => document.documentElement.dataset.theme), 'default');
+    assert.equal(await background(tab), 'rgb(245, 245, 245)');
+    await page.screenshot({ path: join(SHOTS, 'history-light.png') });
+
+    await tab.selectOption('#history-kind', 'joined,left');
+    await tab.waitForFunction(() => document.querySelectorAll('#history-list li').length === 5);
+    await tab.selectOption('#history-kind', '');
+    await tab.waitForFunction(() => document.querySelectorAll('#history-list li').length === 7);
+
+    await page.selectOption('#host-theme', 'dark');
+    await tab.waitForFunction(() => document.documentElement.dataset.theme === 'dark');
+    assert.equal(await background(tab), 'rgb(31, 31, 31)');
+    await page.screenshot({ path: join(SHOTS, 'history-dark.png') });
+
+    await page.selectOption('#host-theme', 'contrast');
+    await tab.waitForFunction(() => document.documentElement.dataset.theme === 'contrast');
+    assert.equal(await background(tab), 'rgb(0, 0, 0)');
+    await page.screenshot({ path: join(SHOTS, 'history-contrast.png') });
+    await page.close();
+  });
+
+  it('shows the health of the chat’s subscriptions with what to do', async () => {
+    const { page, tab } = await openTab(world.grace, { theme: 'dark' });
+    assert.equal(await tab.evaluate(() => document.documentElement.dataset.theme), 'dark', 'starts in the theme from the context');
+    await tab.click('#tab-subscriptions');
+    await tab.waitForSelector('#subs-list .card');
+    const cards = await tab.locator('#subs-list .card').allInnerTexts();
+    assert.equal(cards.length, 3);
+    assert.match(cards[0] ?? '', /People joining and leaving this chat[\s\S]*Working[\s\S]*in (49|50)m[\s\S]*10 minutes ago/);
+    assert.match(cards[1] ?? '', /Failing[\s\S]*missing resource-specific consent[\s\S]*What to do: Herald lacks permission/);
+    assert.match(cards[2] ?? '', /Expired[\s\S]*shared by every chat/);
+    await page.screenshot({ path: join(SHOTS, 'subscriptions-dark.png') });
+    await page.close();
+  });
+
+  it('changes a setting from the tab by keyboard: stored, applied at once, and the chat is told who changed what', async () => {
+    const { page, tab } = await openTab(world.ada);
+    const events = world.settingsEvents.length;
+    // Keyboard only: arrow keys move between the views, Tab and Space work the form.
+    await tab.focus('#tab-history');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    assert.equal(await tab.getAttribute('#tab-settings', 'aria-selected'), 'true');
+    assert.equal(await tab.evaluate(() => document.activeElement?.id), 'tab-settings');
+    assert.equal(await tab.locator('#panel-settings').isVisible(), true);
+    assert.equal(await tab.isChecked('#s-announceJoins'), true);
+    await tab.focus('#s-announceJoins');
+    await page.keyboard.press('Space');
+    assert.equal(await tab.isChecked('#s-announceJoins'), false);
+    await tab.fill('#s-windowSeconds', '0');
+    await tab.focus('#settings-save');
+    await page.keyboard.press('Enter');
+    await tab.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('Saved.'));
+    assert.equal(await tab.locator('#status').innerText(), 'Saved. Herald told the chat: joins off; summary window 0s (post at once).');
+    await page.screenshot({ path: join(SHOTS, 'settings-saved-light.png') });
+
+    const stored = world.store.chats.get(world.chatId)?.settings;
+    assert.equal(stored?.announceJoins, false);
+    assert.equal(stored?.windowMs, 0);
+    assert.deepEqual(world.settingsEvents.slice(events), [
+      { chatId: world.chatId, by: 'Ada Lovelace', changes: ['joins off', 'summary window 0s (post at once)'], source: 'tab' },
+    ]);
+
+    // What the chat command would now see, and what the history shows after a refresh.
+    await tab.click('#tab-history');
+    await tab.waitForFunction(() => document.querySelector('#history-list li .what')?.textContent?.includes("Ada Lovelace changed Herald's settings"));
+    await page.close();
+  });
+
+  it('names the setting that is wrong instead of saving it', async () => {
+    const { page, tab } = await openTab(world.ada, { theme: 'dark' });
+    await tab.click('#tab-settings');
+    await tab.fill('#s-windowSeconds', '9000');
+    await tab.click('#settings-save');
+    await tab.waitForSelector('#s-windowSeconds-error:not([hidden])');
+    assert.equal(await tab.getAttribute('#s-windowSeconds', 'aria-invalid'), 'true');
+    assert.equal(await tab.evaluate(() => document.activeElement?.id), 's-windowSeconds');
+    await page.screenshot({ path: join(SHOTS, 'settings-invalid-dark.png') });
+    await page.close();
+  });
+
+  it('adds the tab through its configuration page (pages.config.setConfig + save)', async () => {
+    const page = await browser.newPage();
+    await page.goto(hostUrl(world.ada, { page: 'config' }));
+    const config = await tabFrame(page, '/tab/config.html');
+    await page.waitForSelector('#host-save:not([disabled])');
+    await page.screenshot({ path: join(SHOTS, 'config-light.png') });
+    await config.fill('#tab-name', 'Chat history');
+    await page.click('#host-save');
+    // After the save, the host shows the content page the config page chose.
+    const tab = await tabFrame(page, '/tab/index.html');
+    await tab.waitForSelector('#history-list li');
+    assert.deepEqual((await hostState(page)).config, { entityId: 'herald-chat', contentUrl: `${world.url}/tab/index.html`, suggestedDisplayName: 'Chat history' });
+    await page.close();
+  });
+
+  it('tells someone who is not in the chat that only members can see it, and shows nothing else', async () => {
+    const { page, tab } = await openTab(world.stranger);
+    await tab.waitForSelector('#failure:not([hidden])');
+    assert.match(await tab.locator('#failure-text').innerText(), /Only members of this chat can see Herald here/);
+    assert.equal(await tab.locator('#app').isHidden(), true);
+    await page.close();
+  });
+});

@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LowdbStore } from '../../../src/storage/LowdbStore.js';
+import { StorageCorruptError } from '../../../src/storage/AtomicJsonFile.js';
+import type { Installation } from '../../../src/model/installation.js';
+
+const installation = (chatId: string): Installation => ({
+  chatId,
+  tenantId: 't1',
+  serviceUrl: 'http://127.0.0.1:1/',
+  conversationReference: { conversation: { id: chatId, isGroup: true, conversationType: 'groupChat', name: '' } },
+  status: 'installed',
+  installedAt: '2026-01-01T00:00:00.000Z',
+  uninstalledAt: null,
+  uninstallReason: null,
+  lastActivityAt: '2026-01-01T00:00:00.000Z',
+});
+
+describe('lowdb store', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'herald-store-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('keeps records across a reopen', async () => {
+    const store = await LowdbStore.openFile(dir);
+    await store.installations.put('19:a@thread.v2', installation('19:a@thread.v2'));
+    await store.close();
+    const again = await LowdbStore.openFile(dir);
+    assert.equal(again.installations.get('19:a@thread.v2')?.tenantId, 't1');
+  });
+
+  it('coalesces many changes made in one tick into one file write', async () => {
+    const store = await LowdbStore.openFile(dir);
+    const before = store.writes;
+    await Promise.all(Array.from({ length: 50 }, (_, i) => store.installations.put(`c${i}`, installation(`c${i}`))));
+    assert.equal(store.writes - before, 1);
+    const onDisk = JSON.parse(await readFile(join(dir, 'herald.json'), 'utf8')) as { installations: Record<string, unknown> };
+    assert.equal(Object.keys(onDisk.installations).length, 50);
+  });
+
+  it('resolves a mutation only once it is on disk', async () => {
+    const store = await LowdbStore.openFile(dir);
+    await store.installations.put('c1', installation('c1'));
+    const onDisk = JSON.parse(await readFile(join(dir, 'herald.json'), 'utf8')) as { installations: Record<string, unknown> };
+    assert.ok(onDisk.installations.c1);
+  });
+
+  it('hands out copies, so callers cannot change stored records by accident', async () => {
+    const store = await LowdbStore.memory();
+    await store.installations.put('c', installation('c'));
+    const copy = store.installations.get('c');
+    assert.ok(copy);
+    copy.status = 'uninstalled';
+    assert.equal(store.installations.get('c')?.status, 'installed');
+  });
+
+  it('updates a record atomically and deletes it when the updater returns undefined', async () => {
+    const store = await LowdbStore.memory();
+    await store.installations.put('c', installation('c'));
+    const updated = await store.installations.update('c', (cur) => (cur ? { ...cur, status: 'uninstalled' } : cur));
+    assert.equal(updated?.status, 'uninstalled');
+    await store.installations.update('c', () => undefined);
+    assert.equal(store.installations.get('c'), undefined);
+  });
+
+  it('leaves no temp files and a valid document after writes', async () => {
+    const store = await LowdbStore.openFile(dir);
+    for (let i = 0; i < 5; i++) await store.installations.put(`c${i}`, installation(`c${i}`));
+    assert.deepEqual((await readdir(dir)).sort(), ['herald.json']);
+  });
+
+  it('keeps the last complete document when a crash left a torn temp file behind', async () => {
+    const store = await LowdbStore.openFile(dir);
+    await store.installations.put('c', installation('c'));
+    await store.close();
+    // A crash mid-write leaves only a partial temp file; the real file is untouched.
+    await writeFile(join(dir, 'herald.json.999.1.tmp'), '{"version":1,"installa');
+    const again = await LowdbStore.openFile(dir);
+    assert.equal(again.installations.get('c')?.chatId, 'c');
+  });
+
+  it('refuses to start on a corrupt file instead of silently losing data', async () => {
+    await writeFile(join(dir, 'herald.json'), '{not json');
+    await assert.rejects(LowdbStore.openFile(dir), StorageCorruptError);
+  });
+
+  it('records seen keys once and prunes old ones', async () => {
+    const store = await LowdbStore.memory();
+    assert.equal(await store.seen.add('k1', new Date('2026-01-01T00:00:00Z')), true);
+    assert.equal(await store.seen.add('k1', new Date('2026-01-01T00:00:01Z')), false);
+    await store.seen.add('k2', new Date('2026-01-02T00:00:00Z'));
+    assert.equal(await store.seen.prune(new Date('2026-01-01T12:00:00Z')), 1);
+    assert.equal(store.seen.has('k1'), false);
+    assert.equal(store.seen.has('k2'), true);
+  });
+
+  it('lists history newest first, filtered and paged', async () => {
+    const store = await LowdbStore.memory();
+    for (let i = 0; i < 5; i++) {
+      await store.history.append({ id: `h${i}`, chatId: 'c', at: `2026-01-0${i + 1}T00:00:00.000Z`, kind: i % 2 ? 'left' : 'joined', actor: `P${i}` });
+    }
+    assert.deepEqual(store.history.list('c', { limit: 2 }).map((e) => e.id), ['h4', 'h3']);
+    assert.deepEqual(store.history.list('c', { limit: 2, before: 'h3' }).map((e) => e.id), ['h2', 'h1']);
+    assert.deepEqual(store.history.list('c', { kinds: ['left'] }).map((e) => e.id), ['h3', 'h1']);
+  });
+});

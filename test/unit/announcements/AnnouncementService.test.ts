@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict';
+import sinon from 'sinon';
+import type { Activity } from 'botbuilder';
+import { AnnouncementService } from '../../../src/announcements/AnnouncementService.js';
+import { ChatStateUpdater } from '../../../src/announcements/ChatStateUpdater.js';
+import { PostQueue, type PostTargets } from '../../../src/announcements/PostQueue.js';
+import { systemTimers } from '../../../src/announcements/Timers.js';
+import { silentLogger } from '../../../src/log/createLogger.js';
+import type { ChangeEvent } from '../../../src/model/changeEvents.js';
+import type { Installation } from '../../../src/model/installation.js';
+import type { ConnectorMember, ConnectorMemberDirectory } from '../../../src/names/ConnectorMembers.js';
+import { DisplayNameResolver } from '../../../src/names/DisplayNameResolver.js';
+import { emptyChatState } from '../../../src/settings/ChatSettingsService.js';
+import { LowdbStore } from '../../../src/storage/LowdbStore.js';
+
+const TENANT = '11111111-0000-4000-8000-000000000001';
+const CHAT = '19:feed@thread.v2';
+const BOT = '33333333-0000-4000-8000-000000000003';
+const BOB = 'bbbbbbbb-0000-4000-8000-00000000000b';
+
+const installation: Installation = {
+  chatId: CHAT, tenantId: TENANT, serviceUrl: 'http://127.0.0.1:1/', conversationReference: {}, status: 'installed',
+  installedAt: '2026-01-01T00:00:00.000Z', uninstalledAt: null, uninstallReason: null, lastActivityAt: '2026-01-01T00:00:00.000Z',
+};
+
+/** A connector whose member reads wait until the test lets them answer. */
+class GatedConnector implements ConnectorMemberDirectory {
+  private gate: Promise<void> = Promise.resolve();
+  private open: () => void = () => {};
+  constructor(private readonly members: ConnectorMember[]) {}
+  hold(): void {
+    this.gate = new Promise((resolve) => (this.open = resolve));
+  }
+  release(): void {
+    this.open();
+  }
+  async getMember(_i: Installation, userId: string): Promise<ConnectorMember | null> {
+    await this.gate;
+    return this.members.find((m) => m.userId === userId) ?? null;
+  }
+  async listMembers(): Promise<ConnectorMember[]> {
+    await this.gate;
+    return this.members;
+  }
+}
+
+describe('announcement service', () => {
+  let store: LowdbStore;
+  let posts: string[];
+  let connector: GatedConnector;
+  let service: AnnouncementService;
+  let registry: PostTargets & { status: Installation['status'] };
+
+  const join = (userId: string): ChangeEvent => ({
+    kind: 'memberAdded', tenantId: TENANT, chatId: CHAT, changeKey: `k-${userId}`, source: 'notification', receivedAt: new Date().toISOString(), at: null,
+    member: { userId, displayName: null, tenantId: TENANT, roles: [] },
+  });
+
+  beforeEach(async () => {
+    store = await LowdbStore.memory();
+    posts = [];
+    connector = new GatedConnector([{ userId: BOB, displayName: 'Bob Jones', tenantId: TENANT, guest: false }]);
+    registry = {
+      status: 'installed',
+      get: () => ({ ...installation, status: registry.status }),
+      markUninstalled: async () => true,
+    };
+    const clock = () => new Date();
+    const log = silentLogger();
+    const timers = systemTimers();
+    const poster = {
+      post: async (_i: Installation, activity: Partial<Activity>) => {
+        posts.push(String(activity.text));
+        return 'id';
+      },
+    };
+    const queue = new PostQueue({ store, registry, poster, clock, log, timers });
+    service = new AnnouncementService({
+      store, registry, clock, log, timers, queue, connector,
+      updater: new ChatStateUpdater({ ownIds: [BOT] }),
+      resolver: new DisplayNameResolver({ connector, clock, log }),
+    });
+    await store.chats.put(CHAT, { ...emptyChatState(CHAT, TENANT), baselineAt: '2026-01-01T00:00:00.000Z', settings: { ...emptyChatState(CHAT, TENANT).settings, windowMs: 0 } });
+    service.start();
+  });
+  afterEach(async () => {
+    await service.stop();
+  });
+
+  it('keeps a settings change made while a name was being looked up (no lost update)', async () => {
+    connector.hold();
+    const handled = service.handleChange(join(BOB));
+    await new Promise((resolve) => setImmediate(resolve));
+    await store.chats.update(CHAT, (s) => s && { ...s, settings: { ...s.settings, announceJoins: false } });
+    connector.release();
+    await handled;
+    await service.idle();
+    assert.deepEqual(posts, [], 'joins were switched off before the post was stored');
+    const state = store.chats.get(CHAT);
+    assert.equal(state?.settings.announceJoins, false);
+    assert.equal(state?.roster[BOB]?.present, true);
+    assert.equal(state?.roster[BOB]?.displayName, 'Bob Jones');
+  });
+
+  it('does not announce a join the baseline recorded while the name was being looked up', async () => {
+    connector.hold();
+    const handled = service.handleChange(join(BOB));
+    await new Promise((resolve) => setImmediate(resolve));
+    await store.chats.update(CHAT, (s) => s && { ...s, roster: { [BOB]: { userId: BOB, displayName: 'Bob Jones', tenantId: TENANT, roles: [], present: true, changedAt: new Date().toISOString() } } });
+    connector.release();
+    await handled;
+    await service.idle();
+    assert.deepEqual(posts, []);
+  });
+
+  it('never announces Herald itself', async () => {
+    await service.handleChange(join(BOT));
+    await service.idle();
+    assert.deepEqual(posts, []);
+    assert.equal(store.chats.get(CHAT)?.roster[BOT], undefined);
+  });
+
+  it('records the timeline but posts nothing once Herald was removed', async () => {
+    await store.chats.update(CHAT, (s) => s && { ...s, settings: { ...s.settings, windowMs: 5_000 } });
+    const clock = sinon.useFakeTimers({ now: Date.now(), toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      await service.handleChange(join(BOB));
+      registry.status = 'uninstalled';
+      await service.handleUninstalled({ chatId: CHAT, tenantId: TENANT, reason: 'removed' });
+      await service.idle();
+      assert.deepEqual(posts, []);
+      assert.equal(store.pendingSummaries.get(CHAT), undefined);
+      assert.deepEqual(store.history.list(CHAT).map((e) => e.kind), ['joined']);
+    } finally {
+      clock.restore();
+    }
+  });
+});

@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError } from '../../../src/config/ConfigError.js';
+import { loadConfig } from '../../../src/config/loadConfig.js';
+import { readEnvFiles } from '../../../src/config/readEnvFiles.js';
+
+const CLIENT = '11111111-2222-3333-4444-555555555555';
+const TENANT = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
+
+function problemsOf(env: NodeJS.ProcessEnv): string[] {
+  try {
+    loadConfig(env, '/srv/herald');
+  } catch (error) {
+    assert.ok(error instanceof ConfigError);
+    return error.problems;
+  }
+  assert.fail('expected a ConfigError');
+}
+
+describe('configuration', () => {
+  it('runs the playground when no credentials are set, with the contract defaults', () => {
+    const config = loadConfig({}, '/srv/herald');
+    assert.equal(config.mode, 'playground');
+    assert.equal(config.port, 3978);
+    assert.equal(config.aad.authorityHost, 'https://login.microsoftonline.com');
+    assert.equal(config.graph.endpoint, 'https://graph.microsoft.com');
+    assert.equal(config.dataDir, '/srv/herald/data');
+    assert.equal(config.logLevel, 'info');
+    assert.equal(config.bot.appType, 'SingleTenant');
+  });
+
+  it('runs live with BOT_ID blank and AAD_APP_CLIENT_ID set', () => {
+    const config = loadConfig({ AAD_APP_CLIENT_ID: CLIENT, AAD_APP_CLIENT_SECRET: 's', PUBLIC_URL: 'https://herald.example.com/' }, '/');
+    assert.equal(config.mode, 'live');
+    assert.equal(config.bot.appId, '');
+    assert.equal(config.publicUrl, 'https://herald.example.com');
+  });
+
+  it('defaults the Graph app to the bot credentials and the bot tenant to the app tenant', () => {
+    const config = loadConfig({ BOT_ID: CLIENT, BOT_PASSWORD: 'pw', AAD_APP_TENANT_ID: TENANT, PUBLIC_URL: 'https://h.example.com' }, '/');
+    assert.equal(config.aad.clientId, CLIENT);
+    assert.equal(config.aad.clientSecret, 'pw');
+    assert.equal(config.bot.tenantId, TENANT);
+  });
+
+  it('names every missing live setting', () => {
+    const problems = problemsOf({ BOT_ID: CLIENT });
+    assert.ok(problems.some((p) => p.startsWith('AAD_APP_CLIENT_SECRET')));
+    assert.ok(problems.some((p) => p.startsWith('BOT_PASSWORD')));
+    assert.ok(problems.some((p) => p.startsWith('BOT_TENANT_ID')));
+    assert.ok(problems.some((p) => p.startsWith('PUBLIC_URL')));
+  });
+
+  it('names malformed settings', () => {
+    const problems = problemsOf({
+      PORT: 'eighty',
+      BOT_TYPE: 'Galactic',
+      GRAPH_ENDPOINT: 'http://graph.example.com',
+      AAD_AUTHORITY_HOST: 'not a url',
+      GRAPH_BILLING_MODEL: 'Z',
+      LOG_LEVEL: 'loud',
+      NOTIFICATION_CERT_FILE: 'cert.pem',
+    });
+    for (const name of ['PORT', 'BOT_TYPE', 'GRAPH_ENDPOINT', 'AAD_AUTHORITY_HOST', 'GRAPH_BILLING_MODEL', 'LOG_LEVEL', 'NOTIFICATION_KEY_FILE']) {
+      assert.ok(problems.some((p) => p.startsWith(name)), `expected a problem naming ${name}: ${problems.join(' | ')}`);
+    }
+  });
+
+  it('accepts MultiTenant in any casing and passes botbuilder cloud settings through', () => {
+    const config = loadConfig({ BOT_TYPE: 'multitenant', ToChannelFromBotOAuthScope: 'https://api.botframework.us', ChannelService: 'https://botframework.azure.us' }, '/');
+    assert.equal(config.bot.appType, 'MultiTenant');
+    assert.deepEqual(config.bot.cloudSettings, { ToChannelFromBotOAuthScope: 'https://api.botframework.us', ChannelService: 'https://botframework.azure.us' });
+  });
+
+  it('requires https for PUBLIC_URL except on loopback', () => {
+    assert.ok(problemsOf({ AAD_APP_CLIENT_ID: CLIENT, AAD_APP_CLIENT_SECRET: 's', PUBLIC_URL: 'http://herald.example.com' }).some((p) => p.startsWith('PUBLIC_URL')));
+    const config = loadConfig({ AAD_APP_CLIENT_ID: CLIENT, AAD_APP_CLIENT_SECRET: 's', PUBLIC_URL: 'http://127.0.0.1:3978' }, '/');
+    assert.equal(config.publicUrl, 'http://127.0.0.1:3978');
+  });
+
+  describe('env files', () => {
+    let dir: string;
+    beforeEach(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'herald-env-'));
+    });
+    afterEach(async () => rm(dir, { recursive: true, force: true }));
+
+    it('reads .localConfigs and .env, with real environment variables winning', async () => {
+      await writeFile(join(dir, '.env'), 'PORT=1000\nLOG_LEVEL=debug\nDATA_DIR=./from-env\n');
+      await writeFile(join(dir, '.localConfigs'), 'PORT=2000\nLOG_LEVEL=warn\n');
+      const env = readEnvFiles(dir, { LOG_LEVEL: 'error' });
+      const config = loadConfig(env, dir);
+      assert.equal(config.port, 2000);
+      assert.equal(config.logLevel, 'error');
+      assert.equal(config.dataDir, join(dir, 'from-env'));
+    });
+  });
+});
