@@ -10,7 +10,7 @@ import { loadConfig } from '../src/config/loadConfig.js';
 import { newGroupChatId, newTeamsMember, startTeamsDouble, type TeamsMember } from '../sim/doubles/teams/index.js';
 import { silentLogger } from '../src/log/createLogger.js';
 import type { MemberAddedEvent } from '../src/model/changeEvents.js';
-import { emptyChatState } from '../src/settings/ChatSettingsService.js';
+import { emptyChatState } from '../src/model/chat.js';
 import { createLoopbackCa } from '../sim/doubles/tls/loopbackCa.js';
 
 export interface AnnounceLatencyOptions {

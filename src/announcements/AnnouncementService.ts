@@ -7,17 +7,17 @@ import type { HistoryEntry } from '../model/history.js';
 import type { Installation } from '../model/installation.js';
 import type { ConnectorMemberDirectory } from '../names/ConnectorMembers.js';
 import type { DisplayNameResolver, PersonInfo } from '../names/DisplayNameResolver.js';
-import { emptyChatState } from '../settings/ChatSettingsService.js';
+import { emptyChatState } from '../model/chat.js';
 import type { HeraldStore } from '../storage/HeraldStore.js';
 import { isPersonChange, type AnnouncementChange } from './AnnouncementChange.js';
 import { buildAnnouncementActivity } from './buildAnnouncementCard.js';
 import type { ApplyOutcome, ChatStateUpdater } from './ChatStateUpdater.js';
 import { settingsLine, summaryLines } from './formatSummary.js';
-import { KeyedSerializer } from './KeyedSerializer.js';
+import { KeyedQueue } from '../kernel/KeyedQueue.js';
 import { netChanges, selectAnnounced } from './netChanges.js';
 import type { PostQueue, PostTargets } from './PostQueue.js';
 import { SummaryWindow } from './SummaryWindow.js';
-import type { Timers } from './Timers.js';
+import type { Timers } from '../kernel/timers.js';
 
 export interface AnnouncementServiceDeps {
   store: HeraldStore;
@@ -42,7 +42,7 @@ export type ChangeStats = Record<ApplyOutcome, number>;
 export class AnnouncementService {
   readonly window: SummaryWindow;
   readonly changeStats: ChangeStats = { applied: 0, unchanged: 0, stale: 0, ignored: 0 };
-  private readonly serial = new KeyedSerializer();
+  private readonly serial = new KeyedQueue();
   private readonly background = new Set<Promise<unknown>>();
 
   constructor(private readonly deps: AnnouncementServiceDeps) {

@@ -7,7 +7,7 @@ import type { Installation } from '../model/installation.js';
 import type { HeraldStore } from '../storage/HeraldStore.js';
 import { DEFAULT_RETRY_POLICY, retryDelayMs, type RetryPolicy } from './retryDelay.js';
 import { SlidingWindowLimiter, TEAMS_SEND_LIMITS, type PacingLimits } from './SlidingWindowLimiter.js';
-import { systemTimers, type Timers } from './Timers.js';
+import { systemTimers, type Timers } from '../kernel/timers.js';
 
 /** Posts one activity into an installed chat (ChatPoster); throws `PostError` when the connector refuses. */
 export interface AnnouncementPoster {

@@ -1,7 +1,7 @@
 import type { PendingSummary } from '../model/inbox.js';
 import type { HeraldStore } from '../storage/HeraldStore.js';
 import { isAnnouncementChange, type AnnouncementChange } from './AnnouncementChange.js';
-import type { Timers } from './Timers.js';
+import type { Timers } from '../kernel/timers.js';
 
 export interface SummaryWindowDeps {
   store: HeraldStore;

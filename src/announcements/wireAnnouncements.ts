@@ -15,7 +15,7 @@ import { ChatStateUpdater } from './ChatStateUpdater.js';
 import { PostQueue, type AnnouncementPoster } from './PostQueue.js';
 import type { RetryPolicy } from './retryDelay.js';
 import type { PacingLimits } from './SlidingWindowLimiter.js';
-import { systemTimers, type Timers } from './Timers.js';
+import { systemTimers, type Timers } from '../kernel/timers.js';
 
 export interface AnnouncementDeps {
   /** Graph member reads (ChatGraph / GraphApi), the second source of names after the Bot Connector. */

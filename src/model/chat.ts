@@ -59,3 +59,8 @@ export interface ChatProblem {
   /** Whether the chat was told about it already. */
   announced: boolean;
 }
+
+/** A new empty chat state (before the baseline snapshot is taken). */
+export function emptyChatState(chatId: string, tenantId: string): ChatState {
+  return { chatId, tenantId, topic: null, topicUpdatedAt: null, roster: {}, settings: { ...DEFAULT_CHAT_SETTINGS }, problem: null, baselineAt: null };
+}

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DEFAULT_CHAT_SETTINGS, type ChatSettings, type ChatState } from '../model/chat.js';
+import { emptyChatState, DEFAULT_CHAT_SETTINGS, type ChatSettings } from '../model/chat.js';
 import type { HeraldEvents } from '../events/HeraldEvents.js';
 import type { HeraldStore } from '../storage/HeraldStore.js';
 
@@ -13,11 +13,6 @@ export class SettingsError extends Error {
 }
 
 export type SettingsSource = 'chat' | 'tab';
-
-/** A new empty chat state (before the baseline snapshot is taken). */
-export function emptyChatState(chatId: string, tenantId: string): ChatState {
-  return { chatId, tenantId, topic: null, topicUpdatedAt: null, roster: {}, settings: { ...DEFAULT_CHAT_SETTINGS }, problem: null, baselineAt: null };
-}
 
 /** Describes a settings object for people ("joins on · leaves on · topic on · window 5s"). */
 export function describeSettings(s: ChatSettings): string {

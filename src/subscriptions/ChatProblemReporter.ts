@@ -3,7 +3,7 @@ import type { Activity } from 'botbuilder';
 import type { Logger } from 'pino';
 import type { GraphFailure } from '../graph/GraphRequestError.js';
 import type { Installation } from '../model/installation.js';
-import { emptyChatState } from '../settings/ChatSettingsService.js';
+import { emptyChatState } from '../model/chat.js';
 import type { HeraldStore } from '../storage/HeraldStore.js';
 import { accessProblemFor, isAccessProblemCode } from './accessProblem.js';
 

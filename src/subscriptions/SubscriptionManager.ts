@@ -9,7 +9,7 @@ import type { LifecycleEvent } from '../model/changeEvents.js';
 import type { ChatProblem } from '../model/chat.js';
 import type { Installation } from '../model/installation.js';
 import type { SubscriptionKind, SubscriptionRecord } from '../model/subscription.js';
-import { emptyChatState } from '../settings/ChatSettingsService.js';
+import { emptyChatState } from '../model/chat.js';
 import type { HeraldStore } from '../storage/HeraldStore.js';
 import { isPermanentAccessFailure } from './accessProblem.js';
 import { applyBaseline, diffSnapshot, readChatSnapshot } from './chatSnapshot.js';
@@ -25,7 +25,7 @@ import {
   type SubscriptionSpec,
 } from './subscriptionSpecs.js';
 import { TimerWheel, type TimerFunctions } from './TimerWheel.js';
-import { formatRemaining } from '../status/chatStatusLines.js';
+import { formatRemaining } from '../kernel/duration.js';
 
 /** The Graph calls the manager makes (GraphApi implements them). */
 export interface SubscriptionGraph extends Pick<ChatGraph, 'getChat' | 'listChatMembers'> {

@@ -1,8 +1,7 @@
+import type { Timers } from '../kernel/timers.js';
+
 /** The timer functions the wheel arms; looked up at call time by default so sinon fake timers apply. */
-export interface TimerFunctions {
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+export type TimerFunctions = Timers;
 
 export interface TimerWheelOptions {
   clock: () => Date;

@@ -1,6 +1,6 @@
 import type { ChatProblem } from '../model/chat.js';
 import type { SubscriptionKind, SubscriptionRecord } from '../model/subscription.js';
-import { formatRemaining } from '../status/chatStatusLines.js';
+import { formatRemaining } from '../kernel/duration.js';
 import type { HeraldStore } from '../storage/HeraldStore.js';
 import type { ChatSubscriptionsView } from '../subscriptions/SubscriptionManager.js';
 import type { TabSubscriptionHealth, TabSubscriptionsResponse } from './tabApiTypes.js';

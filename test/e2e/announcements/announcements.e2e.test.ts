@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import sinon from 'sinon';
-import { emptyChatState } from '../../../src/settings/ChatSettingsService.js';
+import { emptyChatState } from '../../../src/model/chat.js';
 import {
   OTHER_TENANT,
   TENANT,

@@ -74,19 +74,29 @@ describe('lowdb store: notification bookkeeping', () => {
 
 describe('lowdb store: the notifications journal (inbox and change logs)', () => {
   let dir: string;
+  // Tests that play a crash leave their store open on purpose; it is closed once the test is over, so
+  // no file handle is left for the garbage collector to close (DEP0137).
+  let opened: LowdbStore[] = [];
+  const openStore = async (path: string) => {
+    const store = await LowdbStore.openFile(path);
+    opened.push(store);
+    return store;
+  };
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'herald-journal-'));
   });
   afterEach(async () => {
+    await Promise.allSettled(opened.map((store) => store.close()));
+    opened = [];
     await rm(dir, { recursive: true, force: true });
   });
 
   const batch = (id: string) => ({ id, route: 'notifications' as const, receivedAt: '2026-06-01T00:00:00.000Z', body: { value: [{ n: id }] } });
 
   it('has an inbox batch on disk when put resolves (seen by a second process opening the directory)', async () => {
-    const store = await LowdbStore.openFile(dir);
+    const store = await openStore(dir);
     await store.inbox.put('b1', batch('b1'));
-    const other = await LowdbStore.openFile(dir);
+    const other = await openStore(dir);
     assert.deepEqual(other.inbox.get('b1'), batch('b1'));
   });
 
@@ -96,14 +106,18 @@ describe('lowdb store: the notifications journal (inbox and change logs)', () =>
     try {
       await cp(dir, copy, { recursive: true });
       const store = await LowdbStore.openFile(copy);
-      return { inbox: store.inbox.list().map((b) => b.id), changeLogs: store.changeLogs.list().map((l) => l.key) };
+      try {
+        return { inbox: store.inbox.list().map((b) => b.id), changeLogs: store.changeLogs.list().map((l) => l.key) };
+      } finally {
+        await store.close();
+      }
     } finally {
       await rm(copy, { recursive: true, force: true });
     }
   }
 
   it('writes inbox removals with the next flush rather than forcing one (a lost removal only replays the batch)', async () => {
-    const store = await LowdbStore.openFile(dir);
+    const store = await openStore(dir);
     await store.inbox.put('b1', batch('b1'));
     await store.inbox.delete('b1');
     assert.equal(store.inbox.get('b1'), undefined);
@@ -116,7 +130,7 @@ describe('lowdb store: the notifications journal (inbox and change logs)', () =>
   });
 
   it('never lets an inbox removal reach the disk before the change logs written ahead of it', async () => {
-    const store = await LowdbStore.openFile(dir);
+    const store = await openStore(dir);
     await store.inbox.put('b1', batch('b1'));
     await store.changeLogs.put('k', log('k')); // lazy: resolves at once
     await store.inbox.delete('b1'); // lazy too
@@ -126,7 +140,7 @@ describe('lowdb store: the notifications journal (inbox and change logs)', () =>
   });
 
   it('writes lazy mutations within a second even when nothing else is written', async () => {
-    const store = await LowdbStore.openFile(dir);
+    const store = await openStore(dir);
     await store.changeLogs.put('k', log('k'));
     await new Promise((resolve) => setTimeout(resolve, 1100));
     assert.deepEqual((await afterCrash()).changeLogs, ['k']);
@@ -134,7 +148,7 @@ describe('lowdb store: the notifications journal (inbox and change logs)', () =>
   });
 
   it('keeps the journals out of herald.json, so a notification does not rewrite the document', async () => {
-    const store = await LowdbStore.openFile(dir);
+    const store = await openStore(dir);
     const before = store.writes;
     await store.inbox.put('b1', batch('b1'));
     await store.changeLogs.put('k', log('k'));
@@ -144,22 +158,22 @@ describe('lowdb store: the notifications journal (inbox and change logs)', () =>
   });
 
   it('ignores a line torn by a crash mid-append', async () => {
-    const store = await LowdbStore.openFile(dir);
+    const store = await openStore(dir);
     await store.inbox.put('b1', batch('b1'));
     await store.close();
     await appendFile(join(dir, 'notifications.jsonl'), '{"c":"inbox","k":"b2","v":{"id":"b2","rou');
-    const again = await LowdbStore.openFile(dir);
+    const again = await openStore(dir);
     assert.deepEqual(again.inbox.list().map((b) => b.id), ['b1']);
   });
 
   it('rewrites a journal that is mostly deleted records when it opens', async () => {
-    const store = await LowdbStore.openFile(dir);
+    const store = await openStore(dir);
     for (let i = 0; i < 20; i++) await store.inbox.put(`b${i}`, batch(`b${i}`));
     for (let i = 0; i < 19; i++) await store.inbox.delete(`b${i}`);
     await store.close();
     const lines = async () => (await readFile(join(dir, 'notifications.jsonl'), 'utf8')).split('\n').filter(Boolean).length;
     assert.equal(await lines(), 39);
-    const again = await LowdbStore.openFile(dir);
+    const again = await openStore(dir);
     assert.deepEqual(again.inbox.list().map((b) => b.id), ['b19']);
     assert.equal(await lines(), 1);
   });
@@ -179,12 +193,12 @@ describe('lowdb store: the notifications journal (inbox and change logs)', () =>
       join(dir, 'herald.json'),
       JSON.stringify({ version: 1, installations: {}, subscriptions: {}, chats: {}, inbox: { b1: batch('b1') }, outbox: {}, pendingSummaries: {}, history: {}, seen: {}, changeLogs: { k: log('k') } }),
     );
-    const store = await LowdbStore.openFile(dir);
+    const store = await openStore(dir);
     assert.deepEqual(store.inbox.get('b1'), batch('b1'));
     await store.close();
     const onDisk = JSON.parse(await readFile(join(dir, 'herald.json'), 'utf8')) as { inbox: object; changeLogs: object };
     assert.deepEqual([onDisk.inbox, onDisk.changeLogs], [{}, {}]);
-    const again = await LowdbStore.openFile(dir);
+    const again = await openStore(dir);
     assert.deepEqual(again.inbox.get('b1'), batch('b1'));
     assert.deepEqual(again.changeLogs.get('k'), log('k'));
   });

@@ -10,7 +10,7 @@ import { loadConfig } from '../../../src/config/loadConfig.js';
 import { silentLogger } from '../../../src/log/createLogger.js';
 import type { ChangeEvent, ChatProperties } from '../../../src/model/changeEvents.js';
 import type { ChatMember } from '../../../src/model/chat.js';
-import { emptyChatState } from '../../../src/settings/ChatSettingsService.js';
+import { emptyChatState } from '../../../src/model/chat.js';
 import {
   newGroupChatId,
   newTeamsMember,

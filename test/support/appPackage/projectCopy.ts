@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
 /** The repository root (this file is test/appPackage/projectCopy.ts). */
-export const REPO_ROOT = join(import.meta.dirname, '..', '..');
+export const REPO_ROOT = join(import.meta.dirname, '..', '..', '..');
 
 /** Project files the app package is built from. */
 const PACKAGE_SOURCES = ['appPackage/manifest.json', 'appPackage/color.png', 'appPackage/outline.png', 'env/.env.local', 'env/.env.dev'];

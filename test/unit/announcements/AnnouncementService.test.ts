@@ -4,13 +4,13 @@ import type { Activity } from 'botbuilder';
 import { AnnouncementService } from '../../../src/announcements/AnnouncementService.js';
 import { ChatStateUpdater } from '../../../src/announcements/ChatStateUpdater.js';
 import { PostQueue, type PostTargets } from '../../../src/announcements/PostQueue.js';
-import { systemTimers } from '../../../src/announcements/Timers.js';
+import { systemTimers } from '../../../src/kernel/timers.js';
 import { silentLogger } from '../../../src/log/createLogger.js';
 import type { ChangeEvent } from '../../../src/model/changeEvents.js';
 import type { Installation } from '../../../src/model/installation.js';
 import type { ConnectorMember, ConnectorMemberDirectory } from '../../../src/names/ConnectorMembers.js';
 import { DisplayNameResolver } from '../../../src/names/DisplayNameResolver.js';
-import { emptyChatState } from '../../../src/settings/ChatSettingsService.js';
+import { emptyChatState } from '../../../src/model/chat.js';
 import { LowdbStore } from '../../../src/storage/LowdbStore.js';
 
 const TENANT = '11111111-0000-4000-8000-000000000001';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { ChatStateUpdater } from '../../../src/announcements/ChatStateUpdater.js';
 import type { ChangeEvent, ChatProperties } from '../../../src/model/changeEvents.js';
 import type { ChatMember, ChatState } from '../../../src/model/chat.js';
-import { emptyChatState } from '../../../src/settings/ChatSettingsService.js';
+import { emptyChatState } from '../../../src/model/chat.js';
 
 const TENANT = '11111111-0000-4000-8000-000000000001';
 const GUEST_HOME = '22222222-0000-4000-8000-000000000002';

@@ -5,7 +5,7 @@ import { PostError } from '../../../src/bot/ChatPoster.js';
 import { PostQueue, type AnnouncementPoster, type PostTargets } from '../../../src/announcements/PostQueue.js';
 import { DEFAULT_RETRY_POLICY, retryDelayMs } from '../../../src/announcements/retryDelay.js';
 import { SlidingWindowLimiter, TEAMS_SEND_LIMITS } from '../../../src/announcements/SlidingWindowLimiter.js';
-import { systemTimers } from '../../../src/announcements/Timers.js';
+import { systemTimers } from '../../../src/kernel/timers.js';
 import { silentLogger } from '../../../src/log/createLogger.js';
 import type { Installation } from '../../../src/model/installation.js';
 import { LowdbStore } from '../../../src/storage/LowdbStore.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { ChatState } from '../../../src/model/chat.js';
-import { emptyChatState } from '../../../src/settings/ChatSettingsService.js';
+import { emptyChatState } from '../../../src/model/chat.js';
 import { applyBaseline, diffSnapshot, type ChatSnapshot } from '../../../src/subscriptions/chatSnapshot.js';
 
 const CHAT = '19:abc@thread.v2';
