@@ -3,6 +3,7 @@
  * credentials are configured. This entry point is the only place that knows both: `src/` (the product)
  * never imports `sim/` (the simulator).
  */
+import { describeStartFailure } from '../src/app/startFailure.js';
 import { startLiveHerald } from '../src/app/startLiveHerald.js';
 import { superviseProcess } from '../src/app/superviseProcess.js';
 import { ConfigError } from '../src/config/ConfigError.js';
@@ -27,7 +28,9 @@ const start = config.mode === 'playground'
 start.then(
   (running) => superviseProcess(running, log),
   (error: unknown) => {
-    log.fatal({ err: error }, 'Herald could not start');
+    const plain = describeStartFailure(error, config);
+    if (plain) process.stderr.write(`${plain}\n`);
+    else log.fatal({ err: error }, 'Herald could not start');
     process.exit(1);
   },
 );

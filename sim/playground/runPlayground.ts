@@ -7,7 +7,7 @@ import { startPlaygroundHerald } from './startPlaygroundHerald.js';
 export async function runPlayground(config: HeraldConfig, log: Logger): Promise<Running> {
   const playground = await startPlaygroundHerald({ config, log });
   log.info({ url: playground.url, mode: config.mode, dataDir: config.dataDir }, 'Herald is listening (playground)');
-  // One plain line a person can click, whatever the log format.
-  process.stdout.write(`Herald playground: ${playground.playgroundUrl}\n`);
+  // One plain line a person can click, set apart from the JSON log lines around it.
+  process.stdout.write(`\n  ──────────────────────────────────────────────\nHerald playground: ${playground.playgroundUrl}\n  ──────────────────────────────────────────────\n\n`);
   return playground;
 }

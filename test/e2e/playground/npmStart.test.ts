@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
@@ -9,11 +10,11 @@ const TSX = import.meta.resolve('tsx');
 const URL_LINE = /^Herald playground: (http:\/\/127\.0\.0\.1:\d+\/playground\/)$/m;
 
 /** What `npm start` runs (bin/herald.ts, through tsx here) with no credentials in the environment. */
-function startHerald(cwd: string, dataDir: string): { child: ChildProcess; output: () => string; url: Promise<string>; exit: Promise<number | null> } {
+function startHerald(cwd: string, dataDir: string, env: Record<string, string> = {}): { child: ChildProcess; output: () => string; url: Promise<string>; exit: Promise<number | null> } {
   // An empty environment (no credentials, no PATH) and a working directory without .env files.
   const child = spawn(process.execPath, ['--import', TSX, join(ROOT, 'bin', 'herald.ts')], {
     cwd,
-    env: { PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+    env: { PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let text = '';
@@ -73,7 +74,13 @@ describe('npm start without credentials', function () {
   });
 
   it('resumes the same chat when started again on the same DATA_DIR', async () => {
-    const dataDir = join(workDir, 'data');
+    // Its own DATA_DIR and first run: no reliance on another test's state.
+    const dataDir = join(workDir, 'resume');
+    const first = startHerald(workDir, dataDir);
+    running = first;
+    await first.url;
+    first.child.kill('SIGTERM');
+    assert.equal(await first.exit, 0, first.output());
     const before = JSON.parse(await readFile(join(dataDir, 'playground', 'playground.json'), 'utf8')) as { meta: { chatId: string } };
     running = startHerald(workDir, dataDir);
     const url = await running.url;
@@ -81,5 +88,19 @@ describe('npm start without credentials', function () {
     assert.equal(state.chat.chatId, before.meta.chatId);
     running.child.kill('SIGINT');
     assert.equal(await running.exit, 0, running.output());
+  });
+
+  it('says which port is busy and how to fix it, and exits non-zero', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as AddressInfo).port;
+    try {
+      running = startHerald(workDir, join(workDir, 'busy'), { PORT: String(port) });
+      assert.equal(await running.exit, 1);
+      assert.match(running.output(), new RegExp(`port ${port} is in use: stop the other process or set PORT`));
+      assert.doesNotMatch(running.output(), /EADDRINUSE|at .*\(/, 'a plain message, not a stack');
+    } finally {
+      await new Promise<void>((resolve) => blocker.close(() => resolve()));
+    }
   });
 });
