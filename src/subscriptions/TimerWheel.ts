@@ -1,12 +1,9 @@
 import type { Timers } from '../kernel/timers.js';
 
-/** The timer functions the wheel arms; looked up at call time by default so sinon fake timers apply. */
-export type TimerFunctions = Timers;
-
 export interface TimerWheelOptions {
   clock: () => Date;
   /** Default: the global timer functions at the moment of each call. */
-  timers?: TimerFunctions;
+  timers?: Timers;
   /** Tasks running at once; the rest wait their turn (a restart after days away must not burst Graph). */
   concurrency?: number;
   onError(key: string, error: unknown): void;
@@ -24,7 +21,7 @@ interface Entry {
 /** setTimeout's longest delay; the wheel re-checks and re-arms past it. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-const globalTimers: TimerFunctions = {
+const globalTimers: Timers = {
   setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),
   clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof globalThis.setTimeout>),
 };
@@ -128,7 +125,7 @@ export class TimerWheel {
     return this.options.clock().getTime();
   }
 
-  private get timers(): TimerFunctions {
+  private get timers(): Timers {
     return this.options.timers ?? globalTimers;
   }
 

@@ -22,14 +22,14 @@ import { silentLogger } from '../../../src/log/createLogger.js';
 import type { ChangeEvent, LifecycleEvent } from '../../../src/model/changeEvents.js';
 import { LowdbStore } from '../../../src/storage/LowdbStore.js';
 import type { SubscriptionManager, SubscriptionManagerOptions } from '../../../src/subscriptions/SubscriptionManager.js';
-import type { TimerFunctions } from '../../../src/subscriptions/TimerWheel.js';
+import type { Timers } from '../../../src/kernel/timers.js';
 import type { SubscriptionWiringDeps } from '../../../src/subscriptions/wireSubscriptions.js';
 
 export interface HarnessOptions {
   teamsAppId?: boolean;
   billingModelB?: boolean;
   /** Timer functions for the subscription wheel (a sinon fake clock's). */
-  timers?: TimerFunctions;
+  timers?: Timers;
   managerOptions?: Partial<SubscriptionManagerOptions>;
   /** Sleep used by Graph retries inside one call (default: none, so tests stay fast). */
   graphSleep?: (ms: number) => Promise<void>;
@@ -269,7 +269,7 @@ export function installActivity(chatId: string, tenantId: string, serviceUrl: st
  * Fake time for Herald and the doubles: only `Date` is faked globally (HTTP, TLS and the other modules
  * keep real timers); the subscription wheel gets the fake clock's timer functions.
  */
-export function fakeTime(start = '2026-03-02T08:00:00Z'): { clock: sinon.SinonFakeTimers; timers: TimerFunctions } {
+export function fakeTime(start = '2026-03-02T08:00:00Z'): { clock: sinon.SinonFakeTimers; timers: Timers } {
   const clock = sinon.useFakeTimers({ now: Date.parse(start), toFake: ['Date'] });
   return {
     clock,

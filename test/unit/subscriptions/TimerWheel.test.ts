@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import sinon from 'sinon';
-import { TimerWheel, type TimerFunctions } from '../../../src/subscriptions/TimerWheel.js';
+import { TimerWheel } from '../../../src/subscriptions/TimerWheel.js';
+import type { Timers } from '../../../src/kernel/timers.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
 describe('TimerWheel', () => {
   let clock: sinon.SinonFakeTimers;
-  let timers: TimerFunctions & { armed: number };
+  let timers: Timers & { armed: number };
   let errors: Array<[string, unknown]>;
 
   beforeEach(() => {

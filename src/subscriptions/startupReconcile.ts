@@ -1,0 +1,113 @@
+import type { GraphSubscription } from '../graph/GraphApi.js';
+import { isGraphFailure } from '../graph/GraphRequestError.js';
+import { requestChatSync } from './chatSubscriptions.js';
+import { jobKeys, lockKeys } from './jobKeys.js';
+import { deleteAtGraph, dropRecord, scheduleRenewal } from './subscriptionRecords.js';
+import { EXPIRY_MARGIN_MS, installedChats, sameUrl, tenantSpecs, type SubscriptionRuntime } from './subscriptionRuntime.js';
+import { chatSubscriptionSpecs, matchesSpec, type SubscriptionSpec } from './subscriptionSpecs.js';
+import { requestTenantSync } from './tenantSubscriptions.js';
+
+/** Start-up reconcile: per known tenant, compare Graph's list with the store; then schedule renewals. */
+export async function reconcileAtStart(rt: SubscriptionRuntime): Promise<void> {
+  const { deps } = rt;
+  if (deps.teamsAppId && deps.billingModel !== 'B') {
+    deps.log.warn(
+      { teamsAppId: deps.teamsAppId },
+      'TEAMS_APP_ID is set without GRAPH_BILLING_MODEL=B: the tenant-wide installedToChats subscriptions run in Graph evaluation mode (about 500 notifications a month, then Graph silently stops sending). Per-chat subscriptions are not affected.',
+    );
+  }
+  const tenants = new Set<string>();
+  for (const installation of installedChats(rt)) tenants.add(installation.tenantId);
+  for (const record of deps.store.subscriptions.list()) tenants.add(record.tenantId);
+  for (const tenantId of tenants) {
+    if (rt.stopped) return;
+    await reconcileTenantAtStart(rt, tenantId);
+  }
+  // Anything not touched above (e.g. a tenant whose list failed) still gets its renewal.
+  for (const record of deps.store.subscriptions.list()) {
+    if (!rt.wheel.dueAt(jobKeys.renew(record.id))) scheduleRenewal(rt, record);
+  }
+}
+
+async function reconcileTenantAtStart(rt: SubscriptionRuntime, tenantId: string): Promise<void> {
+  const { graph, store, log } = rt.deps;
+  const chats = installedChats(rt).filter((i) => i.tenantId === tenantId);
+  // Only records that existed before the list are judged by it (a chat installed meanwhile is not).
+  const storedBefore = new Set(store.subscriptions.list((r) => r.tenantId === tenantId).map((r) => r.id));
+  let live: GraphSubscription[];
+  try {
+    live = await graph.listSubscriptions(tenantId);
+  } catch (error) {
+    if (!isGraphFailure(error)) throw error;
+    // Without Graph's view, fall back to the store: ensure each chat (failures are handled per chat).
+    log.warn({ tenantId, err: error }, 'could not list subscriptions at start; working from storage');
+    for (const installation of chats) requestChatSync(rt, installation.chatId, { ensure: true });
+    requestTenantSync(rt, tenantId);
+    return;
+  }
+  // Herald's own: pointing at this PUBLIC_URL, or known to the store (e.g. created under an older URL).
+  const mine = live.filter((s) => sameUrl(s.notificationUrl, rt.notificationUrl) || store.subscriptions.get(s.id));
+  const handled = new Set<string>();
+  for (const installation of chats) {
+    const missing = await rt.mutex.run(lockKeys.chat(installation.chatId), () =>
+      adopt(rt, chatSubscriptionSpecs(tenantId, installation.chatId), mine, handled),
+    );
+    if (missing) requestChatSync(rt, installation.chatId, { ensure: true, reconcile: true, rebaseline: true });
+  }
+  const specs = tenantSpecs(rt, tenantId);
+  if (specs.length > 0) {
+    const missing = await rt.mutex.run(lockKeys.tenant(tenantId), () => adopt(rt, specs, mine, handled));
+    if (missing) requestTenantSync(rt, tenantId);
+  }
+  let orphans = 0;
+  for (const sub of mine) {
+    if (handled.has(sub.id)) continue;
+    orphans++;
+    await deleteAtGraph(rt, tenantId, sub.id);
+    await store.subscriptions.delete(sub.id);
+  }
+  // Stored records Graph no longer has, for chats Herald left or resources it no longer wants.
+  for (const record of store.subscriptions.list((r) => r.tenantId === tenantId && storedBefore.has(r.id) && !handled.has(r.id))) {
+    await dropRecord(rt, record, { deleteAtGraph: false });
+  }
+  log.info({ tenantId, chats: chats.length, live: mine.length, adopted: handled.size, orphansDeleted: orphans }, 'subscriptions reconciled at start');
+}
+
+/**
+ * Matches Graph's live subscriptions with the stored records for each spec. A live one Herald has a
+ * record for (hence its clientState) is adopted; other live ones for the same resource are deleted
+ * (duplicates, or unknown clientState); stored records without a live subscription are forgotten.
+ * Returns whether any spec is left without a subscription.
+ */
+async function adopt(rt: SubscriptionRuntime, specs: SubscriptionSpec[], mine: GraphSubscription[], handled: Set<string>): Promise<boolean> {
+  const { store } = rt.deps;
+  let missing = false;
+  for (const spec of specs) {
+    const stored = store.subscriptions.list((r) => r.tenantId === spec.tenantId && r.chatId === spec.chatId && r.kind === spec.kind);
+    const candidates = mine.filter((s) => !handled.has(s.id) && matchesSpec(s, spec));
+    const usable = candidates
+      .filter((s) => stored.some((r) => r.id === s.id && matchesSpec(r, spec)))
+      .filter((s) => sameUrl(s.notificationUrl, rt.notificationUrl) && sameUrl(s.lifecycleNotificationUrl, rt.lifecycleUrl))
+      .filter((s) => Date.parse(s.expirationDateTime) > rt.deps.clock().getTime() + EXPIRY_MARGIN_MS)
+      .sort((a, b) => Date.parse(b.expirationDateTime) - Date.parse(a.expirationDateTime));
+    const keep = usable[0];
+    for (const sub of candidates) {
+      handled.add(sub.id);
+      if (sub !== keep) {
+        await deleteAtGraph(rt, spec.tenantId, sub.id);
+        await store.subscriptions.delete(sub.id);
+        rt.wheel.cancel(jobKeys.renew(sub.id));
+      }
+    }
+    for (const record of stored) {
+      if (record.id !== keep?.id) await dropRecord(rt, record, { deleteAtGraph: false });
+    }
+    if (keep) {
+      const updated = await store.subscriptions.update(keep.id, (current) => (current ? { ...current, expirationDateTime: keep.expirationDateTime } : current));
+      if (updated) scheduleRenewal(rt, updated);
+    } else {
+      missing = true;
+    }
+  }
+  return missing;
+}

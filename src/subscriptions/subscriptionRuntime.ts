@@ -1,0 +1,144 @@
+import { GraphRequestError, type GraphFailure } from '../graph/GraphRequestError.js';
+import type { Installation } from '../model/installation.js';
+import type { SubscriptionRecord } from '../model/subscription.js';
+import type { JobKey } from './jobKeys.js';
+import { KeyedQueue } from '../kernel/KeyedQueue.js';
+import { RenewalPolicy } from './RenewalPolicy.js';
+import { matchesSpec, tenantSubscriptionSpecs, type SubscriptionSpec } from './subscriptionSpecs.js';
+import { DEFAULT_MANAGER_OPTIONS, type SubscriptionManagerDeps, type SubscriptionManagerOptions } from './subscriptionTypes.js';
+import { TimerWheel } from './TimerWheel.js';
+
+export interface ChatSyncFlags {
+  /** Make sure the chat's subscriptions exist. */
+  ensure: boolean;
+  /** Take a fresh baseline (install): no announcements for what was already there. */
+  baseline: boolean;
+  /** Diff Graph against the stored state and emit the differences (missed notifications). */
+  reconcile: boolean;
+  /** Mark the diff as the new baseline (after subscriptionRemoved). */
+  rebaseline: boolean;
+}
+
+export const NO_FLAGS: ChatSyncFlags = { ensure: false, baseline: false, reconcile: false, rebaseline: false };
+
+export function mergeFlags(a: ChatSyncFlags | undefined, b: Partial<ChatSyncFlags>): ChatSyncFlags {
+  const base = a ?? NO_FLAGS;
+  return {
+    ensure: base.ensure || Boolean(b.ensure),
+    baseline: base.baseline || Boolean(b.baseline),
+    reconcile: base.reconcile || Boolean(b.reconcile),
+    rebaseline: base.rebaseline || Boolean(b.rebaseline),
+  };
+}
+
+/** A subscription about to expire this soon is treated as gone (Graph may already have dropped it). */
+export const EXPIRY_MARGIN_MS = 60_000;
+
+/**
+ * The manager's shared state, handed explicitly to every job module (they are functions over it, so
+ * none of them needs the SubscriptionManager class).
+ */
+export interface SubscriptionRuntime {
+  readonly deps: SubscriptionManagerDeps;
+  readonly options: SubscriptionManagerOptions;
+  readonly policy: RenewalPolicy;
+  readonly wheel: TimerWheel;
+  readonly mutex: KeyedQueue;
+  readonly chatFlags: Map<string, ChatSyncFlags>;
+  readonly attempts: Map<JobKey, number>;
+  /** Last PATCH or reauthorize per subscription (ms), for Graph's 10-minute spacing rule. */
+  readonly lastTouched: Map<string, number>;
+  readonly tenantProblems: Map<string, string>;
+  readonly ownIds: Set<string>;
+  readonly notificationUrl: string;
+  readonly lifecycleUrl: string;
+  stopped: boolean;
+  /**
+   * The renewal job, bound by the facade: upkeep (which renews) needs the record helpers that schedule
+   * renewals, so this one call is late-bound to keep the modules free of import cycles.
+   */
+  renewJob: (subscriptionId: string) => Promise<void>;
+}
+
+export function createRuntime(deps: SubscriptionManagerDeps): SubscriptionRuntime {
+  const { timers, ...rest } = deps.options ?? {};
+  const options: SubscriptionManagerOptions = { ...new RenewalPolicy().options, ...DEFAULT_MANAGER_OPTIONS, ...rest, timers };
+  const base = deps.publicUrl.replace(/\/+$/, '');
+  return {
+    deps,
+    options,
+    policy: new RenewalPolicy(options),
+    wheel: new TimerWheel({
+      clock: deps.clock,
+      timers,
+      concurrency: options.concurrency,
+      onError: (key, error) => deps.log.error({ err: error, job: key }, 'subscription job failed'),
+    }),
+    mutex: new KeyedQueue(),
+    chatFlags: new Map(),
+    attempts: new Map(),
+    lastTouched: new Map(),
+    tenantProblems: new Map(),
+    ownIds: new Set((deps.ownIds ?? []).filter(Boolean).flatMap((id) => [id.toLowerCase(), `28:${id.toLowerCase()}`])),
+    notificationUrl: `${base}/api/notifications`,
+    lifecycleUrl: `${base}/api/notifications/lifecycle`,
+    stopped: false,
+    renewJob: () => Promise.reject(new Error('renewJob not bound')),
+  };
+}
+
+export interface RetryPlan {
+  attempt: number;
+  delayMs: number;
+  at: Date;
+}
+
+/**
+ * The one retry path for every job: counts the attempt (per job key in `attempts`, or the caller's own
+ * count, as the DELETE chain keeps) and asks the policy for the delay, honouring Graph's Retry-After.
+ */
+export function planRetry(rt: SubscriptionRuntime, error: GraphFailure, counter: JobKey | { attempt: number }): RetryPlan {
+  let attempt: number;
+  if (typeof counter === 'string') {
+    attempt = (rt.attempts.get(counter) ?? 0) + 1;
+    rt.attempts.set(counter, attempt);
+  } else {
+    attempt = counter.attempt;
+  }
+  const delayMs = rt.policy.retryDelayMs(attempt, error instanceof GraphRequestError ? error.retryAfterMs : null);
+  return { attempt, delayMs, at: new Date(rt.deps.clock().getTime() + delayMs) };
+}
+
+export function describeFailure(error: GraphFailure): string {
+  if (error instanceof GraphRequestError) return `${error.status ?? 'no answer'}${error.code ? ` ${error.code}` : ''}: ${error.message}`.slice(0, 300);
+  return `login failed: ${error.errorCode}${error.aadCodes.length ? ` AADSTS${error.aadCodes.join(',')}` : ''}`;
+}
+
+export function sameUrl(a: string | null | undefined, b: string): boolean {
+  return typeof a === 'string' && a.replace(/\/+$/, '').toLowerCase() === b.replace(/\/+$/, '').toLowerCase();
+}
+
+export function installed(rt: SubscriptionRuntime, chatId: string): Installation | null {
+  const installation = rt.deps.store.installations.get(chatId);
+  return installation?.status === 'installed' ? installation : null;
+}
+
+export function installedChats(rt: SubscriptionRuntime): Installation[] {
+  return rt.deps.store.installations.list((i) => i.status === 'installed');
+}
+
+/** The tenant-wide pair, when TEAMS_APP_ID is set and Herald is in at least one chat of the tenant. */
+export function tenantSpecs(rt: SubscriptionRuntime, tenantId: string): SubscriptionSpec[] {
+  const { teamsAppId, billingModel } = rt.deps;
+  if (!teamsAppId) return [];
+  if (!installedChats(rt).some((i) => i.tenantId === tenantId)) return [];
+  return tenantSubscriptionSpecs(tenantId, teamsAppId, billingModel);
+}
+
+export function isWanted(rt: SubscriptionRuntime, record: SubscriptionRecord): boolean {
+  if (record.chatId) {
+    const installation = installed(rt, record.chatId);
+    return !!installation && installation.tenantId === record.tenantId;
+  }
+  return tenantSpecs(rt, record.tenantId).some((spec) => spec.kind === record.kind && matchesSpec(record, spec));
+}

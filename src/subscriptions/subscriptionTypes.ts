@@ -1,0 +1,52 @@
+import type { Logger } from 'pino';
+import type { EncryptionCertificateSource } from '../certificates/EncryptionCertificate.js';
+import type { HeraldEvents } from '../events/HeraldEvents.js';
+import type { ChatGraph } from '../graph/ChatGraph.js';
+import type { GraphSubscription, NewSubscription } from '../graph/GraphApi.js';
+import type { HeraldStore } from '../storage/HeraldStore.js';
+import type { ChatProblemReporter } from './ChatProblemReporter.js';
+import type { RenewalPolicyOptions } from './RenewalPolicy.js';
+import type { Timers } from '../kernel/timers.js';
+
+/** The Graph calls the manager makes (GraphApi implements them). */
+export interface SubscriptionGraph extends Pick<ChatGraph, 'getChat' | 'listChatMembers'> {
+  createSubscription(tenantId: string, body: NewSubscription): Promise<GraphSubscription>;
+  renewSubscription(tenantId: string, id: string, expirationDateTime: string): Promise<GraphSubscription>;
+  deleteSubscription(tenantId: string, id: string): Promise<void>;
+  reauthorizeSubscription(tenantId: string, id: string): Promise<void>;
+  listSubscriptions(tenantId: string): Promise<GraphSubscription[]>;
+}
+
+export interface SubscriptionManagerOptions extends RenewalPolicyOptions {
+  /** Subscription jobs running at once. */
+  concurrency: number;
+  /** Graph: no reauthorize and PATCH of one subscription within 10 minutes of each other. */
+  reauthorizeSpacingMs: number;
+  /** Transient failures of a DELETE are retried this many times, then left to the start-up reconcile. */
+  deleteAttempts: number;
+  /** Timer functions for the wheel (default: the globals at call time, so sinon fake timers apply). */
+  timers?: Timers;
+}
+
+export interface SubscriptionManagerDeps {
+  graph: SubscriptionGraph;
+  store: HeraldStore;
+  events: HeraldEvents;
+  problems: ChatProblemReporter;
+  certificates: EncryptionCertificateSource;
+  log: Logger;
+  clock: () => Date;
+  /** `PUBLIC_URL`, no trailing slash. */
+  publicUrl: string;
+  teamsAppId: string | null;
+  billingModel: 'B' | null;
+  /** Herald's own ids (bot app id, Entra client id): never part of a roster. */
+  ownIds?: readonly string[];
+  options?: Partial<SubscriptionManagerOptions>;
+}
+
+export const DEFAULT_MANAGER_OPTIONS: Omit<SubscriptionManagerOptions, keyof RenewalPolicyOptions | 'timers'> = {
+  concurrency: 4,
+  reauthorizeSpacingMs: 10 * 60_000,
+  deleteAttempts: 5,
+};

@@ -1,0 +1,105 @@
+import type { ChatProblem } from '../model/chat.js';
+import type { SubscriptionKind, SubscriptionRecord } from '../model/subscription.js';
+import { formatRemaining } from '../kernel/duration.js';
+import { jobKeys } from './jobKeys.js';
+import type { SubscriptionRuntime } from './subscriptionRuntime.js';
+
+/** One subscription as `status` and the tab show it. */
+export interface SubscriptionView {
+  id: string;
+  kind: SubscriptionKind;
+  resource: string;
+  changeType: string;
+  expirationDateTime: string;
+  /** Milliseconds left (negative once expired). */
+  expiresInMs: number;
+  nextRenewalAt: string | null;
+  lastRenewedAt: string | null;
+  lastError: string | null;
+}
+
+/** What `describeChat` returns: the chat's subscriptions, its tenant's pair, and anything the admin must fix. */
+export interface ChatSubscriptionsView {
+  chatId: string;
+  tenantId: string | null;
+  installed: boolean;
+  subscriptions: SubscriptionView[];
+  tenantSubscriptions: SubscriptionView[];
+  problem: ChatProblem | null;
+  /** A tenant-wide failure (e.g. WhereInstalled permissions not consented, billing missing). */
+  tenantProblem: string | null;
+  /** The tenant-wide pair runs without `model=B` (Graph's evaluation quota applies). */
+  evaluationMode: boolean;
+  /** When set-up or a retry for this chat is scheduled (null when nothing is pending). */
+  pendingSyncAt: string | null;
+}
+
+export interface SubscriptionHealth {
+  subscriptions: number;
+  expired: number;
+  scheduledJobs: number;
+  runningJobs: number;
+  tenantProblems: number;
+}
+
+export function describeChat(rt: SubscriptionRuntime, chatId: string): ChatSubscriptionsView {
+  const { store, clock } = rt.deps;
+  const now = clock().getTime();
+  const installation = store.installations.get(chatId);
+  const state = store.chats.get(chatId);
+  const tenantId = installation?.tenantId ?? state?.tenantId ?? null;
+  const view = (r: SubscriptionRecord): SubscriptionView => ({
+    id: r.id,
+    kind: r.kind,
+    resource: r.resource,
+    changeType: r.changeType,
+    expirationDateTime: r.expirationDateTime,
+    expiresInMs: Date.parse(r.expirationDateTime) - now,
+    nextRenewalAt: rt.wheel.dueAt(jobKeys.renew(r.id))?.toISOString() ?? null,
+    lastRenewedAt: r.lastRenewedAt,
+    lastError: r.lastError,
+  });
+  const byKind = (a: SubscriptionRecord, b: SubscriptionRecord) => a.kind.localeCompare(b.kind);
+  return {
+    chatId,
+    tenantId,
+    installed: installation?.status === 'installed',
+    subscriptions: store.subscriptions.list((r) => r.chatId === chatId).sort(byKind).map(view),
+    tenantSubscriptions: tenantId ? store.subscriptions.list((r) => r.chatId === null && r.tenantId === tenantId).sort(byKind).map(view) : [],
+    problem: state?.problem ?? null,
+    tenantProblem: tenantId ? (rt.tenantProblems.get(tenantId) ?? null) : null,
+    evaluationMode: Boolean(rt.deps.teamsAppId) && rt.deps.billingModel !== 'B',
+    pendingSyncAt: rt.wheel.dueAt(jobKeys.chatSync(chatId))?.toISOString() ?? null,
+  };
+}
+
+/** Lines `@Herald status` adds to chatStatusLines (which already lists subscriptions and their expiry). */
+export function statusLines(rt: SubscriptionRuntime, chatId: string): string[] {
+  const view = describeChat(rt, chatId);
+  const lines: string[] = [];
+  const now = rt.deps.clock().getTime();
+  const renewals = [...view.subscriptions, ...view.tenantSubscriptions]
+    .map((s) => (s.nextRenewalAt ? Date.parse(s.nextRenewalAt) : null))
+    .filter((t): t is number => t !== null)
+    .sort((a, b) => a - b);
+  if (renewals[0] !== undefined) lines.push(`Next subscription renewal: in ${formatRemaining(renewals[0] - now, 'now')}.`);
+  if (view.pendingSyncAt) {
+    const at = Date.parse(view.pendingSyncAt);
+    lines.push(at > now ? `Subscription set-up: retrying in ${formatRemaining(at - now, 'now')}.` : 'Subscription set-up: in progress.');
+  }
+  if (view.tenantProblem) lines.push(`Tenant-wide subscriptions: ${view.tenantProblem}`);
+  return lines;
+}
+
+/** Totals for /healthz. */
+export function health(rt: SubscriptionRuntime): SubscriptionHealth {
+  const now = rt.deps.clock().getTime();
+  const all = rt.deps.store.subscriptions.list();
+  return {
+    subscriptions: all.length,
+    expired: all.filter((r) => Date.parse(r.expirationDateTime) <= now).length,
+    scheduledJobs: rt.wheel.size,
+    runningJobs: rt.wheel.runningCount,
+    tenantProblems: rt.tenantProblems.size,
+  };
+}

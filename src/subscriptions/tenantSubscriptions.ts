@@ -1,0 +1,51 @@
+import { GraphRequestError, isGraphFailure, type GraphFailure } from '../graph/GraphRequestError.js';
+import { isPermanentAccessFailure } from './accessProblem.js';
+import { jobKeys, lockKeys, type JobKey } from './jobKeys.js';
+import { dropRecord, ensureSpec } from './subscriptionRecords.js';
+import { describeFailure, planRetry, tenantSpecs, type SubscriptionRuntime } from './subscriptionRuntime.js';
+import { isTenantKind, matchesSpec } from './subscriptionSpecs.js';
+
+// The optional tenant-wide pair (installedToChats), one sync job per tenant.
+
+export function requestTenantSync(rt: SubscriptionRuntime, tenantId: string, at: Date = rt.deps.clock()): void {
+  if (rt.stopped) return;
+  const key = jobKeys.tenantSync(tenantId);
+  const due = rt.wheel.dueAt(key);
+  rt.wheel.schedule(key, due && due < at ? due : at, () => syncTenant(rt, tenantId));
+}
+
+async function syncTenant(rt: SubscriptionRuntime, tenantId: string): Promise<void> {
+  const key = jobKeys.tenantSync(tenantId);
+  try {
+    await rt.mutex.run(lockKeys.tenant(tenantId), () => syncTenantLocked(rt, tenantId));
+    rt.attempts.delete(key);
+    rt.tenantProblems.delete(tenantId);
+  } catch (error) {
+    if (!isGraphFailure(error)) throw error;
+    onTenantFailure(rt, tenantId, error, key);
+  }
+}
+
+async function syncTenantLocked(rt: SubscriptionRuntime, tenantId: string): Promise<void> {
+  const wanted = tenantSpecs(rt, tenantId);
+  for (const record of rt.deps.store.subscriptions.list((r) => r.tenantId === tenantId && isTenantKind(r.kind))) {
+    if (!wanted.some((spec) => spec.kind === record.kind && matchesSpec(record, spec))) await dropRecord(rt, record, { deleteAtGraph: true });
+  }
+  for (const spec of wanted) await ensureSpec(rt, spec);
+}
+
+export function onTenantFailure(rt: SubscriptionRuntime, tenantId: string, error: GraphFailure, key: JobKey): void {
+  if (isPermanentAccessFailure(error) || (error instanceof GraphRequestError && (error.paymentRequired || error.status === 400))) {
+    // Not retried: WhereInstalled permissions, billing (model=B) or the resource itself need an admin.
+    const message =
+      error instanceof GraphRequestError && error.paymentRequired
+        ? `Graph refused the metered installedToChats subscriptions (402): link the app registration to an Azure subscription for model=B billing. (${describeFailure(error)})`
+        : `Graph refused the installedToChats subscriptions (${describeFailure(error)}); an admin must grant Herald's WhereInstalled permissions. Per-chat subscriptions keep working.`;
+    rt.tenantProblems.set(tenantId, message);
+    rt.deps.log.error({ tenantId, err: error }, 'tenant-wide subscriptions refused; not retrying until the next install or restart');
+    return;
+  }
+  const retry = planRetry(rt, error, key);
+  rt.deps.log.warn({ tenantId, err: error, attempt: retry.attempt, retryInMs: retry.delayMs }, 'tenant-wide subscription work failed; will retry');
+  requestTenantSync(rt, tenantId, retry.at);
+}

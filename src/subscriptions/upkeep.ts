@@ -1,0 +1,130 @@
+import { isGraphFailure } from '../graph/GraphRequestError.js';
+import type { LifecycleEvent } from '../model/changeEvents.js';
+import type { SubscriptionRecord } from '../model/subscription.js';
+import { onChatFailure, reconcileChat, requestChatSync } from './chatSubscriptions.js';
+import { onSubscriptionFailure, replaceReporting } from './failureHandling.js';
+import { jobKeys } from './jobKeys.js';
+import { dropRecord, scheduleRenewal } from './subscriptionRecords.js';
+import { EXPIRY_MARGIN_MS, installed, installedChats, isWanted, NO_FLAGS, planRetry, type SubscriptionRuntime } from './subscriptionRuntime.js';
+import { ownerKey } from './subscriptionSpecs.js';
+
+// Keeping subscriptions alive: renewals before expiry and Graph's lifecycle notifications.
+
+/** The renewal job (bound into the runtime as `renewJob`). */
+export async function renew(rt: SubscriptionRuntime, id: string): Promise<void> {
+  const record = rt.deps.store.subscriptions.get(id);
+  if (!record) return;
+  await rt.mutex.run(ownerKey(record), () => renewLocked(rt, id));
+}
+
+async function renewLocked(rt: SubscriptionRuntime, id: string): Promise<void> {
+  const { store, graph, clock, certificates } = rt.deps;
+  const record = store.subscriptions.get(id);
+  if (!record) return;
+  if (!isWanted(rt, record)) {
+    await dropRecord(rt, record, { deleteAtGraph: true });
+    return;
+  }
+  const now = clock().getTime();
+  if (Date.parse(record.expirationDateTime) <= now + EXPIRY_MARGIN_MS) {
+    await replaceReporting(rt, record, 'expired before it could be renewed');
+    return;
+  }
+  if (record.encryptionCertificateId && record.encryptionCertificateId !== certificates.current().id) {
+    // Graph documents no certificate PATCH: move the subscription to the new certificate by recreating it.
+    await replaceReporting(rt, record, 'encryption certificate rotated', { deleteFirst: true });
+    return;
+  }
+  const last = rt.lastTouched.get(id);
+  if (last !== undefined && now - last < rt.options.reauthorizeSpacingMs) {
+    scheduleRenewal(rt, record, new Date(last + rt.options.reauthorizeSpacingMs));
+    return;
+  }
+  const key = jobKeys.renew(id);
+  try {
+    const renewed = await graph.renewSubscription(record.tenantId, id, rt.policy.expiryFrom(clock()).toISOString());
+    rt.lastTouched.set(id, clock().getTime());
+    rt.attempts.delete(key);
+    const updated = await store.subscriptions.update(id, (current) =>
+      current ? { ...current, expirationDateTime: renewed.expirationDateTime, lastRenewedAt: clock().toISOString(), lastError: null } : current,
+    );
+    if (updated) scheduleRenewal(rt, updated);
+    rt.deps.log.debug({ subscriptionId: id, expires: renewed.expirationDateTime }, 'subscription renewed');
+  } catch (error) {
+    if (!isGraphFailure(error)) throw error;
+    await onSubscriptionFailure(rt, record, error, key, () => scheduleRenewal(rt, record, planRetry(rt, error, key).at));
+  }
+}
+
+/** A lifecycle notification for one of Herald's subscriptions: checked, then queued as a job. */
+export function onLifecycle(rt: SubscriptionRuntime, event: LifecycleEvent): void {
+  const { store, log, clock } = rt.deps;
+  const record = store.subscriptions.get(event.subscriptionId);
+  if (!record) {
+    log.debug({ subscriptionId: event.subscriptionId, lifecycleEvent: event.kind }, 'lifecycle event for an unknown subscription');
+    return;
+  }
+  if (event.tenantId && event.tenantId.toLowerCase() !== record.tenantId.toLowerCase()) {
+    log.warn({ subscriptionId: record.id, lifecycleEvent: event.kind }, 'lifecycle event names another tenant; ignored');
+    return;
+  }
+  log.info({ subscriptionId: record.id, kind: record.kind, chatId: record.chatId, lifecycleEvent: event.kind }, 'lifecycle event');
+  rt.wheel.schedule(jobKeys.lifecycle(record.id, event.kind), clock(), () => handleLifecycle(rt, record.id, event.kind));
+}
+
+async function handleLifecycle(rt: SubscriptionRuntime, id: string, kind: LifecycleEvent['kind']): Promise<void> {
+  const record = rt.deps.store.subscriptions.get(id);
+  if (!record) return;
+  await rt.mutex.run(ownerKey(record), async () => {
+    const current = rt.deps.store.subscriptions.get(id);
+    if (!current) return;
+    if (kind === 'reauthorizationRequired') await reauthorize(rt, current);
+    else if (kind === 'subscriptionRemoved') await replaceReporting(rt, current, 'Graph removed it (subscriptionRemoved)');
+    else if (kind === 'missed') await catchUp(rt, current);
+  });
+}
+
+async function reauthorize(rt: SubscriptionRuntime, record: SubscriptionRecord): Promise<void> {
+  const now = rt.deps.clock().getTime();
+  const last = rt.lastTouched.get(record.id);
+  if (last !== undefined && now - last < rt.options.reauthorizeSpacingMs) return; // just renewed or reauthorized
+  const renewAt = rt.wheel.dueAt(jobKeys.renew(record.id));
+  if (renewAt && renewAt.getTime() - now < rt.options.reauthorizeSpacingMs * 6) {
+    // A renewal is close anyway: PATCH now (it also reauthorizes) rather than both within minutes.
+    await renewLocked(rt, record.id);
+    return;
+  }
+  const key = jobKeys.reauthorize(record.id);
+  try {
+    await rt.deps.graph.reauthorizeSubscription(record.tenantId, record.id);
+    rt.lastTouched.set(record.id, rt.deps.clock().getTime());
+    rt.attempts.delete(key);
+    await rt.deps.store.subscriptions.update(record.id, (current) => (current ? { ...current, lastError: null } : current));
+    if (record.chatId) await rt.deps.problems.clear(record.chatId);
+    rt.deps.log.info({ subscriptionId: record.id }, 'subscription reauthorized');
+  } catch (error) {
+    if (!isGraphFailure(error)) throw error;
+    await onSubscriptionFailure(rt, record, error, key, () =>
+      rt.wheel.schedule(jobKeys.lifecycle(record.id, 'reauthorizationRequired'), planRetry(rt, error, key).at, () =>
+        handleLifecycle(rt, record.id, 'reauthorizationRequired'),
+      ),
+    );
+  }
+}
+
+/** `missed`: notifications were lost; compare the chat (or every chat of the tenant) with Graph. */
+async function catchUp(rt: SubscriptionRuntime, record: SubscriptionRecord): Promise<void> {
+  if (record.chatId) {
+    try {
+      await reconcileChat(rt, record.tenantId, record.chatId, false);
+    } catch (error) {
+      if (!isGraphFailure(error)) throw error;
+      const installation = installed(rt, record.chatId);
+      if (installation) await onChatFailure(rt, installation, error, jobKeys.chatSync(record.chatId), { ...NO_FLAGS, reconcile: true });
+    }
+    return;
+  }
+  for (const installation of installedChats(rt).filter((i) => i.tenantId === record.tenantId)) {
+    requestChatSync(rt, installation.chatId, { reconcile: true });
+  }
+}
