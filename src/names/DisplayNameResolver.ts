@@ -2,6 +2,7 @@ import type { AadUserConversationMember } from '@microsoft/microsoft-graph-types
 import type { Logger } from 'pino';
 import type { Installation } from '../model/installation.js';
 import type { ConnectorMemberDirectory } from './ConnectorMembers.js';
+import { LRUCache } from 'lru-cache';
 
 /** What Herald knows about a person in a chat's tenant. */
 export interface PersonInfo {
@@ -29,7 +30,7 @@ export interface DisplayNameResolverDeps {
   graph?: ChatMemberReader;
   clock: () => Date;
   log: Logger;
-  /** Entries kept in memory (oldest dropped first). */
+  /** Entries kept in memory (least recently used dropped first). */
   cacheSize?: number;
   /** How long a person nobody could name is not asked about again. */
   missTtlMs?: number;
@@ -51,15 +52,17 @@ function hasName(info: PersonInfo | undefined): info is PersonInfo & { displayNa
  * name are returned with a null name; callers fall back to a neutral label, never an id.
  */
 export class DisplayNameResolver {
-  private readonly cache = new Map<string, PersonInfo>();
-  private readonly misses = new Map<string, number>();
+  // Least recently used names go first; misses (person → retry-after time) are bounded the same way.
+  private readonly cache: LRUCache<string, PersonInfo>;
+  private readonly misses: LRUCache<string, number>;
   private readonly graphReads = new Map<string, Promise<AadUserConversationMember[]>>();
-  private readonly cacheSize: number;
   private readonly missTtlMs: number;
   private readonly maxSingleReads: number;
 
   constructor(private readonly deps: DisplayNameResolverDeps) {
-    this.cacheSize = deps.cacheSize ?? DEFAULT_CACHE_SIZE;
+    const max = deps.cacheSize ?? DEFAULT_CACHE_SIZE;
+    this.cache = new LRUCache({ max });
+    this.misses = new LRUCache({ max });
     this.missTtlMs = deps.missTtlMs ?? DEFAULT_MISS_TTL_MS;
     this.maxSingleReads = deps.maxSingleReads ?? 2;
   }
@@ -68,14 +71,8 @@ export class DisplayNameResolver {
   remember(tenantId: string, userId: string, info: PersonInfo): void {
     if (!hasName(info)) return;
     const key = keyOf(tenantId, userId);
-    this.cache.delete(key);
     this.cache.set(key, { ...info });
     this.misses.delete(key);
-    while (this.cache.size > this.cacheSize) {
-      const oldest = this.cache.keys().next().value;
-      if (oldest === undefined) break;
-      this.cache.delete(oldest);
-    }
   }
 
   cached(tenantId: string, userId: string): PersonInfo | undefined {
