@@ -1,4 +1,5 @@
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { LRUCache } from 'lru-cache';
 
 /** "Microsoft Graph Change Tracking": the first-party app that mints `validationTokens`. */
 export const CHANGE_TRACKING_APP_ID = '0bf30f3b-4a52-48df-9a82-234910c4a086';
@@ -45,9 +46,11 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 export class ValidationTokenVerifier {
   private readonly keys: JWTVerifyGetKey;
-  private readonly verified = new Map<string, { tenantId: string; expiresAt: number }>();
+  // Verified tokens (a token is reused across many notifications): least recently used dropped first.
+  private readonly verified: LRUCache<string, { tenantId: string; expiresAt: number }>;
 
   constructor(private readonly options: ValidationTokenVerifierOptions) {
+    this.verified = new LRUCache({ max: options.cacheSize ?? 1000 });
     const remote =
       options.keys ??
       createRemoteJWKSet(new URL(`${options.authorityHost}/common/discovery/v2.0/keys`), {
@@ -105,11 +108,6 @@ export class ValidationTokenVerifier {
   }
 
   private remember(token: string, verdict: { tenantId: string; expiresAt: number }): void {
-    const limit = this.options.cacheSize ?? 1000;
-    if (this.verified.size >= limit) {
-      const oldest = this.verified.keys().next().value;
-      if (oldest !== undefined) this.verified.delete(oldest);
-    }
     this.verified.set(token, verdict);
   }
 }
