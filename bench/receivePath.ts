@@ -15,6 +15,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Worker } from 'node:worker_threads';
 import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
+import { Registry } from 'prom-client';
 import type { ModuleHost } from '../src/kernel/ModuleHost.js';
 import { generateNotificationCertificate } from '../src/certificates/generateNotificationCertificate.js';
 import { notificationKeyFromPem } from '../src/certificates/NotificationKey.js';
@@ -268,7 +269,7 @@ async function startReceivePath(input: {
     reportHealth: (section, read) => health.register(section, read),
     addStatusLines: () => undefined,
   };
-  const module = await wireNotifications(host, { config, log, clock, store, events, server }, { keys: input.keys, signingKeys: input.signingKeys });
+  const module = await wireNotifications(host, { config, log, clock, store, events, server, metricsRegistry: new Registry() }, { keys: input.keys, signingKeys: input.signingKeys });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   for (const hook of startHooks) await hook();
   const url = `http://127.0.0.1:${server.address().port}`;

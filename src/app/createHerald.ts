@@ -7,6 +7,8 @@ import { createBotAdapter } from '../bot/createBotAdapter.js';
 import { HeraldBot } from '../bot/HeraldBot.js';
 import { registerMessagesRoute } from '../bot/messagesRoute.js';
 import { createHttpServer } from '../http/createHttpServer.js';
+import { registerMetricsRoute } from '../http/metricsRoute.js';
+import { createMetricsRegistry } from '../metrics/metricsRegistry.js';
 import { HealthRegistry } from '../http/HealthRegistry.js';
 import { InstallationRegistry } from '../installations/InstallationRegistry.js';
 import { ChatSettingsService } from '../settings/ChatSettingsService.js';
@@ -56,6 +58,8 @@ export async function createHerald(config: HeraldConfig, log: Logger, overrides:
   const health = new HealthRegistry();
   let stopping = false;
   const server = createHttpServer({ log, health, isStopping: () => stopping });
+  const metricsRegistry = createMetricsRegistry();
+  registerMetricsRoute(server, metricsRegistry);
   const startHooks: Array<() => Promise<void> | void> = [];
   const stopHooks: Array<() => Promise<void> | void> = [];
 
@@ -87,7 +91,7 @@ export async function createHerald(config: HeraldConfig, log: Logger, overrides:
   const keys = await loadNotificationKeyRing({ config, log: log.child({ module: 'certificates' }), clock });
   const subscriptions = await wireSubscriptions(host, context, { certificates: keys, ...subscriptionDeps, graph: subscriptionGraph });
   const announcements = wireAnnouncements(host, context, { chatGraph: subscriptionGraph });
-  const notifications = await wireNotifications(host, context, { chatGraph: graphAccess.api, keys });
+  const notifications = await wireNotifications(host, { ...context, metricsRegistry }, { chatGraph: graphAccess.api, keys });
   const tab = wireTab(context, {
     chatGraph: subscriptionGraph,
     subscriptionInsight: subscriptions ? (chatId) => subscriptions.describeChat(chatId) : null,

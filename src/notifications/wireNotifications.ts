@@ -1,5 +1,6 @@
 import type { JWTVerifyGetKey } from 'jose';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import type { Server } from 'restify';
 import type { HeraldConfig } from '../config/HeraldConfig.js';
 import type { HeraldEvents } from '../events/HeraldEvents.js';
@@ -46,6 +47,8 @@ export interface NotificationModuleInput {
   store: HeraldStore;
   events: HeraldEvents;
   server: Server;
+  /** The app's Prometheus registry (`GET /metrics`). */
+  metricsRegistry: Registry;
 }
 
 /**
@@ -53,7 +56,7 @@ export interface NotificationModuleInput {
  * typed `change` and `lifecycle` events out on `events`. Knows nothing about announcements.
  */
 export async function wireNotifications(host: ModuleHost, input: NotificationModuleInput, deps: NotificationDeps = {}): Promise<NotificationsModule> {
-  const { config, log, clock, store, events, server } = input;
+  const { config, log, clock, store, events, server, metricsRegistry } = input;
   const moduleLog = log.child({ module: 'notifications' });
   const keys = deps.keys ?? (await loadNotificationKeyRing({ config, log: moduleLog, clock, policy: deps.certificatePolicy }));
   const verifier = new ValidationTokenVerifier({
@@ -68,7 +71,8 @@ export async function wireNotifications(host: ModuleHost, input: NotificationMod
   const pipeline = new NotificationPipeline({ store, keys, verifier, dedupe, events, chatGraph: deps.chatGraph, clock, log: moduleLog });
   const processor = new InboxProcessor({ store, pipeline, metrics, clock, log: moduleLog, concurrency: deps.concurrency, retry: deps.retry });
 
-  registerNotificationRoutes({ server, inbox: processor, metrics, log: moduleLog });
+  registerNotificationRoutes({ server, inbox: processor, log: moduleLog });
+  metrics.expose(metricsRegistry);
   host.reportHealth('notifications', () => metrics.snapshot());
 
   let pruneTimer: ReturnType<typeof setInterval> | null = null;

@@ -1,3 +1,4 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { nearestRank } from '../../metrics/nearestRank.js';
 import { DROP_REASONS, IGNORE_REASONS, type DropReason, type IgnoreReason, type ItemOutcome } from '../route/ItemOutcome.js';
 
@@ -52,6 +53,7 @@ export class NotificationMetrics {
   private readonly lags: number[] = [];
   private lagCursor = 0;
   private lastLag: number | null = null;
+  private lagHistogram: Histogram | null = null;
 
   accepted(items: number): void {
     this.received += items;
@@ -104,35 +106,48 @@ export class NotificationMetrics {
     };
   }
 
-  /** Prometheus text exposition (version 0.0.4). */
-  prometheus(): string {
-    const lines: string[] = [];
-    const metric = (name: string, type: 'counter' | 'gauge', help: string, samples: Array<[string, number]>) => {
-      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-      for (const [labels, value] of samples) lines.push(`${name}${labels} ${value}`);
+  /**
+   * Publishes these counters in a Prometheus registry. The counters stay plain fields (the receive path
+   * pays nothing per item for them) and are read at scrape time; the lag is a real histogram.
+   */
+  expose(registry: Registry): void {
+    const read = (name: string, help: string, value: () => number, type: 'counter' | 'gauge' = 'counter') => {
+      const collect = function (this: Gauge) {
+        this.set(value());
+      };
+      // prom-client's Counter has no set(): a counter read from a field is reset and incremented to it.
+      if (type === 'gauge') new Gauge({ name, help, registers: [registry], collect });
+      else new Counter({ name, help, registers: [registry], collect(this: Counter) { this.reset(); this.inc(value()); } });
     };
-    metric('herald_notifications_received_total', 'counter', 'Notification items accepted with 202.', [['', this.received]]);
-    metric('herald_notifications_processed_total', 'counter', 'Notification items handled to the end.', [['', this.processed]]);
-    metric('herald_notifications_emitted_total', 'counter', 'Changes and lifecycle events handed on.', [['', this.emitted]]);
-    metric('herald_notifications_duplicates_total', 'counter', 'Items recognised as already handed on.', [['', this.duplicates]]);
-    metric('herald_notifications_ignored_total', 'counter', 'Authentic items that led to nothing, by reason.', IGNORE_REASONS.map((r) => [`{reason="${r}"}`, this.ignoredByReason.get(r) ?? 0]));
-    metric('herald_notifications_dropped_total', 'counter', 'Items refused by a check, by reason.', DROP_REASONS.map((r) => [`{reason="${r}"}`, this.droppedByReason.get(r) ?? 0]));
-    metric('herald_notifications_inbox', 'gauge', 'Items accepted and not processed yet.', [['', this.inbox]]);
-    metric('herald_notifications_inbox_batches', 'gauge', 'Batches still stored in the inbox.', [['', this.batches]]);
-    metric('herald_notifications_retrying_batches', 'gauge', 'Batches waiting to be retried.', [['', this.retrying]]);
-    const lag = this.lagSummary();
-    metric('herald_notifications_lag_milliseconds', 'gauge', 'Receipt-to-processed time over recent items.', [
-      ['{quantile="0.5"}', lag.p50 ?? 0],
-      ['{quantile="0.95"}', lag.p95 ?? 0],
-      ['{quantile="0.99"}', lag.p99 ?? 0],
-      ['{quantile="1"}', lag.max ?? 0],
-    ]);
-    return `${lines.join('\n')}\n`;
+    const byReason = <R extends string>(name: string, help: string, reasons: readonly R[], counts: Map<R, number>) =>
+      new Counter({
+        name, help, labelNames: ['reason'], registers: [registry],
+        collect(this: Counter<'reason'>) {
+          this.reset();
+          for (const reason of reasons) this.inc({ reason }, counts.get(reason) ?? 0);
+        },
+      });
+    read('herald_notifications_received_total', 'Notification items accepted with 202.', () => this.received);
+    read('herald_notifications_processed_total', 'Notification items handled to the end.', () => this.processed);
+    read('herald_notifications_emitted_total', 'Changes and lifecycle events handed on.', () => this.emitted);
+    read('herald_notifications_duplicates_total', 'Items recognised as already handed on.', () => this.duplicates);
+    byReason('herald_notifications_ignored_total', 'Authentic items that led to nothing, by reason.', IGNORE_REASONS, this.ignoredByReason);
+    byReason('herald_notifications_dropped_total', 'Items refused by a check, by reason.', DROP_REASONS, this.droppedByReason);
+    read('herald_notifications_inbox', 'Items accepted and not processed yet.', () => this.inbox, 'gauge');
+    read('herald_notifications_inbox_batches', 'Batches still stored in the inbox.', () => this.batches, 'gauge');
+    read('herald_notifications_retrying_batches', 'Batches waiting to be retried.', () => this.retrying, 'gauge');
+    this.lagHistogram = new Histogram({
+      name: 'herald_notifications_lag_milliseconds',
+      help: 'Time from receipt to the end of processing, per item.',
+      buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000, 300_000],
+      registers: [registry],
+    });
   }
 
   private recordLag(ms: number): void {
     const value = Math.max(0, Math.round(ms));
     this.lastLag = value;
+    this.lagHistogram?.observe(value);
     if (this.lags.length < LAG_WINDOW) this.lags.push(value);
     else this.lags[this.lagCursor] = value;
     this.lagCursor = (this.lagCursor + 1) % LAG_WINDOW;

@@ -3,7 +3,6 @@ import type { Request, Response, Server } from 'restify';
 import type { InboxBatch } from '../../model/inbox.js';
 import { readEnvelope } from '../decode/normalizeNotification.js';
 import { InboxClosedError, type InboxProcessor } from '../inbox/InboxProcessor.js';
-import type { NotificationMetrics } from '../inbox/NotificationMetrics.js';
 import { handshakePreHandler } from './handshake.js';
 
 export const NOTIFICATIONS_PATH = '/api/notifications';
@@ -12,7 +11,6 @@ export const LIFECYCLE_PATH = '/api/notifications/lifecycle';
 export interface NotificationRoutesDeps {
   server: Server;
   inbox: Pick<InboxProcessor, 'accept'>;
-  metrics: Pick<NotificationMetrics, 'prometheus'>;
   log: Logger;
 }
 
@@ -26,9 +24,6 @@ export function registerNotificationRoutes(deps: NotificationRoutesDeps): void {
   server.pre(handshakePreHandler([NOTIFICATIONS_PATH, LIFECYCLE_PATH], log));
   server.post(NOTIFICATIONS_PATH, receiver('notifications', deps));
   server.post(LIFECYCLE_PATH, receiver('lifecycle', deps));
-  server.get('/metrics', async (_req: Request, res: Response) => {
-    res.sendRaw(200, deps.metrics.prometheus(), { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
-  });
 }
 
 function receiver(route: InboxBatch['route'], deps: NotificationRoutesDeps) {

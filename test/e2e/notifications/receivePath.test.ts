@@ -170,6 +170,13 @@ describe('notification receive path (HTTP, through createHerald)', () => {
       const text = await metrics.text();
       assert.match(text, new RegExp(`herald_notifications_received_total ${health.received}`));
       assert.match(text, /herald_notifications_dropped_total\{reason="clientStateMismatch"\} [1-9]/);
+      // A real histogram, and Node's process metrics.
+      assert.match(text, /# TYPE herald_notifications_lag_milliseconds histogram/);
+      assert.match(text, new RegExp(`herald_notifications_lag_milliseconds_count ${health.processed + health.dropped}`));
+      assert.match(text, /herald_notifications_lag_milliseconds_sum \d/);
+      assert.match(text, /herald_notifications_lag_milliseconds_bucket\{le="\+Inf"\}/);
+      assert.match(text, /process_cpu_seconds_total \d/);
+      assert.match(text, /nodejs_eventloop_lag_seconds/);
     });
   });
 });

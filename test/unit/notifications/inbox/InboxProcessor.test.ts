@@ -7,6 +7,7 @@ import { NotificationMetrics } from '../../../../src/notifications/inbox/Notific
 import { ProcessingStoppedError, RetryLaterError } from '../../../../src/notifications/route/ItemOutcome.js';
 import type { BatchRun } from '../../../../src/notifications/route/NotificationPipeline.js';
 import { LowdbStore } from '../../../../src/storage/LowdbStore.js';
+import { Registry } from 'prom-client';
 
 const body = (n: number) => ({ value: Array.from({ length: n }, (_, i) => ({ subscriptionId: `s${i}` })) });
 
@@ -95,7 +96,9 @@ describe('notification inbox', () => {
     assert.deepEqual(h.droppedByReason, { clientStateMismatch: 1 });
     assert.deepEqual(h.ignoredByReason, { stale: 1 });
     assert.equal(h.lagMs.count, 4);
-    assert.match(metrics.prometheus(), /herald_notifications_dropped_total\{reason="clientStateMismatch"\} 1/);
+    const registry = new Registry();
+    metrics.expose(registry);
+    assert.match(await registry.metrics(), /herald_notifications_dropped_total\{reason="clientStateMismatch"\} 1/);
   });
 
   describe('retries', () => {
