@@ -1,4 +1,4 @@
-import restify, { type Server } from 'restify';
+import restify, { type Next, type Request, type Response, type Server } from 'restify';
 import type { Logger } from 'pino';
 import type { HealthRegistry } from './HealthRegistry.js';
 
@@ -23,6 +23,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
   const maxBodySize = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
 
   server.pre(restify.plugins.pre.context());
+  server.pre(refuseEncodedBodies);
   server.use(restify.plugins.queryParser({ mapParams: false }));
   server.use(restify.plugins.bodyParser({ maxBodySize, mapParams: false, mapFiles: false, rejectUnknown: false }));
 
@@ -42,4 +43,21 @@ export function createHttpServer(options: HttpServerOptions): Server {
   });
 
   return server;
+}
+
+/**
+ * No client of Herald (Graph, Bot Framework, the tab) compresses request bodies. Restify's gunzip has no
+ * error handler (bad gzip crashes the process) and its size limit counts compressed bytes (a gzip bomb
+ * gets through), so any encoded body is refused before the body parser sees it.
+ */
+function refuseEncodedBodies(req: Request, res: Response, next: Next): void {
+  const encoding = (req.headers['content-encoding'] ?? '').trim().toLowerCase();
+  if (encoding === '' || encoding === 'identity') {
+    // Restify's body reader refuses every encoding but gzip, `identity` included; identity means none.
+    delete req.headers['content-encoding'];
+    return next();
+  }
+  res.setHeader('Connection', 'close');
+  res.send(415, { code: 'UnsupportedMediaType', message: 'Request bodies must not be compressed (Content-Encoding must be absent or identity)' });
+  return next(false);
 }
