@@ -66,4 +66,27 @@ describe('HTTP hardening (through createHerald)', () => {
       assert.equal((await post(`${herald.url}/api/notifications`, '{"value":[]}', { 'Content-Encoding': 'identity' })).status, 202);
     });
   });
+
+  describe('deeply nested JSON', () => {
+    const deepArray = `{"value":[${'['.repeat(10_000)}${']'.repeat(10_000)}]}`;
+    const deepObject = `{"value":[${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}]}`;
+    for (const [name, body] of [['array', deepArray], ['object', deepObject]] as const) {
+      for (const path of ['/api/notifications', '/api/notifications/lifecycle']) {
+        it(`answers 400 to a 10,000-deep ${name} on ${path} and stores nothing`, async () => {
+          const before = await notificationHealth(herald.url);
+          const response = await post(`${herald.url}${path}`, body);
+          assert.equal(response.status, 400);
+          assert.match((response.json as { message: string }).message, /nested deeper/);
+          const after = await notificationHealth(herald.url);
+          assert.deepEqual([after.received, after.inbox], [before.received, 0]);
+        });
+      }
+    }
+
+    it('still accepts an ordinarily nested batch', async () => {
+      const body = JSON.stringify({ value: [{ resourceData: { a: { b: { c: [[[1]]] } } } }] });
+      // Not a valid notification item, but it is stored (202) rather than refused for its depth.
+      assert.equal((await post(`${herald.url}/api/notifications`, body)).status, 202);
+    });
+  });
 });
