@@ -89,4 +89,19 @@ describe('HTTP hardening (through createHerald)', () => {
       assert.equal((await post(`${herald.url}/api/notifications`, body)).status, 202);
     });
   });
+
+  describe('POST /api/messages with a body that is not an activity', () => {
+    for (const [name, body] of [['{}', '{}'], ['[]', '[]'], ['null', 'null'], ['a number', '42'], ['no type', '{"text":"hi"}'], ['a non-string type', '{"type":7}'], ['an empty type', '{"type":""}']]) {
+      it(`answers 400 with a JSON error to ${name}`, async () => {
+        const response = await post(`${herald.url}/api/messages`, body);
+        assert.equal(response.status, 400);
+        assert.deepEqual(Object.keys(response.json as object).sort(), ['code', 'message']);
+        assert.equal((response.json as { code: string }).code, 'BadRequest');
+      });
+    }
+
+    it('answers 400 to a body that is not JSON at all', async () => {
+      assert.equal((await post(`${herald.url}/api/messages`, 'hello', { 'Content-Type': 'text/plain' })).status, 400);
+    });
+  });
 });
