@@ -56,7 +56,7 @@ describe('notification receive path: crashes and restarts', () => {
   }
 
   function startChild(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/notifications/support/heraldProcess.ts'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/notifications/heraldProcess.ts'], {
       cwd: process.cwd(),
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
