@@ -1,4 +1,4 @@
-import restify, { type Server } from 'restify';
+import restify, { type Next, type Request, type Response, type Server } from 'restify';
 import type { Logger } from 'pino';
 import type { HealthRegistry } from './HealthRegistry.js';
 
@@ -9,9 +9,23 @@ export interface HttpServerOptions {
   maxBodyBytes?: number;
   /** Reports whether the server is shutting down (healthz answers 503 then). */
   isStopping?: () => boolean;
+  /** Slow-client limits (ms); tests shrink them. */
+  timeouts?: Partial<HttpTimeouts>;
+}
+
+export interface HttpTimeouts {
+  /** Time to receive all request headers. */
+  headersMs: number;
+  /** Time to receive the whole request, body included; a client trickling its body gets 408 and is cut off. */
+  requestMs: number;
+  /** How long an idle keep-alive connection stays open. */
+  keepAliveMs: number;
+  /** How often Node checks the two limits above (its default, 30 s, would let a slow client stay twice as long). */
+  checkIntervalMs: number;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+export const DEFAULT_HTTP_TIMEOUTS: HttpTimeouts = { headersMs: 20_000, requestMs: 30_000, keepAliveMs: 5_000, checkIntervalMs: 1_000 };
 
 /**
  * The restify server every route hangs off: body limits, JSON errors, `/healthz`. Routes are added by
@@ -21,8 +35,10 @@ export function createHttpServer(options: HttpServerOptions): Server {
   const { log, health } = options;
   const server = restify.createServer({ name: 'herald', handleUncaughtExceptions: false });
   const maxBodySize = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  applyTimeouts(server, { ...DEFAULT_HTTP_TIMEOUTS, ...options.timeouts });
 
   server.pre(restify.plugins.pre.context());
+  server.pre(refuseEncodedBodies);
   server.use(restify.plugins.queryParser({ mapParams: false }));
   server.use(restify.plugins.bodyParser({ maxBodySize, mapParams: false, mapFiles: false, rejectUnknown: false }));
 
@@ -42,4 +58,30 @@ export function createHttpServer(options: HttpServerOptions): Server {
   });
 
   return server;
+}
+
+function applyTimeouts(server: Server, timeouts: HttpTimeouts): void {
+  // Node 20 reads connectionsCheckingInterval when the server starts listening, so setting it here works.
+  const http = server.server as typeof server.server & { connectionsCheckingInterval: number };
+  http.headersTimeout = timeouts.headersMs;
+  http.requestTimeout = timeouts.requestMs;
+  http.keepAliveTimeout = timeouts.keepAliveMs;
+  http.connectionsCheckingInterval = timeouts.checkIntervalMs;
+}
+
+/**
+ * No client of Herald (Graph, Bot Framework, the tab) compresses request bodies. Restify's gunzip has no
+ * error handler (bad gzip crashes the process) and its size limit counts compressed bytes (a gzip bomb
+ * gets through), so any encoded body is refused before the body parser sees it.
+ */
+function refuseEncodedBodies(req: Request, res: Response, next: Next): void {
+  const encoding = (req.headers['content-encoding'] ?? '').trim().toLowerCase();
+  if (encoding === '' || encoding === 'identity') {
+    // Restify's body reader refuses every encoding but gzip, `identity` included; identity means none.
+    delete req.headers['content-encoding'];
+    return next();
+  }
+  res.setHeader('Connection', 'close');
+  res.send(415, { code: 'UnsupportedMediaType', message: 'Request bodies must not be compressed (Content-Encoding must be absent or identity)' });
+  return next(false);
 }
