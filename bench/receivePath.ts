@@ -245,6 +245,7 @@ async function startReceivePath(input: {
   signingKeys: JWTVerifyGetKey;
 }): Promise<ReceivePath> {
   const config = loadConfig({
+    BOT_AUTH: 'off',
     AAD_APP_CLIENT_ID: input.clientId,
     AAD_APP_CLIENT_SECRET: 'bench',
     PUBLIC_URL: 'https://herald.example.test',

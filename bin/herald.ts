@@ -25,8 +25,8 @@ const log = createLogger(config.logLevel);
 const start = config.mode === 'playground'
   ? import('../sim/playground/runPlayground.js').then(({ runPlayground }) => runPlayground(config, log))
   : startLiveHerald(config, log);
-start.then(
-  (running) => superviseProcess(running, log),
+superviseProcess(start, log);
+start.catch(
   (error: unknown) => {
     const plain = describeStartFailure(error, config);
     if (plain) process.stderr.write(`${plain}\n`);

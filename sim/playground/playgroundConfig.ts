@@ -47,7 +47,7 @@ export function playgroundConfig(base: HeraldConfig, wiring: PlaygroundWiring, p
     ...base,
     mode: 'playground',
     port,
-    bot: { ...base.bot, appId: '', password: '', tenantId: null },
+    bot: { ...base.bot, appId: '', password: '', tenantId: null, auth: 'off' },
     aad: { ...base.aad, clientId: wiring.clientId, clientSecret: wiring.clientSecret, tenantId: wiring.tenantId, authorityHost: wiring.authorityHost },
     graph: { ...base.graph, endpoint: wiring.graphEndpoint, billingModel: wiring.billingModel },
     publicUrl: wiring.publicUrl,

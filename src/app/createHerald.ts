@@ -81,6 +81,13 @@ export async function createHerald(config: HeraldConfig, log: Logger, overrides:
   const bot = new HeraldBot({ registry, settings, statusLines, log });
   registerMessagesRoute(server, adapter, bot);
   health.register('installations', () => ({ installed: registry.listInstalled().length }));
+  if (config.mode === 'live' && config.bot.auth === 'off') {
+    const warning = 'BOT_AUTH=off: /api/messages accepts unauthenticated requests and Herald posts unauthenticated. Only for local work against a simulator; set BOT_ID and BOT_PASSWORD for anything else.';
+    log.warn(warning);
+    health.register('bot', () => ({ inboundAuth: 'off', warning }));
+  } else {
+    health.register('bot', () => ({ inboundAuth: config.bot.appId ? 'on' : 'off' }));
+  }
 
   // Modules wire themselves here (HTTP in → verify → decode → route → handle → act).
   // One Graph access (one token cache per tenant) shared by every module that reads Graph.

@@ -26,6 +26,8 @@ export interface HeraldConfig {
     appType: BotAppType;
     tenantId: string | null;
     cloudSettings: Partial<Record<(typeof BOT_CLOUD_SETTINGS)[number], string>>;
+    /** `off` only with a blank appId: BOT_AUTH=off in live mode, or the playground. */
+    auth: 'on' | 'off';
   };
   aad: {
     clientId: string;

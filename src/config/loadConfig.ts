@@ -59,6 +59,17 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     }
   }
 
+  const botAuthRaw = str('BOT_AUTH').toLowerCase();
+  if (botAuthRaw && botAuthRaw !== 'off') problems.push(`BOT_AUTH: "${str('BOT_AUTH')}" is not supported (only off; leave it blank to keep Bot Framework authentication on)`);
+  // Live mode with a blank BOT_ID would accept unauthenticated activities from anyone and post wherever
+  // they say; only an explicit BOT_AUTH=off (local work against a simulator) allows it.
+  const botAuth: 'on' | 'off' = !botId && botAuthRaw === 'off' ? 'off' : 'on';
+  if (mode === 'live' && !botId && botAuthRaw !== 'off') {
+    problems.push(
+      'BOT_ID: required in live mode, so that Bot Framework requests to /api/messages are authenticated. ' +
+        'Set BOT_ID and BOT_PASSWORD to the bot registration; for local work against the Bot Framework Emulator or the Microsoft 365 Agents Playground, set BOT_AUTH=off instead.',
+    );
+  }
   if (mode === 'live') {
     if (!clientSecret) problems.push('AAD_APP_CLIENT_SECRET (or BOT_PASSWORD): required to call Microsoft Graph');
     if (botId && !botPassword && appType !== 'UserAssignedMSI') problems.push('BOT_PASSWORD: required when BOT_ID is set');
@@ -106,7 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     mode,
     port,
     host: str('HOST') || (mode === 'playground' ? '127.0.0.1' : '0.0.0.0'),
-    bot: { appId: botId, password: botPassword, appType: appType ?? 'SingleTenant', tenantId: botTenantId, cloudSettings },
+    bot: { appId: botId, password: botPassword, appType: appType ?? 'SingleTenant', tenantId: botTenantId, cloudSettings, auth: mode === 'playground' ? 'off' : botAuth },
     aad: { clientId, clientSecret, tenantId, authorityHost },
     graph: { endpoint: graphEndpoint, billingModel },
     publicUrl,

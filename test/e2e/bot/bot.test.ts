@@ -21,7 +21,7 @@ describe('bot', () => {
   let baseUrl: string;
 
   async function startHerald(): Promise<HeraldApp> {
-    const config = loadConfig({ PORT: '0', AAD_APP_CLIENT_ID: CLIENT, AAD_APP_CLIENT_SECRET: 's', PUBLIC_URL: 'http://127.0.0.1:1', DATA_DIR: dataDir }, dataDir);
+    const config = loadConfig({ PORT: '0', BOT_AUTH: 'off', AAD_APP_CLIENT_ID: CLIENT, AAD_APP_CLIENT_SECRET: 's', PUBLIC_URL: 'http://127.0.0.1:1', DATA_DIR: dataDir }, dataDir);
     const app = await createHerald(config, silentLogger());
     baseUrl = await app.start();
     teams.channel.setBotEndpoint(`${baseUrl}/api/messages`);

@@ -15,7 +15,7 @@ describe('chat poster', () => {
 
   before(async () => {
     teams = await startTeamsDouble({ botAppId: '', tenantId: TENANT });
-    const config = loadConfig({ AAD_APP_CLIENT_ID: '11111111-2222-3333-4444-555555555555', AAD_APP_CLIENT_SECRET: 's', PUBLIC_URL: 'http://127.0.0.1:1' });
+    const config = loadConfig({ BOT_AUTH: 'off', AAD_APP_CLIENT_ID: '11111111-2222-3333-4444-555555555555', AAD_APP_CLIENT_SECRET: 's', PUBLIC_URL: 'http://127.0.0.1:1' });
     poster = new ChatPoster({ adapter: createBotAdapter(config, silentLogger()), botAppId: '', clock: () => new Date() });
   });
   after(async () => teams.close());

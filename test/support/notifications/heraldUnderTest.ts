@@ -16,6 +16,7 @@ export interface HeraldEnv {
 
 export function heraldEnvironment(env: HeraldEnv): NodeJS.ProcessEnv {
   return {
+    BOT_AUTH: 'off',
     AAD_APP_CLIENT_ID: env.clientId,
     AAD_APP_CLIENT_SECRET: 'test-secret',
     PUBLIC_URL: 'https://herald.example.test',

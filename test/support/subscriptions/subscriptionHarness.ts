@@ -129,6 +129,7 @@ export class SubscriptionHarness {
   /** Builds and starts Herald on the data directory (again, for restarts). */
   async boot(): Promise<void> {
     const config = loadConfig({
+      BOT_AUTH: 'off',
       AAD_APP_CLIENT_ID: this.app.clientId,
       AAD_APP_CLIENT_SECRET: this.app.clientSecret,
       AAD_AUTHORITY_HOST: this.gw.loginUrl,

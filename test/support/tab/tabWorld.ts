@@ -84,7 +84,7 @@ export async function startTabWorld(options: TabWorldOptions = {}): Promise<TabW
     // No bot credentials here (BOT_ID blank); botbuilder insists on an app id only for SingleTenant.
     BOT_TYPE: 'MultiTenant',
   };
-  const loaded = options.mode === 'playground' ? loadConfig(env) : loadConfig({ ...env, AAD_APP_CLIENT_ID: clientId, AAD_APP_CLIENT_SECRET: 'not-used-here' });
+  const loaded = options.mode === 'playground' ? loadConfig(env) : loadConfig({ ...env, BOT_AUTH: 'off', AAD_APP_CLIENT_ID: clientId, AAD_APP_CLIENT_SECRET: 'not-used-here' });
   // The playground has no credentials of its own; its tab still needs a client id to check tokens against.
   const config: HeraldConfig = { ...loaded, aad: { ...loaded.aad, clientId } };
 

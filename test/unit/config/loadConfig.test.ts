@@ -31,10 +31,31 @@ describe('configuration', () => {
     assert.equal(config.bot.appType, 'SingleTenant');
   });
 
-  it('runs live with BOT_ID blank and AAD_APP_CLIENT_ID set', () => {
-    const config = loadConfig({ AAD_APP_CLIENT_ID: CLIENT, AAD_APP_CLIENT_SECRET: 's', PUBLIC_URL: 'https://herald.example.com/' }, '/');
+  it('refuses live mode with a blank BOT_ID unless BOT_AUTH=off, naming BOT_ID and BOT_AUTH', () => {
+    const problems = problemsOf({ AAD_APP_CLIENT_ID: CLIENT, AAD_APP_CLIENT_SECRET: 's', PUBLIC_URL: 'https://herald.example.com/' });
+    const problem = problems.find((p) => p.startsWith('BOT_ID:'));
+    assert.ok(problem, problems.join('\n'));
+    assert.match(problem, /BOT_AUTH=off/);
+  });
+
+  it('keeps inbound auth on whenever BOT_ID is set, even with BOT_AUTH=off', () => {
+    const config = loadConfig({ BOT_ID: CLIENT, BOT_PASSWORD: 'pw', AAD_APP_TENANT_ID: TENANT, PUBLIC_URL: 'https://h.example.com', BOT_AUTH: 'off' }, '/');
+    assert.equal(config.bot.auth, 'on');
+  });
+
+  it('names a BOT_AUTH value it does not know', () => {
+    assert.ok(problemsOf({ BOT_AUTH: 'disabled' }).some((p) => p.startsWith('BOT_AUTH:')));
+  });
+
+  it('needs no flag for the playground', () => {
+    assert.equal(loadConfig({}, '/').bot.auth, 'off');
+  });
+
+  it('runs live with BOT_ID blank, AAD_APP_CLIENT_ID set and BOT_AUTH=off', () => {
+    const config = loadConfig({ BOT_AUTH: 'off', AAD_APP_CLIENT_ID: CLIENT, AAD_APP_CLIENT_SECRET: 's', PUBLIC_URL: 'https://herald.example.com/' }, '/');
     assert.equal(config.mode, 'live');
     assert.equal(config.bot.appId, '');
+    assert.equal(config.bot.auth, 'off');
     assert.equal(config.publicUrl, 'https://herald.example.com');
   });
 
@@ -76,7 +97,7 @@ describe('configuration', () => {
 
   it('requires https for PUBLIC_URL except on loopback', () => {
     assert.ok(problemsOf({ AAD_APP_CLIENT_ID: CLIENT, AAD_APP_CLIENT_SECRET: 's', PUBLIC_URL: 'http://herald.example.com' }).some((p) => p.startsWith('PUBLIC_URL')));
-    const config = loadConfig({ AAD_APP_CLIENT_ID: CLIENT, AAD_APP_CLIENT_SECRET: 's', PUBLIC_URL: 'http://127.0.0.1:3978' }, '/');
+    const config = loadConfig({ BOT_AUTH: 'off', AAD_APP_CLIENT_ID: CLIENT, AAD_APP_CLIENT_SECRET: 's', PUBLIC_URL: 'http://127.0.0.1:3978' }, '/');
     assert.equal(config.publicUrl, 'http://127.0.0.1:3978');
   });
 

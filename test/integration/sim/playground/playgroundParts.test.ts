@@ -46,7 +46,7 @@ describe('playground parts', () => {
       assert.equal(base.mode, 'playground');
       const played = playgroundConfig(base, wiring, 3978);
       // The same values given as environment variables, as a live deployment would.
-      const live = loadConfig({ ...playgroundEnv(wiring), PORT: '3978', DATA_DIR: '/tmp/herald-data', LOG_LEVEL: 'silent', BOT_TYPE: 'MultiTenant' }, '/');
+      const live = loadConfig({ ...playgroundEnv(wiring), PORT: '3978', DATA_DIR: '/tmp/herald-data', LOG_LEVEL: 'silent', BOT_TYPE: 'MultiTenant', BOT_AUTH: 'off' }, '/');
       assert.deepEqual(played.aad, live.aad);
       assert.deepEqual(played.graph, live.graph);
       assert.equal(played.publicUrl, live.publicUrl);
