@@ -111,14 +111,11 @@ export class NotificationMetrics {
    * pays nothing per item for them) and are read at scrape time; the lag is a real histogram.
    */
   expose(registry: Registry): void {
-    const read = (name: string, help: string, value: () => number, type: 'counter' | 'gauge' = 'counter') => {
-      const collect = function (this: Gauge) {
-        this.set(value());
-      };
-      // prom-client's Counter has no set(): a counter read from a field is reset and incremented to it.
-      if (type === 'gauge') new Gauge({ name, help, registers: [registry], collect });
-      else new Counter({ name, help, registers: [registry], collect(this: Counter) { this.reset(); this.inc(value()); } });
-    };
+    // prom-client's Counter has no set(): a counter read from a field is reset and incremented to it.
+    const counter = (name: string, help: string, value: () => number) =>
+      new Counter({ name, help, registers: [registry], collect(this: Counter) { this.reset(); this.inc(value()); } });
+    const gauge = (name: string, help: string, value: () => number) =>
+      new Gauge({ name, help, registers: [registry], collect(this: Gauge) { this.set(value()); } });
     const byReason = <R extends string>(name: string, help: string, reasons: readonly R[], counts: Map<R, number>) =>
       new Counter({
         name, help, labelNames: ['reason'], registers: [registry],
@@ -127,15 +124,15 @@ export class NotificationMetrics {
           for (const reason of reasons) this.inc({ reason }, counts.get(reason) ?? 0);
         },
       });
-    read('herald_notifications_received_total', 'Notification items accepted with 202.', () => this.received);
-    read('herald_notifications_processed_total', 'Notification items handled to the end.', () => this.processed);
-    read('herald_notifications_emitted_total', 'Changes and lifecycle events handed on.', () => this.emitted);
-    read('herald_notifications_duplicates_total', 'Items recognised as already handed on.', () => this.duplicates);
+    counter('herald_notifications_received_total', 'Notification items accepted with 202.', () => this.received);
+    counter('herald_notifications_processed_total', 'Notification items handled to the end.', () => this.processed);
+    counter('herald_notifications_emitted_total', 'Changes and lifecycle events handed on.', () => this.emitted);
+    counter('herald_notifications_duplicates_total', 'Items recognised as already handed on.', () => this.duplicates);
     byReason('herald_notifications_ignored_total', 'Authentic items that led to nothing, by reason.', IGNORE_REASONS, this.ignoredByReason);
     byReason('herald_notifications_dropped_total', 'Items refused by a check, by reason.', DROP_REASONS, this.droppedByReason);
-    read('herald_notifications_inbox', 'Items accepted and not processed yet.', () => this.inbox, 'gauge');
-    read('herald_notifications_inbox_batches', 'Batches still stored in the inbox.', () => this.batches, 'gauge');
-    read('herald_notifications_retrying_batches', 'Batches waiting to be retried.', () => this.retrying, 'gauge');
+    gauge('herald_notifications_inbox', 'Items accepted and not processed yet.', () => this.inbox);
+    gauge('herald_notifications_inbox_batches', 'Batches still stored in the inbox.', () => this.batches);
+    gauge('herald_notifications_retrying_batches', 'Batches waiting to be retried.', () => this.retrying);
     this.lagHistogram = new Histogram({
       name: 'herald_notifications_lag_milliseconds',
       help: 'Time from receipt to the end of processing, per item.',
