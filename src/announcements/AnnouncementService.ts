@@ -133,7 +133,11 @@ export class AnnouncementService {
     return this.serial.run(chatId, async () => {
       const { store, registry, log } = this.deps;
       const pending = this.window.get(chatId);
-      if (!pending || (!force && !this.window.isDue(chatId))) return;
+      if (!pending) return;
+      if (!force && !this.window.isDue(chatId)) {
+        this.window.rearm(chatId);
+        return;
+      }
       const state = store.chats.get(chatId);
       if (!state) {
         await this.window.close(chatId);

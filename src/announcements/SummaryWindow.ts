@@ -86,9 +86,18 @@ export class SummaryWindow {
     }
     const handle = this.deps.timers.setTimeout(() => {
       this.armed.delete(pending.chatId);
-      this.deps.onDue(pending.chatId);
+      // Node's timers run on a monotonic clock and can fire a millisecond before `Date` says the window
+      // is over; handing on then would find the window not yet due and leave it open for good.
+      if (at > this.deps.clock().getTime()) this.arm(pending);
+      else this.deps.onDue(pending.chatId);
     }, delay);
     this.armed.set(pending.chatId, { handle, at });
+  }
+
+  /** Makes sure a stored window has its timer (a window found not yet due must not be left unarmed). */
+  rearm(chatId: string): void {
+    const pending = this.deps.store.pendingSummaries.get(chatId);
+    if (pending) this.arm(pending);
   }
 
   private disarm(chatId: string): void {
