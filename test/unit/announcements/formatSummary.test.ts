@@ -107,12 +107,17 @@ describe('announcement card', () => {
     assert.doesNotMatch(json, /"type":"TextBlock","text":"[^"]*Not bold/);
   });
 
-  it('carries the plain text in summary and text for notifications and screen readers', () => {
+  it('carries the plain text in summary for notifications, and no text line that Teams would show beside the card', () => {
     const activity = buildAnnouncementActivity(lines);
     assert.equal(activity.summary, 'Gina (Guest), Alice and 3 others joined');
-    assert.equal(activity.text, activity.summary);
-    assert.equal(activity.textFormat, 'plain');
+    assert.equal(activity.text, undefined);
+    assert.equal(activity.textFormat, undefined);
     assert.equal(activity.attachments?.[0]?.contentType, ADAPTIVE_CARD_CONTENT_TYPE);
+    assert.equal((activity.attachments?.[0]?.content as { fallbackText?: string }).fallbackText, activity.summary, 'clients without cards show the fallback');
+  });
+
+  it('is a full-width card in Teams', () => {
+    assert.deepEqual(buildAnnouncementCard(lines).msteams, { width: 'Full' });
   });
 
   it('stays far below Teams\' 28 KB activity limit for a large burst', () => {
