@@ -77,7 +77,8 @@ export class SettingsView {
     }
     this.setWindowError(null);
     const flags = Object.fromEntries(FLAGS.map((f) => [f, byId<HTMLInputElement>(this.doc, `s-${f}`).checked])) as Pick<ChatSettings, (typeof FLAGS)[number]>;
-    return { ...flags, windowMs };
+    // Who may change settings is not on this form; it stays as it is.
+    return { ...flags, windowMs, whoMayChange: this.current?.whoMayChange ?? 'members' };
   }
 
   private async submit(): Promise<void> {
