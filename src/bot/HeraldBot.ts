@@ -2,7 +2,7 @@ import { ActivityTypes, TeamsActivityHandler, TurnContext, type Activity } from 
 import type { Logger } from 'pino';
 import type { InstallationRegistry } from '../installations/InstallationRegistry.js';
 import { tenantOf } from '../installations/InstallationRegistry.js';
-import { describeSettings, type ChatSettingsService } from '../settings/ChatSettingsService.js';
+import { changeSentence, describeSettings, type ChatSettingsService } from '../settings/ChatSettingsService.js';
 import type { SettingsGate } from '../settings/SettingsGate.js';
 import type { ChatSettings } from '../model/chat.js';
 import { HELP_TEXT, parseCommand } from './commands/parseCommand.js';
@@ -113,7 +113,6 @@ export class HeraldBot extends TeamsActivityHandler {
     const outcome = await this.deps.gate.change({ chatId, chatTenantId: tenantId, actor, patch, source: 'chat' });
     if (!outcome.allowed) return outcome.message;
     if (outcome.changes.length === 0) return `Nothing to change. Settings: ${describeSettings(outcome.settings)}`;
-    const who = outcome.by ? markdownLiteral(outcome.by) : 'Someone';
-    return `${who} changed Herald's settings: ${outcome.changes.join('; ')}. Settings: ${describeSettings(outcome.settings)}`;
+    return `${changeSentence(outcome.by && markdownLiteral(outcome.by), outcome.changes)}. Settings: ${describeSettings(outcome.settings)}`;
   }
 }

@@ -29,6 +29,11 @@ export function describeSettings(s: ChatSettings): string {
   ].join(' · ');
 }
 
+/** "Ada Lovelace changed Herald's settings: joins off" (the reply to a change, in the chat or the tab). */
+export function changeSentence(who: string | null, changes: readonly string[]): string {
+  return `${who ?? 'Someone'} changed Herald's settings: ${changes.join('; ')}`;
+}
+
 /** Settings stored before a setting existed get its default. */
 export function withDefaults(stored: Partial<ChatSettings> | undefined): ChatSettings {
   return { ...DEFAULT_CHAT_SETTINGS, ...stored };

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Request, Response, Server } from 'restify';
 import type { ChatSettings } from '../model/chat.js';
 import type { HistoryEntry, HistoryKind } from '../model/history.js';
-import { SettingsError, validateSettingsPatch, type ChatSettingsService } from '../settings/ChatSettingsService.js';
+import { changeSentence, SettingsError, validateSettingsPatch, type ChatSettingsService } from '../settings/ChatSettingsService.js';
 import type { SettingsGate, SettingsActor } from '../settings/SettingsGate.js';
 import type { HeraldStore } from '../storage/HeraldStore.js';
 import type { ChatMembership } from './ChatMembership.js';
@@ -105,7 +105,7 @@ export function registerTabApiRoutes(server: Server, deps: TabApiDeps): void {
     if (!outcome.allowed) return send(res, 403, { error: 'not_allowed', rule: outcome.rule, message: outcome.message });
     const { settings, changes, by } = outcome;
     if (changes.length > 0) log.info({ chatId: access.chatId, oid: access.caller.oid, changes }, 'tab: settings changed');
-    const message = changes.length > 0 ? `${by ?? 'Someone'} changed Herald's settings: ${changes.join('; ')}` : null;
+    const message = changes.length > 0 ? changeSentence(by, changes) : null;
     const body: TabSettingsResponse = { chatId: access.chatId, settings, changes, message, mayChange: { allowed: true, message: null } };
     send(res, 200, body);
   });
