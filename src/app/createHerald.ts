@@ -12,6 +12,8 @@ import { createMetricsRegistry } from '../metrics/metricsRegistry.js';
 import { HealthRegistry } from '../http/HealthRegistry.js';
 import { InstallationRegistry } from '../installations/InstallationRegistry.js';
 import { ChatSettingsService } from '../settings/ChatSettingsService.js';
+import { SettingsGate } from '../settings/SettingsGate.js';
+import { BotConnectorMembers } from '../names/ConnectorMembers.js';
 import { chatStatusLines } from '../status/chatStatusLines.js';
 import type { HeraldStore } from '../storage/HeraldStore.js';
 import { LowdbStore } from '../storage/LowdbStore.js';
@@ -78,8 +80,6 @@ export async function createHerald(config: HeraldConfig, log: Logger, overrides:
   };
 
   const statusLines = (chatId: string) => statusProviders.flatMap((provider) => provider(chatId));
-  const bot = new HeraldBot({ registry, settings, statusLines, log });
-  registerMessagesRoute(server, adapter, bot);
   health.register('installations', () => ({ installed: registry.listInstalled().length }));
   if (config.mode === 'live' && config.bot.auth === 'off') {
     const warning = 'BOT_AUTH=off: /api/messages accepts unauthenticated requests and Herald posts unauthenticated. Only for local work against a simulator; set BOT_ID and BOT_PASSWORD for anything else.';
@@ -94,6 +94,11 @@ export async function createHerald(config: HeraldConfig, log: Logger, overrides:
   const subscriptionDeps = overrides.subscriptions ?? {};
   const graphAccess = createGraphAccess({ config, log: log.child({ module: 'graph' }), clock });
   const subscriptionGraph = subscriptionDeps.graph ?? graphAccess.api;
+  // One rule for who may change a chat's settings, for the chat commands and the tab API alike.
+  const connectorMembers = new BotConnectorMembers({ adapter, botAppId: config.bot.appId });
+  const settingsGate = new SettingsGate({ settings, store, connector: connectorMembers, graph: subscriptionGraph, log: log.child({ module: 'settings' }) });
+  const bot = new HeraldBot({ registry, settings, gate: settingsGate, statusLines, log });
+  registerMessagesRoute(server, adapter, bot);
   // One key ring: the certificate subscriptions send to Graph is the one notifications decrypt with.
   const keys = await loadNotificationKeyRing({ config, log: log.child({ module: 'certificates' }), clock });
   const subscriptions = await wireSubscriptions(host, context, { certificates: keys, ...subscriptionDeps, graph: subscriptionGraph });
@@ -101,6 +106,7 @@ export async function createHerald(config: HeraldConfig, log: Logger, overrides:
   const notifications = await wireNotifications(host, { ...context, metricsRegistry }, { chatGraph: graphAccess.api, keys });
   const tab = wireTab(context, {
     chatGraph: subscriptionGraph,
+    settingsGate,
     subscriptionInsight: subscriptions ? (chatId) => subscriptions.describeChat(chatId) : null,
   });
   const modules: HeraldModules = { notifications, subscriptions, announcements, tab };

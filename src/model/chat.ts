@@ -11,6 +11,12 @@ export interface ChatMember {
   roles: string[];
 }
 
+/**
+ * Who may change a chat's settings: `members` = people of the chat's own tenant who are not guests;
+ * `owners` = of those, only people with the Graph member role `owner`.
+ */
+export type SettingsRule = 'members' | 'owners';
+
 export interface ChatSettings {
   enabled: boolean;
   announceJoins: boolean;
@@ -20,6 +26,8 @@ export interface ChatSettings {
   guestsOnly: boolean;
   /** Summary window in milliseconds (0 = post at once). */
   windowMs: number;
+  /** Who may change these settings (itself one of them: only those allowed may change it). */
+  whoMayChange: SettingsRule;
 }
 
 export const DEFAULT_CHAT_SETTINGS: ChatSettings = {
@@ -29,6 +37,7 @@ export const DEFAULT_CHAT_SETTINGS: ChatSettings = {
   announceTopic: true,
   guestsOnly: false,
   windowMs: 5_000,
+  whoMayChange: 'members',
 };
 
 export interface RosterEntry extends ChatMember {
