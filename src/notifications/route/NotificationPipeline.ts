@@ -112,7 +112,7 @@ export class NotificationPipeline {
     const tenants = new Set<string>();
     const failures: string[] = [];
     try {
-      for (const verdict of await Promise.all((tokens as string[]).map((t) => this.deps.verifier.verify(t)))) {
+      for (const verdict of await Promise.all((tokens as string[]).map((t) => this.deps.verifier.verify(t, new Date(batch.receivedAt))))) {
         if (verdict.ok) tenants.add(verdict.tenantId);
         else failures.push(`${verdict.reason}: ${verdict.detail}`);
       }

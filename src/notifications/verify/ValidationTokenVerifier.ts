@@ -69,9 +69,14 @@ export class ValidationTokenVerifier {
     };
   }
 
-  /** @throws SigningKeysUnavailableError when the key set cannot be fetched. */
-  async verify(token: string): Promise<TokenVerdict> {
-    const now = this.options.clock().getTime();
+  /**
+   * `at`: when Herald received the token. A stored batch is judged as of its arrival, so one replayed
+   * after a restart or a backlog keeps its items although its tokens have expired since (an attacker
+   * replaying a captured POST gains nothing: its arrival time is Herald's own, and then the token is old).
+   * @throws SigningKeysUnavailableError when the key set cannot be fetched.
+   */
+  async verify(token: string, at?: Date): Promise<TokenVerdict> {
+    const now = (at ?? this.options.clock()).getTime();
     const tolerance = (this.options.clockToleranceSeconds ?? 300) * 1000;
     const cached = this.verified.get(token);
     if (cached && cached.expiresAt + tolerance > now) return { ok: true, ...cached };
