@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { moveToLegacyLayout } from '../../support/playground/legacyLayout.js';
 import { startHeraldProcess as startHerald, type HeraldProcess } from '../../support/process/heraldProcess.js';
 
 describe('npm start without credentials', function () {
@@ -61,10 +62,7 @@ describe('npm start without credentials', function () {
     }
     first.child.kill('SIGTERM');
     assert.equal(await first.exit, 0, first.output());
-    // The layout of older versions: Herald's files at the top of DATA_DIR.
-    const heraldDir = join(dataDir, 'playground', 'herald');
-    for (const name of await readdir(heraldDir)) await rename(join(heraldDir, name), join(dataDir, name));
-    await rm(heraldDir, { recursive: true });
+    await moveToLegacyLayout(dataDir);
 
     running = startHerald(workDir, dataDir);
     const again = await running.url;

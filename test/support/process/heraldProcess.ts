@@ -8,11 +8,13 @@ import { join } from 'node:path';
 const ROOT = new URL('../../../', import.meta.url).pathname;
 const TSX = import.meta.resolve('tsx');
 const URL_LINE = /^Herald playground: (http:\/\/127\.0\.0\.1:\d+\/playground\/)$/m;
+/** Live mode prints no URL line; its JSON log line (LOG_LEVEL info or lower) carries the URL. */
+const LIVE_URL_LINE = /"url":"(http:\/\/[^"]+)"[^\n]*"msg":"Herald is listening"/;
 
 export interface HeraldProcess {
   child: ChildProcess;
   output: () => string;
-  /** The playground URL it prints; rejects when Herald exits first. */
+  /** The playground URL it prints, or in live mode the URL it logs; rejects when Herald exits first. */
   url: Promise<string>;
   exit: Promise<number | null>;
 }
@@ -33,7 +35,7 @@ export function startHeraldProcess(
   const url = new Promise<string>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       text += chunk.toString('utf8');
-      const match = URL_LINE.exec(text);
+      const match = URL_LINE.exec(text) ?? LIVE_URL_LINE.exec(text);
       if (match?.[1]) resolve(match[1]);
     };
     child.stdout?.on('data', onData);

@@ -1,24 +1,16 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { access, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
+import { access, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../../../../src/log/createLogger.js';
 import { LowdbStore } from '../../../../src/storage/LowdbStore.js';
 import { playgroundHeraldDir } from '../../../../sim/playground/playgroundConfig.js';
 import { separateLegacyPlaygroundState } from '../../../../sim/playground/separateLegacyPlaygroundState.js';
+import { makeLegacyPlaygroundDataDir } from '../../../support/playground/legacyLayout.js';
 import { startPlaygroundRun, type PlaygroundRun } from '../../../support/playground/playgroundHarness.js';
 
 const exists = (path: string) => access(path).then(() => true, () => false);
-
-/** A DATA_DIR as an older playground left it: Herald's files at the top level, next to `playground/`. */
-async function legacyDataDir(run: PlaygroundRun): Promise<string> {
-  await run.close({ keepData: true });
-  const herald = playgroundHeraldDir(run.dataDir);
-  for (const name of await readdir(herald)) await rename(join(herald, name), join(run.dataDir, name));
-  await rm(herald, { recursive: true });
-  return run.dataDir;
-}
 
 async function addLiveRecords(dataDir: string): Promise<{ chatId: string; subscriptionId: string }> {
   const store = await LowdbStore.openFile(dataDir);
@@ -50,17 +42,23 @@ describe('where the playground keeps its state', function () {
     dirs = [];
   });
 
-  async function installedPlayground(): Promise<PlaygroundRun> {
+  async function freshDataDir(): Promise<string> {
     const dataDir = await mkdtemp(join(tmpdir(), 'herald-pgstate-'));
     dirs.push(dataDir);
-    run = await startPlaygroundRun({ dataDir });
-    await run.installWithWindowZero();
-    return run;
+    return dataDir;
+  }
+
+  async function legacyDataDir(): Promise<string> {
+    const dataDir = await freshDataDir();
+    await makeLegacyPlaygroundDataDir(dataDir);
+    return dataDir;
   }
 
   it('keeps Herald’s storage under DATA_DIR/playground/herald and nothing of it in DATA_DIR itself', async () => {
-    const { dataDir } = await installedPlayground();
-    await run?.close({ keepData: true });
+    const dataDir = await freshDataDir();
+    run = await startPlaygroundRun({ dataDir });
+    await run.installWithWindowZero();
+    await run.close({ keepData: true });
     run = undefined;
     assert.deepEqual(await readdir(dataDir), ['playground']);
     assert.ok(await exists(join(playgroundHeraldDir(dataDir), 'herald.json')));
@@ -70,8 +68,7 @@ describe('where the playground keeps its state', function () {
   });
 
   it('moves an older playground’s Herald files out of DATA_DIR, and the playground resumes with them', async () => {
-    const dataDir = await legacyDataDir(await installedPlayground());
-    run = undefined;
+    const dataDir = await legacyDataDir();
     assert.equal(await separateLegacyPlaygroundState(dataDir, silentLogger()), 'moved');
     assert.deepEqual(await readdir(dataDir), ['playground'], 'nothing left for a live start to act on');
     run = await startPlaygroundRun({ dataDir });
@@ -81,8 +78,7 @@ describe('where the playground keeps its state', function () {
   });
 
   it('removes only the simulated world’s records when live records share the older DATA_DIR', async () => {
-    const dataDir = await legacyDataDir(await installedPlayground());
-    run = undefined;
+    const dataDir = await legacyDataDir();
     const live = await addLiveRecords(dataDir);
     assert.equal(await separateLegacyPlaygroundState(dataDir, silentLogger()), 'removed');
     const store = await LowdbStore.openFile(dataDir);
@@ -96,8 +92,7 @@ describe('where the playground keeps its state', function () {
   });
 
   it('leaves a DATA_DIR alone when no playground ever ran there', async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'herald-pgstate-'));
-    dirs.push(dataDir);
+    const dataDir = await freshDataDir();
     const live = await addLiveRecords(dataDir);
     assert.equal(await separateLegacyPlaygroundState(dataDir, silentLogger()), 'none');
     const store = await LowdbStore.openFile(dataDir);
