@@ -1,11 +1,13 @@
+import { ConfigError } from '../config/ConfigError.js';
 import type { HeraldConfig } from '../config/HeraldConfig.js';
 
 /**
  * The plain message for a start-up failure that a setting or the machine explains (a busy port, a
- * DATA_DIR Herald may not write), naming what to change; null for anything else, which is then
- * reported with its stack.
+ * DATA_DIR Herald may not write, an unreadable certificate file), naming what to change; null for
+ * anything else, which is then reported with its stack.
  */
 export function describeStartFailure(error: unknown, config: Pick<HeraldConfig, 'port' | 'host' | 'dataDir'>): string | null {
+  if (error instanceof ConfigError) return error.message;
   const code = (error as { code?: unknown } | null)?.code;
   const path = (error as { path?: unknown } | null)?.path;
   switch (code) {

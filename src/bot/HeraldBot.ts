@@ -67,7 +67,7 @@ export class HeraldBot extends TeamsActivityHandler {
       return;
     }
     if (isBotRemoval(activity)) {
-      await this.deps.registry.markUninstalled(activity.conversation.id, 'removed from the chat', tenantOf(activity));
+      await this.deps.registry.markUninstalled(activity.conversation.id, 'removed from the chat', tenantOf(activity), activity.from?.name);
       return;
     }
     const result = await this.deps.registry.touch(activity);

@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { describeStartFailure } from '../../../src/app/startFailure.js';
+import { ConfigError } from '../../../src/config/ConfigError.js';
+
+const config = { port: 3978, host: '10.1.2.3', dataDir: '/srv/herald/data' };
+const failure = (code: string, extra: Record<string, unknown> = {}) => Object.assign(new Error(`${code}: raw`), { code, ...extra });
+
+describe('describeStartFailure', () => {
+  it('a busy port names PORT', () => {
+    assert.equal(describeStartFailure(failure('EADDRINUSE'), config), 'Herald could not start: port 3978 is in use: stop the other process or set PORT to a free port.');
+  });
+
+  it('an address the machine does not have names the host and port', () => {
+    assert.equal(describeStartFailure(failure('EADDRNOTAVAIL'), config), 'Herald could not start: cannot listen on 10.1.2.3:3978: this machine has no such address.');
+  });
+
+  for (const code of ['EACCES', 'EPERM', 'EROFS']) {
+    it(`${code} on a file names DATA_DIR and the file`, () => {
+      assert.equal(
+        describeStartFailure(failure(code, { path: '/srv/herald/data/herald.json' }), config),
+        'Herald could not start: it may not write /srv/herald/data/herald.json: make DATA_DIR (/srv/herald/data) writable for this user, or set DATA_DIR to a folder it can write.',
+      );
+    });
+  }
+
+  for (const code of ['EACCES', 'EPERM']) {
+    it(`${code} without a file is the port: names PORT`, () => {
+      assert.equal(describeStartFailure(failure(code), config), 'Herald could not start: permission denied to listen on port 3978: set PORT to a port above 1023.');
+    });
+  }
+
+  it('a configuration error found while starting is shown as it is', () => {
+    const error = new ConfigError(['NOTIFICATION_KEY_FILE: cannot read /k.pem (permission denied): set it to a readable key']);
+    assert.equal(describeStartFailure(error, config), 'Invalid configuration:\n  - NOTIFICATION_KEY_FILE: cannot read /k.pem (permission denied): set it to a readable key');
+  });
+
+  it('anything else has no plain message (it is logged with its stack)', () => {
+    assert.equal(describeStartFailure(failure('ECONNRESET'), config), null);
+    assert.equal(describeStartFailure(new Error('boom'), config), null);
+    assert.equal(describeStartFailure(undefined, config), null);
+  });
+});
