@@ -1,16 +1,21 @@
+import { HeraldError } from '../kernel/errors.js';
 import type { Activity, CloudAdapter, ConversationReference } from 'botbuilder';
 import type { Installation } from '../model/installation.js';
 
 /** A post the Bot Connector refused. `permanent` failures (403/404) mean Herald is no longer in the chat. */
-export class PostError extends Error {
+export class PostError extends HeraldError {
   constructor(
     readonly chatId: string,
     readonly status: number | null,
-    readonly code: string | null,
+    /** The Bot Connector's `error.code`, null when absent. */
+    readonly connectorCode: string | null,
     readonly retryAfterMs: number | null,
     cause: unknown,
   ) {
-    super(`post to ${chatId} failed${status ? ` with ${status}` : ''}${code ? ` (${code})` : ''}`, { cause });
+    super('herald.bot.post_failed', `post to ${chatId} failed${status ? ` with ${status}` : ''}${connectorCode ? ` (${connectorCode})` : ''}`, {
+      cause,
+      context: { chatId, status, connectorCode },
+    });
     this.name = 'PostError';
   }
 

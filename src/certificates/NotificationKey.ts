@@ -1,3 +1,4 @@
+import { HeraldError } from '../kernel/errors.js';
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import type { EncryptionCertificate } from './EncryptionCertificate.js';
 
@@ -8,13 +9,13 @@ export interface NotificationKey extends EncryptionCertificate {
   source: string;
 }
 
-export class CertificateError extends Error {
+export class CertificateError extends HeraldError {
   constructor(
     message: string,
     readonly source: string,
     options?: { cause?: unknown },
   ) {
-    super(`${message} (${source})`, options);
+    super('herald.certificate.invalid', `${message} (${source})`, { cause: options?.cause, context: { source } });
     this.name = 'CertificateError';
   }
 }

@@ -1,7 +1,9 @@
+import { HeraldError } from '../kernel/errors.js';
+
 /** A setting is missing or malformed. `problems` name each setting. */
-export class ConfigError extends Error {
+export class ConfigError extends HeraldError {
   constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super('herald.config.invalid', `Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`, { context: { settings: problems.length } });
     this.name = 'ConfigError';
   }
 }

@@ -1,3 +1,4 @@
+import { HeraldError } from '../kernel/errors.js';
 import { randomUUID } from 'node:crypto';
 import { emptyChatState, DEFAULT_CHAT_SETTINGS, type ChatSettings } from '../model/chat.js';
 import type { HeraldEvents } from '../events/HeraldEvents.js';
@@ -5,9 +6,9 @@ import type { HeraldStore } from '../storage/HeraldStore.js';
 
 export const MAX_WINDOW_MS = 10 * 60_000;
 
-export class SettingsError extends Error {
+export class SettingsError extends HeraldError {
   constructor(message: string) {
-    super(message);
+    super('herald.settings.invalid', message);
     this.name = 'SettingsError';
   }
 }

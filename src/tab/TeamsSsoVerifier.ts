@@ -1,3 +1,4 @@
+import { HeraldError } from '../kernel/errors.js';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 
 /** The person behind a verified Teams SSO token. */
@@ -23,12 +24,12 @@ export type SsoRejectReason =
   | 'keys_unavailable';
 
 /** A token Herald refuses. The reason is for logs only; callers answer a bare 401. */
-export class SsoTokenError extends Error {
+export class SsoTokenError extends HeraldError {
   constructor(
     readonly reason: SsoRejectReason,
     detail: string,
   ) {
-    super(`Teams SSO token rejected (${reason}): ${detail}`);
+    super('herald.tab.sso_token_rejected', `Teams SSO token rejected (${reason}): ${detail}`, { context: { reason } });
     this.name = 'SsoTokenError';
   }
 }

@@ -1,3 +1,4 @@
+import { HeraldError } from '../../kernel/errors.js';
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
@@ -38,9 +39,9 @@ export interface InboxProcessorDeps {
 }
 
 /** The processor is stopping; the caller should refuse the request (503) so Graph retries it. */
-export class InboxClosedError extends Error {
+export class InboxClosedError extends HeraldError {
   constructor() {
-    super('the notification inbox is closed');
+    super('herald.notification.inbox_closed', 'the notification inbox is closed');
     this.name = 'InboxClosedError';
   }
 }

@@ -1,3 +1,4 @@
+import { HeraldError } from '../../kernel/errors.js';
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { LRUCache } from 'lru-cache';
 
@@ -9,9 +10,9 @@ export type TokenFailure = 'malformed' | 'signature' | 'expired' | 'audience' | 
 export type TokenVerdict = { ok: true; tenantId: string; expiresAt: number } | { ok: false; reason: TokenFailure; detail: string };
 
 /** The signing keys could not be read (network, timeout, bad JWKS document): try the batch again later. */
-export class SigningKeysUnavailableError extends Error {
+export class SigningKeysUnavailableError extends HeraldError {
   constructor(cause: unknown) {
-    super(`validation-token signing keys are unavailable: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    super('herald.notification.signing_keys_unavailable', `validation-token signing keys are unavailable: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     this.name = 'SigningKeysUnavailableError';
   }
 }
