@@ -1,5 +1,6 @@
-import { HeraldError } from '../kernel/errors.js';
 import type { Activity, CloudAdapter, ConversationReference } from 'botbuilder';
+import { HeraldError } from '../kernel/errors.js';
+import { parseRetryAfter } from '../kernel/retry.js';
 import type { Installation } from '../model/installation.js';
 
 /** A post the Bot Connector refused. `permanent` failures (403/404) mean Herald is no longer in the chat. */
@@ -55,13 +56,7 @@ export function toPostError(chatId: string, error: unknown, now: Date): PostErro
       code = null;
     }
   }
-  const retryAfter = headerOf(e.response?.headers, 'retry-after');
-  let retryAfterMs: number | null = null;
-  if (retryAfter) {
-    const seconds = Number(retryAfter);
-    retryAfterMs = Number.isFinite(seconds) ? seconds * 1000 : Math.max(0, Date.parse(retryAfter) - now.getTime());
-    if (!Number.isFinite(retryAfterMs)) retryAfterMs = null;
-  }
+  const retryAfterMs = parseRetryAfter(headerOf(e.response?.headers, 'retry-after'), now);
   return new PostError(chatId, status, code, retryAfterMs, error);
 }
 

@@ -1,5 +1,5 @@
-import { HeraldError } from '../kernel/errors.js';
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
+import { HeraldError } from '../kernel/errors.js';
 import type { EncryptionCertificate } from './EncryptionCertificate.js';
 
 /** A certificate Graph may encrypt resource data with, together with the private key that opens it. */

@@ -113,16 +113,3 @@ export type GraphFailure = GraphRequestError | GraphTokenError;
 export function isGraphFailure(error: unknown): error is GraphFailure {
   return error instanceof GraphRequestError || error instanceof GraphTokenError;
 }
-
-/**
- * Parses `Retry-After` (delta seconds or an HTTP date) into milliseconds from `now`; null when absent
- * or unreadable.
- */
-export function parseRetryAfter(value: string | null | undefined, now: Date): number | null {
-  if (!value) return null;
-  const trimmed = value.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
-  const date = Date.parse(trimmed);
-  if (Number.isNaN(date)) return null;
-  return Math.max(0, date - now.getTime());
-}

@@ -1,5 +1,5 @@
-import { HeraldError } from '../kernel/errors.js';
 import { randomUUID } from 'node:crypto';
+import { HeraldError } from '../kernel/errors.js';
 import { emptyChatState, DEFAULT_CHAT_SETTINGS, type ChatSettings } from '../model/chat.js';
 import type { HeraldEvents } from '../events/HeraldEvents.js';
 import type { HeraldStore } from '../storage/HeraldStore.js';

@@ -1,8 +1,8 @@
 import type { HeraldErrorCode } from '../kernel/errors.js';
-import type { ChatProblem } from '../model/chat.js';
-import type { SubscriptionKind, SubscriptionRecord } from '../model/subscription.js';
 import { formatRemaining } from '../kernel/duration.js';
 import { catalogueEntry } from '../kernel/errorCatalogue.js';
+import type { ChatProblem } from '../model/chat.js';
+import type { SubscriptionKind, SubscriptionRecord } from '../model/subscription.js';
 import { jobKeys } from './jobKeys.js';
 import { chatProblemCode } from './accessProblem.js';
 import { installed, type SubscriptionRuntime } from './subscriptionRuntime.js';

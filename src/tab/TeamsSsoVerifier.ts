@@ -1,5 +1,5 @@
-import { HeraldError } from '../kernel/errors.js';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { HeraldError } from '../kernel/errors.js';
 
 /** The person behind a verified Teams SSO token. */
 export interface TabCaller {

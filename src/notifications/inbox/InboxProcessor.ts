@@ -1,7 +1,8 @@
-import { HeraldError } from '../../kernel/errors.js';
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
+import { HeraldError } from '../../kernel/errors.js';
+import { backoffDelayMs } from '../../kernel/retry.js';
 import type { InboxBatch } from '../../model/inbox.js';
 import type { HeraldStore } from '../../storage/HeraldStore.js';
 import { readEnvelope } from '../decode/normalizeNotification.js';
@@ -201,7 +202,7 @@ export class InboxProcessor {
     const age = this.deps.clock().getTime() - Date.parse(state.batch.receivedAt);
     if (age >= this.retry.giveUpAfterMs) return this.giveUp(state, reason);
     if (this.stopping) return;
-    const delay = Math.min(this.retry.maxMs, this.retry.initialMs * 2 ** Math.min(20, state.attempts - 1));
+    const delay = backoffDelayMs(state.attempts, { baseMs: this.retry.initialMs, maxMs: this.retry.maxMs });
     this.deps.log.warn({ batchId: state.batch.id, reason, detail, attempt: state.attempts, retryInMs: delay }, 'notification batch will be retried');
     this.deps.metrics.retrying++;
     state.retryTimer = setTimeout(() => {

@@ -1,6 +1,6 @@
-import { HeraldError } from '../../kernel/errors.js';
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { LRUCache } from 'lru-cache';
+import { HeraldError } from '../../kernel/errors.js';
 
 /** "Microsoft Graph Change Tracking": the first-party app that mints `validationTokens`. */
 export const CHANGE_TRACKING_APP_ID = '0bf30f3b-4a52-48df-9a82-234910c4a086';
