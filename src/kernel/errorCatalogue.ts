@@ -84,6 +84,12 @@ export function catalogueEntry(code: HeraldErrorCode, context: ErrorContext = {}
       };
     case 'herald.graph.request_rejected':
       return { reason: 'Microsoft Graph rejected the request', advice: 'Herald retries on its own. If this stays, whoever runs Herald should look at its logs.', permanent: false };
+    case 'herald.graph.evaluation_mode':
+      return {
+        reason: 'the tenant-wide installedToChats subscriptions run in Microsoft Graph evaluation mode (about 500 notifications a month, then Graph silently stops sending)',
+        advice: 'Set GRAPH_BILLING_MODEL=B once billing is set up (the app registration linked to an Azure subscription). Per-chat subscriptions are not affected.',
+        permanent: false,
+      };
     case 'herald.login.tenant_not_found':
       return {
         reason: `Microsoft's sign-in service does not know the tenant ${tenant} (AADSTS90002)`,
@@ -138,6 +144,12 @@ export function catalogueEntry(code: HeraldErrorCode, context: ErrorContext = {}
       return { reason: 'the validation-token signing keys could not be read', advice: `${RETRIES} If this stays, check that this machine can reach AAD_AUTHORITY_HOST.`, permanent: false };
     case 'herald.bot.post_failed':
       return { reason: 'the Bot Connector refused a post', advice: 'Herald retries what can be retried; a 403/404 means Herald is no longer in the chat and it stops posting there.', permanent: false };
+    case 'herald.bot.auth_off':
+      return {
+        reason: 'BOT_AUTH=off: /api/messages accepts unauthenticated requests and Herald posts unauthenticated',
+        advice: 'Only for local work against a simulator; set BOT_ID and BOT_PASSWORD for anything else.',
+        permanent: false,
+      };
     case 'herald.tab.sso_token_rejected':
       return { reason: 'the tab sent a Teams SSO token Herald refuses', advice: "Check the app manifest's webApplicationInfo (id = AAD_APP_CLIENT_ID, resource = api://<PUBLIC_URL host>/<client id>) and that the app exposes the access_as_user scope.", permanent: true };
     case 'herald.settings.invalid':

@@ -23,6 +23,7 @@ export const HERALD_ERROR_CODES = [
   'herald.graph.no_answer',
   'herald.graph.notification_url_unreachable',
   'herald.graph.request_rejected',
+  'herald.graph.evaluation_mode',
   // the identity platform (app-only tokens for Graph)
   'herald.login.tenant_not_found',
   'herald.login.app_not_in_tenant',
@@ -39,6 +40,7 @@ export const HERALD_ERROR_CODES = [
   'herald.notification.signing_keys_unavailable',
   // the bot, the tab, settings, the app package
   'herald.bot.post_failed',
+  'herald.bot.auth_off',
   'herald.tab.sso_token_rejected',
   'herald.settings.invalid',
   'herald.app_package.invalid',
