@@ -18,6 +18,8 @@ describe('the error catalogue', () => {
 
   it('refuses a code it does not know, at run time too', () => {
     assert.throws(() => catalogueEntry('herald.nope' as HeraldErrorCode), /no catalogue entry for herald\.nope/);
+    // @ts-expect-error: the codes are a closed union, so a misspelt code does not compile
+    assert.throws(() => catalogueEntry('herald.graph.consent_mising'));
   });
 
   it('keeps codes stable in shape and unique', () => {
