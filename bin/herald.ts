@@ -17,7 +17,7 @@ try {
   config = loadConfig(readEnvFiles(process.cwd(), process.env));
 } catch (error) {
   if (error instanceof ConfigError) {
-    process.stderr.write(`${error.message}\n`);
+    process.stderr.write(`${error.message}\n${error.advice}\n`);
     process.exit(1);
   }
   throw error;

@@ -22,6 +22,7 @@ import type { SubscriptionManager } from '../subscriptions/SubscriptionManager.j
 import { wireSubscriptions, type SubscriptionWiringDeps } from '../subscriptions/wireSubscriptions.js';
 import { wireTab, type TabModule } from '../tab/wireTab.js';
 import type { ModuleHost } from '../kernel/ModuleHost.js';
+import { catalogueEntry } from '../kernel/errorCatalogue.js';
 import type { HeraldContext } from './HeraldContext.js';
 import { createGraphAccess } from '../graph/createGraphAccess.js';
 import { loadNotificationKeyRing } from '../certificates/loadNotificationKeyRing.js';
@@ -82,9 +83,10 @@ export async function createHerald(config: HeraldConfig, log: Logger, overrides:
   const statusLines = (chatId: string) => statusProviders.flatMap((provider) => provider(chatId));
   health.register('installations', () => ({ installed: registry.listInstalled().length }));
   if (config.mode === 'live' && config.bot.auth === 'off') {
-    const warning = 'BOT_AUTH=off: /api/messages accepts unauthenticated requests and Herald posts unauthenticated. Only for local work against a simulator; set BOT_ID and BOT_PASSWORD for anything else.';
-    log.warn(warning);
-    health.register('bot', () => ({ inboundAuth: 'off', warning }));
+    const { reason, advice } = catalogueEntry('herald.bot.auth_off');
+    const warning = `${reason}. ${advice}`;
+    log.warn({ code: 'herald.bot.auth_off' }, warning);
+    health.register('bot', () => ({ inboundAuth: 'off', code: 'herald.bot.auth_off', warning }));
   } else {
     health.register('bot', () => ({ inboundAuth: config.bot.appId ? 'on' : 'off' }));
   }

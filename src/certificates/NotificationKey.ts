@@ -1,4 +1,5 @@
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
+import { HeraldError } from '../kernel/errors.js';
 import type { EncryptionCertificate } from './EncryptionCertificate.js';
 
 /** A certificate Graph may encrypt resource data with, together with the private key that opens it. */
@@ -11,13 +12,13 @@ export interface NotificationKey extends EncryptionCertificate {
 /** Which half of the pair a problem is in: the certificate, the private key, or the id given to it. */
 export type CertificatePart = 'certificate' | 'key' | 'id';
 
-export class CertificateError extends Error {
+export class CertificateError extends HeraldError {
   constructor(
     message: string,
     readonly source: string,
     options?: { cause?: unknown; part?: CertificatePart },
   ) {
-    super(`${message} (${source})`, options);
+    super('herald.certificate.invalid', `${message} (${source})`, { cause: options?.cause, context: { source } });
     this.name = 'CertificateError';
     this.problem = message;
     this.part = options?.part ?? 'certificate';

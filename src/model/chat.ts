@@ -1,4 +1,5 @@
 /** Herald's own view of chats, members and per-chat settings (storage-independent). */
+import type { HeraldErrorCode } from '../kernel/errors.js';
 
 export interface ChatMember {
   /** Graph conversationMember id (opaque; base64 of `0##tenant##chat##user` in practice). */
@@ -62,7 +63,10 @@ export interface ChatState {
 }
 
 export interface ChatProblem {
+  /** Kind of problem, as stored since the first release (`graphAccessDenied`, `graphAppNotConsented`). */
   code: string;
+  /** Herald's catalogue code, whose advice the tab and /healthz show (absent in records written before it). */
+  error?: HeraldErrorCode;
   message: string;
   at: string;
   /** Whether the chat was told about it already. */

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { HeraldError } from '../kernel/errors.js';
 import { emptyChatState, DEFAULT_CHAT_SETTINGS, type ChatSettings, type SettingsRule } from '../model/chat.js';
 import type { HeraldEvents } from '../events/HeraldEvents.js';
 import type { HeraldStore } from '../storage/HeraldStore.js';
@@ -6,9 +7,9 @@ import { ruleLabel, SETTINGS_RULES } from './settingsPermission.js';
 
 export const MAX_WINDOW_MS = 10 * 60_000;
 
-export class SettingsError extends Error {
+export class SettingsError extends HeraldError {
   constructor(message: string) {
-    super(message);
+    super('herald.settings.invalid', message);
     this.name = 'SettingsError';
   }
 }

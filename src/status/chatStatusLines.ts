@@ -1,4 +1,5 @@
 import { formatRemaining } from '../kernel/duration.js';
+import { catalogueEntry } from '../kernel/errorCatalogue.js';
 import type { HeraldConfig } from '../config/HeraldConfig.js';
 import type { SubscriptionRecord } from '../model/subscription.js';
 import { markdownLiteral } from '../bot/teamsText.js';
@@ -34,7 +35,8 @@ export function chatStatusLines(deps: { store: HeraldStore; config: HeraldConfig
   }
   if (chat?.problem) lines.push(`Problem: ${chat.problem.message}`);
   if (config.teamsAppId && config.graph.billingModel !== 'B') {
-    lines.push('Warning: the tenant-wide installedToChats subscriptions run in Microsoft Graph evaluation mode (about 500 notifications a month, then Graph silently stops sending). Set GRAPH_BILLING_MODEL=B once billing is set up.');
+    const { reason, advice } = catalogueEntry('herald.graph.evaluation_mode');
+    lines.push(`Warning: ${reason}. ${advice}`);
   }
   return lines;
 }

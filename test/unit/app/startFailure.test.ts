@@ -10,8 +10,8 @@ describe('describeStartFailure', () => {
     assert.equal(describeStartFailure(failure('EADDRINUSE'), config), 'Herald could not start: port 3978 is in use: stop the other process or set PORT to a free port.');
   });
 
-  it('an address the machine does not have names the host and port', () => {
-    assert.equal(describeStartFailure(failure('EADDRNOTAVAIL'), config), 'Herald could not start: cannot listen on 10.1.2.3:3978: this machine has no such address.');
+  it('an address the machine does not have names the host and port, and HOST', () => {
+    assert.equal(describeStartFailure(failure('EADDRNOTAVAIL'), config), 'Herald could not start: cannot listen on 10.1.2.3:3978: this machine has no such address: set HOST to one of its addresses (or 0.0.0.0).');
   });
 
   for (const code of ['EACCES', 'EPERM', 'EROFS']) {
