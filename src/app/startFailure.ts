@@ -1,11 +1,16 @@
 import type { HeraldConfig } from '../config/HeraldConfig.js';
+import { StoreMigrationError, StoreUnavailableError } from '../storage/StoreErrors.js';
 
 /**
  * The plain message for a start-up failure that a setting or the machine explains (a busy port, a
- * DATA_DIR Herald may not write), naming what to change; null for anything else, which is then
- * reported with its stack.
+ * DATA_DIR Herald may not write, an unreachable DATABASE_URL), naming what to change; null for anything
+ * else, which is then reported with its stack.
  */
 export function describeStartFailure(error: unknown, config: Pick<HeraldConfig, 'port' | 'host' | 'dataDir'>): string | null {
+  if (error instanceof StoreUnavailableError) return `Herald could not start: ${error.message}: start the database or fix DATABASE_URL.`;
+  if (error instanceof StoreMigrationError) {
+    return `Herald could not start: ${error.message}. Nothing of it is applied; the database is as before. Fix what the error names in the database DATABASE_URL points to, or run the Herald release that ran on it before.`;
+  }
   const code = (error as { code?: unknown } | null)?.code;
   const path = (error as { path?: unknown } | null)?.path;
   switch (code) {

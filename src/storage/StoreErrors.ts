@@ -20,7 +20,7 @@ export class StoreUnavailableError extends Error {
     readonly location: string,
     cause: unknown,
   ) {
-    super(`the database in DATABASE_URL (${location}) is unreachable during ${operation}: ${describeCause(cause)}`, { cause });
+    super(`the database in DATABASE_URL (${location}) cannot be reached (${operation}): ${describeCause(cause)}`, { cause });
     this.name = 'StoreUnavailableError';
     const code = (cause as { code?: unknown } | null)?.code;
     this.driverCode = typeof code === 'string' ? code : null;

@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { redactDatabaseUrl } from '../../../src/storage/StoreErrors.js';
 
 export const DEFAULT_TEST_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -29,8 +30,13 @@ export function testServer(): Promise<TestServer> {
 
 async function findOrStartServer(): Promise<TestServer> {
   const url = process.env.TEST_DATABASE_URL || DEFAULT_TEST_DATABASE_URL;
-  if (process.env.HERALD_TEST_EMBEDDED_POSTGRES !== '1' && (await answers(url))) return { url, origin: 'external' };
-  return { url: await startEmbedded(), origin: 'embedded' };
+  const forced = process.env.HERALD_TEST_EMBEDDED_POSTGRES === '1';
+  if (!forced && (await answers(url))) return { url, origin: 'external' };
+  const embedded = await startEmbedded();
+  // Said out loud, so a run that did not use the configured server is never mistaken for one that did.
+  const why = forced ? 'HERALD_TEST_EMBEDDED_POSTGRES=1' : `TEST_DATABASE_URL (${redactDatabaseUrl(url)}) did not answer`;
+  process.stderr.write(`  [storage tests] ${why}: using an embedded PostgreSQL at ${redactDatabaseUrl(embedded)}\n`);
+  return { url: embedded, origin: 'embedded' };
 }
 
 async function answers(url: string): Promise<boolean> {
