@@ -11,6 +11,8 @@ export interface PgConnectionOptions {
   maxConnections?: number;
   /** How long to wait for a connection before the operation fails as unavailable. */
   connectTimeoutMs?: number;
+  /** `application_name` of the connections (pg_stat_activity); default `herald`. */
+  applicationName?: string;
   log?: Logger;
 }
 
@@ -50,7 +52,7 @@ export class PgConnection {
       connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
       idleTimeoutMillis: 30_000,
       keepAlive: true,
-      application_name: 'herald',
+      application_name: options.applicationName ?? 'herald',
       ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
     });
     // An idle connection the server drops emits here; without a listener it would crash the process.

@@ -20,12 +20,14 @@ export interface TestServer {
   origin: 'external' | 'embedded';
 }
 
-let server: Promise<TestServer> | null = null;
+// Kept on the process, not in this module: mocha with tsx may load this file twice (as ESM and as CJS).
+const SERVER = Symbol.for('herald.test.postgres');
+const processState = globalThis as { [SERVER]?: Promise<TestServer> };
 
 /** The server the tests use, found or started once per process. */
 export function testServer(): Promise<TestServer> {
-  server ??= findOrStartServer();
-  return server;
+  processState[SERVER] ??= findOrStartServer();
+  return processState[SERVER];
 }
 
 async function findOrStartServer(): Promise<TestServer> {
@@ -127,6 +129,8 @@ export interface TestSchema {
   server: TestServer;
   /** Runs SQL as the server's administrator (outside the schema unless qualified). */
   admin(sql: string, params?: unknown[]): Promise<pg.QueryResult>;
+  /** A dedicated administrator connection (session-level locks); release it when done. */
+  connect(): Promise<pg.PoolClient>;
   drop(): Promise<void>;
 }
 
@@ -142,9 +146,15 @@ export async function freshSchema(label: string): Promise<TestSchema> {
     schema,
     server: found,
     admin: (sql, params) => admin.query(sql, params),
+    connect: () => admin.connect(),
     drop: async () => {
       await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
       await admin.end();
     },
   };
+}
+
+/** Polls `check` until it holds (the test's timeout bounds the wait): for states of the database server, which has no events to await. */
+export async function waitFor(check: () => Promise<boolean>): Promise<void> {
+  while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 20));
 }
