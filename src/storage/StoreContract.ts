@@ -57,6 +57,7 @@ export interface ListScope {
 export interface AsyncCollection<T> {
   /** A copy: mutate it and `put` it back. */
   get(key: string): Promise<T | undefined>;
+  /** In no particular order. */
   list(filter?: (item: T) => boolean, scope?: ListScope): Promise<T[]>;
   put(key: string, item: T): Promise<void>;
   delete(key: string): Promise<void>;
