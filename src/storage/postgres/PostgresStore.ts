@@ -85,21 +85,19 @@ export class PostgresStore implements StoreContract {
 
 function historyLog(db: PgConnection): AsyncHistoryLog {
   return {
-    append: (entry) =>
-      db.transaction('history.append', async (client) => {
-        await client.query('INSERT INTO history (chat_id, id, at, kind, doc) VALUES ($1, $2, $3, $4, $5::jsonb) ON CONFLICT (chat_id, id) DO NOTHING', [
-          entry.chatId,
-          entry.id,
-          entry.at,
-          entry.kind,
-          JSON.stringify(entry),
-        ]);
-        // The same bound as the embedded store: the oldest appended entries beyond it are dropped.
-        await client.query(
-          `DELETE FROM history WHERE chat_id = $1 AND seq <= (SELECT seq FROM history WHERE chat_id = $1 ORDER BY seq DESC OFFSET $2 LIMIT 1)`,
-          [entry.chatId, HISTORY_LIMIT_PER_CHAT],
-        );
-      }),
+    append: async (entry) => {
+      // One statement: the insert, and the same bound as the embedded store (the oldest appended entries
+      // beyond it are dropped). The DELETE does not see the row being inserted, hence limit - 1.
+      await db.query(
+        'history.append',
+        `WITH inserted AS (
+           INSERT INTO history (chat_id, id, at, kind, doc) VALUES ($1, $2, $3, $4, $5::jsonb) ON CONFLICT (chat_id, id) DO NOTHING RETURNING seq
+         )
+         DELETE FROM history WHERE EXISTS (SELECT 1 FROM inserted) AND chat_id = $1
+           AND seq <= (SELECT seq FROM history WHERE chat_id = $1 ORDER BY seq DESC OFFSET $6 LIMIT 1)`,
+        [entry.chatId, entry.id, entry.at, entry.kind, JSON.stringify(entry), HISTORY_LIMIT_PER_CHAT - 1],
+      );
+    },
     list: async (chatId, query = {}) => {
       const params: unknown[] = [chatId, query.limit ?? 50];
       let page = '';

@@ -52,6 +52,7 @@ export const MIGRATIONS: readonly Migration[] = [
         kind text NOT NULL, doc jsonb NOT NULL, PRIMARY KEY (chat_id, id)
       );
       CREATE INDEX history_page ON history (chat_id, at DESC, seq);
+      CREATE INDEX history_trim ON history (chat_id, seq DESC);
       CREATE TABLE seen_keys (key text PRIMARY KEY, at timestamptz NOT NULL);
       CREATE INDEX seen_keys_at ON seen_keys (at);
     `,

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { HISTORY_LIMIT_PER_CHAT } from '../../../src/storage/LowdbStore.js';
 import type { StoreContract } from '../../../src/storage/StoreContract.js';
 import { StoreUnavailableError } from '../../../src/storage/StoreErrors.js';
 import { batch, entry, installation, post, subscription } from './storeRecords.js';
@@ -130,6 +131,21 @@ export function storeContractSuite(fixture: StoreFixture): void {
       assert.deepEqual((await world.a.history.list('19:one', { limit: 1, before: 'nope' })).map((e) => e.id), ['e3']);
     });
 
+    it(`keeps the newest ${HISTORY_LIMIT_PER_CHAT} entries of a chat, dropping the oldest appended`, async () => {
+      await world.a.history.append(entry('19:full', 'f0', T0.toISOString()));
+      // The rest in parallel (only their number matters: the store is not yet over its bound), f0 stays the oldest appended.
+      for (let start = 1; start < HISTORY_LIMIT_PER_CHAT; start += 100) {
+        const chunk = Array.from({ length: Math.min(100, HISTORY_LIMIT_PER_CHAT - start) }, (_, j) => start + j);
+        await Promise.all(chunk.map((i) => (i % 2 ? world.a : world.b).history.append(entry('19:full', `f${i}`, later(i).toISOString()))));
+      }
+      assert.equal((await world.a.history.list('19:full', { limit: 1, before: 'f1' })).at(0)?.id, 'f0');
+      await world.b.history.append(entry('19:full', 'newest', later(HISTORY_LIMIT_PER_CHAT).toISOString()));
+      const oldest = await world.a.history.list('19:full', { limit: 1, before: 'f1' });
+      assert.deepEqual(oldest, [], 'f0 was dropped');
+      assert.equal((await world.a.history.list('19:full', { limit: 1 })).at(0)?.id, 'newest');
+      assert.equal((await world.a.history.list('19:one')).length, 4, 'other chats keep theirs');
+    });
+
     it('keeps only the kinds asked for', async () => {
       assert.deepEqual((await world.a.history.list('19:one', { kinds: ['joined'] })).map((e) => e.id), ['e4', 'e1']);
       assert.deepEqual((await world.a.history.list('19:one', { kinds: ['joined'], before: 'e4' })).map((e) => e.id), ['e1']);
@@ -216,6 +232,14 @@ export function storeContractSuite(fixture: StoreFixture): void {
       await world.a.outbox.put('p2', post('p2', '19:one', later(5_000).toISOString()));
       assert.deepEqual((await world.b.outbox.claim({ owner: 'b', at: later(1_000), ...lease })).map((c) => c.key), ['p1']);
       assert.deepEqual((await world.a.outbox.claim({ owner: 'a', at: later(5_000), ...lease })).map((c) => c.key), ['p2']);
+    });
+
+    it('keeps the lease of an item its owner rewrites (a post whose attempt failed)', async () => {
+      await world.a.outbox.put('p1', post('p1', '19:one', T0.toISOString()));
+      await world.a.outbox.claim({ owner: 'a', at: T0, ...lease });
+      await world.a.outbox.put('p1', { ...post('p1', '19:one', T0.toISOString()), attempts: 1 });
+      assert.deepEqual(await world.b.outbox.claim({ owner: 'b', at: later(1_000), ...lease }), []);
+      assert.equal(await world.a.outbox.complete('p1', 'a'), true);
     });
   });
 
