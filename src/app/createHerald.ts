@@ -17,6 +17,9 @@ import { BotConnectorMembers } from '../names/ConnectorMembers.js';
 import { chatStatusLines } from '../status/chatStatusLines.js';
 import type { HeraldStore } from '../storage/HeraldStore.js';
 import { LowdbStore } from '../storage/LowdbStore.js';
+import { asyncStoreFrom } from '../storage/asyncStoreFrom.js';
+import { PostgresStore } from '../storage/postgres/PostgresStore.js';
+import { storeHealthReport } from '../storage/storeHealthReport.js';
 import { wireNotifications, type NotificationsModule } from '../notifications/wireNotifications.js';
 import type { SubscriptionManager } from '../subscriptions/SubscriptionManager.js';
 import { wireSubscriptions, type SubscriptionWiringDeps } from '../subscriptions/wireSubscriptions.js';
@@ -56,6 +59,11 @@ export interface HeraldApp {
 /** Herald's composition root: builds the pipeline from a validated config. */
 export async function createHerald(config: HeraldConfig, log: Logger, overrides: HeraldOverrides = {}): Promise<HeraldApp> {
   const clock = overrides.clock ?? (() => new Date());
+  // DATABASE_URL (preview): the PostgreSQL store is connected and migrated at start, so a database that
+  // is down or a failing migration stops Herald with a plain message. Herald's state stays in the
+  // embedded store until its modules move to the asynchronous StoreContract.
+  const database = config.databaseUrl ? await PostgresStore.open({ url: config.databaseUrl, log: log.child({ module: 'storage' }) }) : null;
+  if (database) log.warn({ database: database.location, migrationVersion: database.migrationVersion }, 'DATABASE_URL: PostgreSQL is reachable and migrated, but Herald does not keep its state there yet (preview); state stays in DATA_DIR');
   const store = overrides.store ?? (await LowdbStore.openFile(config.dataDir));
   const events = new HeraldEvents((name, error) => log.error({ err: error, event: name }, 'event handler failed'));
   const health = new HealthRegistry();
@@ -82,6 +90,9 @@ export async function createHerald(config: HeraldConfig, log: Logger, overrides:
 
   const statusLines = (chatId: string) => statusProviders.flatMap((provider) => provider(chatId));
   health.register('installations', () => ({ installed: registry.listInstalled().length }));
+  const storeHealth = storeHealthReport(database ?? asyncStoreFrom(store), { clock });
+  await storeHealth.refresh();
+  health.register('store', () => (database ? { ...storeHealth.read(), inUse: false } : storeHealth.read()));
   if (config.mode === 'live' && config.bot.auth === 'off') {
     const { reason, advice } = catalogueEntry('herald.bot.auth_off');
     const warning = `${reason}. ${advice}`;
@@ -142,6 +153,7 @@ export async function createHerald(config: HeraldConfig, log: Logger, overrides:
         }
       }
       await store.close();
+      await database?.close();
     },
   };
 }

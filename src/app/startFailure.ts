@@ -1,5 +1,6 @@
 import { ConfigError } from '../config/ConfigError.js';
 import type { HeraldConfig } from '../config/HeraldConfig.js';
+import { StoreMigrationError, StoreUnavailableError } from '../storage/StoreErrors.js';
 import { explain } from '../kernel/errorCatalogue.js';
 import type { ErrorContext, HeraldErrorCode } from '../kernel/errors.js';
 
@@ -28,6 +29,10 @@ function startFailureCode(error: unknown): { code: HeraldErrorCode; path: string
  */
 export function describeStartFailure(error: unknown, config: Pick<HeraldConfig, 'port' | 'host' | 'dataDir'>): string | null {
   if (error instanceof ConfigError) return error.message;
+  if (error instanceof StoreUnavailableError) return `Herald could not start: ${error.message}: start the database or fix DATABASE_URL.`;
+  if (error instanceof StoreMigrationError) {
+    return `Herald could not start: ${error.message}. Nothing of it is applied; the database is as before. Fix what the error names in the database DATABASE_URL points to, or run the Herald release that ran on it before.`;
+  }
   const found = startFailureCode(error);
   if (!found) return null;
   const context: ErrorContext = { port: config.port, host: config.host, dataDir: config.dataDir, path: found.path };
