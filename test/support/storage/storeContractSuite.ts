@@ -99,7 +99,7 @@ export function storeContractSuite(fixture: StoreFixture): void {
     it('runs concurrent updates of one key from two instances one after the other (none is lost)', async () => {
       const bump = (store: StoreContract) =>
         store.chats.update('19:one', (current) => {
-          const chat = current ?? { chatId: '19:one', tenantId: 'tenant-a', topic: '0', topicUpdatedAt: null, roster: {}, settings: { enabled: true, announceJoins: true, announceLeaves: true, announceTopic: true, guestsOnly: false, windowMs: 0 }, problem: null, baselineAt: null };
+          const chat = current ?? { chatId: '19:one', tenantId: 'tenant-a', topic: '0', topicUpdatedAt: null, roster: {}, settings: { enabled: true, announceJoins: true, announceLeaves: true, announceTopic: true, guestsOnly: false, windowMs: 0, whoMayChange: 'members' }, problem: null, baselineAt: null };
           return { ...chat, topic: String(Number(chat.topic) + 1) };
         });
       await Promise.all(Array.from({ length: 20 }, (_, i) => bump(i % 2 === 0 ? world.a : world.b)));
