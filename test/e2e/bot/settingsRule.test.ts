@@ -26,7 +26,8 @@ describe('chat commands: who may change settings', () => {
     await h.announcements.idle();
     const answers = h.double.connector.posts(chatId).slice(before);
     assert.equal(answers.length, 1, `one answer to "${text}"`);
-    return answers[0]?.text ?? '';
+    // A card answer (settings) has no text; its words are in the summary.
+    return answers[0]?.text ?? String(answers[0]?.activity.summary ?? '');
   }
 
   const settingsOf = (chatId: string) => h.herald.context.settings.get(chatId);
