@@ -15,7 +15,11 @@ import { WirePanel } from './wirePanel.js';
 const darkQuery = window.matchMedia('(prefers-color-scheme: dark)');
 let chat: ChatView | null = null;
 
-const stream = new StreamView(byId<HTMLOListElement>('stream'), { actingUserId: '', dark: darkQuery.matches }, byId<HTMLButtonElement>('new-messages'));
+/** A card button pressed as the acting person; Herald's answer is the card they then see. */
+const pressCardAction = async (activityId: string, verb: string, data: Record<string, unknown>): Promise<unknown> =>
+  (await callApi<{ card: unknown }>('POST', 'card-actions', { activityId, verb, data })).card;
+
+const stream = new StreamView(byId<HTMLOListElement>('stream'), { actingUserId: '', dark: darkQuery.matches, pressCardAction }, byId<HTMLButtonElement>('new-messages'));
 const wire = new WirePanel(byId<HTMLTableElement>('subscriptions'), byId<HTMLOListElement>('wire-list'), document.querySelector('.wire-filters') as HTMLElement);
 const tabPane = new HeraldTabPane(byId<HTMLIFrameElement>('herald-tab'), byId('herald-tab-note'));
 
@@ -68,12 +72,12 @@ function renderChat(next: ChatView): void {
     button.setAttribute('aria-pressed', String(armed));
   }
   document.body.dataset.installed = String(next.heraldInstalled);
-  stream.setContext({ actingUserId: next.acting.userId, dark: darkQuery.matches });
+  stream.setContext({ actingUserId: next.acting.userId, dark: darkQuery.matches, pressCardAction });
   if (!byId('panel-herald').hidden) tabPane.show(next, currentTheme());
 }
 
 function applySnapshot(view: PlaygroundView): void {
-  stream.setContext({ actingUserId: view.chat.acting.userId, dark: darkQuery.matches });
+  stream.setContext({ actingUserId: view.chat.acting.userId, dark: darkQuery.matches, pressCardAction });
   stream.reset(view.timeline);
   wire.reset(view.wire, view.subscriptions);
   renderChat(view.chat);
@@ -217,7 +221,7 @@ for (const tab of tabs) {
 }
 
 darkQuery.addEventListener('change', () => {
-  if (chat) stream.setContext({ actingUserId: chat.acting.userId, dark: darkQuery.matches });
+  if (chat) stream.setContext({ actingUserId: chat.acting.userId, dark: darkQuery.matches, pressCardAction });
   tabPane.setTheme(currentTheme());
 });
 setInterval(() => wire.tick(), 30_000);

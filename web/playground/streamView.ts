@@ -1,12 +1,14 @@
 /** The chat stream: Teams-style system lines, people's messages and Herald's posts (cards rendered). */
 import type { TimelineEntry } from '../../sim/playground/Timeline.js';
-import { isAdaptiveCard, renderCard } from './cards.js';
+import { isAdaptiveCard, renderCard, type ExecuteHandler } from './cards.js';
 import { avatar, el, heraldAvatar, timeOf } from './dom.js';
 import { renderMessageText, renderRichText } from './richText.js';
 
 export interface StreamContext {
   actingUserId: string;
   dark: boolean;
+  /** Presses a card button as the acting person; resolves with the card Herald answers with (their own view). */
+  pressCardAction?: (activityId: string, verb: string, data: Record<string, unknown>) => Promise<unknown>;
 }
 
 function bubble(meta: HTMLElement, body: Array<Node | null>): HTMLElement {
@@ -21,13 +23,37 @@ function metaLine(name: string, at: string, extra: string | null = null): HTMLEl
   ]);
 }
 
-function postBody(entry: Extract<TimelineEntry, { kind: 'post' }>, dark: boolean): Node[] {
+/** A card host whose buttons reach Herald; the answer replaces the card for the person who pressed. */
+function interactiveCard(content: unknown, activityId: string, ctx: StreamContext): HTMLElement | null {
+  const host = el('div', { className: 'card-host', attrs: { 'data-card': 'adaptive' } });
+  const press = ctx.pressCardAction;
+  const show = (card: unknown): boolean => {
+    const onExecute: ExecuteHandler | undefined = press
+      ? (verb, data) => {
+          host.setAttribute('data-busy', 'true');
+          press(activityId, verb, data).then(
+            (answer) => {
+              host.removeAttribute('data-busy');
+              if (answer) show(answer);
+            },
+            () => host.removeAttribute('data-busy'),
+          );
+        }
+      : undefined;
+    const rendered = renderCard(card, ctx.dark, onExecute);
+    if (!rendered) return false;
+    host.replaceChildren(rendered);
+    return true;
+  };
+  return show(content) ? host : null;
+}
+
+function postBody(entry: Extract<TimelineEntry, { kind: 'post' }>, ctx: StreamContext): Node[] {
   if (entry.deleted) return [el('div', { className: 'text', text: 'This message has been deleted.' })];
   const cards = entry.attachments
     .filter(isAdaptiveCard)
-    .map((a) => renderCard(a.content, dark))
-    .filter((n): n is HTMLElement => n !== null)
-    .map((card) => el('div', { className: 'card-host', attrs: { 'data-card': 'adaptive' } }, [card]));
+    .map((a) => interactiveCard(a.content, entry.activityId, ctx))
+    .filter((n): n is HTMLElement => n !== null);
   // The post's text is the card's plain version; show it only when there is no card to show.
   if (cards.length > 0) return cards;
   return [renderRichText(entry.text ?? '')];
@@ -49,7 +75,7 @@ export function renderEntry(entry: TimelineEntry, ctx: StreamContext): HTMLLIEle
     case 'post':
       li.className = `msg post${entry.deleted ? ' deleted' : ''}`;
       if (entry.text) li.setAttribute('data-text', entry.text);
-      li.append(heraldAvatar(), bubble(metaLine('Herald', entry.at, entry.edited && !entry.deleted ? 'Edited' : null), postBody(entry, ctx.dark)));
+      li.append(heraldAvatar(), bubble(metaLine('Herald', entry.at, entry.edited && !entry.deleted ? 'Edited' : null), postBody(entry, ctx)));
       break;
   }
   return li;
