@@ -5,13 +5,14 @@ import { checkManifestConsistency, type SchemaValidManifest } from '../../../src
 import { createManifestSchemaValidator, offlineSchemaPath, type ManifestSchemaValidator } from '../../../src/appPackage/manifestSchema.js';
 import { resolveJsonPlaceholders, type JsonValue } from '../../../src/appPackage/placeholders.js';
 import { loadTeamsEnvironment } from '../../../src/appPackage/teamsEnvironment.js';
+import { withStandIns } from '../../../src/appPackage/templateValues.js';
 import { REPO_ROOT } from '../../support/appPackage/projectCopy.js';
 
 type Manifest = Record<string, JsonValue> & SchemaValidManifest;
 
 async function shippedManifest(envName: string): Promise<Manifest> {
   const template = JSON.parse(readFileSync(join(REPO_ROOT, 'appPackage/manifest.json'), 'utf8')) as JsonValue;
-  const environment = await loadTeamsEnvironment({ projectDir: REPO_ROOT, envName, processEnv: {} });
+  const environment = withStandIns(await loadTeamsEnvironment({ projectDir: REPO_ROOT, envName, processEnv: {} }));
   return resolveJsonPlaceholders(template, environment, 'appPackage/manifest.json') as Manifest;
 }
 
@@ -38,9 +39,9 @@ describe('Herald Teams manifest', () => {
     assert.deepEqual(checkManifestConsistency(manifest), []);
   });
 
-  it('declares the group-chat bot, its commands, the chat tab, SSO and the chat RSC permissions', () => {
-    const local = readFileSync(join(REPO_ROOT, 'env/.env.local'), 'utf8');
-    const value = (name: string) => new RegExp(`^${name}=(.*)$`, 'm').exec(local)?.[1];
+  it('declares the group-chat bot, its commands, the chat tab, SSO and the chat RSC permissions', async () => {
+    const { values } = withStandIns(await loadTeamsEnvironment({ projectDir: REPO_ROOT, envName: 'local', processEnv: {} }));
+    const value = (name: string) => values[name];
     const domain = value('BOT_DOMAIN');
     const clientId = value('AAD_APP_CLIENT_ID');
     assert.equal(manifest.id, value('TEAMS_APP_ID'));
