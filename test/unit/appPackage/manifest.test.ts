@@ -32,9 +32,9 @@ describe('Herald Teams manifest', () => {
     return copy;
   };
 
-  it('resolves with the local env template and passes the offline v1.22 schema', () => {
-    assert.equal(manifest.$schema, 'https://developer.microsoft.com/en-us/json-schemas/teams/v1.22/MicrosoftTeams.schema.json');
-    assert.equal(manifest.manifestVersion, '1.22');
+  it('resolves with the local env template and passes the offline v1.30 schema', () => {
+    assert.equal(manifest.$schema, 'https://developer.microsoft.com/en-us/json-schemas/teams/v1.30/MicrosoftTeams.schema.json');
+    assert.equal(manifest.manifestVersion, '1.30');
     assert.deepEqual(validator.validate(manifest), []);
     assert.deepEqual(checkManifestConsistency(manifest), []);
   });
@@ -102,7 +102,7 @@ describe('Herald Teams manifest', () => {
 
   describe('rules beyond the schema', () => {
     it('requires manifestVersion to match the $schema version', () => {
-      assert.deepEqual(checkManifestConsistency(broken((m) => (m.manifestVersion = '1.17'))), ['/manifestVersion "1.17" does not match the $schema version "1.22"']);
+      assert.deepEqual(checkManifestConsistency(broken((m) => (m.manifestVersion = '1.17'))), ['/manifestVersion "1.17" does not match the $schema version "1.30"']);
     });
 
     it('requires tab and SSO hosts in validDomains (wildcards allowed)', () => {
