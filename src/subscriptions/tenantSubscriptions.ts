@@ -40,7 +40,9 @@ export function onTenantFailure(rt: SubscriptionRuntime, tenantId: string, error
     const message =
       error instanceof GraphRequestError && error.paymentRequired
         ? `Graph refused the metered installedToChats subscriptions (402): link the app registration to an Azure subscription for model=B billing. (${describeFailure(error)})`
-        : `Graph refused the installedToChats subscriptions (${describeFailure(error)}); an admin must grant Herald's WhereInstalled permissions. Per-chat subscriptions keep working.`;
+        : `Graph refused the installedToChats subscriptions (${describeFailure(error)}): Herald's Entra app needs admin consent for the application permissions Chat.ReadBasic.WhereInstalled and ChatMember.Read.WhereInstalled. ` +
+          `An administrator of this tenant grants it in the Microsoft Entra admin center (Enterprise applications → Herald → Permissions → Grant admin consent), ` +
+          `or opens https://login.microsoftonline.com/${tenantId}/adminconsent?client_id=<Herald's AAD_APP_CLIENT_ID>. Per-chat subscriptions keep working meanwhile.`;
     rt.tenantProblems.set(tenantId, message);
     rt.deps.log.error({ tenantId, err: error }, 'tenant-wide subscriptions refused; not retrying until the next install or restart');
     return;
