@@ -15,7 +15,7 @@ import { WirePanel } from './wirePanel.js';
 const darkQuery = window.matchMedia('(prefers-color-scheme: dark)');
 let chat: ChatView | null = null;
 
-const stream = new StreamView(byId<HTMLOListElement>('stream'), { actingUserId: '', dark: darkQuery.matches });
+const stream = new StreamView(byId<HTMLOListElement>('stream'), { actingUserId: '', dark: darkQuery.matches }, byId<HTMLButtonElement>('new-messages'));
 const wire = new WirePanel(byId<HTMLTableElement>('subscriptions'), byId<HTMLOListElement>('wire-list'), document.querySelector('.wire-filters') as HTMLElement);
 const tabPane = new HeraldTabPane(byId<HTMLIFrameElement>('herald-tab'), byId('herald-tab-note'));
 
@@ -109,13 +109,22 @@ function submitButton(form: HTMLFormElement): HTMLButtonElement | null {
   return form.querySelector<HTMLButtonElement>('button[type="submit"]');
 }
 
+// Adding someone never blocks the next one: name and kind are taken and the form reset at once, so a
+// person typed while the previous Add is still on its way is neither refused nor wiped when it returns.
+// A failed Add puts its name and kind back (unless a new name is being typed) and says why.
 const addForm = byId<HTMLFormElement>('add-member');
 addForm.addEventListener('submit', (event) => {
   event.preventDefault();
   const nameInput = byId<HTMLInputElement>('member-name');
+  const name = nameInput.value;
   const kind = (addForm.querySelector<HTMLInputElement>('input[name="kind"]:checked')?.value ?? 'member') as string;
-  void act(submitButton(addForm), () => callApi('POST', 'members', { name: nameInput.value, kind })).then((ok) => {
-    if (ok) addForm.reset();
+  addForm.reset();
+  nameInput.focus();
+  void act(null, () => callApi('POST', 'members', { name, kind })).then((ok) => {
+    if (ok || nameInput.value) return;
+    nameInput.value = name;
+    const kindInput = addForm.querySelector<HTMLInputElement>(`input[name="kind"][value="${kind}"]`);
+    if (kindInput) kindInput.checked = true;
   });
 });
 
@@ -192,6 +201,7 @@ function selectTab(tab: HTMLButtonElement): void {
     byId(t.getAttribute('aria-controls') ?? '').hidden = !selected;
   }
   if (tab.id === 'tab-herald' && chat) tabPane.show(chat, currentTheme());
+  if (tab.id === 'tab-chat') stream.shown();
 }
 for (const tab of tabs) {
   tab.addEventListener('click', () => selectTab(tab));

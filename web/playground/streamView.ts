@@ -55,14 +55,34 @@ export function renderEntry(entry: TimelineEntry, ctx: StreamContext): HTMLLIEle
   return li;
 }
 
-/** Keeps the stream's DOM in step with the entries; scrolls to the newest when the reader was at the end. */
+/**
+ * Keeps the stream's DOM in step with the entries and follows the newest one while the reader is at
+ * the end. Whether the reader follows is remembered from their own scrolling, not measured when a post
+ * arrives: while the chat is hidden behind another tab the list has no size, and a hidden list loses its
+ * scroll position. When the reader has scrolled up, new posts raise a "New messages" button instead.
+ */
 export class StreamView {
   private entries: TimelineEntry[] = [];
+  private following = true;
+  private savedScrollTop = 0;
 
   constructor(
     private readonly list: HTMLOListElement,
     private ctx: StreamContext,
-  ) {}
+    private readonly newMessages: HTMLButtonElement,
+  ) {
+    list.addEventListener('scroll', () => {
+      if (!this.visible()) return;
+      this.following = this.atEnd();
+      this.savedScrollTop = list.scrollTop;
+      if (this.following) this.newMessages.hidden = true;
+    });
+    newMessages.addEventListener('click', () => this.scrollToEnd());
+    // The list shrinks when the header above it wraps (a long title, a narrow window): stay at the end.
+    new ResizeObserver(() => {
+      if (this.following && this.visible()) this.scrollToEnd();
+    }).observe(list);
+  }
 
   reset(entries: TimelineEntry[]): void {
     this.entries = [...entries];
@@ -77,11 +97,11 @@ export class StreamView {
 
   add(entry: TimelineEntry): void {
     if (this.entries.some((e) => e.id === entry.id)) return this.update(entry);
-    const stick = this.atEnd();
     this.entries.push(entry);
     this.list.querySelector('.empty')?.remove();
     this.list.append(renderEntry(entry, this.ctx));
-    if (stick) this.scrollToEnd();
+    if (this.following) this.scrollToEnd();
+    else this.newMessages.hidden = false;
   }
 
   update(entry: TimelineEntry): void {
@@ -89,6 +109,13 @@ export class StreamView {
     if (index < 0) return this.add(entry);
     this.entries[index] = entry;
     this.list.querySelector(`[data-entry="${entry.id}"]`)?.replaceWith(renderEntry(entry, this.ctx));
+    if (this.following) this.scrollToEnd();
+  }
+
+  /** The chat is shown again (after another tab): back to the newest post, or to where the reader was. */
+  shown(): void {
+    if (this.following) this.scrollToEnd();
+    else this.list.scrollTop = this.savedScrollTop;
   }
 
   private renderAll(): void {
@@ -99,11 +126,18 @@ export class StreamView {
     this.scrollToEnd();
   }
 
+  private visible(): boolean {
+    return this.list.clientHeight > 0;
+  }
+
   private atEnd(): boolean {
     return this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < 48;
   }
 
   private scrollToEnd(): void {
+    this.following = true;
+    this.newMessages.hidden = true;
     this.list.scrollTop = this.list.scrollHeight;
+    this.savedScrollTop = this.list.scrollTop;
   }
 }
