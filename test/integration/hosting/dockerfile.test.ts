@@ -77,12 +77,17 @@ describe('Dockerfile', () => {
     before(async () => {
       server = createServer((req, res) => {
         paths.push(req.url ?? '');
-        res.writeHead(status, { 'Content-Type': 'application/json' }).end('{}');
+        // Not chained: restify, loaded by other test files, patches writeHead to return nothing.
+        res.writeHead(status, { 'Content-Type': 'application/json' });
+        res.end('{}');
       });
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     });
 
-    after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    after(() => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    });
 
     beforeEach(() => {
       paths = [];
