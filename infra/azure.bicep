@@ -110,9 +110,14 @@ resource webApp 'Microsoft.Web/sites@2022-09-01' = {
       healthCheckPath: '/healthz'
       appSettings: [
         {
-          // zipDeploy uploads the sources without node_modules; App Service runs npm install --production.
+          // zipDeploy uploads the sources without node_modules; App Service's build (Oryx) installs them.
           name: 'SCM_DO_BUILD_DURING_DEPLOYMENT'
           value: 'true'
+        }
+        {
+          // With the dev dependencies too: `npm start` compiles first, and tsc needs @types/node.
+          name: 'NPM_CONFIG_PRODUCTION'
+          value: 'false'
         }
         {
           name: 'PORT'

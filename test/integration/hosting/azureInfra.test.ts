@@ -32,6 +32,10 @@ describe('infra/azure.bicep (Azure hosting for environment dev)', () => {
 
   it("runs Herald on App Service with Node LTS and npm start, healthy at /healthz, HTTPS only", () => {
     const site = resource('webApp');
+    // npm start compiles first (prestart), which needs the dev dependencies' type definitions.
+    assert.match(readProjectText('package.json'), /"prestart": ".*npm run build/);
+    assert.match(site, /name: 'SCM_DO_BUILD_DURING_DEPLOYMENT'\n\s+value: 'true'/);
+    assert.match(site, /name: 'NPM_CONFIG_PRODUCTION'\n\s+value: 'false'/);
     assert.match(site, /linuxFxVersion: 'NODE\|22-lts'/);
     assert.match(site, /appCommandLine: 'npm start'/);
     assert.match(site, /healthCheckPath: '\/healthz'/);
@@ -40,7 +44,8 @@ describe('infra/azure.bicep (Azure hosting for environment dev)', () => {
 
   it("sets Herald's runtime settings as app settings, DATABASE_URL pointing at the PostgreSQL server", () => {
     assert.deepEqual(
-      bicep.appSettings.filter((name) => name !== 'SCM_DO_BUILD_DURING_DEPLOYMENT').sort(),
+      // Less App Service's own build settings (SCM_DO_BUILD_DURING_DEPLOYMENT, NPM_CONFIG_PRODUCTION).
+      bicep.appSettings.filter((name) => !['SCM_DO_BUILD_DURING_DEPLOYMENT', 'NPM_CONFIG_PRODUCTION'].includes(name)).sort(),
       ['AAD_APP_CLIENT_ID', 'AAD_APP_CLIENT_SECRET', 'AAD_APP_TENANT_ID', 'BOT_ID', 'BOT_PASSWORD', 'BOT_TENANT_ID', 'BOT_TYPE', 'DATABASE_URL', 'DATA_DIR', 'PORT', 'PUBLIC_URL', 'TEAMS_APP_ID'],
     );
     assert.match(text, /var databaseUrl = 'postgres:\/\/\$\{postgresAdminLogin\}:\$\{postgresAdminPassword\}@\$\{postgres\.properties\.fullyQualifiedDomainName\}:5432\/\$\{postgresDatabaseName\}\?sslmode=require'/);
