@@ -57,7 +57,10 @@ export function catalogueEntry(code: HeraldErrorCode, context: ErrorContext = {}
     case 'herald.graph.tenant_permissions_missing':
       return {
         reason: 'Graph refused the tenant-wide installedToChats subscriptions',
-        advice: "An admin must grant Herald's WhereInstalled permissions (ChatMember.Read.WhereInstalled, Chat.ReadBasic.WhereInstalled) in the Entra admin center. Per-chat subscriptions keep working.",
+        advice:
+          "Herald's Entra app needs admin consent for the application permissions Chat.ReadBasic.WhereInstalled and ChatMember.Read.WhereInstalled. " +
+          'An administrator of this tenant grants it in the Microsoft Entra admin center (Enterprise applications → Herald → Permissions → Grant admin consent), ' +
+          `or opens https://login.microsoftonline.com/${fact(context, 'tenantId', '<tenant id>')}/adminconsent?client_id=<Herald's AAD_APP_CLIENT_ID>. Per-chat subscriptions keep working.`,
         permanent: true,
       };
     case 'herald.graph.billing_missing':
