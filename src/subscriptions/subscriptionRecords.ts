@@ -71,9 +71,11 @@ async function createSubscription(rt: SubscriptionRuntime, spec: SubscriptionSpe
     lastRenewedAt: null,
     lastNotificationAt: null,
     lastError: null,
+    // A creation is neither a PATCH nor a reauthorize: Graph's 10-minute spacing does not start here.
+    lastTouchedAt: null,
+    reauthorizeDueAt: null,
   };
   await store.subscriptions.put(record.id, record);
-  rt.lastTouched.set(record.id, clock().getTime());
   scheduleRenewal(rt, record);
   log.info({ subscriptionId: record.id, kind: record.kind, chatId: record.chatId, tenantId: record.tenantId, expires: record.expirationDateTime }, 'subscription created');
   return record;
@@ -87,7 +89,6 @@ export function scheduleRenewal(rt: SubscriptionRuntime, record: SubscriptionRec
 
 export async function dropRecord(rt: SubscriptionRuntime, record: SubscriptionRecord, options: { deleteAtGraph: boolean }): Promise<void> {
   rt.wheel.cancelPrefix(jobKeys.subscriptionPrefix(record.id));
-  rt.lastTouched.delete(record.id);
   rt.attempts.delete(jobKeys.renew(record.id));
   await rt.deps.store.subscriptions.delete(record.id);
   if (options.deleteAtGraph) await deleteAtGraph(rt, record.tenantId, record.id);

@@ -46,8 +46,6 @@ export interface SubscriptionRuntime {
   readonly mutex: KeyedQueue;
   readonly chatFlags: Map<string, ChatSyncFlags>;
   readonly attempts: Map<JobKey, number>;
-  /** Last PATCH or reauthorize per subscription (ms), for Graph's 10-minute spacing rule. */
-  readonly lastTouched: Map<string, number>;
   readonly tenantProblems: Map<string, string>;
   readonly ownIds: Set<string>;
   readonly notificationUrl: string;
@@ -77,7 +75,6 @@ export function createRuntime(deps: SubscriptionManagerDeps): SubscriptionRuntim
     mutex: new KeyedQueue(),
     chatFlags: new Map(),
     attempts: new Map(),
-    lastTouched: new Map(),
     tenantProblems: new Map(),
     ownIds: new Set((deps.ownIds ?? []).filter(Boolean).flatMap((id) => [id.toLowerCase(), `28:${id.toLowerCase()}`])),
     notificationUrl: `${base}/api/notifications`,
