@@ -98,7 +98,11 @@ export async function createHerald(config: HeraldConfig, log: Logger, overrides:
   const keys = await loadNotificationKeyRing({ config, log: log.child({ module: 'certificates' }), clock });
   const subscriptions = await wireSubscriptions(host, context, { certificates: keys, ...subscriptionDeps, graph: subscriptionGraph });
   const announcements = wireAnnouncements(host, context, { chatGraph: subscriptionGraph });
-  const notifications = await wireNotifications(host, { ...context, metricsRegistry }, { chatGraph: graphAccess.api, keys });
+  const notifications = await wireNotifications(host, { ...context, metricsRegistry }, {
+    chatGraph: graphAccess.api,
+    keys,
+    ...(subscriptions ? { pendingCreations: subscriptions.pendingCreations } : {}),
+  });
   const tab = wireTab(context, {
     chatGraph: subscriptionGraph,
     subscriptionInsight: subscriptions ? (chatId) => subscriptions.describeChat(chatId) : null,

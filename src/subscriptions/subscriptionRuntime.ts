@@ -3,6 +3,7 @@ import type { Installation } from '../model/installation.js';
 import type { SubscriptionRecord } from '../model/subscription.js';
 import type { JobKey } from './jobKeys.js';
 import { KeyedQueue } from '../kernel/KeyedQueue.js';
+import { PendingCreations } from './PendingCreations.js';
 import { RenewalPolicy } from './RenewalPolicy.js';
 import { matchesSpec, tenantSubscriptionSpecs, type SubscriptionSpec } from './subscriptionSpecs.js';
 import { DEFAULT_MANAGER_OPTIONS, type SubscriptionManagerDeps, type SubscriptionManagerOptions } from './subscriptionTypes.js';
@@ -47,6 +48,8 @@ export interface SubscriptionRuntime {
   readonly chatFlags: Map<string, ChatSyncFlags>;
   readonly attempts: Map<JobKey, number>;
   readonly tenantProblems: Map<string, string>;
+  /** Creations in flight, for notifications that arrive before Graph's 201. */
+  readonly pending: PendingCreations;
   readonly ownIds: Set<string>;
   readonly notificationUrl: string;
   readonly lifecycleUrl: string;
@@ -76,6 +79,7 @@ export function createRuntime(deps: SubscriptionManagerDeps): SubscriptionRuntim
     chatFlags: new Map(),
     attempts: new Map(),
     tenantProblems: new Map(),
+    pending: new PendingCreations(),
     ownIds: new Set((deps.ownIds ?? []).filter(Boolean).flatMap((id) => [id.toLowerCase(), `28:${id.toLowerCase()}`])),
     notificationUrl: `${base}/api/notifications`,
     lifecycleUrl: `${base}/api/notifications/lifecycle`,

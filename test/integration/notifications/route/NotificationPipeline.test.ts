@@ -17,6 +17,7 @@ import { RetryLaterError, type ItemOutcome } from '../../../../src/notifications
 import { NotificationPipeline } from '../../../../src/notifications/route/NotificationPipeline.js';
 import { ValidationTokenVerifier } from '../../../../src/notifications/verify/ValidationTokenVerifier.js';
 import { LowdbStore } from '../../../../src/storage/LowdbStore.js';
+import { PendingCreations } from '../../../../src/subscriptions/PendingCreations.js';
 import { GraphNotifier, membershipId, pascalCased, subscriptionRecord, type TestCertificate } from '../../../support/notifications/graphNotifications.js';
 
 describe('notification pipeline (verify → decode → route)', () => {
@@ -79,8 +80,9 @@ describe('notification pipeline (verify → decode → route)', () => {
     pipeline = build();
   });
 
-  function build(): NotificationPipeline {
+  function build(pendingCreations?: PendingCreations): NotificationPipeline {
     return new NotificationPipeline({
+      pendingCreations,
       store,
       keys: ring,
       verifier: new ValidationTokenVerifier({ authorityHost: verifierKeysHost, clientId, clock: () => new Date() }),
@@ -237,6 +239,43 @@ describe('notification pipeline (verify → decode → route)', () => {
       pipeline = build();
       await assert.rejects(run(await notifier.batch([joined()])), (error: unknown) => error instanceof RetryLaterError && error.reason === 'verificationUnavailable');
       assert.equal(changes.length, 0);
+    });
+  });
+
+  describe('a subscription still being created (Graph delivers before its 201 arrives)', () => {
+    let pending: PendingCreations;
+    let fresh: SubscriptionRecord;
+
+    beforeEach(() => {
+      pending = new PendingCreations();
+      pipeline = build(pending);
+      fresh = subscriptionRecord({ tenantId, chatId });
+    });
+
+    it('holds an item whose clientState matches a creation in flight until its record is stored, then hands it on', async () => {
+      const creation = pending.begin(fresh.clientState);
+      const outcome = run(await notifier.batch([joined(alice, fresh)]));
+      while (pending.held === 0) await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(changes.length, 0, 'nothing is handed on before the record exists');
+      await store.subscriptions.put(fresh.id, fresh);
+      creation.settle();
+      assert.deepEqual(statuses(await outcome), ['emitted']);
+      assert.equal((changes[0] as MemberAddedEvent).member.userId, alice.userId);
+    });
+
+    it('drops the item as from an unknown subscription when that creation fails', async () => {
+      const creation = pending.begin(fresh.clientState);
+      const outcome = run(await notifier.batch([joined(alice, fresh)]));
+      while (pending.held === 0) await new Promise((resolve) => setImmediate(resolve));
+      creation.settle();
+      assert.deepEqual(statuses(await outcome), ['dropped:unknownSubscription']);
+      assert.equal(changes.length, 0);
+    });
+
+    it('does not hold items whose clientState matches no creation in flight', async () => {
+      pending.begin(randomUUID());
+      assert.deepEqual(statuses(await run(await notifier.batch([joined(alice, fresh)]))), ['dropped:unknownSubscription']);
+      assert.equal(pending.held, 0);
     });
   });
 
