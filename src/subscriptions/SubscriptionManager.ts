@@ -1,6 +1,6 @@
 import type { InstalledEvent, UninstalledEvent } from '../events/HeraldEvents.js';
 import type { LifecycleEvent } from '../model/changeEvents.js';
-import { requestChatRemoval, requestChatSync } from './chatSubscriptions.js';
+import { requestChatInstall, requestChatRemoval } from './chatSubscriptions.js';
 import type { PendingCreations } from './PendingCreations.js';
 import type { RenewalPolicy } from './RenewalPolicy.js';
 import { reconcileAtStart } from './startupReconcile.js';
@@ -44,7 +44,7 @@ export class SubscriptionManager {
 
   /** Herald was added to a chat (or came back): subscriptions, then a fresh baseline. Returns at once. */
   onInstalled(event: InstalledEvent): void {
-    requestChatSync(this.rt, event.installation.chatId, { ensure: true, baseline: true });
+    requestChatInstall(this.rt, event.installation.chatId);
   }
 
   /** Herald left a chat: its pending work is dropped and its subscriptions deleted. Returns at once. */
