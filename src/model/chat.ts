@@ -49,7 +49,17 @@ export interface ChatState {
   settings: ChatSettings;
   /** A permanent problem the admin must fix (e.g. missing RSC consent), explained once in the chat. */
   problem: ChatProblem | null;
+  /**
+   * A problem of the tenant-wide subscriptions (installedToChats) of the chat's tenant, kept on each of its
+   * chats so a restart remembers it; cleared when the pair works again.
+   */
+  tenantProblem?: TenantProblem | null;
   baselineAt: string | null;
+}
+
+export interface TenantProblem {
+  message: string;
+  at: string;
 }
 
 export interface ChatProblem {

@@ -47,7 +47,6 @@ export interface SubscriptionRuntime {
   readonly mutex: KeyedQueue;
   readonly chatFlags: Map<string, ChatSyncFlags>;
   readonly attempts: Map<JobKey, number>;
-  readonly tenantProblems: Map<string, string>;
   /** Creations in flight, for notifications that arrive before Graph's 201. */
   readonly pending: PendingCreations;
   readonly ownIds: Set<string>;
@@ -78,7 +77,6 @@ export function createRuntime(deps: SubscriptionManagerDeps): SubscriptionRuntim
     mutex: new KeyedQueue(),
     chatFlags: new Map(),
     attempts: new Map(),
-    tenantProblems: new Map(),
     pending: new PendingCreations(),
     ownIds: new Set((deps.ownIds ?? []).filter(Boolean).flatMap((id) => [id.toLowerCase(), `28:${id.toLowerCase()}`])),
     notificationUrl: `${base}/api/notifications`,

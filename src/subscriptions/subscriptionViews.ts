@@ -3,6 +3,7 @@ import type { SubscriptionKind, SubscriptionRecord } from '../model/subscription
 import { formatRemaining } from '../kernel/duration.js';
 import { jobKeys } from './jobKeys.js';
 import type { SubscriptionRuntime } from './subscriptionRuntime.js';
+import { tenantProblemOf, tenantsWithProblems } from './tenantProblems.js';
 
 /** One subscription as `status` and the tab show it. */
 export interface SubscriptionView {
@@ -67,7 +68,7 @@ export function describeChat(rt: SubscriptionRuntime, chatId: string): ChatSubsc
     subscriptions: store.subscriptions.list((r) => r.chatId === chatId).sort(byKind).map(view),
     tenantSubscriptions: tenantId ? store.subscriptions.list((r) => r.chatId === null && r.tenantId === tenantId).sort(byKind).map(view) : [],
     problem: state?.problem ?? null,
-    tenantProblem: tenantId ? (rt.tenantProblems.get(tenantId) ?? null) : null,
+    tenantProblem: tenantId ? tenantProblemOf(rt, tenantId) : null,
     evaluationMode: Boolean(rt.deps.teamsAppId) && rt.deps.billingModel !== 'B',
     pendingSyncAt: rt.wheel.dueAt(jobKeys.chatSync(chatId))?.toISOString() ?? null,
   };
@@ -100,6 +101,6 @@ export function health(rt: SubscriptionRuntime): SubscriptionHealth {
     expired: all.filter((r) => Date.parse(r.expirationDateTime) <= now).length,
     scheduledJobs: rt.wheel.size,
     runningJobs: rt.wheel.runningCount,
-    tenantProblems: rt.tenantProblems.size,
+    tenantProblems: tenantsWithProblems(rt),
   };
 }

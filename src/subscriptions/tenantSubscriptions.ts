@@ -4,6 +4,7 @@ import { jobKeys, lockKeys, type JobKey } from './jobKeys.js';
 import { dropRecord, ensureSpec } from './subscriptionRecords.js';
 import { describeFailure, planRetry, tenantSpecs, type SubscriptionRuntime } from './subscriptionRuntime.js';
 import { isTenantKind, matchesSpec } from './subscriptionSpecs.js';
+import { clearTenantProblem, recordTenantProblem } from './tenantProblems.js';
 
 // The optional tenant-wide pair (installedToChats), one sync job per tenant.
 
@@ -19,11 +20,12 @@ async function syncTenant(rt: SubscriptionRuntime, tenantId: string): Promise<vo
   try {
     await rt.mutex.run(lockKeys.tenant(tenantId), () => syncTenantLocked(rt, tenantId));
     rt.attempts.delete(key);
-    rt.tenantProblems.delete(tenantId);
   } catch (error) {
     if (!isGraphFailure(error)) throw error;
-    onTenantFailure(rt, tenantId, error, key);
+    await onTenantFailure(rt, tenantId, error, key);
+    return;
   }
+  await clearTenantProblem(rt, tenantId);
 }
 
 async function syncTenantLocked(rt: SubscriptionRuntime, tenantId: string): Promise<void> {
@@ -34,14 +36,14 @@ async function syncTenantLocked(rt: SubscriptionRuntime, tenantId: string): Prom
   for (const spec of wanted) await ensureSpec(rt, spec);
 }
 
-export function onTenantFailure(rt: SubscriptionRuntime, tenantId: string, error: GraphFailure, key: JobKey): void {
+export async function onTenantFailure(rt: SubscriptionRuntime, tenantId: string, error: GraphFailure, key: JobKey): Promise<void> {
   if (isPermanentAccessFailure(error) || (error instanceof GraphRequestError && (error.paymentRequired || error.status === 400))) {
     // Not retried: WhereInstalled permissions, billing (model=B) or the resource itself need an admin.
     const message =
       error instanceof GraphRequestError && error.paymentRequired
         ? `Graph refused the metered installedToChats subscriptions (402): link the app registration to an Azure subscription for model=B billing. (${describeFailure(error)})`
         : `Graph refused the installedToChats subscriptions (${describeFailure(error)}); an admin must grant Herald's WhereInstalled permissions. Per-chat subscriptions keep working.`;
-    rt.tenantProblems.set(tenantId, message);
+    await recordTenantProblem(rt, tenantId, message);
     rt.deps.log.error({ tenantId, err: error }, 'tenant-wide subscriptions refused; not retrying until the next install or restart');
     return;
   }
