@@ -251,8 +251,9 @@ export class GraphDouble {
     this.queue.hold();
   }
 
-  releaseDeliveries(): void {
-    this.queue.releaseHeld();
+  /** `reversed`: the held items go out newest first, as a backlog may. */
+  releaseDeliveries(options: { reversed?: boolean } = {}): void {
+    this.queue.releaseHeld(options);
   }
 
   /** Without billing, `model=B` subscriptions fail with 402 like an app not linked to an Azure subscription. */
