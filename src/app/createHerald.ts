@@ -22,7 +22,7 @@ import { wireTab, type TabModule } from '../tab/wireTab.js';
 import type { ModuleHost } from '../kernel/ModuleHost.js';
 import type { HeraldContext } from './HeraldContext.js';
 import { createGraphAccess } from '../graph/createGraphAccess.js';
-import { loadNotificationKeyRing } from '../certificates/loadNotificationKeyRing.js';
+import { keyRingRotation, loadNotificationKeyRing } from '../certificates/loadNotificationKeyRing.js';
 
 export interface HeraldOverrides {
   clock?: () => Date;
@@ -95,8 +95,14 @@ export async function createHerald(config: HeraldConfig, log: Logger, overrides:
   const graphAccess = createGraphAccess({ config, log: log.child({ module: 'graph' }), clock });
   const subscriptionGraph = subscriptionDeps.graph ?? graphAccess.api;
   // One key ring: the certificate subscriptions send to Graph is the one notifications decrypt with.
-  const keys = await loadNotificationKeyRing({ config, log: log.child({ module: 'certificates' }), clock });
-  const subscriptions = await wireSubscriptions(host, context, { certificates: keys, ...subscriptionDeps, graph: subscriptionGraph });
+  const certificateDeps = { config, log: log.child({ module: 'certificates' }), clock };
+  const keys = await loadNotificationKeyRing(certificateDeps);
+  const subscriptions = await wireSubscriptions(host, context, {
+    certificates: keys,
+    rotation: keyRingRotation(keys, certificateDeps),
+    ...subscriptionDeps,
+    graph: subscriptionGraph,
+  });
   const announcements = wireAnnouncements(host, context, { chatGraph: subscriptionGraph });
   const notifications = await wireNotifications(host, { ...context, metricsRegistry }, {
     chatGraph: graphAccess.api,

@@ -13,6 +13,8 @@ export interface SubscriptionRecord {
   clientState: string;
   expirationDateTime: string;
   encryptionCertificateId: string | null;
+  /** SHA-1 thumbprint of that certificate: an id may be reused across a rotation (NOTIFICATION_CERT_ID). */
+  encryptionCertificateThumbprint?: string | null;
   createdAt: string;
   lastRenewedAt: string | null;
   lastNotificationAt: string | null;

@@ -1,5 +1,6 @@
 import type { GraphSubscription } from '../graph/GraphApi.js';
 import { isGraphFailure } from '../graph/GraphRequestError.js';
+import { moveToCurrentCertificate, scheduleCertificateCheck } from './certificateUpkeep.js';
 import { requestChatSync } from './chatSubscriptions.js';
 import { jobKeys, lockKeys } from './jobKeys.js';
 import { deleteAtGraph, dropRecord, scheduleRenewal } from './subscriptionRecords.js';
@@ -30,6 +31,9 @@ export async function reconcileAtStart(rt: SubscriptionRuntime): Promise<void> {
     // A reauthorizationRequired deferred before the restart is still owed.
     if (record.reauthorizeDueAt) scheduleOwedReauthorize(rt, record.id, new Date(record.reauthorizeDueAt));
   }
+  // A certificate rotated at start (or before the restart) is taken up now, not at each renewal.
+  moveToCurrentCertificate(rt);
+  scheduleCertificateCheck(rt);
 }
 
 async function reconcileTenantAtStart(rt: SubscriptionRuntime, tenantId: string): Promise<void> {

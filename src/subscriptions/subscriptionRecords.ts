@@ -59,6 +59,7 @@ async function createSubscription(rt: SubscriptionRuntime, spec: SubscriptionSpe
       clientState: body.clientState,
       expirationDateTime: created.expirationDateTime,
       encryptionCertificateId: certificate.id,
+      encryptionCertificateThumbprint: certificate.thumbprint,
       createdAt: now,
       lastRenewedAt: null,
       lastNotificationAt: null,

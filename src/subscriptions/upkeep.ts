@@ -3,6 +3,7 @@ import type { LifecycleEvent } from '../model/changeEvents.js';
 import type { SubscriptionRecord } from '../model/subscription.js';
 import { onChatFailure, reconcileChat, requestChatSync } from './chatSubscriptions.js';
 import { onSubscriptionFailure, replaceReporting } from './failureHandling.js';
+import { usesCurrentCertificate } from './certificateUpkeep.js';
 import { jobKeys } from './jobKeys.js';
 import { dropRecord, scheduleRenewal } from './subscriptionRecords.js';
 import { EXPIRY_MARGIN_MS, installed, installedChats, isWanted, NO_FLAGS, planRetry, type SubscriptionRuntime } from './subscriptionRuntime.js';
@@ -18,7 +19,7 @@ export async function renew(rt: SubscriptionRuntime, id: string): Promise<void> 
 }
 
 async function renewLocked(rt: SubscriptionRuntime, id: string): Promise<void> {
-  const { store, graph, clock, certificates } = rt.deps;
+  const { store, graph, clock } = rt.deps;
   const record = store.subscriptions.get(id);
   if (!record) return;
   if (!isWanted(rt, record)) {
@@ -30,7 +31,7 @@ async function renewLocked(rt: SubscriptionRuntime, id: string): Promise<void> {
     await replaceReporting(rt, record, 'expired before it could be renewed');
     return;
   }
-  if (record.encryptionCertificateId && record.encryptionCertificateId !== certificates.current().id) {
+  if (!usesCurrentCertificate(rt, record)) {
     // Graph documents no certificate PATCH: move the subscription to the new certificate by recreating it.
     await replaceReporting(rt, record, 'encryption certificate rotated', { deleteFirst: true });
     return;

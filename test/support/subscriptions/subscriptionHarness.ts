@@ -36,6 +36,8 @@ export interface HarnessOptions {
   graphSleep?: (ms: number) => Promise<void>;
   /** Deterministic jitter. */
   random?: () => number;
+  /** More settings (e.g. NOTIFICATION_CERT_FILE). */
+  env?: Record<string, string>;
 }
 
 interface ConnectorStub {
@@ -144,6 +146,7 @@ export class SubscriptionHarness {
       LOG_LEVEL: 'silent',
       ...(this.options.teamsAppId ? { TEAMS_APP_ID: this.app.teamsAppId } : {}),
       ...(this.options.billingModelB ? { GRAPH_BILLING_MODEL: 'B' } : {}),
+      ...this.options.env,
     });
     const log = silentLogger();
     this.store = await LowdbStore.openFile(this.dataDir);
