@@ -86,6 +86,14 @@ export class SummaryWindow {
     }
     const handle = this.deps.timers.setTimeout(() => {
       this.armed.delete(pending.chatId);
+      const current = this.deps.store.pendingSummaries.get(pending.chatId);
+      if (!current) return;
+      // Timers run on a monotonic clock and may fire a little before the wall clock reaches the end:
+      // such a window would be "not due" and, with no timer left, never close. Arm again for the rest.
+      if (Date.parse(current.windowEndsAt) > this.deps.clock().getTime()) {
+        this.arm(current);
+        return;
+      }
       this.deps.onDue(pending.chatId);
     }, delay);
     this.armed.set(pending.chatId, { handle, at });

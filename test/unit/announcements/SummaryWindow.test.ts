@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import sinon from 'sinon';
+import type { AnnouncementChange } from '../../../src/announcements/AnnouncementChange.js';
+import { SummaryWindow } from '../../../src/announcements/SummaryWindow.js';
+import type { Timers } from '../../../src/kernel/timers.js';
+import { LowdbStore } from '../../../src/storage/LowdbStore.js';
+
+const CHAT = '19:window@thread.v2';
+
+describe('summary window', () => {
+  let clock: sinon.SinonFakeTimers;
+  let store: LowdbStore;
+  let due: string[];
+
+  beforeEach(async () => {
+    clock = sinon.useFakeTimers({ now: Date.parse('2026-03-02T08:00:00Z'), toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    store = await LowdbStore.memory();
+    due = [];
+  });
+  afterEach(() => clock.restore());
+
+  const change = (): AnnouncementChange => ({ kind: 'joined', at: new Date().toISOString(), person: { userId: 'u1', displayName: 'Ada', guest: false, external: false } });
+
+  it('closes on time even when its timer fires a little before the wall clock reaches the end', async () => {
+    // Timers run on a monotonic clock; under load they can come due a millisecond "early" by Date.
+    const early: Timers = { setTimeout: (callback, ms) => clock.setTimeout(callback, Math.max(0, ms - 1)), clearTimeout: (handle) => clock.clearTimeout(handle as number) };
+    const window = new SummaryWindow({ store, clock: () => new Date(), timers: early, onDue: (chatId) => void due.push(chatId) });
+    await window.add(CHAT, [change()], 5_000);
+    await clock.tickAsync(4_999);
+    assert.deepEqual(due, [], 'not before its end');
+    await clock.tickAsync(1_000);
+    assert.deepEqual(due, [CHAT], 'due once its end has passed, not stuck open');
+  });
+
+  it('is due once at its end with exact timers', async () => {
+    const exact: Timers = { setTimeout: (callback, ms) => clock.setTimeout(callback, ms), clearTimeout: (handle) => clock.clearTimeout(handle as number) };
+    const window = new SummaryWindow({ store, clock: () => new Date(), timers: exact, onDue: (chatId) => void due.push(chatId) });
+    await window.add(CHAT, [change()], 5_000);
+    await window.add(CHAT, [change()], 5_000);
+    await clock.tickAsync(5_000);
+    assert.deepEqual(due, [CHAT]);
+    assert.equal(window.get(CHAT)?.changes.length, 2);
+  });
+});
