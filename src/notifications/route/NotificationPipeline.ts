@@ -122,7 +122,9 @@ export class NotificationPipeline {
     const tenants = new Set<string>();
     const failures: string[] = [];
     try {
-      for (const verdict of await Promise.all((tokens as string[]).map((t) => this.deps.verifier.verify(t)))) {
+      // Judged at receipt: a batch replayed after a restart or a long retry still carries the tokens it came with.
+      const receivedAt = new Date(batch.receivedAt);
+      for (const verdict of await Promise.all((tokens as string[]).map((t) => this.deps.verifier.verify(t, receivedAt)))) {
         if (verdict.ok) tenants.add(verdict.tenantId);
         else failures.push(`${verdict.reason}: ${verdict.detail}`);
       }
@@ -209,12 +211,12 @@ export class NotificationPipeline {
     });
     if (verdict.status === 'stale') return { status: 'ignored', reason: 'stale' };
     if (verdict.status === 'duplicate') {
-      writes.push(this.deps.dedupe.commit(tenantId, change.resource));
+      writes.push(this.deps.dedupe.commitDuplicate(tenantId, change.resource));
       return { status: 'duplicate' };
     }
     const handled = await this.deps.events.emit('change', { ...change.draft, changeKey: verdict.changeKey, source: 'notification', receivedAt: batch.receivedAt });
     if (!handled) this.deps.log.warn({ changeKey: verdict.changeKey }, 'a change handler failed; the change is not handed on again');
-    writes.push(this.deps.dedupe.commit(tenantId, change.resource));
+    writes.push(this.deps.dedupe.commit(tenantId, change.resource, verdict.changeKey));
     return { status: 'emitted', event: 'change' };
   }
 

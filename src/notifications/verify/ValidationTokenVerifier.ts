@@ -69,9 +69,13 @@ export class ValidationTokenVerifier {
     };
   }
 
-  /** @throws SigningKeysUnavailableError when the key set cannot be fetched. */
-  async verify(token: string): Promise<TokenVerdict> {
-    const now = this.options.clock().getTime();
+  /**
+   * `at`: the instant the token is judged at (default now). A stored batch is judged at its receipt:
+   * its tokens were valid when Graph delivered it, and a replay hours later must not drop it as expired.
+   * @throws SigningKeysUnavailableError when the key set cannot be fetched.
+   */
+  async verify(token: string, at?: Date): Promise<TokenVerdict> {
+    const now = (at ?? this.options.clock()).getTime();
     const tolerance = (this.options.clockToleranceSeconds ?? 300) * 1000;
     const cached = this.verified.get(token);
     if (cached && cached.expiresAt + tolerance > now) return { ok: true, ...cached };

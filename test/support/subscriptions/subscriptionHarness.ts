@@ -210,6 +210,8 @@ export class SubscriptionHarness {
    */
   async kill(): Promise<void> {
     this.storage.crash();
+    // A dead process runs no timers: the subscription wheel (possibly on the shared fake clock) stops.
+    void this.manager.stop();
     const http = this.herald.context.server.server;
     await new Promise<void>((resolve) => {
       http.close(() => resolve());

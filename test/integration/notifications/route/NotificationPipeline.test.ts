@@ -242,6 +242,24 @@ describe('notification pipeline (verify → decode → route)', () => {
     });
   });
 
+  it('judges validation tokens at the batch\'s receipt: a batch replayed hours later (restart, long retry) is not dropped as expired', async () => {
+    const body = await notifier.batch([joined(alice, perChat)]);
+    const receivedAt = new Date().toISOString();
+    const later = () => new Date(Date.now() + 3 * 60 * 60_000);
+    pipeline = new NotificationPipeline({
+      store,
+      keys: ring,
+      verifier: new ValidationTokenVerifier({ authorityHost: verifierKeysHost, clientId, clock: later }),
+      dedupe: ChangeDeduplicator.load(store.changeLogs),
+      events,
+      clock: later,
+      log: silentLogger(),
+    });
+    const outcomes: ItemOutcome[] = [];
+    await pipeline.process({ id: randomUUID(), route: 'notifications', receivedAt, body }, { skip: new Set(), signal: new AbortController().signal, onItem: (i, o) => (outcomes[i] = o) });
+    assert.deepEqual(statuses(outcomes), ['emitted']);
+  });
+
   describe('a subscription still being created (Graph delivers before its 201 arrives)', () => {
     let pending: PendingCreations;
     let fresh: SubscriptionRecord;
@@ -299,6 +317,23 @@ describe('notification pipeline (verify → decode → route)', () => {
       await run(await notifier.batch([joined(alice, tenantWide), joined(alice, perChat)]));
       assert.deepEqual(changes.map((c) => c.kind), ['memberAdded', 'memberRemoved', 'memberAdded']);
       assert.notEqual(changes[0]?.changeKey, changes[2]?.changeKey);
+    });
+
+    it('a crash while the first report is being handled replays it, even after the second subscription\'s duplicate was stored', async () => {
+      let release: () => void = () => {};
+      const handling = new Promise<void>((resolve) => (release = resolve));
+      const off = events.on('change', () => handling);
+      const firstBatch = await notifier.batch([joined(alice, perChat)]);
+      const first = run(firstBatch);
+      while (changes.length === 0) await new Promise((resolve) => setImmediate(resolve));
+      // The tenant-wide report arrives and is finished while the per-chat one is still being handled.
+      assert.deepEqual(statuses(await run(await notifier.batch([joined(alice, tenantWide)]))), ['duplicate']);
+      // Crash: the first batch is still in the inbox; a new pipeline replays it against what was stored.
+      pipeline = build();
+      off();
+      assert.deepEqual(statuses(await run(firstBatch)), ['emitted'], 'handed on again, not taken for a duplicate');
+      release();
+      await first;
     });
 
     it('ignores a chat update older than one already handed on', async () => {
