@@ -5,9 +5,13 @@
 import { announceLatency } from './announceLatency.js';
 import { formatReceivePath, receivePathBenchmark } from './receivePath.js';
 import { formatSoakReport, runSubscriptionsSoak } from './subscriptionsSoak.js';
+import { formatTroubleSoak, runTroubleSoak } from './troubleSoak.js';
 
 process.stdout.write('subscriptions (issue 5): 100 chats in 3 tenants, 7 simulated days, fake clock\n');
 process.stdout.write(`${formatSoakReport(await runSubscriptionsSoak())}\n\n`);
+
+process.stdout.write('trouble (issue 13): 100 chats in 3 tenants, 7 simulated days of 429/503s, lifecycle events, two restarts and a kill\n');
+process.stdout.write(`${formatTroubleSoak(await runTroubleSoak())}\n\n`);
 
 process.stdout.write('announcements (issue 6): notification accepted (202) → post at the Bot Connector, window 0, 100 chats\n');
 const latency = await announceLatency();
