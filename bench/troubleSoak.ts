@@ -46,7 +46,7 @@ function seeded(seed: number): () => number {
 /**
  * A week of trouble: Herald against the Graph and login doubles with a fake clock, 100 chats in 3
  * tenants (window 0, so each change is one post), random Graph 429/503s, random lifecycle events on
- * random subscriptions, a membership change now and then, two restarts and one kill. Reports what
+ * random subscriptions, up to three membership changes per half hour, two restarts and one kill. Reports what
  * Herald's promise is about: subscriptions lapsed, changes lost, duplicate posts, and Graph's bill.
  */
 export async function runTroubleSoak(options: TroubleSoakOptions = {}): Promise<TroubleSoakReport> {
@@ -95,8 +95,10 @@ export async function runTroubleSoak(options: TroubleSoakOptions = {}): Promise<
         const kind = pick(['reauthorizationRequired', 'subscriptionRemoved', 'missed'] as const);
         if (sub && h.gw.graph.sendLifecycleEvent(sub.id, kind)) trouble[kind]++;
       }
-      if (random() < 0.3) {
-        const chatId = pick(chatIds);
+      // Up to three membership changes per step, in different chats (one person joins, later leaves).
+      const changing = new Set<string>();
+      for (let n = Math.floor(random() * 4); n > 0; n--) changing.add(pick(chatIds));
+      for (const chatId of changing) {
         const tenantId = h.gw.world.getChat(chatId)?.tenantId as string;
         const guest = guests.get(chatId) ?? null;
         if (guest) {
