@@ -59,7 +59,19 @@ export interface ChatState {
   settings: ChatSettings;
   /** A permanent problem the admin must fix (e.g. missing RSC consent), explained once in the chat. */
   problem: ChatProblem | null;
+  /**
+   * A problem of the tenant-wide subscriptions (installedToChats) of the chat's tenant, kept on each of its
+   * chats so a restart remembers it; cleared when the pair works again.
+   */
+  tenantProblem?: TenantProblem | null;
   baselineAt: string | null;
+}
+
+export interface TenantProblem {
+  message: string;
+  at: string;
+  /** The error catalogue's code (its advice is the catalogue's); absent in records of older versions. */
+  code?: HeraldErrorCode;
 }
 
 export interface ChatProblem {
