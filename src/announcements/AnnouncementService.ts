@@ -2,15 +2,15 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { InstalledEvent, SettingsChangedEvent, UninstalledEvent } from '../events/HeraldEvents.js';
 import type { ChangeEvent } from '../model/changeEvents.js';
-import type { ChatState } from '../model/chat.js';
+import type { ChatSettings, ChatState } from '../model/chat.js';
 import type { HistoryEntry } from '../model/history.js';
 import type { Installation } from '../model/installation.js';
 import type { ConnectorMemberDirectory } from '../names/ConnectorMembers.js';
 import type { ChatMemberReader, DisplayNameResolver, PersonInfo } from '../names/DisplayNameResolver.js';
 import { emptyChatState } from '../model/chat.js';
 import type { HeraldStore } from '../storage/HeraldStore.js';
-import { isPersonChange, type AnnouncementChange } from './AnnouncementChange.js';
-import { buildAnnouncementActivity } from './buildAnnouncementCard.js';
+import { isPersonChange, type AnnouncementChange, type PersonRef } from './AnnouncementChange.js';
+import { buildAnnouncementActivity, type JoinWelcome } from './buildAnnouncementCard.js';
 import type { ApplyOutcome, ApplyResult, ChatStateUpdater } from './ChatStateUpdater.js';
 import { hasUncertain, MembershipOrder, settleUncertain } from './MembershipOrder.js';
 import { settingsLine, summaryLines } from './formatSummary.js';
@@ -168,11 +168,12 @@ export class AnnouncementService {
   private async commit(chatId: string, changes: AnnouncementChange[], state: ChatState | undefined, closeWindow: boolean): Promise<boolean> {
     const { store, registry, queue } = this.deps;
     const installed = registry.get(chatId)?.status === 'installed';
-    const lines = state && installed ? summaryLines(selectAnnounced(netChanges(changes), state.settings)) : [];
+    const announced = state && installed ? selectAnnounced(netChanges(changes), state.settings) : null;
+    const lines = announced ? summaryLines(announced) : [];
     const writes: Promise<unknown>[] = changes.map((change) => store.history.append(historyEntry(chatId, change)));
     if (state) writes.push(store.chats.put(chatId, rememberNames(state, changes)));
     if (closeWindow) writes.push(this.window.close(chatId));
-    if (lines.length > 0) writes.push(queue.enqueue(chatId, buildAnnouncementActivity(lines)));
+    if (lines.length > 0) writes.push(queue.enqueue(chatId, buildAnnouncementActivity(lines, state && announced ? joinWelcome(state.settings, announced.joined) : undefined)));
     await Promise.all(writes);
     return lines.length > 0;
   }
@@ -268,6 +269,15 @@ export class AnnouncementService {
     }
     log.debug({ chatId, members: members.length }, 'names of chat members learnt');
   }
+}
+
+/** What the chat's settings add to an announcement of people joining (nothing when nobody joined). */
+function joinWelcome(settings: ChatSettings, joined: readonly PersonRef[]): JoinWelcome | undefined {
+  if (joined.length === 0) return undefined;
+  const line = settings.welcomeLine?.trim() || null;
+  // Only people Herald can name: a mention needs the name Teams shows.
+  const mention = settings.mentionNewcomers ? joined.flatMap((p) => (p.displayName ? [{ id: p.userId, name: p.displayName }] : [])) : [];
+  return line || mention.length > 0 ? { line, mention } : undefined;
 }
 
 /** The re-applied changes, with the names (and marks) looked up for the first application. */

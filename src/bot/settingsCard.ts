@@ -1,6 +1,6 @@
 import type { Activity, AdaptiveCardInvokeResponse } from 'botbuilder';
 import type { ChatSettings } from '../model/chat.js';
-import { describeSettings, formatWindow, SettingsError, validateSettingsPatch } from '../settings/ChatSettingsService.js';
+import { describeSettings, formatWindow, SettingsError, validateSettingsPatch, WELCOME_LINE_MAX } from '../settings/ChatSettingsService.js';
 import { ruleLabel, SETTINGS_RULES } from '../settings/settingsPermission.js';
 
 /**
@@ -13,12 +13,13 @@ export const SETTINGS_VERBS = { save: 'herald.settings.save', refresh: 'herald.s
 
 const ADAPTIVE_CARD = 'application/vnd.microsoft.card.adaptive';
 const WINDOW_CHOICES_MS = [0, 5_000, 10_000, 30_000, 60_000, 120_000, 300_000, 600_000];
-const TOGGLES: ReadonlyArray<{ id: keyof Pick<ChatSettings, 'enabled' | 'announceJoins' | 'announceLeaves' | 'announceTopic' | 'guestsOnly'>; title: string }> = [
+const TOGGLES: ReadonlyArray<{ id: keyof Pick<ChatSettings, 'enabled' | 'announceJoins' | 'announceLeaves' | 'announceTopic' | 'guestsOnly' | 'mentionNewcomers'>; title: string }> = [
   { id: 'enabled', title: 'Announcements (off: Herald stays quiet)' },
   { id: 'announceJoins', title: 'Announce who joins' },
   { id: 'announceLeaves', title: 'Announce who leaves' },
   { id: 'announceTopic', title: 'Announce topic changes' },
   { id: 'guestsOnly', title: 'Only guests and people from other organizations' },
+  { id: 'mentionNewcomers', title: '@mention the people who joined' },
 ];
 
 export interface SettingsCardNotice {
@@ -42,6 +43,14 @@ export function buildSettingsCard(settings: ChatSettings, notice?: SettingsCardN
     style: 'compact',
     value: String(settings.windowMs),
     choices: windows.map((ms) => ({ title: formatWindow(ms), value: String(ms) })),
+  });
+  body.push({
+    type: 'Input.Text',
+    id: 'welcomeLine',
+    label: 'Welcome line, added when people join (empty for none)',
+    value: settings.welcomeLine,
+    maxLength: WELCOME_LINE_MAX,
+    placeholder: 'Welcome! The plan is in the Files tab.',
   });
   body.push({
     type: 'Input.ChoiceSet',
@@ -103,5 +112,6 @@ export function patchFromCardInputs(data: unknown): Partial<ChatSettings> {
     patch.windowMs = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : raw;
   }
   if ('whoMayChange' in input) patch.whoMayChange = input.whoMayChange;
+  if ('welcomeLine' in input) patch.welcomeLine = input.welcomeLine;
   return validateSettingsPatch(patch);
 }

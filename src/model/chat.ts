@@ -29,6 +29,10 @@ export interface ChatSettings {
   windowMs: number;
   /** Who may change these settings (itself one of them: only those allowed may change it). */
   whoMayChange: SettingsRule;
+  /** The chat's own line added to join announcements ("" for none); plain text, shown as typed. */
+  welcomeLine: string;
+  /** @mention the people who joined in the join announcement. */
+  mentionNewcomers: boolean;
 }
 
 export const DEFAULT_CHAT_SETTINGS: ChatSettings = {
@@ -39,6 +43,8 @@ export const DEFAULT_CHAT_SETTINGS: ChatSettings = {
   guestsOnly: false,
   windowMs: 5_000,
   whoMayChange: 'members',
+  welcomeLine: '',
+  mentionNewcomers: false,
 };
 
 export interface RosterEntry extends ChatMember {

@@ -6,6 +6,8 @@ import type { HeraldStore } from '../storage/HeraldStore.js';
 import { ruleLabel, SETTINGS_RULES } from './settingsPermission.js';
 
 export const MAX_WINDOW_MS = 10 * 60_000;
+/** A welcome line is one short sentence or two, like a chat message preview. */
+export const WELCOME_LINE_MAX = 280;
 
 export class SettingsError extends HeraldError {
   constructor(message: string) {
@@ -27,6 +29,9 @@ export function describeSettings(s: ChatSettings): string {
     `guests only ${onOff(s.guestsOnly)}`,
     `window ${formatWindow(s.windowMs)}`,
     `changes by ${ruleLabel(s.whoMayChange)}`,
+    // Only when set, so the summary of a chat that never used them reads as before.
+    ...(s.welcomeLine ? ['welcome line on'] : []),
+    ...(s.mentionNewcomers ? ['newcomers mentioned'] : []),
   ].join(' · ');
 }
 
@@ -51,7 +56,7 @@ export function validateSettingsPatch(patch: unknown): Partial<ChatSettings> {
   if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) throw new SettingsError('settings must be a JSON object');
   const out: Partial<ChatSettings> = {};
   const input = patch as Record<string, unknown>;
-  const booleans = ['enabled', 'announceJoins', 'announceLeaves', 'announceTopic', 'guestsOnly'] as const;
+  const booleans = ['enabled', 'announceJoins', 'announceLeaves', 'announceTopic', 'guestsOnly', 'mentionNewcomers'] as const;
   for (const [key, value] of Object.entries(input)) {
     if ((booleans as readonly string[]).includes(key)) {
       if (typeof value !== 'boolean') throw new SettingsError(`${key} must be true or false`);
@@ -61,6 +66,8 @@ export function validateSettingsPatch(patch: unknown): Partial<ChatSettings> {
         throw new SettingsError(`windowMs must be a whole number of milliseconds from 0 to ${MAX_WINDOW_MS}`);
       }
       out.windowMs = value;
+    } else if (key === 'welcomeLine') {
+      out.welcomeLine = welcomeLineOf(value);
     } else if (key === 'whoMayChange') {
       if (typeof value !== 'string' || !(SETTINGS_RULES as readonly string[]).includes(value)) {
         throw new SettingsError(`whoMayChange must be one of ${SETTINGS_RULES.join(', ')}`);
@@ -71,6 +78,20 @@ export function validateSettingsPatch(patch: unknown): Partial<ChatSettings> {
     }
   }
   return out;
+}
+
+/**
+ * A welcome line as Herald keeps it: one line of plain text (line breaks and runs of spaces become one
+ * space), at most WELCOME_LINE_MAX characters; empty removes it.
+ * @throws SettingsError
+ */
+export function welcomeLineOf(value: unknown): string {
+  if (typeof value !== 'string') throw new SettingsError('welcomeLine must be text');
+  // eslint-disable-next-line no-control-regex -- control characters are what is refused here
+  if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(value)) throw new SettingsError('welcomeLine must be plain text without control characters');
+  const line = value.replace(/\s+/g, ' ').trim();
+  if ([...line].length > WELCOME_LINE_MAX) throw new SettingsError(`welcomeLine can be at most ${WELCOME_LINE_MAX} characters`);
+  return line;
 }
 
 /** Per-chat settings, shared by the chat commands and the tab. */
@@ -115,5 +136,7 @@ function diffSettings(a: ChatSettings, b: ChatSettings): string[] {
   if (a.guestsOnly !== b.guestsOnly) out.push(`guests only ${onOff(b.guestsOnly)}`);
   if (a.windowMs !== b.windowMs) out.push(`summary window ${formatWindow(b.windowMs)}`);
   if (a.whoMayChange !== b.whoMayChange) out.push(`changes by ${ruleLabel(b.whoMayChange)}`);
+  if (a.welcomeLine !== b.welcomeLine) out.push(b.welcomeLine ? (a.welcomeLine ? 'welcome line changed' : 'welcome line set') : 'welcome line removed');
+  if (a.mentionNewcomers !== b.mentionNewcomers) out.push(`newcomers ${b.mentionNewcomers ? 'mentioned' : 'not mentioned'} when they join`);
   return out;
 }

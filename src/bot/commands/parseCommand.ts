@@ -1,5 +1,5 @@
 import type { ChatSettings, SettingsRule } from '../../model/chat.js';
-import { MAX_WINDOW_MS } from '../../settings/ChatSettingsService.js';
+import { MAX_WINDOW_MS, SettingsError, welcomeLineOf } from '../../settings/ChatSettingsService.js';
 
 export type Command =
   | { name: 'help' }
@@ -49,6 +49,9 @@ function own<T>(table: Record<string, T>, word: string): T | undefined {
 
 /** Reads a chat command (mentions already removed or not). */
 export function parseCommand(rawText: string): Command {
+  // The welcome line keeps its case and spelling; everything else is read in lower case.
+  const welcome = /^[@/]?(?:herald\b\s*)?welcome(?:\s+line)?(?:\s+([\s\S]*))?$/i.exec(stripMentions(rawText).trim());
+  if (welcome) return welcomeCommand(welcome[1]?.trim() ?? '');
   const text = stripMentions(rawText).toLowerCase().replace(/^[@/]?herald\b\s*/, '').replace(/[.!]+$/, '').trim();
   if (text === '' || text === 'help' || text === '?') return { name: 'help' };
   if (text === 'status') return { name: 'status' };
@@ -70,6 +73,8 @@ export function parseCommand(rawText: string): Command {
     if (!rule) return { name: 'invalid', message: `Settings can be changed by "members" or by "owners" only — not "${m[1]}".` };
     return { name: 'set', patch: { whoMayChange: rule } };
   }
+  m = /^(?:settings\s+)?mention\s+(?:newcomers|new\s+people|them)\s+(on|off)$/.exec(text);
+  if (m) return { name: 'set', patch: { mentionNewcomers: m[1] === 'on' } };
   m = /^(?:settings\s+)?window\s+(.+)$/.exec(text);
   if (m) {
     const ms = parseDuration(m[1]);
@@ -78,6 +83,17 @@ export function parseCommand(rawText: string): Command {
     return { name: 'set', patch: { windowMs: ms } };
   }
   return { name: 'unknown', text };
+}
+
+function welcomeCommand(rest: string): Command {
+  if (rest === '') return { name: 'invalid', message: 'Say the line after `welcome`, e.g. `welcome Glad you are here! The plan is in the Files tab.` (`welcome off` removes it).' };
+  if (/^(off|none|clear|remove)$/i.test(rest)) return { name: 'set', patch: { welcomeLine: '' } };
+  try {
+    return { name: 'set', patch: { welcomeLine: welcomeLineOf(rest) } };
+  } catch (error) {
+    if (error instanceof SettingsError) return { name: 'invalid', message: `That welcome line cannot be used: ${error.message.replace(/^welcomeLine /, 'it ')}.` };
+    throw error;
+  }
 }
 
 export const HELP_TEXT = [
@@ -91,4 +107,6 @@ export const HELP_TEXT = [
   '- `window 30s`: collect changes for this long into one summary (0 posts at once)',
   '- `quiet` / `resume`: pause or resume all announcements',
   '- `changes by owners|members`: who may change these settings (by default members of this organization who are not guests)',
+  '- `welcome <line>` / `welcome off`: a line of this chat\'s own added when people join',
+  '- `mention newcomers on|off`: @mention the people who joined',
 ].join('\n');
