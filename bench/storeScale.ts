@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { emptyChatState, type ChatState } from '../src/model/chat.js';
@@ -87,16 +87,19 @@ async function announceJoin(store: LogStore, chatId: string, n: number): Promise
   await store.outbox.delete(outgoing.id);
 }
 
-interface Rate { msPer: number; bytesPer: number; cpuMsPer?: number }
+interface Rate { msPer: number; bytesPer: number; cpuMsPer?: number; maxStallMs?: number }
 
 async function measure(count: number, each: (i: number) => Promise<void>): Promise<Rate> {
   const bytes0 = await bytesWritten();
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
+  const stalls = monitorEventLoopDelay({ resolution: 5 });
+  stalls.enable();
   for (let i = 0; i < count; i++) await each(i);
+  stalls.disable();
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
-  return { msPer: ms / count, bytesPer: ((await bytesWritten()) - bytes0) / count, cpuMsPer: (cpu.user + cpu.system) / 1000 / count };
+  return { msPer: ms / count, bytesPer: ((await bytesWritten()) - bytes0) / count, cpuMsPer: (cpu.user + cpu.system) / 1000 / count, maxStallMs: stalls.max / 1e6 };
 }
 
 export interface ScaleResult { chats: number; install: Rate; joins: Rate[] }
@@ -187,6 +190,8 @@ export async function storeScaleReport(sizes = [10, 1_000, 10_000]): Promise<str
   const wall = spreadOf((j) => j.msPer);
   const cpu = spreadOf((j) => j.cpuMsPer ?? Number.NaN);
   lines.push(`back-to-back runs, worst spread per join: CPU ${(cpu * 100).toFixed(0)}%, wall clock ${(wall * 100).toFixed(0)}% (goal within 10%): CPU ${verdict(cpu <= 0.1)}, wall clock ${verdict(wall <= 0.1)} (load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores)`);
+  const stall = Math.max(...results.flatMap((r) => r.joins.map((j) => j.maxStallMs ?? 0)));
+  lines.push(`longest event-loop stall during the join runs (snapshots written meanwhile): ${stall.toFixed(0)} ms`);
   const r = restart as RestartResult | null;
   if (r) {
     const total = (r.openMs + r.adoptMs) / 1000;

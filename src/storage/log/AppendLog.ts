@@ -30,6 +30,8 @@ export class AppendLog {
   private closed = false;
   /** fsynced writes performed (observability and tests of group commit). */
   commits = 0;
+  /** Bytes handed to the journal files (observability, benchmarks). */
+  bytesWritten = 0;
   /** Characters appended since the last snapshot (compaction decides on it). */
   charsSinceSnapshot = 0;
 
@@ -125,6 +127,7 @@ export class AppendLog {
         await syncDirectory(this.dir); // the file's own entry must be durable too
       }
       this.commits++;
+      this.bytesWritten += Buffer.byteLength(chunk);
       await this.handle.write(chunk);
       await this.handle.sync();
     } catch (error) {

@@ -81,13 +81,20 @@ export async function readLines<L>(path: string, onLine: (line: L) => void, opts
 
 /**
  * Writes snapshot `n` from `lines` (each ending in a newline) atomically, a chunk at a time; `n` may
- * be a promise, known only once the segment the snapshot covers has been sealed. Returns the characters written.
+ * be a promise, known only once the segment the snapshot covers has been sealed. Returns its size.
  */
-export async function writeSnapshot(dir: string, n: number | Promise<number>, lines: Iterable<string>): Promise<number> {
+export async function writeSnapshot(dir: string, n: number | Promise<number>, lines: Iterable<string>): Promise<{ chars: number; bytes: number }> {
   await mkdir(dir, { recursive: true });
   const tmp = join(dir, `snapshot.${process.pid}.${Date.now()}.tmp`);
   const handle = await open(tmp, 'w', 0o600);
   let chars = 0;
+  let bytes = 0;
+  const write = async (chunk: string[]) => {
+    const text = chunk.join('');
+    chars += text.length;
+    bytes += Buffer.byteLength(text);
+    await handle.write(text);
+  };
   try {
     let chunk: string[] = [];
     let size = 0;
@@ -95,14 +102,12 @@ export async function writeSnapshot(dir: string, n: number | Promise<number>, li
       chunk.push(line);
       size += line.length;
       if (size >= SNAPSHOT_CHUNK_CHARS) {
-        await handle.write(chunk.join(''));
-        chars += size;
+        await write(chunk);
         chunk = [];
         size = 0;
       }
     }
-    await handle.write(chunk.join(''));
-    chars += size;
+    await write(chunk);
     await handle.sync();
   } catch (error) {
     await handle.close();
@@ -112,7 +117,7 @@ export async function writeSnapshot(dir: string, n: number | Promise<number>, li
   await handle.close();
   await rename(tmp, snapshotPath(dir, await n));
   await syncDirectory(dir);
-  return chars;
+  return { chars, bytes };
 }
 
 /** Removes files that a newer snapshot made obsolete (best effort: a leftover is ignored on open). */

@@ -53,6 +53,7 @@ export class LogStore implements HeraldStore {
   private closed = false;
   /** Snapshots written since open (observability and tests of compaction). */
   compactions = 0;
+  private snapshotBytes = 0;
 
   private constructor(
     private readonly dir: string,
@@ -94,7 +95,7 @@ export class LogStore implements HeraldStore {
     if (found.snapshot === null && found.journals.length === 0) {
       const legacy = await readLegacyDataDir(dataDir, tables);
       if (legacy.length > 0) {
-        snapshotChars = await writeSnapshot(dir, 0, tables.snapshot());
+        snapshotChars = (await writeSnapshot(dir, 0, tables.snapshot())).chars;
         await retireLegacyFiles(dataDir, legacy);
       }
     } else if (found.snapshot !== null) {
@@ -108,6 +109,11 @@ export class LogStore implements HeraldStore {
     const store = new LogStore(dir, tables, log, snapshotChars, options.compactRatio ?? 2, options.compactMinChars ?? 8 * 1024 * 1024);
     store.compactIfDue();
     return store;
+  }
+
+  /** Bytes written to the journal and to snapshots since open (observability, benchmarks). */
+  get bytesWritten(): number {
+    return this.log.bytesWritten + this.snapshotBytes;
   }
 
   /** fsynced journal writes performed (observability and tests of group commit). */
@@ -160,7 +166,9 @@ export class LogStore implements HeraldStore {
     const lines = this.tables.snapshot();
     const sealed = this.log.seal();
     const covered = this.log.charsSinceSnapshot;
-    this.snapshotChars = await writeSnapshot(this.dir, sealed, lines);
+    const written = await writeSnapshot(this.dir, sealed, lines);
+    this.snapshotChars = written.chars;
+    this.snapshotBytes += written.bytes;
     this.log.charsSinceSnapshot -= covered;
     this.compactions++;
     await removeFiles(this.dir, (await listGenerations(this.dir)).leftovers);
