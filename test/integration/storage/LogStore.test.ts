@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { HistoryEntry } from '../../../src/model/history.js';
 import type { Installation } from '../../../src/model/installation.js';
 import { StorageCorruptError } from '../../../src/storage/AtomicJsonFile.js';
+import { AppendLog } from '../../../src/storage/log/AppendLog.js';
 import { LogStore } from '../../../src/storage/log/LogStore.js';
 
 /** A DATA_DIR written by the store Herald had before the log store (built with that code, kept as it came out). */
@@ -121,6 +122,19 @@ describe('log store (the embedded file store)', () => {
       await second.close();
       const third = await open();
       assert.deepEqual(third.installations.list().map((i) => i.chatId).sort(), ['a', 'c']);
+    });
+  });
+
+  describe('sealing a segment (what a snapshot covers)', () => {
+    it('keeps every line appended before the seal, lazy ones included, in the sealed segment, and the later ones in the next', async () => {
+      const log = new AppendLog(join(dir, 'store'), 1);
+      await log.append('{"c":"a","k":"lazy","v":1}\n', false);
+      const sealed = log.seal();
+      await log.append('{"c":"a","k":"after","v":2}\n', true);
+      assert.equal(await sealed, 1);
+      await log.close();
+      assert.equal(await readFile(join(dir, 'store', 'journal-00000001.jsonl'), 'utf8'), '{"c":"a","k":"lazy","v":1}\n');
+      assert.equal(await readFile(join(dir, 'store', 'journal-00000002.jsonl'), 'utf8'), '{"c":"a","k":"after","v":2}\n');
     });
   });
 
