@@ -46,16 +46,6 @@ async function settled(pg: PlaygroundHerald, timeoutMs = 30 * 60_000): Promise<v
   }
 }
 
-/** The start-up reconcile runs in the background; it is over once every subscription has its renewal scheduled. */
-async function reconciled(pg: PlaygroundHerald): Promise<void> {
-  for (;;) {
-    const health = (await (await fetch(`${pg.url}/healthz`)).json()) as { subscriptions?: { subscriptions: number; scheduledJobs: number } };
-    const subs = health.subscriptions;
-    if (subs && subs.subscriptions > 0 && subs.scheduledJobs >= subs.subscriptions) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 export async function appAtScale(chatCount: number, joinsPerRun = 50): Promise<AppScaleResult> {
   const dataDir = await mkdtemp(join(tmpdir(), 'herald-bench-app-'));
   const tls = await createLoopbackCa();
@@ -107,8 +97,9 @@ export async function appAtScale(chatCount: number, joinsPerRun = 50): Promise<A
     const tr = performance.now();
     ({ pg, store } = await start(dataDir, tls));
     const openMs = performance.now() - tr;
-    await reconciled(pg);
-    await settled(pg);
+    // The start-up reconcile runs in the background; this resolves once it is over (no /healthz polling:
+    // each poll lists every installation and subscription, which at this size is work of its own).
+    await pg.herald.modules.subscriptions?.whenIdle();
     const reconciledMs = performance.now() - tr;
     globalThis.gc?.();
     return {
@@ -129,7 +120,7 @@ export function formatAppScale(r: AppScaleResult): string {
   return [
     `app, ${r.chats} chats: installed at ${r.installPerSecond.toFixed(1)} chats/s (goal ≥ 20/s), ${kb(r.installBytesPerChat)} stored per chat`,
     `app, ${r.chats} chats: join → post ${r.joins.map((j) => `${j.msPerJoin.toFixed(1)} ms/${kb(j.bytesPerJoin)}`).join(', ')} per join (3 runs, window 0; goal < 20 KB)`,
-    `app, ${r.chats} chats: restart: up in ${(r.restart.openMs / 1000).toFixed(2)} s, settled and reconciled in ${(r.restart.reconciledMs / 1000).toFixed(1)} s with ${r.restart.subscriptions} subscriptions (goal < 60 s); RSS ${r.restart.rssMb.toFixed(0)} MB with the doubles (goal < 300 MB)`,
+    `app, ${r.chats} chats: restart: up in ${(r.restart.openMs / 1000).toFixed(2)} s, reconciled in ${(r.restart.reconciledMs / 1000).toFixed(1)} s with ${r.restart.subscriptions} subscriptions (goal < 60 s); RSS ${r.restart.rssMb.toFixed(0)} MB with the doubles (goal < 300 MB)`,
   ].join('\n');
 }
 

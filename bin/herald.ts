@@ -3,6 +3,7 @@
  * credentials are configured. This entry point is the only place that knows both: `src/` (the product)
  * never imports `sim/` (the simulator).
  */
+import { ensureWritableDataDir } from '../src/app/ensureWritableDataDir.js';
 import { describeStartFailure } from '../src/app/startFailure.js';
 import { startLiveHerald } from '../src/app/startLiveHerald.js';
 import { superviseProcess } from '../src/app/superviseProcess.js';
@@ -16,15 +17,22 @@ try {
   config = loadConfig(readEnvFiles(process.cwd(), process.env));
 } catch (error) {
   if (error instanceof ConfigError) {
-    process.stderr.write(`${error.message}\n`);
+    process.stderr.write(`${error.message}\n${error.advice}\n`);
     process.exit(1);
   }
   throw error;
 }
 const log = createLogger(config.logLevel);
-const start = config.mode === 'playground'
-  ? import('../sim/playground/runPlayground.js').then(({ runPlayground }) => runPlayground(config, log))
-  : startLiveHerald(config, log);
+// Either mode: DATA_DIR must be writable, and an older playground may have left the simulated world's
+// records in DATA_DIR itself.
+const separated = ensureWritableDataDir(config.dataDir)
+  .then(() => import('../sim/playground/separateLegacyPlaygroundState.js'))
+  .then(({ separateLegacyPlaygroundState }) => separateLegacyPlaygroundState(config.dataDir, log));
+const start = separated.then(() =>
+  config.mode === 'playground'
+    ? import('../sim/playground/runPlayground.js').then(({ runPlayground }) => runPlayground(config, log))
+    : startLiveHerald(config, log),
+);
 superviseProcess(start, log);
 start.catch(
   (error: unknown) => {

@@ -301,6 +301,25 @@ export class PlaygroundController {
     });
   }
 
+  /**
+   * The acting person pressed an `Action.Execute` button on one of Herald's cards: Teams sends the bot an
+   * `adaptiveCard/action` invoke and shows that person the card the bot answers with.
+   */
+  pressCardAction(input: { activityId: string; verb: string; data: Record<string, unknown> }): Promise<{ card: unknown }> {
+    return this.serially(async () => {
+      const { simulated } = this.options;
+      if (!simulated.isHeraldInstalled()) throw new PlaygroundError(409, 'Herald is not in this chat');
+      const from = simulated.actingUser();
+      const delivery = await this.toHerald(() =>
+        simulated.teams.channel.pressCardAction({ chatId: simulated.chatId, from: simulated.teamsMember(from.id), topic: this.topic(), replyToId: input.activityId, verb: input.verb, data: input.data }),
+      );
+      this.checkDeliveries([delivery]);
+      const answer = delivery.body as { type?: unknown; value?: unknown } | null;
+      if (answer?.type !== 'application/vnd.microsoft.card.adaptive') throw new PlaygroundError(502, 'Herald answered the card action without a card');
+      return { card: answer.value };
+    });
+  }
+
   setActing(userId: string): Promise<ChatView> {
     return this.serially(async () => {
       try {

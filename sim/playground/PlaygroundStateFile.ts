@@ -2,7 +2,8 @@
  * What the playground keeps under `DATA_DIR/playground/` so a restart of `npm start` resumes the same
  * chat: the simulated world (tenants, people, the chat, its topic, members and installed apps), Graph's
  * subscriptions, the playground app registration, stable Teams ids, the Bot Connector double's port and the chat stream.
- * Herald's own storage stays in `DATA_DIR/herald.json`; nothing here is read by Herald.
+ * The playground's Herald keeps its storage next to it, in `DATA_DIR/playground/herald/`; live Herald reads
+ * nothing under `DATA_DIR/playground/`.
  */
 import { join } from 'node:path';
 import type { Logger } from 'pino';

@@ -3,6 +3,7 @@
  * reads the same HeraldConfig either way; here the login host, Graph endpoint, app credentials and
  * PUBLIC_URL point at the loopback doubles and at Herald's own loopback address.
  */
+import { join } from 'node:path';
 import type { HeraldConfig } from '../../src/config/HeraldConfig.js';
 
 export interface PlaygroundWiring {
@@ -38,8 +39,17 @@ export function playgroundEnv(wiring: PlaygroundWiring): Record<string, string> 
 }
 
 /**
- * Herald's configuration for the playground: the person's own settings (port, data dir, log level)
- * with the wiring laid over them. The bot keeps a blank BOT_ID (Bot Framework Emulator mode), since the
+ * Where the playground's Herald keeps its storage: inside the playground's own folder, never in
+ * DATA_DIR itself, so a live start on the same DATA_DIR never sees the simulated tenant's installations
+ * or subscriptions (it would ask the real login for tokens and the real Graph to renew or delete them).
+ */
+export function playgroundHeraldDir(dataDir: string): string {
+  return join(dataDir, 'playground', 'herald');
+}
+
+/**
+ * Herald's configuration for the playground: the person's own settings (port, log level) with the
+ * wiring laid over them, and its storage under `DATA_DIR/playground/herald/`. The bot keeps a blank BOT_ID (Bot Framework Emulator mode), since the
  * Teams double neither signs activities nor asks for connector tokens.
  */
 export function playgroundConfig(base: HeraldConfig, wiring: PlaygroundWiring, port: number): HeraldConfig {
@@ -47,6 +57,7 @@ export function playgroundConfig(base: HeraldConfig, wiring: PlaygroundWiring, p
     ...base,
     mode: 'playground',
     port,
+    dataDir: playgroundHeraldDir(base.dataDir),
     bot: { ...base.bot, appId: '', password: '', tenantId: null, auth: 'off' },
     aad: { ...base.aad, clientId: wiring.clientId, clientSecret: wiring.clientSecret, tenantId: wiring.tenantId, authorityHost: wiring.authorityHost },
     graph: { ...base.graph, endpoint: wiring.graphEndpoint, billingModel: wiring.billingModel },

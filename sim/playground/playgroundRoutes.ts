@@ -146,6 +146,15 @@ export function registerPlaygroundRoutes(server: Server, options: PlaygroundRout
   server.del('/playground/api/members/:userId', control((req) => controller.removeMember(String(req.params.userId ?? ''))));
   server.put('/playground/api/topic', control((req) => controller.rename(stringField(bodyOf(req), 'topic'))));
   server.post('/playground/api/messages', control((req) => controller.send(stringField(bodyOf(req), 'text')), 201));
+  server.post(
+    '/playground/api/card-actions',
+    control((req) => {
+      const body = bodyOf(req);
+      const data = body.data === undefined ? {} : body.data;
+      if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new PlaygroundError(400, 'data must be an object');
+      return controller.pressCardAction({ activityId: stringField(body, 'activityId'), verb: stringField(body, 'verb'), data: data as Record<string, unknown> });
+    }),
+  );
   server.put('/playground/api/acting', control((req) => controller.setActing(stringField(bodyOf(req), 'userId'))));
   server.post(
     '/playground/api/trouble/:kind',

@@ -235,11 +235,11 @@ export class PostQueue {
     const { store, log, registry } = this.deps;
     const failure = error instanceof PostError ? error : new PostError(post.chatId, null, null, null, error);
     if (failure.permanent) {
-      log.warn({ chatId: post.chatId, status: failure.status, code: failure.code }, 'connector says Herald is not in the chat; marking it uninstalled');
+      log.warn({ chatId: post.chatId, status: failure.status, code: failure.connectorCode }, 'connector says Herald is not in the chat; marking it uninstalled');
       await this.forget(post);
       this.stats.dropped++;
       this.stats.uninstalled++;
-      await registry.markUninstalled(post.chatId, `connector answered ${failure.status}${failure.code ? ` ${failure.code}` : ''}`);
+      await registry.markUninstalled(post.chatId, `connector answered ${failure.status}${failure.connectorCode ? ` ${failure.connectorCode}` : ''}`);
       await this.dropChat(post.chatId);
       return;
     }
@@ -248,7 +248,7 @@ export class PostQueue {
     const tooOld = now - Date.parse(post.createdAt) > this.retry.maxAgeMs;
     if (!failure.retryable || tooOld) {
       log.error(
-        { err: failure, chatId: post.chatId, tenantId: installation.tenantId, status: failure.status, code: failure.code, attempts },
+        { err: failure, chatId: post.chatId, tenantId: installation.tenantId, status: failure.status, code: failure.connectorCode, attempts },
         tooOld ? 'giving up a post that could not be delivered in time' : 'connector refused a post; not retrying',
       );
       await this.forget(post);
@@ -256,7 +256,7 @@ export class PostQueue {
       return;
     }
     const delay = retryDelayMs(attempts, failure.retryAfterMs, this.retry, this.random);
-    log.warn({ chatId: post.chatId, status: failure.status, code: failure.code, attempts, retryInMs: delay }, 'post failed; will retry');
+    log.warn({ chatId: post.chatId, status: failure.status, code: failure.connectorCode, attempts, retryInMs: delay }, 'post failed; will retry');
     this.stats.retried++;
     await store.outbox.put(post.id, { ...post, attempts, notBefore: new Date(now + delay).toISOString() });
   }

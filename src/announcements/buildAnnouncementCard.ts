@@ -1,5 +1,6 @@
 import type { Activity, Attachment } from 'botbuilder';
 import * as ACData from 'adaptivecards-templating';
+import { markdownLiteral, xmlLiteral } from '../bot/teamsText.js';
 import { linesText, type SummaryLine, type SummaryLineKind } from './formatSummary.js';
 
 export const ADAPTIVE_CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
@@ -11,6 +12,7 @@ export interface AdaptiveCardJson {
   $schema?: string;
   fallbackText?: string;
   speak?: string;
+  msteams?: { width?: 'Full' };
   body: Array<Record<string, unknown>>;
 }
 
@@ -24,15 +26,17 @@ const ICONS: Record<SummaryLineKind, string> = {
 
 /**
  * One compact row per line: an icon column and a RichTextBlock whose TextRuns carry names verbatim
- * (TextRuns do not interpret markdown, so names cannot inject formatting). Only the host's default
- * and subtle text colours are used, so the card reads the same in light, dark and high-contrast themes.
+ * (TextRuns do not interpret markdown, so names cannot inject formatting; the only TextBlock holds the
+ * icon). Only the host's default and subtle text colours are used, so the card reads the same in light,
+ * dark and high-contrast themes. Full width: a line naming several people wraps less.
  */
 const TEMPLATE = {
   type: 'AdaptiveCard',
   $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
   version: '1.5',
-  fallbackText: '${plainText}',
-  speak: '${plainText}',
+  fallbackText: '${fallbackText}',
+  speak: '${speak}',
+  msteams: { width: 'Full' },
   body: [
     {
       type: 'ColumnSet',
@@ -72,14 +76,18 @@ function preparedTemplate(): ACData.Template {
 }
 
 interface TemplateData {
-  plainText: string;
+  /** `fallbackText` may contain Markdown; `speak` is SSML: each gets the plain text escaped for it. */
+  fallbackText: string;
+  speak: string;
   lines: Array<{ icon: string; runs: Array<{ text: string; bold: boolean; subtle: boolean }>; others: string | null }>;
 }
 
 /** The announcement as an Adaptive Card 1.5 (expanded from a template with adaptivecards-templating). */
 export function buildAnnouncementCard(lines: readonly SummaryLine[]): AdaptiveCardJson {
+  const plain = linesText(lines);
   const data: TemplateData = {
-    plainText: linesText(lines),
+    fallbackText: markdownLiteral(plain),
+    speak: xmlLiteral(plain),
     lines: lines.map((line) => ({
       icon: ICONS[line.kind],
       runs: line.runs.map((r) => ({ text: r.text, bold: r.bold ?? false, subtle: r.subtle ?? false })),
@@ -90,11 +98,11 @@ export function buildAnnouncementCard(lines: readonly SummaryLine[]): AdaptiveCa
 }
 
 /**
- * The message Herald posts: the card, plus the plain text in `summary` (notification toasts, chat list
- * preview) and `text` (clients and screen readers that do not render cards).
+ * The message Herald posts: the card, and its plain text in `summary` (notification toasts and the chat
+ * list preview, shown as plain text). No `text`: Teams shows a message's text above its card, so the
+ * announcement would appear twice; clients that cannot render the card show its `fallbackText`.
  */
 export function buildAnnouncementActivity(lines: readonly SummaryLine[]): Partial<Activity> {
-  const plain = linesText(lines);
   const attachment: Attachment = { contentType: ADAPTIVE_CARD_CONTENT_TYPE, content: buildAnnouncementCard(lines) };
-  return { type: 'message', text: plain, textFormat: 'plain', summary: plain, attachments: [attachment] };
+  return { type: 'message', summary: linesText(lines), attachments: [attachment] };
 }

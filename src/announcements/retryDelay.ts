@@ -1,3 +1,5 @@
+import { retryDelayMs as kernelRetryDelayMs } from '../kernel/retry.js';
+
 export interface RetryPolicy {
   /** First retry delay (before jitter). */
   baseMs: number;
@@ -14,10 +16,8 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = { baseMs: 2_000, maxDelayMs: 5 
 
 /**
  * Delay before retry number `attempt` (1 = first retry): exponential with jitter, and never shorter
- * than the server's Retry-After.
+ * than the server's Retry-After (the kernel's one backoff, with the outbox's numbers).
  */
 export function retryDelayMs(attempt: number, retryAfterMs: number | null, policy: RetryPolicy, random: () => number): number {
-  const exponential = Math.min(policy.maxDelayMs, policy.baseMs * 2 ** Math.max(0, attempt - 1));
-  const jittered = exponential * (1 - policy.jitter + 2 * policy.jitter * random());
-  return Math.round(Math.max(retryAfterMs ?? 0, jittered));
+  return kernelRetryDelayMs(attempt, retryAfterMs, { baseMs: policy.baseMs, maxMs: policy.maxDelayMs, jitter: policy.jitter }, random);
 }

@@ -12,14 +12,20 @@ import { createMetricsRegistry } from '../metrics/metricsRegistry.js';
 import { HealthRegistry } from '../http/HealthRegistry.js';
 import { InstallationRegistry } from '../installations/InstallationRegistry.js';
 import { ChatSettingsService } from '../settings/ChatSettingsService.js';
+import { SettingsGate } from '../settings/SettingsGate.js';
+import { BotConnectorMembers } from '../names/ConnectorMembers.js';
 import { chatStatusLines } from '../status/chatStatusLines.js';
 import type { HeraldStore } from '../storage/HeraldStore.js';
 import { LowdbStore } from '../storage/LowdbStore.js';
+import { asyncStoreFrom } from '../storage/asyncStoreFrom.js';
+import { PostgresStore } from '../storage/postgres/PostgresStore.js';
+import { storeHealthReport } from '../storage/storeHealthReport.js';
 import { wireNotifications, type NotificationsModule } from '../notifications/wireNotifications.js';
 import type { SubscriptionManager } from '../subscriptions/SubscriptionManager.js';
 import { wireSubscriptions, type SubscriptionWiringDeps } from '../subscriptions/wireSubscriptions.js';
 import { wireTab, type TabModule } from '../tab/wireTab.js';
 import type { ModuleHost } from '../kernel/ModuleHost.js';
+import { catalogueEntry } from '../kernel/errorCatalogue.js';
 import type { HeraldContext } from './HeraldContext.js';
 import { createGraphAccess } from '../graph/createGraphAccess.js';
 import { loadNotificationKeyRing } from '../certificates/loadNotificationKeyRing.js';
@@ -53,6 +59,11 @@ export interface HeraldApp {
 /** Herald's composition root: builds the pipeline from a validated config. */
 export async function createHerald(config: HeraldConfig, log: Logger, overrides: HeraldOverrides = {}): Promise<HeraldApp> {
   const clock = overrides.clock ?? (() => new Date());
+  // DATABASE_URL (preview): the PostgreSQL store is connected and migrated at start, so a database that
+  // is down or a failing migration stops Herald with a plain message. Herald's state stays in the
+  // embedded store until its modules move to the asynchronous StoreContract.
+  const database = config.databaseUrl ? await PostgresStore.open({ url: config.databaseUrl, log: log.child({ module: 'storage' }) }) : null;
+  if (database) log.warn({ database: database.location, migrationVersion: database.migrationVersion }, 'DATABASE_URL: PostgreSQL is reachable and migrated, but Herald does not keep its state there yet (preview); state stays in DATA_DIR');
   const store = overrides.store ?? (await LowdbStore.openFile(config.dataDir));
   const events = new HeraldEvents((name, error) => log.error({ err: error, event: name }, 'event handler failed'));
   const health = new HealthRegistry();
@@ -78,13 +89,15 @@ export async function createHerald(config: HeraldConfig, log: Logger, overrides:
   };
 
   const statusLines = (chatId: string) => statusProviders.flatMap((provider) => provider(chatId));
-  const bot = new HeraldBot({ registry, settings, statusLines, log });
-  registerMessagesRoute(server, adapter, bot);
   health.register('installations', () => ({ installed: registry.listInstalled().length }));
+  const storeHealth = storeHealthReport(database ?? asyncStoreFrom(store), { clock });
+  await storeHealth.refresh();
+  health.register('store', () => (database ? { ...storeHealth.read(), inUse: false } : storeHealth.read()));
   if (config.mode === 'live' && config.bot.auth === 'off') {
-    const warning = 'BOT_AUTH=off: /api/messages accepts unauthenticated requests and Herald posts unauthenticated. Only for local work against a simulator; set BOT_ID and BOT_PASSWORD for anything else.';
-    log.warn(warning);
-    health.register('bot', () => ({ inboundAuth: 'off', warning }));
+    const { reason, advice } = catalogueEntry('herald.bot.auth_off');
+    const warning = `${reason}. ${advice}`;
+    log.warn({ code: 'herald.bot.auth_off' }, warning);
+    health.register('bot', () => ({ inboundAuth: 'off', code: 'herald.bot.auth_off', warning }));
   } else {
     health.register('bot', () => ({ inboundAuth: config.bot.appId ? 'on' : 'off' }));
   }
@@ -94,6 +107,11 @@ export async function createHerald(config: HeraldConfig, log: Logger, overrides:
   const subscriptionDeps = overrides.subscriptions ?? {};
   const graphAccess = createGraphAccess({ config, log: log.child({ module: 'graph' }), clock });
   const subscriptionGraph = subscriptionDeps.graph ?? graphAccess.api;
+  // One rule for who may change a chat's settings, for the chat commands and the tab API alike.
+  const connectorMembers = new BotConnectorMembers({ adapter, botAppId: config.bot.appId });
+  const settingsGate = new SettingsGate({ settings, store, connector: connectorMembers, graph: subscriptionGraph, log: log.child({ module: 'settings' }) });
+  const bot = new HeraldBot({ registry, settings, gate: settingsGate, statusLines, log });
+  registerMessagesRoute(server, adapter, bot);
   // One key ring: the certificate subscriptions send to Graph is the one notifications decrypt with.
   const keys = await loadNotificationKeyRing({ config, log: log.child({ module: 'certificates' }), clock });
   const subscriptions = await wireSubscriptions(host, context, { certificates: keys, ...subscriptionDeps, graph: subscriptionGraph });
@@ -101,6 +119,7 @@ export async function createHerald(config: HeraldConfig, log: Logger, overrides:
   const notifications = await wireNotifications(host, { ...context, metricsRegistry }, { chatGraph: graphAccess.api, keys });
   const tab = wireTab(context, {
     chatGraph: subscriptionGraph,
+    settingsGate,
     subscriptionInsight: subscriptions ? (chatId) => subscriptions.describeChat(chatId) : null,
   });
   const modules: HeraldModules = { notifications, subscriptions, announcements, tab };
@@ -134,6 +153,7 @@ export async function createHerald(config: HeraldConfig, log: Logger, overrides:
         }
       }
       await store.close();
+      await database?.close();
     },
   };
 }

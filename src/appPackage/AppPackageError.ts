@@ -1,10 +1,13 @@
+import { HeraldError } from '../kernel/errors.js';
+
 /** Building the Teams app package failed; `problems` lists every reason found, one per entry. */
-export class AppPackageError extends Error {
+export class AppPackageError extends HeraldError {
   constructor(
     message: string,
     readonly problems: readonly string[] = [],
+    code: 'herald.app_package.invalid' | 'herald.app_package.unresolved_placeholder' = 'herald.app_package.invalid',
   ) {
-    super(problems.length > 0 ? `${message}\n${problems.map((p) => `  - ${p}`).join('\n')}` : message);
+    super(code, problems.length > 0 ? `${message}\n${problems.map((p) => `  - ${p}`).join('\n')}` : message);
     this.name = 'AppPackageError';
   }
 }
@@ -19,6 +22,7 @@ export class UnresolvedPlaceholderError extends AppPackageError {
     super(
       `${source} uses ${variables.length === 1 ? 'a variable' : 'variables'} that ${variables.length === 1 ? 'is' : 'are'} not set: ${variables.join(', ')}`,
       [`looked in: ${searched.join(' > ')} (empty values count as unset, as in Teams Toolkit)`],
+      'herald.app_package.unresolved_placeholder',
     );
     this.name = 'UnresolvedPlaceholderError';
   }

@@ -6,7 +6,7 @@ import { checkManifestConsistency, type SchemaValidManifest } from './manifestCo
 import type { ManifestSchemaValidator } from './manifestSchema.js';
 import { placeholdersIn, resolveJsonPlaceholders, type JsonValue } from './placeholders.js';
 import { loadTeamsEnvironment } from './teamsEnvironment.js';
-import { variablesWithTemplateValues } from './templateValues.js';
+import { variablesWithTemplateValues, withStandIns } from './templateValues.js';
 import { zipAppPackage } from './zipAppPackage.js';
 
 /** Where the package sources live and where the build goes, relative to the project root. */
@@ -30,7 +30,7 @@ export interface BuiltAppPackage {
   zip: Buffer;
   /** Zip entry names, in order. */
   entries: string[];
-  /** Not errors: e.g. the env templates' stand-in ids are still in use. */
+  /** Not errors: e.g. stand-ins are still in use for ids the env template leaves empty. */
   warnings: string[];
 }
 
@@ -62,7 +62,7 @@ function iconName(manifest: JsonValue, key: 'color' | 'outline'): string {
  */
 export async function buildAppPackage(options: BuildAppPackageOptions): Promise<BuiltAppPackage> {
   const { projectDir, envName } = options;
-  const environment = await loadTeamsEnvironment({ projectDir, envName, processEnv: options.processEnv });
+  const environment = withStandIns(await loadTeamsEnvironment({ projectDir, envName, processEnv: options.processEnv }));
 
   const templateText = await readFile(join(projectDir, MANIFEST_TEMPLATE), 'utf8').catch((error: NodeJS.ErrnoException) => {
     throw new AppPackageError(`Cannot read ${MANIFEST_TEMPLATE} (${error.code ?? error.message})`);
@@ -101,7 +101,7 @@ export async function buildAppPackage(options: BuildAppPackageOptions): Promise<
         ? []
         : [
             `still the env template's stand-in values: ${standIns.join(', ')}. The package is well-formed and can be uploaded, ` +
-              'but Teams reaches Herald only once they hold your real ids and host (teamsapp provision fills in the ids).',
+              `but Teams reaches Herald only once they hold your real ids and host ("atk provision --env ${envName}" fills them into env/.env.${envName}).`,
           ],
   };
 }

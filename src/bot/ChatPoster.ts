@@ -1,16 +1,22 @@
 import type { Activity, CloudAdapter, ConversationReference } from 'botbuilder';
+import { HeraldError } from '../kernel/errors.js';
+import { parseRetryAfter } from '../kernel/retry.js';
 import type { Installation } from '../model/installation.js';
 
 /** A post the Bot Connector refused. `permanent` failures (403/404) mean Herald is no longer in the chat. */
-export class PostError extends Error {
+export class PostError extends HeraldError {
   constructor(
     readonly chatId: string,
     readonly status: number | null,
-    readonly code: string | null,
+    /** The Bot Connector's `error.code`, null when absent. */
+    readonly connectorCode: string | null,
     readonly retryAfterMs: number | null,
     cause: unknown,
   ) {
-    super(`post to ${chatId} failed${status ? ` with ${status}` : ''}${code ? ` (${code})` : ''}`, { cause });
+    super('herald.bot.post_failed', `post to ${chatId} failed${status ? ` with ${status}` : ''}${connectorCode ? ` (${connectorCode})` : ''}`, {
+      cause,
+      context: { chatId, status, connectorCode },
+    });
     this.name = 'PostError';
   }
 
@@ -50,13 +56,7 @@ export function toPostError(chatId: string, error: unknown, now: Date): PostErro
       code = null;
     }
   }
-  const retryAfter = headerOf(e.response?.headers, 'retry-after');
-  let retryAfterMs: number | null = null;
-  if (retryAfter) {
-    const seconds = Number(retryAfter);
-    retryAfterMs = Number.isFinite(seconds) ? seconds * 1000 : Math.max(0, Date.parse(retryAfter) - now.getTime());
-    if (!Number.isFinite(retryAfterMs)) retryAfterMs = null;
-  }
+  const retryAfterMs = parseRetryAfter(headerOf(e.response?.headers, 'retry-after'), now);
   return new PostError(chatId, status, code, retryAfterMs, error);
 }
 

@@ -1,20 +1,27 @@
-import { ActivityTypes, TeamsActivityHandler, TurnContext, type Activity } from 'botbuilder';
+import { ActivityTypes, TeamsActivityHandler, TurnContext, type Activity, type AdaptiveCardInvokeResponse, type AdaptiveCardInvokeValue } from 'botbuilder';
 import type { Logger } from 'pino';
 import type { InstallationRegistry } from '../installations/InstallationRegistry.js';
 import { tenantOf } from '../installations/InstallationRegistry.js';
-import { describeSettings, type ChatSettingsService } from '../settings/ChatSettingsService.js';
+import { changeSentence, describeSettings, SettingsError, type ChatSettingsService } from '../settings/ChatSettingsService.js';
+import type { SettingsGate } from '../settings/SettingsGate.js';
+import type { ChatSettings } from '../model/chat.js';
 import { HELP_TEXT, parseCommand } from './commands/parseCommand.js';
+import { buildSettingsCard, cardInvokeError, cardInvokeResponse, patchFromCardInputs, settingsCardActivity, SETTINGS_VERBS } from './settingsCard.js';
+import { markdownLiteral } from './teamsText.js';
+import { welcomeText } from './welcomeText.js';
+
+export { WELCOME_TEXT } from './welcomeText.js';
 
 export interface HeraldBotDeps {
   registry: InstallationRegistry;
-  settings: ChatSettingsService;
+  settings: Pick<ChatSettingsService, 'get'>;
+  /** Every settings change by a person goes through the gate (who may change them). */
+  gate: Pick<SettingsGate, 'change'>;
   /** Lines describing a chat's status (subscriptions, problems, billing mode). */
   statusLines: (chatId: string) => string[];
   log: Logger;
 }
 
-export const WELCOME_TEXT =
-  "Hi, I'm Herald. I'll post here when people join or leave this chat and when it is renamed. Mention me with `help` to see what I can do.";
 export const NOT_A_GROUP_CHAT_TEXT =
   'Herald works in group chats: add me to a group chat and I will announce who joins and leaves and when the chat is renamed.';
 
@@ -61,11 +68,11 @@ export class HeraldBot extends TeamsActivityHandler {
       return;
     }
     if (isBotRemoval(activity)) {
-      await this.deps.registry.markUninstalled(activity.conversation.id, 'removed from the chat', tenantOf(activity));
+      await this.deps.registry.markUninstalled(activity.conversation.id, 'removed from the chat', tenantOf(activity), activity.from?.name);
       return;
     }
     const result = await this.deps.registry.touch(activity);
-    if (result?.becameInstalled) await context.sendActivity(WELCOME_TEXT);
+    if (result?.becameInstalled) await context.sendActivity(welcomeText(this.deps.settings.get(activity.conversation.id)));
   }
 
   private async answer(context: TurnContext): Promise<void> {
@@ -87,15 +94,11 @@ export class HeraldBot extends TeamsActivityHandler {
         await context.sendActivity(['**Herald status**', ...this.deps.statusLines(chatId).map((l) => `- ${l}`)].join('\n'));
         return;
       case 'settings':
-        await context.sendActivity(`Settings for this chat: ${describeSettings(this.deps.settings.get(chatId))}`);
+        await context.sendActivity(settingsCardActivity(this.deps.settings.get(chatId)));
         return;
-      case 'set': {
-        const by = activity.from?.name ?? null;
-        const { settings, changes } = await this.deps.settings.apply(chatId, tenantId, command.patch, by, 'chat');
-        const what = changes.length > 0 ? `Done: ${changes.join('; ')}.` : 'Nothing to change.';
-        await context.sendActivity(`${what} Settings: ${describeSettings(settings)}`);
+      case 'set':
+        await context.sendActivity(await this.change(chatId, tenantId, activity, command.patch));
         return;
-      }
       case 'invalid':
         await context.sendActivity(command.message);
         return;
@@ -103,5 +106,59 @@ export class HeraldBot extends TeamsActivityHandler {
         await context.sendActivity(`I don't know "${command.text}". ${HELP_TEXT}`);
         return;
     }
+  }
+
+  /**
+   * The settings card's buttons (`adaptiveCard/action`): Refresh shows the settings as they are now;
+   * Save goes through the same gate as the commands and the tab. The person who pressed it gets the
+   * answer on their card; after a change everyone's card shows the new settings, and the chat is told
+   * who changed what.
+   */
+  protected override async onAdaptiveCardInvoke(context: TurnContext, value: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
+    const activity = context.activity;
+    if (scopeOf(activity) !== 'groupChat') return cardInvokeError(400, 'NotAGroupChat', NOT_A_GROUP_CHAT_TEXT);
+    const chatId = activity.conversation.id;
+    switch (value.action.verb) {
+      case SETTINGS_VERBS.refresh:
+        return cardInvokeResponse(buildSettingsCard(this.deps.settings.get(chatId)));
+      case SETTINGS_VERBS.save:
+        return this.saveFromCard(context, chatId, value.action.data);
+      default:
+        return cardInvokeError(400, 'NotSupported', `Herald's cards have no action "${String(value.action.verb)}".`);
+    }
+  }
+
+  private async saveFromCard(context: TurnContext, chatId: string, data: unknown): Promise<AdaptiveCardInvokeResponse> {
+    const activity = context.activity;
+    let patch: Partial<ChatSettings>;
+    try {
+      patch = patchFromCardInputs(data);
+    } catch (error) {
+      if (!(error instanceof SettingsError)) throw error;
+      return cardInvokeResponse(buildSettingsCard(this.deps.settings.get(chatId), { text: `Not saved: ${error.message}.`, tone: 'attention' }));
+    }
+    const actor = { userId: activity.from?.aadObjectId ?? null, name: activity.from?.name ?? null };
+    const outcome = await this.deps.gate.change({ chatId, chatTenantId: tenantOf(activity) ?? '', actor, patch, source: 'chat' });
+    if (!outcome.allowed) return cardInvokeResponse(buildSettingsCard(outcome.settings, { text: outcome.message, tone: 'attention' }));
+    if (outcome.changes.length === 0) return cardInvokeResponse(buildSettingsCard(outcome.settings, { text: 'Nothing to change.', tone: 'good' }));
+    if (activity.replyToId) {
+      try {
+        await context.updateActivity({ ...settingsCardActivity(outcome.settings), id: activity.replyToId });
+      } catch (error) {
+        // The answer below still reaches the person and the chat; other viewers refresh on their own.
+        this.deps.log.warn({ err: error, chatId }, 'could not update the settings card for everyone');
+      }
+    }
+    await context.sendActivity(`${changeSentence(outcome.by && markdownLiteral(outcome.by), outcome.changes)}. Settings: ${describeSettings(outcome.settings)}`);
+    return cardInvokeResponse(buildSettingsCard(outcome.settings, { text: `${changeSentence(outcome.by, outcome.changes)}.`, tone: 'good' }));
+  }
+
+  /** The answer to a settings command: who changed what, or why the person may not. */
+  private async change(chatId: string, tenantId: string, activity: Partial<Activity>, patch: Partial<ChatSettings>): Promise<string> {
+    const actor = { userId: activity.from?.aadObjectId ?? null, name: activity.from?.name ?? null };
+    const outcome = await this.deps.gate.change({ chatId, chatTenantId: tenantId, actor, patch, source: 'chat' });
+    if (!outcome.allowed) return outcome.message;
+    if (outcome.changes.length === 0) return `Nothing to change. Settings: ${describeSettings(outcome.settings)}`;
+    return `${changeSentence(outcome.by && markdownLiteral(outcome.by), outcome.changes)}. Settings: ${describeSettings(outcome.settings)}`;
   }
 }

@@ -1,4 +1,5 @@
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
+import { HeraldError } from '../kernel/errors.js';
 import type { EncryptionCertificate } from './EncryptionCertificate.js';
 
 /** A certificate Graph may encrypt resource data with, together with the private key that opens it. */
@@ -8,15 +9,24 @@ export interface NotificationKey extends EncryptionCertificate {
   source: string;
 }
 
-export class CertificateError extends Error {
+/** Which half of the pair a problem is in: the certificate, the private key, or the id given to it. */
+export type CertificatePart = 'certificate' | 'key' | 'id';
+
+export class CertificateError extends HeraldError {
   constructor(
     message: string,
     readonly source: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; part?: CertificatePart },
   ) {
-    super(`${message} (${source})`, options);
+    super('herald.certificate.invalid', `${message} (${source})`, { cause: options?.cause, context: { source } });
     this.name = 'CertificateError';
+    this.problem = message;
+    this.part = options?.part ?? 'certificate';
   }
+
+  /** The message without its source. */
+  readonly problem: string;
+  readonly part: CertificatePart;
 }
 
 /** Graph accepts RSA keys from 2048 to 4096 bits for resource-data encryption. */
@@ -49,7 +59,7 @@ export function notificationKeyFromPem(input: { certPem: string; keyPem: string;
   try {
     privateKey = createPrivateKey(input.keyPem);
   } catch (cause) {
-    throw new CertificateError('not a PEM private key', input.source, { cause });
+    throw new CertificateError('not a PEM private key', input.source, { cause, part: 'key' });
   }
   if (cert.publicKey.asymmetricKeyType !== 'rsa') {
     throw new CertificateError(`certificate key is ${cert.publicKey.asymmetricKeyType ?? 'unknown'}, Graph needs RSA`, input.source);
@@ -59,11 +69,11 @@ export function notificationKeyFromPem(input: { certPem: string; keyPem: string;
     throw new CertificateError(`RSA key has ${bits} bits, Graph needs ${MIN_RSA_BITS}–${MAX_RSA_BITS}`, input.source);
   }
   if (!cert.checkPrivateKey(privateKey)) {
-    throw new CertificateError('private key does not belong to the certificate', input.source);
+    throw new CertificateError('private key does not belong to the certificate', input.source, { part: 'key' });
   }
   const thumbprint = normalizeThumbprint(cert.fingerprint);
   const id = input.id ?? derivedCertificateId(thumbprint);
-  if (id.length > MAX_ID_LENGTH) throw new CertificateError(`certificate id is longer than ${MAX_ID_LENGTH} characters`, input.source);
+  if (id.length > MAX_ID_LENGTH) throw new CertificateError(`certificate id is longer than ${MAX_ID_LENGTH} characters`, input.source, { part: 'id' });
   return {
     id,
     certificateBase64: cert.raw.toString('base64'),

@@ -5,6 +5,7 @@ import type { HeraldConfig } from '../config/HeraldConfig.js';
 import { generateNotificationCertificate, type GeneratedCertificate } from './generateNotificationCertificate.js';
 import { CertificateError, notificationKeyFromPem, type NotificationKey } from './NotificationKey.js';
 import { NotificationKeyRing } from './NotificationKeyRing.js';
+import { readConfiguredCertificate } from './readConfiguredCertificate.js';
 
 /** Where generated certificates live: `<DATA_DIR>/certificates/notification-<thumbprint>.{cert,key}.pem`. */
 export const CERTIFICATE_DIR = 'certificates';
@@ -58,12 +59,7 @@ export async function loadNotificationKeyRing(deps: LoadKeyRingDeps): Promise<No
 
   const { certFile, keyFile, certId } = config.notificationCert;
   if (certFile && keyFile) {
-    const configured = notificationKeyFromPem({
-      certPem: await readFile(certFile, 'utf8'),
-      keyPem: await readFile(keyFile, 'utf8'),
-      id: certId,
-      source: certFile,
-    });
+    const configured = await readConfiguredCertificate({ certFile, keyFile, certId });
     ring.add(configured, { primary: true });
     if (configured.notAfter.getTime() - now.getTime() < policy.renewBeforeDays * DAY) {
       log.warn({ thumbprint: configured.thumbprint, notAfter: configured.notAfter.toISOString() }, 'configured notification certificate expires soon; replace NOTIFICATION_CERT_FILE');

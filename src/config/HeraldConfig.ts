@@ -49,6 +49,11 @@ export interface HeraldConfig {
     certId: string | null;
   };
   dataDir: string;
+  /**
+   * DATABASE_URL: `postgres://…` for the shared PostgreSQL store, null for the embedded store in
+   * DATA_DIR. Holds the password: log `redactDatabaseUrl(databaseUrl)`, never this.
+   */
+  databaseUrl: string | null;
   teamsAppId: string | null;
   logLevel: string;
 }

@@ -10,6 +10,20 @@ function isLoopback(hostname: string): boolean {
   return hostname === 'localhost' || hostname === '[::1]' || hostname === '::1' || hostname.startsWith('127.');
 }
 
+/** What is wrong with a DATABASE_URL, without repeating it (it may hold a password); null if nothing. */
+function databaseUrlProblem(raw: string): string | null {
+  const expected = 'expected postgres://user:password@host:5432/database';
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    return `is not a URL (${expected})`;
+  }
+  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') return `must start with postgres:// or postgresql:// (got ${parsed.protocol}//…; ${expected})`;
+  if (!parsed.hostname) return `names no host (${expected})`;
+  return null;
+}
+
 /**
  * Parses and validates Herald's environment once, at start-up. Every problem names its setting;
  * all problems are reported together.
@@ -105,6 +119,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
   const teamsAppId = opt('TEAMS_APP_ID');
   if (teamsAppId && !/^[A-Za-z0-9-]+$/.test(teamsAppId)) problems.push(`TEAMS_APP_ID: "${teamsAppId}" is not a Teams app catalog id`);
 
+  const databaseUrl = opt('DATABASE_URL');
+  if (databaseUrl) {
+    const problem = databaseUrlProblem(databaseUrl);
+    if (problem) problems.push(`DATABASE_URL: ${problem}`);
+  }
+
   const cloudSettings: HeraldConfig['bot']['cloudSettings'] = {};
   for (const name of BOT_CLOUD_SETTINGS) {
     const value = str(name);
@@ -127,6 +147,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
       certId,
     },
     dataDir: resolve(cwd, str('DATA_DIR') || './data'),
+    databaseUrl,
     teamsAppId,
     logLevel,
   };

@@ -3,7 +3,8 @@ import type { AadUserConversationMember, Chat, Subscription, User } from '@micro
 import type { Logger } from 'pino';
 import type { ChatGraph } from './ChatGraph.js';
 import { GraphCallStats, type GraphOperation } from './GraphCallStats.js';
-import { GraphRequestError, GraphTokenError, parseRetryAfter } from './GraphRequestError.js';
+import { parseRetryAfter } from '../kernel/retry.js';
+import { GraphRequestError, GraphTokenError } from './GraphRequestError.js';
 import { createGraphClient } from './createGraphClient.js';
 import type { RetryPolicy } from './RetryAfterMiddleware.js';
 

@@ -95,12 +95,14 @@ export class GraphTokenProvider {
     let app = this.apps.get(tenantId);
     if (!app) {
       const log = this.options.log;
+      const authority = `${this.options.authorityHost.replace(/\/+$/, '')}/${tenantId}`;
       const config: Configuration = {
         auth: {
           clientId: this.options.clientId,
           clientSecret: this.options.clientSecret,
-          authority: `${this.options.authorityHost.replace(/\/+$/, '')}/${tenantId}`,
+          authority,
           knownAuthorities: [this.knownAuthority],
+          authorityMetadata: JSON.stringify(v2Endpoints(authority)),
         },
         system: {
           loggerOptions: {
@@ -126,6 +128,23 @@ export class GraphTokenProvider {
     }
     return stats;
   }
+}
+
+/**
+ * The identity platform's v2.0 endpoints of a tenant authority, handed to msal so it does not read the
+ * tenant's OpenID metadata first. For a tenant the platform does not know, that read is refused with
+ * 400 AADSTS90002 and msal reports only `endpoints_resolution_error`, losing the code that says the
+ * failure is permanent; the token endpoint answers the same refusal with its AADSTS code intact.
+ * (https://learn.microsoft.com/entra/identity-platform/v2-protocols-oidc#find-your-apps-openid-configuration-document-uri)
+ */
+function v2Endpoints(authority: string): Record<string, string> {
+  return {
+    token_endpoint: `${authority}/oauth2/v2.0/token`,
+    authorization_endpoint: `${authority}/oauth2/v2.0/authorize`,
+    end_session_endpoint: `${authority}/oauth2/v2.0/logout`,
+    jwks_uri: `${authority}/discovery/v2.0/keys`,
+    issuer: `${authority}/v2.0`,
+  };
 }
 
 function toTokenError(tenantId: string, error: unknown): GraphTokenError {

@@ -1,5 +1,5 @@
 import type { Context, Middleware } from '@microsoft/microsoft-graph-client';
-import { parseRetryAfter } from './GraphRequestError.js';
+import { backoffDelayMs, parseRetryAfter } from '../kernel/retry.js';
 
 export interface RetryPolicy {
   /** Retries after the first attempt (so `maxRetries + 1` attempts at most). */
@@ -46,7 +46,8 @@ export class RetryAfterMiddleware implements Middleware {
       await next.execute(context);
       const response = context.response;
       if (!response || !RETRYABLE.has(response.status) || attempt >= this.policy.maxRetries) return;
-      const delayMs = parseRetryAfter(response.headers.get('retry-after'), this.policy.clock()) ?? this.policy.baseDelayMs * 2 ** attempt;
+      // Graph's Retry-After replaces the backoff here (it may be shorter); no jitter inside one call.
+      const delayMs = parseRetryAfter(response.headers.get('retry-after'), this.policy.clock()) ?? backoffDelayMs(attempt + 1, { baseMs: this.policy.baseDelayMs });
       if (delayMs > this.policy.maxInlineDelayMs) return;
       // Free the connection before waiting; the body of a throttling answer is not needed.
       await response.body?.cancel().catch(() => undefined);

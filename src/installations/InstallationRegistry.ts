@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { TurnContext, type Activity } from 'botbuilder';
 import type { Logger } from 'pino';
 import type { HeraldEvents } from '../events/HeraldEvents.js';
@@ -63,14 +64,16 @@ export class InstallationRegistry {
     });
     if (!installation) return null;
     if (becameInstalled) {
+      // The chat's history (the tab) shows Herald arriving, like any other change to the chat.
+      await this.deps.store.history.append({ id: randomUUID(), chatId, at: now, kind: 'installed', actor: activity.from?.name?.trim() || null });
       this.deps.log.info({ chatId, tenantId, firstTime }, 'installed into chat');
       await this.deps.events.emit('installed', { installation, firstTime });
     }
     return { installation, becameInstalled, firstTime };
   }
 
-  /** Marks a chat uninstalled (bot removed, or the connector says Herald is no longer in the chat). */
-  async markUninstalled(chatId: string, reason: string, tenantIdHint?: string | null): Promise<boolean> {
+  /** Marks a chat uninstalled (bot removed, by `by` when Teams says who, or the connector says Herald is no longer in the chat). */
+  async markUninstalled(chatId: string, reason: string, tenantIdHint?: string | null, by?: string | null): Promise<boolean> {
     const now = this.deps.clock().toISOString();
     let changed = false;
     const result = await this.deps.store.installations.update(chatId, (current) => {
@@ -87,6 +90,7 @@ export class InstallationRegistry {
       return { ...current, status: 'uninstalled', uninstalledAt: now, uninstallReason: reason };
     });
     if (changed && result) {
+      await this.deps.store.history.append({ id: randomUUID(), chatId, at: now, kind: 'uninstalled', actor: by?.trim() || null, detail: by?.trim() ? null : reason });
       this.deps.log.info({ chatId, reason }, 'removed from chat');
       await this.deps.events.emit('uninstalled', { chatId, tenantId: result.tenantId, reason });
     }

@@ -1,4 +1,5 @@
 /** Herald's own view of chats, members and per-chat settings (storage-independent). */
+import type { HeraldErrorCode } from '../kernel/errors.js';
 
 export interface ChatMember {
   /** Graph conversationMember id (opaque; base64 of `0##tenant##chat##user` in practice). */
@@ -11,6 +12,12 @@ export interface ChatMember {
   roles: string[];
 }
 
+/**
+ * Who may change a chat's settings: `members` = people of the chat's own tenant who are not guests;
+ * `owners` = of those, only people with the Graph member role `owner`.
+ */
+export type SettingsRule = 'members' | 'owners';
+
 export interface ChatSettings {
   enabled: boolean;
   announceJoins: boolean;
@@ -20,6 +27,8 @@ export interface ChatSettings {
   guestsOnly: boolean;
   /** Summary window in milliseconds (0 = post at once). */
   windowMs: number;
+  /** Who may change these settings (itself one of them: only those allowed may change it). */
+  whoMayChange: SettingsRule;
 }
 
 export const DEFAULT_CHAT_SETTINGS: ChatSettings = {
@@ -29,6 +38,7 @@ export const DEFAULT_CHAT_SETTINGS: ChatSettings = {
   announceTopic: true,
   guestsOnly: false,
   windowMs: 5_000,
+  whoMayChange: 'members',
 };
 
 export interface RosterEntry extends ChatMember {
@@ -53,7 +63,10 @@ export interface ChatState {
 }
 
 export interface ChatProblem {
+  /** Kind of problem, as stored since the first release (`graphAccessDenied`, `graphAppNotConsented`). */
   code: string;
+  /** Herald's catalogue code, whose advice the tab and /healthz show (absent in records written before it). */
+  error?: HeraldErrorCode;
   message: string;
   at: string;
   /** Whether the chat was told about it already. */

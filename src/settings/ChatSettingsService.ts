@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { emptyChatState, DEFAULT_CHAT_SETTINGS, type ChatSettings } from '../model/chat.js';
+import { HeraldError } from '../kernel/errors.js';
+import { emptyChatState, DEFAULT_CHAT_SETTINGS, type ChatSettings, type SettingsRule } from '../model/chat.js';
 import type { HeraldEvents } from '../events/HeraldEvents.js';
 import type { HeraldStore } from '../storage/HeraldStore.js';
+import { ruleLabel, SETTINGS_RULES } from './settingsPermission.js';
 
 export const MAX_WINDOW_MS = 10 * 60_000;
 
-export class SettingsError extends Error {
+export class SettingsError extends HeraldError {
   constructor(message: string) {
-    super(message);
+    super('herald.settings.invalid', message);
     this.name = 'SettingsError';
   }
 }
@@ -24,7 +26,18 @@ export function describeSettings(s: ChatSettings): string {
     `topic ${onOff(s.announceTopic)}`,
     `guests only ${onOff(s.guestsOnly)}`,
     `window ${formatWindow(s.windowMs)}`,
+    `changes by ${ruleLabel(s.whoMayChange)}`,
   ].join(' · ');
+}
+
+/** "Ada Lovelace changed Herald's settings: joins off" (the reply to a change, in the chat or the tab). */
+export function changeSentence(who: string | null, changes: readonly string[]): string {
+  return `${who ?? 'Someone'} changed Herald's settings: ${changes.join('; ')}`;
+}
+
+/** Settings stored before a setting existed get its default. */
+export function withDefaults(stored: Partial<ChatSettings> | undefined): ChatSettings {
+  return { ...DEFAULT_CHAT_SETTINGS, ...stored };
 }
 
 export function formatWindow(ms: number): string {
@@ -48,6 +61,11 @@ export function validateSettingsPatch(patch: unknown): Partial<ChatSettings> {
         throw new SettingsError(`windowMs must be a whole number of milliseconds from 0 to ${MAX_WINDOW_MS}`);
       }
       out.windowMs = value;
+    } else if (key === 'whoMayChange') {
+      if (typeof value !== 'string' || !(SETTINGS_RULES as readonly string[]).includes(value)) {
+        throw new SettingsError(`whoMayChange must be one of ${SETTINGS_RULES.join(', ')}`);
+      }
+      out.whoMayChange = value as SettingsRule;
     } else {
       throw new SettingsError(`unknown setting "${key}"`);
     }
@@ -60,19 +78,23 @@ export class ChatSettingsService {
   constructor(private readonly deps: { store: HeraldStore; events: HeraldEvents; clock: () => Date }) {}
 
   get(chatId: string): ChatSettings {
-    return this.deps.store.chats.get(chatId)?.settings ?? { ...DEFAULT_CHAT_SETTINGS };
+    return withDefaults(this.deps.store.chats.get(chatId)?.settings);
   }
 
-  /** Applies a validated patch; records who changed what and tells the rest of Herald. */
+  /**
+   * Applies a validated patch; records who changed what and tells the rest of Herald. It does not ask
+   * who may: people's changes go through SettingsGate, which does.
+   */
   async apply(chatId: string, tenantId: string, patch: Partial<ChatSettings>, by: string | null, source: SettingsSource): Promise<{ settings: ChatSettings; changes: string[] }> {
     let changes: string[] = [];
     const state = await this.deps.store.chats.update(chatId, (current) => {
       const base = current ?? emptyChatState(chatId, tenantId);
-      const next = { ...base.settings, ...patch };
-      changes = diffSettings(base.settings, next);
+      const before = withDefaults(base.settings);
+      const next = { ...before, ...patch };
+      changes = diffSettings(before, next);
       return { ...base, settings: next };
     });
-    const settings = state?.settings ?? { ...DEFAULT_CHAT_SETTINGS };
+    const settings = withDefaults(state?.settings);
     if (changes.length > 0) {
       await this.deps.store.history.append({
         id: randomUUID(), chatId, at: this.deps.clock().toISOString(), kind: 'settingsChanged', actor: by, detail: changes.join('; '),
@@ -92,5 +114,6 @@ function diffSettings(a: ChatSettings, b: ChatSettings): string[] {
   if (a.announceTopic !== b.announceTopic) out.push(`topic changes ${onOff(b.announceTopic)}`);
   if (a.guestsOnly !== b.guestsOnly) out.push(`guests only ${onOff(b.guestsOnly)}`);
   if (a.windowMs !== b.windowMs) out.push(`summary window ${formatWindow(b.windowMs)}`);
+  if (a.whoMayChange !== b.whoMayChange) out.push(`changes by ${ruleLabel(b.whoMayChange)}`);
   return out;
 }

@@ -1,8 +1,9 @@
 import { formatRemaining } from '../kernel/duration.js';
+import { catalogueEntry } from '../kernel/errorCatalogue.js';
 import type { HeraldConfig } from '../config/HeraldConfig.js';
-import { DEFAULT_CHAT_SETTINGS } from '../model/chat.js';
 import type { SubscriptionRecord } from '../model/subscription.js';
-import { describeSettings } from '../settings/ChatSettingsService.js';
+import { markdownLiteral } from '../bot/teamsText.js';
+import { describeSettings, withDefaults } from '../settings/ChatSettingsService.js';
 import type { HeraldStore } from '../storage/HeraldStore.js';
 
 const KIND_LABEL: Record<SubscriptionRecord['kind'], string> = {
@@ -20,7 +21,11 @@ export function chatStatusLines(deps: { store: HeraldStore; config: HeraldConfig
   const installation = store.installations.get(chatId);
   const lines: string[] = [];
   lines.push(installation?.status === 'installed' ? 'Installed in this chat.' : 'Not installed in this chat.');
-  lines.push(`Settings: ${describeSettings(chat?.settings ?? DEFAULT_CHAT_SETTINGS)}`);
+  // Status is a Markdown reply: topics and names are people's text and must show as typed.
+  if (chat?.topic) lines.push(`Chat topic: '${markdownLiteral(chat.topic)}'`);
+  lines.push(`Settings: ${describeSettings(withDefaults(chat?.settings))}`);
+  const lastChange = store.history.list(chatId, { limit: 1, kinds: ['settingsChanged'] })[0];
+  if (lastChange) lines.push(`Settings last changed by ${lastChange.actor?.trim() ? markdownLiteral(lastChange.actor) : 'someone'}: ${lastChange.detail ?? ''}`);
   const tenantId = installation?.tenantId ?? chat?.tenantId;
   const subs = store.subscriptions.list((s) => s.chatId === chatId || (s.chatId === null && s.tenantId === tenantId));
   if (subs.length === 0) lines.push('Subscriptions: none yet.');
@@ -30,7 +35,8 @@ export function chatStatusLines(deps: { store: HeraldStore; config: HeraldConfig
   }
   if (chat?.problem) lines.push(`Problem: ${chat.problem.message}`);
   if (config.teamsAppId && config.graph.billingModel !== 'B') {
-    lines.push('Warning: the tenant-wide installedToChats subscriptions run in Microsoft Graph evaluation mode (about 500 notifications a month, then Graph silently stops sending). Set GRAPH_BILLING_MODEL=B once billing is set up.');
+    const { reason, advice } = catalogueEntry('herald.graph.evaluation_mode');
+    lines.push(`Warning: ${reason}. ${advice}`);
   }
   return lines;
 }

@@ -31,7 +31,7 @@ export class ChatProblemReporter {
       const base = current ?? emptyChatState(chatId, tenantId);
       const known = base.problem?.code === fresh.code ? base.problem : null;
       isNew = known === null;
-      const problem = known ? { ...known, message: fresh.message } : fresh;
+      const problem = known ? { ...known, message: fresh.message, error: fresh.error } : fresh;
       announce = !problem.announced;
       return { ...base, problem };
     });

@@ -1,3 +1,4 @@
+import { retryDelayMs } from '../kernel/retry.js';
 import type { SubscriptionRecord } from '../model/subscription.js';
 
 export interface RenewalPolicyOptions {
@@ -57,8 +58,6 @@ export class RenewalPolicy {
 
   /** Delay before retry number `attempt` (1-based) of a transient failure; at least what Retry-After asked. */
   retryDelayMs(attempt: number, retryAfterMs: number | null): number {
-    const backoff = Math.min(this.options.retryMaxMs, this.options.retryBaseMs * 2 ** Math.max(0, attempt - 1));
-    const jittered = backoff * (0.8 + 0.4 * this.options.random());
-    return Math.max(retryAfterMs ?? 0, Math.round(jittered));
+    return retryDelayMs(attempt, retryAfterMs, { baseMs: this.options.retryBaseMs, maxMs: this.options.retryMaxMs, jitter: 0.2 }, this.options.random);
   }
 }

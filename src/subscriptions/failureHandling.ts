@@ -1,10 +1,11 @@
+import { describeFailure } from '../graph/describeFailure.js';
 import { GraphRequestError, isGraphFailure, type GraphFailure } from '../graph/GraphRequestError.js';
 import type { SubscriptionRecord } from '../model/subscription.js';
 import { isPermanentAccessFailure } from './accessProblem.js';
 import { onChatFailure, reconcileChat } from './chatSubscriptions.js';
 import { jobKeys, type JobKey } from './jobKeys.js';
 import { dropRecord, ensureSpec } from './subscriptionRecords.js';
-import { describeFailure, installed, NO_FLAGS, tenantSpecs, type SubscriptionRuntime } from './subscriptionRuntime.js';
+import { installed, NO_FLAGS, tenantSpecs, type SubscriptionRuntime } from './subscriptionRuntime.js';
 import { chatSubscriptionSpecs } from './subscriptionSpecs.js';
 import { onTenantFailure } from './tenantSubscriptions.js';
 
@@ -15,7 +16,7 @@ import { onTenantFailure } from './tenantSubscriptions.js';
  * reported (tenant) and not retried; anything else is retried later via `retry`.
  */
 export async function onSubscriptionFailure(rt: SubscriptionRuntime, record: SubscriptionRecord, error: GraphFailure, key: JobKey, retry: () => void): Promise<void> {
-  await rt.deps.store.subscriptions.update(record.id, (current) => (current ? { ...current, lastError: describeFailure(error) } : current));
+  await rt.deps.store.subscriptions.update(record.id, (current) => (current ? { ...current, lastError: describeFailure(error).summary } : current));
   if (error instanceof GraphRequestError && error.notFound) {
     rt.attempts.delete(key);
     await replaceReporting(rt, record, 'Graph no longer has it (404)');

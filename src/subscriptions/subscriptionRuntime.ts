@@ -1,4 +1,5 @@
 import { GraphRequestError, type GraphFailure } from '../graph/GraphRequestError.js';
+import type { HeraldErrorCode } from '../kernel/errors.js';
 import type { Installation } from '../model/installation.js';
 import type { SubscriptionRecord } from '../model/subscription.js';
 import type { JobKey } from './jobKeys.js';
@@ -31,6 +32,12 @@ export function mergeFlags(a: ChatSyncFlags | undefined, b: Partial<ChatSyncFlag
   };
 }
 
+/** A tenant-wide failure an admin must fix: its catalogue code and the line status shows. */
+export interface TenantProblem {
+  code: HeraldErrorCode;
+  message: string;
+}
+
 /** A subscription about to expire this soon is treated as gone (Graph may already have dropped it). */
 export const EXPIRY_MARGIN_MS = 60_000;
 
@@ -48,7 +55,7 @@ export interface SubscriptionRuntime {
   readonly attempts: Map<JobKey, number>;
   /** Last PATCH or reauthorize per subscription (ms), for Graph's 10-minute spacing rule. */
   readonly lastTouched: Map<string, number>;
-  readonly tenantProblems: Map<string, string>;
+  readonly tenantProblems: Map<string, TenantProblem>;
   readonly ownIds: Set<string>;
   readonly notificationUrl: string;
   readonly lifecycleUrl: string;
@@ -107,11 +114,6 @@ export function planRetry(rt: SubscriptionRuntime, error: GraphFailure, counter:
   }
   const delayMs = rt.policy.retryDelayMs(attempt, error instanceof GraphRequestError ? error.retryAfterMs : null);
   return { attempt, delayMs, at: new Date(rt.deps.clock().getTime() + delayMs) };
-}
-
-export function describeFailure(error: GraphFailure): string {
-  if (error instanceof GraphRequestError) return `${error.status ?? 'no answer'}${error.code ? ` ${error.code}` : ''}: ${error.message}`.slice(0, 300);
-  return `login failed: ${error.errorCode}${error.aadCodes.length ? ` AADSTS${error.aadCodes.join(',')}` : ''}`;
 }
 
 export function sameUrl(a: string | null | undefined, b: string): boolean {

@@ -1,8 +1,11 @@
+import type { HeraldErrorCode } from '../kernel/errors.js';
+import { formatRemaining } from '../kernel/duration.js';
+import { catalogueEntry } from '../kernel/errorCatalogue.js';
 import type { ChatProblem } from '../model/chat.js';
 import type { SubscriptionKind, SubscriptionRecord } from '../model/subscription.js';
-import { formatRemaining } from '../kernel/duration.js';
 import { jobKeys } from './jobKeys.js';
-import type { SubscriptionRuntime } from './subscriptionRuntime.js';
+import { chatProblemCode } from './accessProblem.js';
+import { installed, type SubscriptionRuntime } from './subscriptionRuntime.js';
 
 /** One subscription as `status` and the tab show it. */
 export interface SubscriptionView {
@@ -28,6 +31,8 @@ export interface ChatSubscriptionsView {
   problem: ChatProblem | null;
   /** A tenant-wide failure (e.g. WhereInstalled permissions not consented, billing missing). */
   tenantProblem: string | null;
+  /** The catalogue code of `tenantProblem` (its advice is the catalogue's). */
+  tenantProblemCode: HeraldErrorCode | null;
   /** The tenant-wide pair runs without `model=B` (Graph's evaluation quota applies). */
   evaluationMode: boolean;
   /** When set-up or a retry for this chat is scheduled (null when nothing is pending). */
@@ -40,6 +45,16 @@ export interface SubscriptionHealth {
   scheduledJobs: number;
   runningJobs: number;
   tenantProblems: number;
+  /** What an admin must fix, one entry per catalogue code, with the tenants and chats it affects. */
+  problems: ProblemHealth[];
+}
+
+export interface ProblemHealth {
+  code: HeraldErrorCode;
+  reason: string;
+  advice: string;
+  tenantIds: string[];
+  chats: number;
 }
 
 export function describeChat(rt: SubscriptionRuntime, chatId: string): ChatSubscriptionsView {
@@ -67,7 +82,8 @@ export function describeChat(rt: SubscriptionRuntime, chatId: string): ChatSubsc
     subscriptions: store.subscriptions.list((r) => r.chatId === chatId).sort(byKind).map(view),
     tenantSubscriptions: tenantId ? store.subscriptions.list((r) => r.chatId === null && r.tenantId === tenantId).sort(byKind).map(view) : [],
     problem: state?.problem ?? null,
-    tenantProblem: tenantId ? (rt.tenantProblems.get(tenantId) ?? null) : null,
+    tenantProblem: tenantId ? (rt.tenantProblems.get(tenantId)?.message ?? null) : null,
+    tenantProblemCode: tenantId ? (rt.tenantProblems.get(tenantId)?.code ?? null) : null,
     evaluationMode: Boolean(rt.deps.teamsAppId) && rt.deps.billingModel !== 'B',
     pendingSyncAt: rt.wheel.dueAt(jobKeys.chatSync(chatId))?.toISOString() ?? null,
   };
@@ -101,5 +117,28 @@ export function health(rt: SubscriptionRuntime): SubscriptionHealth {
     scheduledJobs: rt.wheel.size,
     runningJobs: rt.wheel.runningCount,
     tenantProblems: rt.tenantProblems.size,
+    problems: problemHealth(rt),
   };
+}
+
+/** Tenant-wide and per-chat problems grouped by code; the reason and advice are the catalogue's. */
+function problemHealth(rt: SubscriptionRuntime): ProblemHealth[] {
+  const byCode = new Map<HeraldErrorCode, { tenantIds: Set<string>; chats: number }>();
+  const entry = (code: HeraldErrorCode) => {
+    const found = byCode.get(code) ?? { tenantIds: new Set<string>(), chats: 0 };
+    byCode.set(code, found);
+    return found;
+  };
+  for (const [tenantId, problem] of rt.tenantProblems) entry(problem.code).tenantIds.add(tenantId);
+  for (const chat of rt.deps.store.chats.list((c) => installed(rt, c.chatId) !== null)) {
+    if (!chat.problem) continue;
+    const found = entry(chatProblemCode(chat.problem));
+    found.tenantIds.add(chat.tenantId);
+    found.chats++;
+  }
+  return [...byCode].map(([code, found]) => {
+    // Context-free wording: one entry stands for every tenant listed.
+    const { reason, advice } = catalogueEntry(code, found.tenantIds.size === 1 ? { tenantId: [...found.tenantIds][0] } : {});
+    return { code, reason, advice, tenantIds: [...found.tenantIds].sort(), chats: found.chats };
+  });
 }

@@ -1,8 +1,11 @@
+import { describeFailure } from '../graph/describeFailure.js';
 import { GraphRequestError, isGraphFailure, type GraphFailure } from '../graph/GraphRequestError.js';
+import { catalogueEntry } from '../kernel/errorCatalogue.js';
+import type { HeraldErrorCode } from '../kernel/errors.js';
 import { isPermanentAccessFailure } from './accessProblem.js';
 import { jobKeys, lockKeys, type JobKey } from './jobKeys.js';
 import { dropRecord, ensureSpec } from './subscriptionRecords.js';
-import { describeFailure, planRetry, tenantSpecs, type SubscriptionRuntime } from './subscriptionRuntime.js';
+import { planRetry, tenantSpecs, type SubscriptionRuntime } from './subscriptionRuntime.js';
 import { isTenantKind, matchesSpec } from './subscriptionSpecs.js';
 
 // The optional tenant-wide pair (installedToChats), one sync job per tenant.
@@ -36,16 +39,20 @@ async function syncTenantLocked(rt: SubscriptionRuntime, tenantId: string): Prom
 
 export function onTenantFailure(rt: SubscriptionRuntime, tenantId: string, error: GraphFailure, key: JobKey): void {
   if (isPermanentAccessFailure(error) || (error instanceof GraphRequestError && (error.paymentRequired || error.status === 400))) {
-    // Not retried: WhereInstalled permissions, billing (model=B) or the resource itself need an admin.
-    const message =
-      error instanceof GraphRequestError && error.paymentRequired
-        ? `Graph refused the metered installedToChats subscriptions (402): link the app registration to an Azure subscription for model=B billing. (${describeFailure(error)})`
-        : `Graph refused the installedToChats subscriptions (${describeFailure(error)}); an admin must grant Herald's WhereInstalled permissions. Per-chat subscriptions keep working.`;
-    rt.tenantProblems.set(tenantId, message);
+    // Not retried: WhereInstalled permissions, billing (model=B), the login or the resource itself need an admin.
+    const code = tenantProblemCode(error);
+    const { reason, advice } = catalogueEntry(code, error.context);
+    rt.tenantProblems.set(tenantId, { code, message: `${reason} (${describeFailure(error).summary}). ${advice}` });
     rt.deps.log.error({ tenantId, err: error }, 'tenant-wide subscriptions refused; not retrying until the next install or restart');
     return;
   }
   const retry = planRetry(rt, error, key);
   rt.deps.log.warn({ tenantId, err: error, attempt: retry.attempt, retryInMs: retry.delayMs }, 'tenant-wide subscription work failed; will retry');
   requestTenantSync(rt, tenantId, retry.at);
+}
+
+/** A refused installedToChats pair: billing (402), the WhereInstalled permissions, or the login's own code. */
+function tenantProblemCode(error: GraphFailure): HeraldErrorCode {
+  if (error instanceof GraphRequestError) return error.paymentRequired ? 'herald.graph.billing_missing' : 'herald.graph.tenant_permissions_missing';
+  return error.code;
 }

@@ -1,4 +1,5 @@
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { HeraldError } from '../kernel/errors.js';
 
 /** The person behind a verified Teams SSO token. */
 export interface TabCaller {
@@ -23,12 +24,12 @@ export type SsoRejectReason =
   | 'keys_unavailable';
 
 /** A token Herald refuses. The reason is for logs only; callers answer a bare 401. */
-export class SsoTokenError extends Error {
+export class SsoTokenError extends HeraldError {
   constructor(
     readonly reason: SsoRejectReason,
     detail: string,
   ) {
-    super(`Teams SSO token rejected (${reason}): ${detail}`);
+    super('herald.tab.sso_token_rejected', `Teams SSO token rejected (${reason}): ${detail}`, { context: { reason } });
     this.name = 'SsoTokenError';
   }
 }

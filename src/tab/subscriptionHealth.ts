@@ -1,7 +1,10 @@
 import type { ChatProblem } from '../model/chat.js';
 import type { SubscriptionKind, SubscriptionRecord } from '../model/subscription.js';
+import { codeForFailureText } from '../graph/describeFailure.js';
 import { formatRemaining } from '../kernel/duration.js';
+import { adviceFor as catalogueAdvice } from '../kernel/errorCatalogue.js';
 import type { HeraldStore } from '../storage/HeraldStore.js';
+import { chatProblemCode } from '../subscriptions/accessProblem.js';
 import type { ChatSubscriptionsView } from '../subscriptions/SubscriptionManager.js';
 import type { TabSubscriptionHealth, TabSubscriptionsResponse } from './tabApiTypes.js';
 
@@ -14,33 +17,9 @@ const LABEL: Record<SubscriptionKind, string> = {
 
 const ORDER: SubscriptionKind[] = ['chatMembers', 'chat', 'tenantMembers', 'tenantChats'];
 
-/** Advice for people, matched on Graph's error text (codes and messages vary, so match loosely). */
-const ADVICE: Array<{ match: RegExp; advice: string }> = [
-  {
-    match: /consent|forbidden|\b403\b|Authorization_RequestDenied|AccessDenied|insufficient privileges|permission/i,
-    advice:
-      'Herald lacks permission to read this chat. Someone who can add apps to this chat should remove Herald and add it again, accepting the permissions it asks for. If your organisation blocks chat-level (resource-specific) consent, a Teams admin must allow it.',
-  },
-  {
-    match: /throttl|\b429\b|too many requests/i,
-    advice: 'Microsoft Graph is throttling requests. Herald retries on its own; nothing to do unless this lasts for hours.',
-  },
-  {
-    match: /notificationUrl|validation|unreachable|timed? ?out|\bECONN[A-Z]*\b|\bENOTFOUND\b|could not be reached/i,
-    advice: 'Microsoft Graph could not reach Herald. Whoever runs Herald should check that its PUBLIC_URL answers over HTTPS from the internet.',
-  },
-  {
-    match: /not ?found|\b404\b|ResourceNotFound|does not exist/i,
-    advice: 'Graph no longer knows this subscription. Herald recreates it at its next renewal check; restarting Herald does it at once.',
-  },
-];
-
-const GENERIC_ADVICE = 'Herald retries on its own. If this stays, whoever runs Herald should look at its logs.';
-const EXPIRED_ADVICE =
-  'Herald renews subscriptions before they expire, so this one was missed (Herald was stopped or could not renew). Herald recreates it when it next starts or checks its subscriptions.';
-
+/** Advice for a stored failure text (a subscription's `lastError`, a tenant-wide problem), from the catalogue. */
 export function adviceFor(text: string): string {
-  return ADVICE.find((a) => a.match.test(text))?.advice ?? GENERIC_ADVICE;
+  return catalogueAdvice(codeForFailureText(text));
 }
 
 export function subscriptionHealth(record: SubscriptionRecord, now: Date, nextRenewalAt: string | null = null): TabSubscriptionHealth {
@@ -59,12 +38,13 @@ export function subscriptionHealth(record: SubscriptionRecord, now: Date, nextRe
     lastRenewedAt: record.lastRenewedAt,
     nextRenewalAt,
     lastError: record.lastError,
-    advice: record.lastError ? adviceFor(record.lastError) : expired ? EXPIRED_ADVICE : null,
+    advice: record.lastError ? adviceFor(record.lastError) : expired ? catalogueAdvice('herald.subscription.expired') : null,
   };
 }
 
 /** What the subscription manager knows beyond the stored records (its schedule and tenant-wide trouble). */
-export type SubscriptionInsight = Pick<ChatSubscriptionsView, 'subscriptions' | 'tenantSubscriptions' | 'tenantProblem' | 'evaluationMode' | 'pendingSyncAt'>;
+export type SubscriptionInsight = Pick<ChatSubscriptionsView, 'subscriptions' | 'tenantSubscriptions' | 'tenantProblem' | 'evaluationMode' | 'pendingSyncAt'> &
+  Partial<Pick<ChatSubscriptionsView, 'tenantProblemCode'>>;
 
 /**
  * The tab's view of a chat's subscriptions: its own pair plus the tenant-wide ones that also serve it,
@@ -88,8 +68,10 @@ export function chatSubscriptionsView(
     checkedAt: now.toISOString(),
     installed: store.installations.get(chatId)?.status === 'installed',
     subscriptions: records.map((r) => subscriptionHealth(r, now, renewals.get(r.id) ?? null)),
-    problem: problem && { code: problem.code, message: problem.message, at: problem.at, advice: adviceFor(`${problem.code} ${problem.message}`) },
-    tenantProblem: insight?.tenantProblem ? { message: insight.tenantProblem, advice: adviceFor(insight.tenantProblem) } : null,
+    problem: problem && { code: problem.code, message: problem.message, at: problem.at, advice: catalogueAdvice(chatProblemCode(problem)) },
+    tenantProblem: insight?.tenantProblem
+      ? { message: insight.tenantProblem, advice: insight.tenantProblemCode ? catalogueAdvice(insight.tenantProblemCode) : adviceFor(insight.tenantProblem) }
+      : null,
     evaluationMode: tenantWide && (insight?.evaluationMode ?? false),
     pendingSyncAt: insight?.pendingSyncAt ?? null,
   };

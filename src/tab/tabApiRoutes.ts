@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import type { Request, Response, Server } from 'restify';
 import type { ChatSettings } from '../model/chat.js';
 import type { HistoryEntry, HistoryKind } from '../model/history.js';
-import { SettingsError, validateSettingsPatch, type ChatSettingsService } from '../settings/ChatSettingsService.js';
+import { changeSentence, SettingsError, validateSettingsPatch, type ChatSettingsService } from '../settings/ChatSettingsService.js';
+import type { SettingsGate, SettingsActor } from '../settings/SettingsGate.js';
 import type { HeraldStore } from '../storage/HeraldStore.js';
 import type { ChatMembership } from './ChatMembership.js';
 import { chatSubscriptionsView, type SubscriptionInsight } from './subscriptionHealth.js';
@@ -12,7 +13,9 @@ import { SsoTokenError, type TabCaller, type TeamsSsoVerifier } from './TeamsSso
 export interface TabApiDeps {
   verifier: Pick<TeamsSsoVerifier, 'verify'>;
   membership: Pick<ChatMembership, 'check'>;
-  settings: Pick<ChatSettingsService, 'get' | 'apply'>;
+  settings: Pick<ChatSettingsService, 'get'>;
+  /** Who may change settings: the same rule as the chat commands. */
+  gate: Pick<SettingsGate, 'permission' | 'change'>;
   store: Pick<HeraldStore, 'history' | 'subscriptions' | 'installations' | 'chats'>;
   /** The subscription manager's view of a chat (renewal schedule, tenant-wide problems), when it runs. */
   subscriptionInsight?: ((chatId: string) => SubscriptionInsight | null) | null;
@@ -85,7 +88,11 @@ export function registerTabApiRoutes(server: Server, deps: TabApiDeps): void {
   server.get('/api/tab/chats/:chatId/settings', async (req, res) => {
     const access = await authorize(req, res);
     if (!access) return;
-    const body: TabSettingsResponse = { chatId: access.chatId, settings: deps.settings.get(access.chatId), changes: [] };
+    const permission = await deps.gate.permission(access.chatId, access.chatTenantId, actorOf(access.caller));
+    const body: TabSettingsResponse = {
+      chatId: access.chatId, settings: deps.settings.get(access.chatId), changes: [], message: null,
+      mayChange: permission.allowed ? { allowed: true, message: null } : { allowed: false, message: permission.message },
+    };
     send(res, 200, body);
   });
 
@@ -94,10 +101,12 @@ export function registerTabApiRoutes(server: Server, deps: TabApiDeps): void {
     if (!access) return;
     const parsed = parseSettingsBody(req.body);
     if ('error' in parsed) return send(res, 400, parsed.error);
-    const by = access.caller.name ?? access.caller.username ?? null;
-    const { settings, changes } = await deps.settings.apply(access.chatId, access.chatTenantId, parsed.patch, by, 'tab');
+    const outcome = await deps.gate.change({ chatId: access.chatId, chatTenantId: access.chatTenantId, actor: actorOf(access.caller), patch: parsed.patch, source: 'tab' });
+    if (!outcome.allowed) return send(res, 403, { error: 'not_allowed', rule: outcome.rule, message: outcome.message });
+    const { settings, changes, by } = outcome;
     if (changes.length > 0) log.info({ chatId: access.chatId, oid: access.caller.oid, changes }, 'tab: settings changed');
-    const body: TabSettingsResponse = { chatId: access.chatId, settings, changes };
+    const message = changes.length > 0 ? changeSentence(by, changes) : null;
+    const body: TabSettingsResponse = { chatId: access.chatId, settings, changes, message, mayChange: { allowed: true, message: null } };
     send(res, 200, body);
   });
 
@@ -106,6 +115,10 @@ export function registerTabApiRoutes(server: Server, deps: TabApiDeps): void {
     if (!access) return;
     send(res, 200, chatSubscriptionsView({ store: deps.store, insight: deps.subscriptionInsight }, access.chatId, access.chatTenantId, deps.clock()));
   });
+}
+
+function actorOf(caller: TabCaller): SettingsActor {
+  return { userId: caller.oid, name: caller.name ?? caller.username ?? null };
 }
 
 function bearerToken(req: Request): string | null {

@@ -2,7 +2,7 @@
  * Shapes of the tab API's JSON bodies, shared by the server (src/tab) and the page (web/tab).
  * Type-only: the page imports it with `import type`, so nothing from the server ends up in the bundle.
  */
-import type { ChatSettings } from '../model/chat.js';
+import type { ChatSettings, SettingsRule } from '../model/chat.js';
 import type { HistoryKind } from '../model/history.js';
 import type { SubscriptionKind } from '../model/subscription.js';
 
@@ -33,6 +33,10 @@ export interface TabSettingsResponse {
   settings: ChatSettings;
   /** People-readable descriptions of what a PUT changed (empty for GET or a no-op PUT). */
   changes: string[];
+  /** "Ada Lovelace changed Herald's settings: joins off" after a PUT that changed something; else null. The name is as given (show it as text). */
+  message: string | null;
+  /** Whether the caller may change these settings (the chat's `whoMayChange` rule), and why not. */
+  mayChange: { allowed: boolean; message: string | null };
 }
 
 /** `PUT` body: any subset of the settings. */
@@ -82,4 +86,6 @@ export type TabErrorResponse =
   | { error: 'forbidden' }
   | { error: 'unavailable' }
   | { error: 'invalid_setting'; setting: string | null; message: string }
-  | { error: 'invalid_request'; message: string };
+  | { error: 'invalid_request'; message: string }
+  /** 403 to a member whom the chat's `whoMayChange` rule does not let change settings: says why and who may. */
+  | { error: 'not_allowed'; rule: SettingsRule; message: string };

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Server } from 'restify';
 import type { HeraldConfig } from '../config/HeraldConfig.js';
 import type { ChatSettingsService } from '../settings/ChatSettingsService.js';
+import { SettingsGate } from '../settings/SettingsGate.js';
 import type { HeraldStore } from '../storage/HeraldStore.js';
 import type { ChatGraph } from '../graph/ChatGraph.js';
 import { ChatMembership } from './ChatMembership.js';
@@ -21,6 +22,8 @@ export interface TabDeps {
   hostDemo?: boolean;
   /** Renewal schedule and tenant-wide problems per chat (the subscription manager's `describeChat`); null when subscriptions are not wired. */
   subscriptionInsight?: ((chatId: string) => SubscriptionInsight | null) | null;
+  /** Who may change settings (shared with the chat commands); default: one over the store and chatGraph. */
+  settingsGate?: SettingsGate;
   /** Signing keys for SSO tokens; default: the remote JWKS under AAD_AUTHORITY_HOST. */
   ssoKeys?: JWTVerifyGetKey;
 }
@@ -49,7 +52,8 @@ export function wireTab(input: TabModuleInput, deps: TabDeps = {}): TabModule {
   if (!config.aad.clientId) log.warn('tab: AAD_APP_CLIENT_ID is not set, so the tab API refuses every token');
   else log.debug({ audiences: verifier.acceptedAudiences }, 'tab: accepting Teams SSO tokens');
 
-  registerTabApiRoutes(server, { verifier, membership, settings, store, subscriptionInsight: deps.subscriptionInsight ?? null, clock, log });
+  const gate = deps.settingsGate ?? new SettingsGate({ settings, store, graph: deps.chatGraph ?? null, log });
+  registerTabApiRoutes(server, { verifier, membership, settings, gate, store, subscriptionInsight: deps.subscriptionInsight ?? null, clock, log });
   registerTabPages(server, { publicDir: deps.publicDir ?? findPublicDir('tab/index.html'), hostDemo: deps.hostDemo ?? config.mode === 'playground' });
   return { verifier, membership };
 }

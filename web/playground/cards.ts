@@ -2,7 +2,7 @@
  * Herald's Adaptive Cards, rendered by the `adaptivecards` package (bundled, no CDN) with a host config
  * close to Teams' own, in the light or dark colours of the page.
  */
-import { AdaptiveCard, HostConfig } from 'adaptivecards';
+import { AdaptiveCard, ExecuteAction, HostConfig, type Action } from 'adaptivecards';
 
 const ADAPTIVE_CARD = 'application/vnd.microsoft.card.adaptive';
 
@@ -25,10 +25,10 @@ function colours(dark: boolean) {
   };
 }
 
-function hostConfig(dark: boolean): HostConfig {
+function hostConfig(dark: boolean, interactive: boolean): HostConfig {
   return new HostConfig({
     fontFamily: '"Segoe UI", system-ui, -apple-system, "Helvetica Neue", Arial, sans-serif',
-    supportsInteractivity: false,
+    supportsInteractivity: interactive,
     spacing: { small: 4, default: 8, medium: 12, large: 16, extraLarge: 24, padding: 0 },
     separator: { lineThickness: 1, lineColor: dark ? '#3d3d3d' : '#e0e0e0' },
     fontSizes: { small: 12, default: 14, medium: 16, large: 18, extraLarge: 22 },
@@ -46,11 +46,24 @@ export function isAdaptiveCard(attachment: RenderableAttachment): boolean {
   return attachment.contentType === ADAPTIVE_CARD && typeof attachment.content === 'object' && attachment.content !== null;
 }
 
-/** The rendered card, or null when the renderer refuses it (the post's text is shown instead). */
-export function renderCard(content: unknown, dark: boolean): HTMLElement | null {
+/** What pressing an `Action.Execute` button sends: its verb and its data with the card's inputs merged in. */
+export type ExecuteHandler = (verb: string, data: Record<string, unknown>) => void;
+
+/**
+ * The rendered card, or null when the renderer refuses it (the post's text is shown instead). With
+ * `onExecute` the card is interactive, as in Teams: its inputs can be changed and its buttons pressed.
+ */
+export function renderCard(content: unknown, dark: boolean, onExecute?: ExecuteHandler): HTMLElement | null {
   try {
     const card = new AdaptiveCard();
-    card.hostConfig = hostConfig(dark);
+    card.hostConfig = hostConfig(dark, onExecute !== undefined);
+    if (onExecute) {
+      card.onExecuteAction = (action: Action) => {
+        if (!(action instanceof ExecuteAction)) return;
+        const data: unknown = action.data;
+        onExecute(action.verb, typeof data === 'object' && data !== null ? (data as Record<string, unknown>) : {});
+      };
+    }
     card.parse(content);
     return card.render() ?? null;
   } catch {

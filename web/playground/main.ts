@@ -15,7 +15,11 @@ import { WirePanel } from './wirePanel.js';
 const darkQuery = window.matchMedia('(prefers-color-scheme: dark)');
 let chat: ChatView | null = null;
 
-const stream = new StreamView(byId<HTMLOListElement>('stream'), { actingUserId: '', dark: darkQuery.matches });
+/** A card button pressed as the acting person; Herald's answer is the card they then see. */
+const pressCardAction = async (activityId: string, verb: string, data: Record<string, unknown>): Promise<unknown> =>
+  (await callApi<{ card: unknown }>('POST', 'card-actions', { activityId, verb, data })).card;
+
+const stream = new StreamView(byId<HTMLOListElement>('stream'), { actingUserId: '', dark: darkQuery.matches, pressCardAction }, byId<HTMLButtonElement>('new-messages'));
 const wire = new WirePanel(byId<HTMLTableElement>('subscriptions'), byId<HTMLOListElement>('wire-list'), document.querySelector('.wire-filters') as HTMLElement);
 const tabPane = new HeraldTabPane(byId<HTMLIFrameElement>('herald-tab'), byId('herald-tab-note'));
 
@@ -68,12 +72,12 @@ function renderChat(next: ChatView): void {
     button.setAttribute('aria-pressed', String(armed));
   }
   document.body.dataset.installed = String(next.heraldInstalled);
-  stream.setContext({ actingUserId: next.acting.userId, dark: darkQuery.matches });
+  stream.setContext({ actingUserId: next.acting.userId, dark: darkQuery.matches, pressCardAction });
   if (!byId('panel-herald').hidden) tabPane.show(next, currentTheme());
 }
 
 function applySnapshot(view: PlaygroundView): void {
-  stream.setContext({ actingUserId: view.chat.acting.userId, dark: darkQuery.matches });
+  stream.setContext({ actingUserId: view.chat.acting.userId, dark: darkQuery.matches, pressCardAction });
   stream.reset(view.timeline);
   wire.reset(view.wire, view.subscriptions);
   renderChat(view.chat);
@@ -109,13 +113,22 @@ function submitButton(form: HTMLFormElement): HTMLButtonElement | null {
   return form.querySelector<HTMLButtonElement>('button[type="submit"]');
 }
 
+// Adding someone never blocks the next one: name and kind are taken and the form reset at once, so a
+// person typed while the previous Add is still on its way is neither refused nor wiped when it returns.
+// A failed Add puts its name and kind back (unless a new name is being typed) and says why.
 const addForm = byId<HTMLFormElement>('add-member');
 addForm.addEventListener('submit', (event) => {
   event.preventDefault();
   const nameInput = byId<HTMLInputElement>('member-name');
+  const name = nameInput.value;
   const kind = (addForm.querySelector<HTMLInputElement>('input[name="kind"]:checked')?.value ?? 'member') as string;
-  void act(submitButton(addForm), () => callApi('POST', 'members', { name: nameInput.value, kind })).then((ok) => {
-    if (ok) addForm.reset();
+  addForm.reset();
+  nameInput.focus();
+  void act(null, () => callApi('POST', 'members', { name, kind })).then((ok) => {
+    if (ok || nameInput.value) return;
+    nameInput.value = name;
+    const kindInput = addForm.querySelector<HTMLInputElement>(`input[name="kind"][value="${kind}"]`);
+    if (kindInput) kindInput.checked = true;
   });
 });
 
@@ -192,6 +205,7 @@ function selectTab(tab: HTMLButtonElement): void {
     byId(t.getAttribute('aria-controls') ?? '').hidden = !selected;
   }
   if (tab.id === 'tab-herald' && chat) tabPane.show(chat, currentTheme());
+  if (tab.id === 'tab-chat') stream.shown();
 }
 for (const tab of tabs) {
   tab.addEventListener('click', () => selectTab(tab));
@@ -207,7 +221,7 @@ for (const tab of tabs) {
 }
 
 darkQuery.addEventListener('change', () => {
-  if (chat) stream.setContext({ actingUserId: chat.acting.userId, dark: darkQuery.matches });
+  if (chat) stream.setContext({ actingUserId: chat.acting.userId, dark: darkQuery.matches, pressCardAction });
   tabPane.setTheme(currentTheme());
 });
 setInterval(() => wire.tick(), 30_000);

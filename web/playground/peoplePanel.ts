@@ -7,7 +7,11 @@ const MARKERS: Record<MemberView['kind'], string | null> = { member: null, guest
 export function renderPeople(list: HTMLUListElement, chat: ChatView, onRemove: (member: MemberView) => void): void {
   const items = chat.members.map((m) => {
     const marker = MARKERS[m.kind];
-    const name = el('span', { className: 'name' }, [m.name, marker ? el('span', { className: 'marker', text: marker }) : null, m.acting ? el('span', { className: 'you', text: ' (you)' }) : null]);
+    const name = el('span', { className: 'name', attrs: { title: m.name } }, [
+      el('span', { className: 'full-name', text: m.name }),
+      marker ? el('span', { className: 'marker', text: marker }) : null,
+      m.acting ? el('span', { className: 'you', text: '\u00a0(you)' }) : null,
+    ]);
     const remove = el('button', { className: 'remove', text: m.acting ? 'Leave' : 'Remove', attrs: { type: 'button', 'aria-label': m.acting ? `Leave the chat as ${m.name}` : `Remove ${m.name} from the chat` } });
     remove.disabled = chat.members.length <= 1;
     remove.addEventListener('click', () => onRemove(m));

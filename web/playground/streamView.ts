@@ -1,12 +1,14 @@
 /** The chat stream: Teams-style system lines, people's messages and Herald's posts (cards rendered). */
 import type { TimelineEntry } from '../../sim/playground/Timeline.js';
-import { isAdaptiveCard, renderCard } from './cards.js';
+import { isAdaptiveCard, renderCard, type ExecuteHandler } from './cards.js';
 import { avatar, el, heraldAvatar, timeOf } from './dom.js';
 import { renderMessageText, renderRichText } from './richText.js';
 
 export interface StreamContext {
   actingUserId: string;
   dark: boolean;
+  /** Presses a card button as the acting person; resolves with the card Herald answers with (their own view). */
+  pressCardAction?: (activityId: string, verb: string, data: Record<string, unknown>) => Promise<unknown>;
 }
 
 function bubble(meta: HTMLElement, body: Array<Node | null>): HTMLElement {
@@ -21,13 +23,37 @@ function metaLine(name: string, at: string, extra: string | null = null): HTMLEl
   ]);
 }
 
-function postBody(entry: Extract<TimelineEntry, { kind: 'post' }>, dark: boolean): Node[] {
+/** A card host whose buttons reach Herald; the answer replaces the card for the person who pressed. */
+function interactiveCard(content: unknown, activityId: string, ctx: StreamContext): HTMLElement | null {
+  const host = el('div', { className: 'card-host', attrs: { 'data-card': 'adaptive' } });
+  const press = ctx.pressCardAction;
+  const show = (card: unknown): boolean => {
+    const onExecute: ExecuteHandler | undefined = press
+      ? (verb, data) => {
+          host.setAttribute('data-busy', 'true');
+          press(activityId, verb, data).then(
+            (answer) => {
+              host.removeAttribute('data-busy');
+              if (answer) show(answer);
+            },
+            () => host.removeAttribute('data-busy'),
+          );
+        }
+      : undefined;
+    const rendered = renderCard(card, ctx.dark, onExecute);
+    if (!rendered) return false;
+    host.replaceChildren(rendered);
+    return true;
+  };
+  return show(content) ? host : null;
+}
+
+function postBody(entry: Extract<TimelineEntry, { kind: 'post' }>, ctx: StreamContext): Node[] {
   if (entry.deleted) return [el('div', { className: 'text', text: 'This message has been deleted.' })];
   const cards = entry.attachments
     .filter(isAdaptiveCard)
-    .map((a) => renderCard(a.content, dark))
-    .filter((n): n is HTMLElement => n !== null)
-    .map((card) => el('div', { className: 'card-host', attrs: { 'data-card': 'adaptive' } }, [card]));
+    .map((a) => interactiveCard(a.content, entry.activityId, ctx))
+    .filter((n): n is HTMLElement => n !== null);
   // The post's text is the card's plain version; show it only when there is no card to show.
   if (cards.length > 0) return cards;
   return [renderRichText(entry.text ?? '')];
@@ -49,20 +75,40 @@ export function renderEntry(entry: TimelineEntry, ctx: StreamContext): HTMLLIEle
     case 'post':
       li.className = `msg post${entry.deleted ? ' deleted' : ''}`;
       if (entry.text) li.setAttribute('data-text', entry.text);
-      li.append(heraldAvatar(), bubble(metaLine('Herald', entry.at, entry.edited && !entry.deleted ? 'Edited' : null), postBody(entry, ctx.dark)));
+      li.append(heraldAvatar(), bubble(metaLine('Herald', entry.at, entry.edited && !entry.deleted ? 'Edited' : null), postBody(entry, ctx)));
       break;
   }
   return li;
 }
 
-/** Keeps the stream's DOM in step with the entries; scrolls to the newest when the reader was at the end. */
+/**
+ * Keeps the stream's DOM in step with the entries and follows the newest one while the reader is at
+ * the end. Whether the reader follows is remembered from their own scrolling, not measured when a post
+ * arrives: while the chat is hidden behind another tab the list has no size, and a hidden list loses its
+ * scroll position. When the reader has scrolled up, new posts raise a "New messages" button instead.
+ */
 export class StreamView {
   private entries: TimelineEntry[] = [];
+  private following = true;
+  private savedScrollTop = 0;
 
   constructor(
     private readonly list: HTMLOListElement,
     private ctx: StreamContext,
-  ) {}
+    private readonly newMessages: HTMLButtonElement,
+  ) {
+    list.addEventListener('scroll', () => {
+      if (!this.visible()) return;
+      this.following = this.atEnd();
+      this.savedScrollTop = list.scrollTop;
+      if (this.following) this.newMessages.hidden = true;
+    });
+    newMessages.addEventListener('click', () => this.scrollToEnd());
+    // The list shrinks when the header above it wraps (a long title, a narrow window): stay at the end.
+    new ResizeObserver(() => {
+      if (this.following && this.visible()) this.scrollToEnd();
+    }).observe(list);
+  }
 
   reset(entries: TimelineEntry[]): void {
     this.entries = [...entries];
@@ -77,11 +123,11 @@ export class StreamView {
 
   add(entry: TimelineEntry): void {
     if (this.entries.some((e) => e.id === entry.id)) return this.update(entry);
-    const stick = this.atEnd();
     this.entries.push(entry);
     this.list.querySelector('.empty')?.remove();
     this.list.append(renderEntry(entry, this.ctx));
-    if (stick) this.scrollToEnd();
+    if (this.following) this.scrollToEnd();
+    else this.newMessages.hidden = false;
   }
 
   update(entry: TimelineEntry): void {
@@ -89,6 +135,13 @@ export class StreamView {
     if (index < 0) return this.add(entry);
     this.entries[index] = entry;
     this.list.querySelector(`[data-entry="${entry.id}"]`)?.replaceWith(renderEntry(entry, this.ctx));
+    if (this.following) this.scrollToEnd();
+  }
+
+  /** The chat is shown again (after another tab): back to the newest post, or to where the reader was. */
+  shown(): void {
+    if (this.following) this.scrollToEnd();
+    else this.list.scrollTop = this.savedScrollTop;
   }
 
   private renderAll(): void {
@@ -99,11 +152,18 @@ export class StreamView {
     this.scrollToEnd();
   }
 
+  private visible(): boolean {
+    return this.list.clientHeight > 0;
+  }
+
   private atEnd(): boolean {
     return this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < 48;
   }
 
   private scrollToEnd(): void {
+    this.following = true;
+    this.newMessages.hidden = true;
     this.list.scrollTop = this.list.scrollHeight;
+    this.savedScrollTop = this.list.scrollTop;
   }
 }

@@ -98,6 +98,8 @@ export function describeApiError(error: unknown): string {
     case 401:
       return "Teams couldn't sign you in to Herald. Close and reopen the tab; if that doesn't help, ask whoever runs Herald to check its single sign-on setup.";
     case 403:
+      // A member whom the chat's rule does not let change settings is told why and who may.
+      if (error.body?.error === 'not_allowed') return error.body.message;
       return 'Only members of this chat can see and change Herald here.';
     case 400:
       return error.body && 'message' in error.body ? error.body.message : 'Herald did not accept that.';

@@ -30,9 +30,9 @@ export function describeEntry(entry: TabHistoryEntry): { text: string; detail: s
       return { text: from ? `${by} from “${from}” to “${to}”` : `${by} to “${to}”`, detail: entry.detail };
     }
     case 'installed':
-      return { text: 'Herald was added to the chat', detail: entry.detail };
+      return { text: entry.actor?.trim() ? `${entry.actor.trim()} added Herald to the chat` : 'Herald was added to the chat', detail: entry.detail };
     case 'uninstalled':
-      return { text: 'Herald was removed from the chat', detail: entry.detail };
+      return { text: entry.actor?.trim() ? `${entry.actor.trim()} removed Herald from the chat` : 'Herald was removed from the chat', detail: entry.detail };
     case 'settingsChanged':
       return { text: `${who} changed Herald's settings`, detail: entry.detail };
     case 'problem':

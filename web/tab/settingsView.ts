@@ -1,4 +1,4 @@
-import type { ChatSettings } from '../../src/model/chat.js';
+import type { ChatSettings, SettingsRule } from '../../src/model/chat.js';
 import type { TabSettingsPatch } from '../../src/tab/tabApiTypes.js';
 import { byId } from './dom.js';
 import { describeApiError, TabApiError, type TabApiClient } from './TabApiClient.js';
@@ -19,6 +19,7 @@ export function settingsPatch(current: ChatSettings, wanted: ChatSettings): TabS
   const patch: TabSettingsPatch = {};
   for (const flag of FLAGS) if (current[flag] !== wanted[flag]) patch[flag] = wanted[flag];
   if (current.windowMs !== wanted.windowMs) patch.windowMs = wanted.windowMs;
+  if (current.whoMayChange !== wanted.whoMayChange) patch.whoMayChange = wanted.whoMayChange;
   return patch;
 }
 
@@ -30,6 +31,8 @@ export class SettingsView {
   private readonly windowError: HTMLElement;
   private readonly error: HTMLElement;
   private readonly save: HTMLButtonElement;
+  private readonly rule: HTMLSelectElement;
+  private readonly readonly: HTMLElement;
 
   constructor(
     private readonly doc: Document,
@@ -41,6 +44,8 @@ export class SettingsView {
     this.windowError = byId(doc, 's-windowSeconds-error');
     this.error = byId(doc, 'settings-error');
     this.save = byId<HTMLButtonElement>(doc, 'settings-save');
+    this.rule = byId<HTMLSelectElement>(doc, 's-whoMayChange');
+    this.readonly = byId(doc, 'settings-readonly');
     this.form.addEventListener('submit', (event) => {
       event.preventDefault();
       void this.submit();
@@ -53,9 +58,12 @@ export class SettingsView {
 
   async load(): Promise<void> {
     try {
-      const { settings } = await this.api.settings();
+      const { settings, mayChange } = await this.api.settings();
       this.current = settings;
       this.fill(settings);
+      // The server decides (it refuses with 403 anyway); the page only says so up front.
+      this.readonly.textContent = mayChange.allowed ? '' : (mayChange.message ?? '');
+      this.readonly.hidden = mayChange.allowed;
     } catch (error) {
       this.showError(`Settings could not be loaded. ${describeApiError(error)}`);
     }
@@ -64,6 +72,7 @@ export class SettingsView {
   private fill(settings: ChatSettings): void {
     for (const flag of FLAGS) byId<HTMLInputElement>(this.doc, `s-${flag}`).checked = settings[flag];
     this.windowInput.value = String(settings.windowMs / 1000);
+    this.rule.value = settings.whoMayChange;
     this.setWindowError(null);
     this.error.hidden = true;
   }
@@ -77,7 +86,8 @@ export class SettingsView {
     }
     this.setWindowError(null);
     const flags = Object.fromEntries(FLAGS.map((f) => [f, byId<HTMLInputElement>(this.doc, `s-${f}`).checked])) as Pick<ChatSettings, (typeof FLAGS)[number]>;
-    return { ...flags, windowMs };
+    const whoMayChange: SettingsRule = this.rule.value === 'owners' ? 'owners' : 'members';
+    return { ...flags, windowMs, whoMayChange };
   }
 
   private async submit(): Promise<void> {

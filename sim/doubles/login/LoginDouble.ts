@@ -46,6 +46,13 @@ export interface LoginDoubleOptions {
   knownResources?: string[];
 }
 
+/**
+ * How the identity platform refuses Herald in one tenant: the tenant does not exist (AADSTS90002, also
+ * for its metadata), the app is unknown there (AADSTS700016), nobody consented (AADSTS65001), or the app
+ * has no service principal there (AADSTS7000229).
+ */
+export type TenantRefusal = 'tenantNotFound' | 'appNotInTenant' | 'consentRequired' | 'servicePrincipalMissing';
+
 /** Which key signs a helper-minted token: the published active key, or one the JWKS does not contain. */
 export type SigningChoice = 'active' | 'foreign' | 'foreignWithActiveKid';
 
@@ -96,6 +103,7 @@ const TENANT_INDEPENDENT = new Set(['common', 'organizations', 'consumers']);
 export class LoginDouble {
   private readonly apps = new Map<string, RegisteredApp>();
   private readonly requestCounts = new Map<string, number>();
+  private readonly refusals = new Map<string, TenantRefusal>();
   private foreignKey: SigningKey | undefined;
   private server!: RunningHttpsServer;
 
@@ -152,6 +160,15 @@ export class LoginDouble {
   getApp(clientId: string): RegisteredApp | undefined {
     const app = this.apps.get(clientId);
     return app && { ...app, roles: [...app.roles] };
+  }
+
+  /** From now on, refuse every token request for the tenant the way Entra ID does (until `admitTenant`). */
+  refuseTenant(tenantId: string, refusal: TenantRefusal): void {
+    this.refusals.set(tenantId.toLowerCase(), refusal);
+  }
+
+  admitTenant(tenantId: string): void {
+    this.refusals.delete(tenantId.toLowerCase());
   }
 
   /** Token endpoint requests (any outcome), optionally for one tenant and/or client. */
@@ -335,6 +352,10 @@ export class LoginDouble {
     if (!clientId) return fail(aadErrors.missingParameter('client_id'));
     const app = this.apps.get(clientId);
     if (!app) return fail(aadErrors.unknownClient(clientId, tenantId));
+    const refusal = this.refusals.get(tenantId);
+    if (refusal === 'appNotInTenant') return fail(aadErrors.unknownClient(clientId, tenantId));
+    if (refusal === 'consentRequired') return fail(aadErrors.consentRequired(clientId, app.displayName));
+    if (refusal === 'servicePrincipalMissing') return fail(aadErrors.servicePrincipalMissing(clientId, tenantId));
     if (!secret) return fail(aadErrors.missingSecret());
     if (!sameSecret(secret, app.clientSecret)) return fail(aadErrors.invalidSecret(clientId));
     if (!scope) return fail(aadErrors.missingParameter('scope'));
@@ -367,8 +388,8 @@ export class LoginDouble {
   }
 
   private resolveTenant(segment: string): string | undefined {
-    if (this.options.resolveTenant) return this.options.resolveTenant(segment);
-    return GUID.test(segment) ? segment.toLowerCase() : undefined;
+    const tenantId = this.options.resolveTenant ? this.options.resolveTenant(segment) : GUID.test(segment) ? segment.toLowerCase() : undefined;
+    return tenantId && this.refusals.get(tenantId.toLowerCase()) === 'tenantNotFound' ? undefined : tenantId;
   }
 
   private sendAadError(res: ServerResponse, failure: AadError, correlationId?: string): void {

@@ -66,6 +66,20 @@ export const aadErrors = {
       `Application with identifier '${clientId}' was not found in the directory '${tenant}'. This can happen if the application has not been ` +
       'installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.',
   }),
+  consentRequired: (clientId: string, appName: string): AadError => ({
+    status: 400,
+    error: 'invalid_grant',
+    code: 65001,
+    message:
+      `The user or administrator has not consented to use the application with ID '${clientId}' named '${appName}'. ` +
+      'Send an interactive authorization request for this user and resource.',
+  }),
+  servicePrincipalMissing: (clientId: string, tenant: string): AadError => ({
+    status: 400,
+    error: 'invalid_client',
+    code: 7000229,
+    message: `The client application ${clientId} is missing service principal in the tenant ${tenant}. See instructions here: https://go.microsoft.com/fwlink/?linkid=2225119`,
+  }),
   missingSecret: (): AadError => ({
     status: 401,
     error: 'invalid_client',

@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import type { ActivityJson } from './activityJson.js';
 import type { BotPresence } from './BotPresence.js';
 import {
+  type CardActionInput,
+  cardActionActivity,
   type ChannelEnvelope,
   conversationIdOf,
   conversationUpdate,
@@ -188,6 +190,12 @@ export class ChannelClient {
       this.options.messageIds.next(),
     );
     return this.deliver(activity);
+  }
+
+  /** Someone pressed a card's `Action.Execute` button: an `adaptiveCard/action` invoke; the answer is the delivery's body. */
+  async pressCardAction(input: ChatTarget & CardActionInput & { from: TeamsUser }): Promise<Delivery> {
+    const ctx = this.groupChat(input);
+    return this.deliver(cardActionActivity(this.envelope(), ctx, input.from, input, this.options.messageIds.next()));
   }
 
   /** A 1:1 message to the bot (conversationType `personal`, id `a:…`); no mention needed there. */

@@ -166,6 +166,25 @@ export function messageActivity(
   };
 }
 
+export interface CardActionInput {
+  verb: string;
+  /** The action's own data with the card's inputs merged in, as Teams sends them (strings). */
+  data: Record<string, unknown>;
+  /** The message that carries the card. */
+  replyToId: string;
+}
+
+/** What Teams sends when someone presses an `Action.Execute` button (or a card asks to refresh). */
+export function cardActionActivity(env: ChannelEnvelope, ctx: TeamsConversationContext, from: TeamsUser, input: CardActionInput, id: string): ActivityJson {
+  return {
+    ...base(env, ctx, from, id),
+    type: 'invoke',
+    name: 'adaptiveCard/action',
+    replyToId: input.replyToId,
+    value: { action: { type: 'Action.Execute', verb: input.verb, data: input.data }, trigger: 'manual' },
+  };
+}
+
 function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }

@@ -1,4 +1,4 @@
-import type { ChatSettings } from '../../model/chat.js';
+import type { ChatSettings, SettingsRule } from '../../model/chat.js';
 import { MAX_WINDOW_MS } from '../../settings/ChatSettingsService.js';
 
 export type Command =
@@ -40,6 +40,13 @@ const TOGGLES: Record<string, keyof ChatSettings> = {
   rename: 'announceTopic',
 };
 
+const RULES: Record<string, SettingsRule> = { members: 'members', member: 'members', owners: 'owners', owner: 'owners' };
+
+/** A word's entry in a lookup table, never an inherited property ("constructor", "__proto__"). */
+function own<T>(table: Record<string, T>, word: string): T | undefined {
+  return Object.hasOwn(table, word) ? table[word] : undefined;
+}
+
 /** Reads a chat command (mentions already removed or not). */
 export function parseCommand(rawText: string): Command {
   const text = stripMentions(rawText).toLowerCase().replace(/^[@/]?herald\b\s*/, '').replace(/[.!]+$/, '').trim();
@@ -51,12 +58,18 @@ export function parseCommand(rawText: string): Command {
 
   let m = /^(?:settings\s+)?announce\s+(\w+)\s+(on|off)$/.exec(text);
   if (m) {
-    const key = TOGGLES[m[1]];
+    const key = own(TOGGLES, m[1]);
     if (!key) return { name: 'invalid', message: `I can announce joins, leaves or topic — not "${m[1]}".` };
     return { name: 'set', patch: { [key]: m[2] === 'on' } };
   }
   m = /^(?:settings\s+)?guests?\s+only\s+(on|off)$/.exec(text);
   if (m) return { name: 'set', patch: { guestsOnly: m[1] === 'on' } };
+  m = /^(?:settings\s+)?(?:changes\s+by|who\s+(?:may|can)\s+change)\s+(\w+)(?:\s+only)?$/.exec(text);
+  if (m) {
+    const rule = own(RULES, m[1]);
+    if (!rule) return { name: 'invalid', message: `Settings can be changed by "members" or by "owners" only — not "${m[1]}".` };
+    return { name: 'set', patch: { whoMayChange: rule } };
+  }
   m = /^(?:settings\s+)?window\s+(.+)$/.exec(text);
   if (m) {
     const ms = parseDuration(m[1]);
@@ -77,4 +90,5 @@ export const HELP_TEXT = [
   '- `guests only on|off`: only announce guests and people from other organizations',
   '- `window 30s`: collect changes for this long into one summary (0 posts at once)',
   '- `quiet` / `resume`: pause or resume all announcements',
+  '- `changes by owners|members`: who may change these settings (by default members of this organization who are not guests)',
 ].join('\n');

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
+import { HeraldError } from '../../kernel/errors.js';
+import { backoffDelayMs } from '../../kernel/retry.js';
 import type { InboxBatch } from '../../model/inbox.js';
 import type { HeraldStore } from '../../storage/HeraldStore.js';
 import { readEnvelope } from '../decode/normalizeNotification.js';
@@ -38,9 +40,9 @@ export interface InboxProcessorDeps {
 }
 
 /** The processor is stopping; the caller should refuse the request (503) so Graph retries it. */
-export class InboxClosedError extends Error {
+export class InboxClosedError extends HeraldError {
   constructor() {
-    super('the notification inbox is closed');
+    super('herald.notification.inbox_closed', 'the notification inbox is closed');
     this.name = 'InboxClosedError';
   }
 }
@@ -200,7 +202,7 @@ export class InboxProcessor {
     const age = this.deps.clock().getTime() - Date.parse(state.batch.receivedAt);
     if (age >= this.retry.giveUpAfterMs) return this.giveUp(state, reason);
     if (this.stopping) return;
-    const delay = Math.min(this.retry.maxMs, this.retry.initialMs * 2 ** Math.min(20, state.attempts - 1));
+    const delay = backoffDelayMs(state.attempts, { baseMs: this.retry.initialMs, maxMs: this.retry.maxMs });
     this.deps.log.warn({ batchId: state.batch.id, reason, detail, attempt: state.attempts, retryInMs: delay }, 'notification batch will be retried');
     this.deps.metrics.retrying++;
     state.retryTimer = setTimeout(() => {

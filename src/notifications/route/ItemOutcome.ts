@@ -1,3 +1,4 @@
+import { HeraldError } from '../../kernel/errors.js';
 /** Why an item was refused by a check (never acted on). Each is logged and counted. */
 export const DROP_REASONS = [
   'malformedItem',
@@ -35,21 +36,21 @@ export type ItemOutcome =
  * batch stays in the inbox and is tried again later. `reason` is what the items are dropped with if it
  * never succeeds within Graph's own retry window.
  */
-export class RetryLaterError extends Error {
+export class RetryLaterError extends HeraldError {
   constructor(
     readonly reason: DropReason,
     detail: string,
     options?: { cause?: unknown },
   ) {
-    super(detail, options);
+    super('herald.notification.retry_later', detail, { cause: options?.cause, context: { reason } });
     this.name = 'RetryLaterError';
   }
 }
 
 /** Processing was stopped (shutdown) before the batch finished; it stays in the inbox. */
-export class ProcessingStoppedError extends Error {
+export class ProcessingStoppedError extends HeraldError {
   constructor() {
-    super('notification processing stopped');
+    super('herald.notification.processing_stopped', 'notification processing stopped');
     this.name = 'ProcessingStoppedError';
   }
 }

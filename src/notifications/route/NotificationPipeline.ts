@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { NotificationKeyRing } from '../../certificates/NotificationKeyRing.js';
 import type { HeraldEvents } from '../../events/HeraldEvents.js';
 import type { ChatGraph } from '../../graph/ChatGraph.js';
+import { describeFailure } from '../../graph/describeFailure.js';
 import type { InboxBatch } from '../../model/inbox.js';
 import type { SubscriptionRecord } from '../../model/subscription.js';
 import type { HeraldStore } from '../../storage/HeraldStore.js';
@@ -112,7 +113,7 @@ export class NotificationPipeline {
     const tenants = new Set<string>();
     const failures: string[] = [];
     try {
-      for (const verdict of await Promise.all((tokens as string[]).map((t) => this.deps.verifier.verify(t)))) {
+      for (const verdict of await Promise.all((tokens as string[]).map((t) => this.deps.verifier.verify(t, new Date(batch.receivedAt))))) {
         if (verdict.ok) tenants.add(verdict.tenantId);
         else failures.push(`${verdict.reason}: ${verdict.detail}`);
       }
@@ -217,7 +218,7 @@ export class NotificationPipeline {
     try {
       return { ok: true, content: await graph.getResource(tenantId, resourcePath(target)) };
     } catch (error) {
-      const { status, code } = describeFailure(error);
+      const { status, graphCode: code } = describeFailure(error);
       // Gone (404), no access any more (401/403), refused by Graph or before sending (a code without a
       // status): the change cannot be read, now or later. No answer at all, 408, 429, 5xx: try again later.
       const permanent = status === null ? code !== null : status >= 400 && status < 500 && status !== 408 && status !== 429;
@@ -256,14 +257,6 @@ export class NotificationPipeline {
 function needsFetch(target: ResourceTarget, changeType: string): boolean {
   if (changeType === 'deleted') return false;
   return target.kind === 'chat' || (target.kind === 'chatMember' && changeType === 'created');
-}
-
-/** HTTP status and error code of a failed Graph read (Graph client and GraphApi errors alike). */
-function describeFailure(error: unknown): { status: number | null; code: string | null } {
-  if (typeof error !== 'object' || error === null) return { status: null, code: null };
-  const shape = error as { statusCode?: unknown; status?: unknown; code?: unknown };
-  const status = typeof shape.statusCode === 'number' ? shape.statusCode : typeof shape.status === 'number' ? shape.status : null;
-  return { status, code: typeof shape.code === 'string' ? shape.code : null };
 }
 
 function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {

@@ -1,5 +1,6 @@
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { LRUCache } from 'lru-cache';
+import { HeraldError } from '../../kernel/errors.js';
 
 /** "Microsoft Graph Change Tracking": the first-party app that mints `validationTokens`. */
 export const CHANGE_TRACKING_APP_ID = '0bf30f3b-4a52-48df-9a82-234910c4a086';
@@ -9,9 +10,9 @@ export type TokenFailure = 'malformed' | 'signature' | 'expired' | 'audience' | 
 export type TokenVerdict = { ok: true; tenantId: string; expiresAt: number } | { ok: false; reason: TokenFailure; detail: string };
 
 /** The signing keys could not be read (network, timeout, bad JWKS document): try the batch again later. */
-export class SigningKeysUnavailableError extends Error {
+export class SigningKeysUnavailableError extends HeraldError {
   constructor(cause: unknown) {
-    super(`validation-token signing keys are unavailable: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    super('herald.notification.signing_keys_unavailable', `validation-token signing keys are unavailable: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     this.name = 'SigningKeysUnavailableError';
   }
 }
@@ -69,9 +70,14 @@ export class ValidationTokenVerifier {
     };
   }
 
-  /** @throws SigningKeysUnavailableError when the key set cannot be fetched. */
-  async verify(token: string): Promise<TokenVerdict> {
-    const now = this.options.clock().getTime();
+  /**
+   * `at`: when Herald received the token. A stored batch is judged as of its arrival, so one replayed
+   * after a restart or a backlog keeps its items although its tokens have expired since (an attacker
+   * replaying a captured POST gains nothing: its arrival time is Herald's own, and then the token is old).
+   * @throws SigningKeysUnavailableError when the key set cannot be fetched.
+   */
+  async verify(token: string, at?: Date): Promise<TokenVerdict> {
+    const now = (at ?? this.options.clock()).getTime();
     const tolerance = (this.options.clockToleranceSeconds ?? 300) * 1000;
     const cached = this.verified.get(token);
     if (cached && cached.expiresAt + tolerance > now) return { ok: true, ...cached };

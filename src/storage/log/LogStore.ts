@@ -87,28 +87,38 @@ export class LogStore implements HeraldStore {
    */
   static async open(dataDir: string, options: LogStoreOptions = {}): Promise<LogStore> {
     const dir = join(dataDir, STORE_DIR);
+    const loaded = await LogStore.load(dataDir);
+    let { snapshotChars } = loaded;
+    if (loaded.legacy.length > 0) {
+      snapshotChars = (await writeSnapshot(dir, 0, loaded.tables.snapshot())).chars;
+      await retireLegacyFiles(dataDir, loaded.legacy);
+    }
+    await removeFiles(dir, loaded.found.leftovers);
+    // Always a new segment: the last one may end in a torn line, which must stay its last.
+    const log = new AppendLog(dir, Math.max(loaded.found.snapshot ?? 0, ...loaded.found.journals) + 1);
+    log.charsSinceSnapshot = loaded.journalChars;
+    const store = new LogStore(dir, loaded.tables, log, snapshotChars, options.compactRatio ?? 2, options.compactMinChars ?? 8 * 1024 * 1024);
+    store.compactIfDue();
+    return store;
+  }
+
+  /** The state in `<dataDir>` (either format), read without changing any file (Herald stopped; tools). */
+  static async read(dataDir: string): Promise<LogTables> {
+    return (await LogStore.load(dataDir)).tables;
+  }
+
+  private static async load(dataDir: string) {
+    const dir = join(dataDir, STORE_DIR);
     const tables = new LogTables();
     const apply = (line: LogLine) => tables.apply(line);
     const found = await listGenerations(dir);
+    let legacy: string[] = [];
     let snapshotChars = 0;
     let journalChars = 0;
-    if (found.snapshot === null && found.journals.length === 0) {
-      const legacy = await readLegacyDataDir(dataDir, tables);
-      if (legacy.length > 0) {
-        snapshotChars = (await writeSnapshot(dir, 0, tables.snapshot())).chars;
-        await retireLegacyFiles(dataDir, legacy);
-      }
-    } else if (found.snapshot !== null) {
-      snapshotChars = await readLines(snapshotPath(dir, found.snapshot), apply, { tornTail: false });
-    }
+    if (found.snapshot === null && found.journals.length === 0) legacy = await readLegacyDataDir(dataDir, tables);
+    else if (found.snapshot !== null) snapshotChars = await readLines(snapshotPath(dir, found.snapshot), apply, { tornTail: false });
     for (const n of found.journals) journalChars += await readLines(journalPath(dir, n), apply, { tornTail: true });
-    await removeFiles(dir, found.leftovers);
-    // Always a new segment: the last one may end in a torn line, which must stay its last.
-    const log = new AppendLog(dir, Math.max(found.snapshot ?? 0, ...found.journals) + 1);
-    log.charsSinceSnapshot = journalChars;
-    const store = new LogStore(dir, tables, log, snapshotChars, options.compactRatio ?? 2, options.compactMinChars ?? 8 * 1024 * 1024);
-    store.compactIfDue();
-    return store;
+    return { tables, found, legacy, snapshotChars, journalChars };
   }
 
   /** Bytes written to the journal and to snapshots since open (observability, benchmarks). */

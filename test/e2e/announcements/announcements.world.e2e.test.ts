@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { MemberView, PlaygroundView } from '../../../sim/playground/PlaygroundController.js';
 import { SEED_PEOPLE } from '../../../sim/playground/seedPlayground.js';
-import { cardTexts, startPlaygroundRun, type PlaygroundRun } from '../../support/playground/playgroundHarness.js';
+import { cardTexts, postText, startPlaygroundRun, type PlaygroundRun } from '../../support/playground/playgroundHarness.js';
 
 /**
  * The whole loop, as in production: people change in the simulated world → the Graph double sends
@@ -56,8 +56,8 @@ describe('announcements end to end (simulated world → Graph double → Herald 
     await removeMember(SEED_PEOPLE[2]);
     const post = await run.waitForPost(/joined/);
     await run.pg.settle();
-    assert.equal(post.text, `Ada Lovelace, Alan Turing and 2 others joined · Tim Temp joined and left · ${SEED_PEOPLE[2]} left`);
-    assert.deepEqual(cards(), [post.text], 'one post for the whole burst');
+    assert.equal(postText(post), `Ada Lovelace, Alan Turing and 2 others joined · Tim Temp joined and left · ${SEED_PEOPLE[2]} left`);
+    assert.deepEqual(cards(), [postText(post)], 'one post for the whole burst');
   });
 
   it('names someone who leaves after a restart, although Graph gives no name', async () => {

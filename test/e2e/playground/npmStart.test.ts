@@ -1,41 +1,15 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
-
-const ROOT = new URL('../../../', import.meta.url).pathname;
-const TSX = import.meta.resolve('tsx');
-const URL_LINE = /^Herald playground: (http:\/\/127\.0\.0\.1:\d+\/playground\/)$/m;
-
-/** What `npm start` runs (bin/herald.ts, through tsx here) with no credentials in the environment. */
-function startHerald(cwd: string, dataDir: string, env: Record<string, string> = {}): { child: ChildProcess; output: () => string; url: Promise<string>; exit: Promise<number | null> } {
-  // An empty environment (no credentials, no PATH) and a working directory without .env files.
-  const child = spawn(process.execPath, ['--import', TSX, join(ROOT, 'bin', 'herald.ts')], {
-    cwd,
-    env: { PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let text = '';
-  const url = new Promise<string>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      text += chunk.toString('utf8');
-      const match = URL_LINE.exec(text);
-      if (match?.[1]) resolve(match[1]);
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-    child.once('exit', (code) => reject(new Error(`Herald exited (${String(code)}) before printing its URL:\n${text}`)));
-  });
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, output: () => text, url, exit };
-}
+import { moveToLegacyLayout } from '../../support/playground/legacyLayout.js';
+import { startHeraldProcess as startHerald, type HeraldProcess } from '../../support/process/heraldProcess.js';
 
 describe('npm start without credentials', function () {
   this.timeout(90_000);
   let workDir: string;
-  let running: ReturnType<typeof startHerald> | undefined;
+  let running: HeraldProcess | undefined;
 
   before(async () => {
     workDir = await mkdtemp(join(tmpdir(), 'herald-start-'));
@@ -71,6 +45,32 @@ describe('npm start without credentials', function () {
     assert.equal(await running.exit, 0, running.output());
     const saved = JSON.parse(await readFile(join(dataDir, 'playground', 'playground.json'), 'utf8')) as { meta: { chatId: string } };
     assert.match(saved.meta.chatId, /^19:[0-9a-f]{32}@thread\.v2$/, 'the simulated world was saved under DATA_DIR/playground');
+    assert.deepEqual(await readdir(dataDir), ['playground'], 'everything, Herald’s storage included, is under DATA_DIR/playground');
+    assert.ok((await readdir(join(dataDir, 'playground', 'herald'))).includes('certificates'), 'Herald’s generated certificate is in the playground’s Herald folder');
+  });
+
+  it('moves Herald state an older playground kept in DATA_DIR itself into DATA_DIR/playground/herald', async () => {
+    const dataDir = join(workDir, 'legacy');
+    const first = startHerald(workDir, dataDir);
+    running = first;
+    const url = await first.url;
+    assert.equal((await fetch(new URL('api/herald/install', url), { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' })).status, 200);
+    for (let i = 0; i < 200; i++) {
+      const health = (await (await fetch(new URL('/healthz', url))).json()) as { installations: { installed: number } };
+      if (health.installations.installed === 1) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    first.child.kill('SIGTERM');
+    assert.equal(await first.exit, 0, first.output());
+    await moveToLegacyLayout(dataDir);
+
+    running = startHerald(workDir, dataDir);
+    const again = await running.url;
+    const health = (await (await fetch(new URL('/healthz', again))).json()) as { installations: { installed: number } };
+    assert.equal(health.installations.installed, 1, 'the playground resumed with Herald’s earlier state');
+    assert.deepEqual(await readdir(dataDir), ['playground']);
+    running.child.kill('SIGTERM');
+    assert.equal(await running.exit, 0, running.output());
   });
 
   it('resumes the same chat when started again on the same DATA_DIR', async () => {

@@ -98,6 +98,28 @@ describe('permanent Graph failures (consent missing, RSC not granted, billing)',
     assert.equal(h.store.chats.get(chatId)?.problem?.announced, true);
   });
 
+  it('tenant-wide pair refused for want of the WhereInstalled roles: status tells the admin how to consent, per-chat subscriptions keep working', async () => {
+    await h.close();
+    clock.restore();
+    const time = fakeTime();
+    clock = time.clock;
+    h = await SubscriptionHarness.start({ timers: time.timers, teamsAppId: true });
+    // Only User.ReadBasic.All: Chat.ReadBasic.WhereInstalled and ChatMember.Read.WhereInstalled not consented.
+    h.gw.login.setAppRoles(h.app.clientId, ['User.ReadBasic.All']);
+    const [tenant] = h.tenants as [string];
+    const chatId = h.createChat(tenant);
+    await h.install(chatId);
+    await h.idle();
+    assert.deepEqual(h.live(tenant).map((s) => s.resource).sort(), [`/chats/${chatId}`, `/chats/${chatId}/members`]);
+    const problem = h.manager.describeChat(chatId).tenantProblem ?? '';
+    assert.match(problem, /403/);
+    assert.match(problem, /admin consent for the application permissions Chat\.ReadBasic\.WhereInstalled and ChatMember\.Read\.WhereInstalled/);
+    assert.match(problem, /Grant admin consent/);
+    assert.match(problem, /https:\/\/login\.microsoftonline\.com\/[^/ ]+\/adminconsent\?client_id=/);
+    assert.match(statusOf(chatId), /Tenant-wide subscriptions: .*Grant admin consent/);
+    assert.equal(h.posts.length, 0, 'a tenant-wide permission problem is not posted into chats');
+  });
+
   it('model=B without billing: the tenant-wide pair is reported in status, per-chat subscriptions keep working', async () => {
     await h.close();
     clock.restore();

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -229,6 +230,32 @@ describe('companion tab in a browser', function () {
     await tab.waitForSelector('#failure:not([hidden])');
     assert.match(await tab.locator('#failure-text').innerText(), /Only members of this chat can see Herald here/);
     assert.equal(await tab.locator('#app').isHidden(), true);
+    await page.close();
+  });
+
+  it('shows a guest why they may not change settings, refuses their save, and shows names with markup as typed', async () => {
+    const guest: Person = { oid: randomUUID(), name: '<b>Gil</b> **Guest** [x](https://evil.example)' };
+    await world.store.chats.update(world.chatId, (state) => state && {
+      ...state,
+      roster: { ...state.roster, [guest.oid]: { userId: guest.oid, displayName: guest.name, tenantId: world.tenantId, roles: ['guest'], present: true, changedAt: new Date().toISOString() } },
+    });
+    await world.store.history.append({ id: `h-${guest.oid}`, chatId: world.chatId, at: new Date().toISOString(), kind: 'joined', actor: guest.name, userId: guest.oid, guest: true });
+    const { page, tab } = await openTab(guest);
+    await tab.waitForSelector('#history-list li');
+    assert.match(await tab.locator('#history-list li .what').first().innerText(), /^<b>Gil<\/b> \*\*Guest\*\* \[x\]\(https:\/\/evil\.example\) joined the chat/);
+    assert.equal(await tab.locator('#history-list b, #history-list a, #history-list strong').count(), 0, 'no markup from a name became an element');
+
+    await tab.click('#tab-settings');
+    await tab.waitForSelector('#settings-readonly:not([hidden])');
+    const why = "You can't change Herald's settings here: you are a guest in this chat. Only members of this chat's organization who are not guests can.";
+    assert.equal(await tab.locator('#settings-readonly').innerText(), why);
+    const before = world.store.chats.get(world.chatId)?.settings;
+    await tab.click('#s-announceLeaves');
+    await tab.click('#settings-save');
+    await tab.waitForSelector('#settings-error:not([hidden])');
+    assert.equal(await tab.locator('#settings-error').innerText(), `Not saved. ${why}`);
+    assert.deepEqual(world.store.chats.get(world.chatId)?.settings, before);
+    await page.screenshot({ path: join(SHOTS, 'settings-guest-light.png') });
     await page.close();
   });
 });

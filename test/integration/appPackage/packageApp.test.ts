@@ -80,15 +80,33 @@ describe('npm run package', () => {
   });
 
   it('names the unresolved variables and writes nothing', async () => {
+    // The ids and BOT_DOMAIN have stand-ins; the developer details do not.
     const local = await readFile(join(project.dir, 'env/.env.local'), 'utf8');
-    await project.write('env/.env.local', local.replace(/^BOT_ID=.*$/m, 'BOT_ID=').replace(/^BOT_DOMAIN=.*$/m, ''));
+    await project.write('env/.env.local', local.replace(/^DEVELOPER_NAME=.*$/m, 'DEVELOPER_NAME=').replace(/^DEVELOPER_TERMS_URL=.*$/m, ''));
     await assert.rejects(packageApp({ projectDir: project.dir, envName: 'local', processEnv: {}, validator }), (error: unknown) => {
       assert.ok(error instanceof UnresolvedPlaceholderError);
-      assert.deepEqual(error.variables, ['BOT_ID', 'BOT_DOMAIN']);
-      assert.match(error.message, /appPackage\/manifest\.json uses variables that are not set: BOT_ID, BOT_DOMAIN/);
+      assert.deepEqual(error.variables, ['DEVELOPER_NAME', 'DEVELOPER_TERMS_URL']);
+      assert.match(error.message, /appPackage\/manifest\.json uses variables that are not set: DEVELOPER_NAME, DEVELOPER_TERMS_URL/);
       return true;
     });
     assert.equal(existsSync(join(project.dir, 'appPackage/build')), false);
+  });
+
+  it('fills the stand-ins in memory only: env/.env.local keeps its ids empty for provision', async () => {
+    const before = await readFile(join(project.dir, 'env/.env.local'), 'utf8');
+    for (const name of ['TEAMS_APP_ID', 'BOT_ID', 'AAD_APP_CLIENT_ID', 'BOT_ENDPOINT', 'BOT_DOMAIN']) assert.match(before, new RegExp(`^${name}=$`, 'm'), name);
+    const packaged = await packageApp({ projectDir: project.dir, envName: 'local', processEnv: {}, validator });
+    assert.equal((packaged.manifest as { webApplicationInfo: { id: string } }).webApplicationInfo.id, '00000000-0000-4000-8000-000000000003');
+    assert.equal(await readFile(join(project.dir, 'env/.env.local'), 'utf8'), before);
+    assert.equal(existsSync(join(project.dir, 'env/.env.local.user')), false);
+  });
+
+  it('prefers a value provision wrote over the stand-in', async () => {
+    const local = await readFile(join(project.dir, 'env/.env.local'), 'utf8');
+    await project.write('env/.env.local', local.replace(/^BOT_ID=$/m, `BOT_ID=${REAL_IDS.BOT_ID}`));
+    const built = await buildAppPackage({ projectDir: project.dir, envName: 'local', processEnv: {}, validator });
+    assert.equal((built.manifest as { bots: { botId: string }[] }).bots[0].botId, REAL_IDS.BOT_ID);
+    assert.doesNotMatch(built.warnings[0], /BOT_ID/);
   });
 
   it('reports schema and icon problems together', async () => {

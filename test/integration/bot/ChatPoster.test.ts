@@ -40,7 +40,8 @@ describe('chat poster', () => {
     const error = await poster.post(installation, { type: 'message', text: 'x' }).then(() => null, (e: unknown) => e);
     assert.ok(error instanceof PostError);
     assert.equal(error.status, 403);
-    assert.equal(error.code, 'BotNotInConversationRoster');
+    assert.equal(error.connectorCode, 'BotNotInConversationRoster');
+    assert.equal(error.code, 'herald.bot.post_failed');
     assert.equal(error.permanent, true);
     assert.equal(error.retryable, false);
   });

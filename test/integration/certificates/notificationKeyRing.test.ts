@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateNotificationCertificate } from '../../../src/certificates/generateNotificationCertificate.js';
 import { CERTIFICATE_DIR, loadNotificationKeyRing } from '../../../src/certificates/loadNotificationKeyRing.js';
+import { ConfigError } from '../../../src/config/ConfigError.js';
 import { CertificateError, derivedCertificateId, notificationKeyFromPem } from '../../../src/certificates/NotificationKey.js';
 import { NotificationKeyRing } from '../../../src/certificates/NotificationKeyRing.js';
 import { silentLogger } from '../../../src/log/createLogger.js';
@@ -109,6 +110,32 @@ describe('notification certificates', () => {
       const ec = await selfSigned({ name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' });
       assert.throws(() => notificationKeyFromPem({ ...ec, source: 'ec' }), /Graph needs RSA/);
       assert.throws(() => notificationKeyFromPem({ certPem: 'not pem', keyPem: small.keyPem, source: 'x' }), /not a PEM X.509 certificate/);
+    });
+
+    const configuredPair = (certFile: string, keyFile: string, certId?: string) =>
+      loadNotificationKeyRing({ config: config(join(dir, 'data'), { certFile, keyFile, certId }), log: silentLogger(), clock: () => now });
+
+    it('stops the start naming NOTIFICATION_KEY_FILE when the key does not belong to the certificate', async () => {
+      const a = await generateNotificationCertificate({ now, validityDays: 365 });
+      const b = await generateNotificationCertificate({ now, validityDays: 365 });
+      await writeFile(join(dir, 'a.cert.pem'), a.certPem);
+      await writeFile(join(dir, 'b.key.pem'), b.keyPem);
+      await assert.rejects(configuredPair(join(dir, 'a.cert.pem'), join(dir, 'b.key.pem')), (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.deepEqual(error.problems, [`NOTIFICATION_KEY_FILE: ${join(dir, 'b.key.pem')}: private key does not belong to the certificate: set it to the private key of the certificate in NOTIFICATION_CERT_FILE`]);
+        return true;
+      });
+    });
+
+    it('stops the start naming NOTIFICATION_CERT_FILE for a certificate Graph does not accept, and NOTIFICATION_CERT_ID for an overlong id', async () => {
+      const ec = await selfSigned({ name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' });
+      await writeFile(join(dir, 'ec.cert.pem'), ec.certPem);
+      await writeFile(join(dir, 'ec.key.pem'), ec.keyPem);
+      await assert.rejects(configuredPair(join(dir, 'ec.cert.pem'), join(dir, 'ec.key.pem')), /NOTIFICATION_CERT_FILE: .*ec\.cert\.pem: certificate key is ec, Graph needs RSA/);
+      const good = await generateNotificationCertificate({ now, validityDays: 365 });
+      await writeFile(join(dir, 'good.cert.pem'), good.certPem);
+      await writeFile(join(dir, 'good.key.pem'), good.keyPem);
+      await assert.rejects(configuredPair(join(dir, 'good.cert.pem'), join(dir, 'good.key.pem'), 'x'.repeat(129)), /NOTIFICATION_CERT_ID: .*longer than 128 characters: shorten NOTIFICATION_CERT_ID/);
     });
   });
 

@@ -172,7 +172,8 @@ describe('GraphApi', () => {
     const error = await api().listChatMembers('tenant-9', '19:z@thread.v2').catch((e: unknown) => e);
     assert.ok(error instanceof GraphRequestError);
     assert.equal(error.status, 403);
-    assert.equal(error.code, 'Forbidden');
+    assert.equal(error.graphCode, 'Forbidden');
+    assert.equal(error.code, 'herald.graph.consent_missing');
     assert.equal(error.message, 'Missing role permissions on the request.');
     assert.equal(error.tenantId, 'tenant-9');
     assert.match(error.path, /^GET \/chats\/19%3Az%40thread\.v2\/members$/);

@@ -111,6 +111,24 @@ describe('GraphTokenProvider', () => {
     assert.ok(!error.message.includes('wrong-secret-value'));
   });
 
+  it('keeps the AADSTS code of a tenant the identity platform does not know, and calls it permanent', async () => {
+    const tenant = randomUUID();
+    login.refuseTenant(tenant, 'tenantNotFound');
+    const error = await provider().getToken(tenant).catch((e: unknown) => e);
+    assert.ok(error instanceof GraphTokenError);
+    assert.deepEqual(error.aadCodes, [90002]);
+    assert.equal(error.code, 'herald.login.tenant_not_found');
+    assert.equal(error.permanent, true);
+  });
+
+  it('keeps the AADSTS code when the tenant has not consented to the app', async () => {
+    const tenant = randomUUID();
+    login.refuseTenant(tenant, 'consentRequired');
+    const error = await provider().getToken(tenant).catch((e: unknown) => e);
+    assert.ok(error instanceof GraphTokenError);
+    assert.deepEqual([error.errorCode, error.aadCodes, error.code, error.permanent], ['invalid_grant', [65001], 'herald.login.consent_required', true]);
+  });
+
   it('refuses tenant ids that would change the authority path', async () => {
     await assert.rejects(provider().getToken('../common'), (e: unknown) => e instanceof GraphTokenError && e.errorCode === 'invalid_tenant');
   });

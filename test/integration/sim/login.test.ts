@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { ConfidentialClientApplication } from '@azure/msal-node';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
-import { LoginDouble, type RegisteredApp } from '../../../sim/doubles/login/LoginDouble.js';
+import { LoginDouble, type RegisteredApp, type TenantRefusal } from '../../../sim/doubles/login/LoginDouble.js';
 import { CHANGE_TRACKING_APP_ID, TEAMS_CLIENT_APP_ID } from '../../../sim/doubles/login/tokenClaims.js';
 import { createLoopbackCa } from '../../../sim/doubles/tls/loopbackCa.js';
 import { trustCaForFetch, type RestoreFetchTrust } from '../../../sim/doubles/tls/trustCaForFetch.js';
@@ -104,6 +104,34 @@ describe('login double', () => {
     it('refuses the tenant-independent endpoints and unknown tenants', async () => {
       assert.deepEqual((await requestToken(validForm(), { tenant: 'common' })).body.error_codes, [50059]);
       assert.deepEqual((await requestToken(validForm(), { tenant: 'not-a-tenant' })).body.error_codes, [90002]);
+    });
+
+    const refusals: Array<[TenantRefusal, number, string, number, RegExp]> = [
+      ['tenantNotFound', 400, 'invalid_request', 90002, /^AADSTS90002: Tenant '[^']+' not found\./],
+      ['appNotInTenant', 400, 'unauthorized_client', 700016, /^AADSTS700016: Application with identifier '[^']+' was not found in the directory/],
+      ['consentRequired', 400, 'invalid_grant', 65001, /^AADSTS65001: The user or administrator has not consented to use the application/],
+      ['servicePrincipalMissing', 400, 'invalid_client', 7000229, /^AADSTS7000229: The client application \S+ is missing service principal in the tenant/],
+    ];
+    for (const [refusal, status, error, code, description] of refusals) {
+      it(`refuses a tenant told to (${refusal}) as Entra ID does: ${status} JSON with AADSTS${code}`, async () => {
+        const refused = randomUUID();
+        login.refuseTenant(refused, refusal);
+        const result = await requestToken(validForm(), { tenant: refused });
+        assert.equal(result.status, status);
+        assert.equal(result.body.error, error);
+        assert.deepEqual(result.body.error_codes, [code]);
+        assert.match(result.body.error_description ?? '', description);
+        login.admitTenant(refused);
+        assert.equal((await requestToken(validForm(), { tenant: refused })).status, 200);
+      });
+    }
+
+    it('answers the OpenID metadata of a tenant it does not know with AADSTS90002', async () => {
+      const refused = randomUUID();
+      login.refuseTenant(refused, 'tenantNotFound');
+      const response = await fetch(`${login.origin}/${refused}/v2.0/.well-known/openid-configuration`);
+      assert.equal(response.status, 400);
+      assert.deepEqual(((await response.json()) as TokenResponse).error_codes, [90002]);
     });
 
     it('counts token requests per tenant and client, and logs them without secrets', async () => {

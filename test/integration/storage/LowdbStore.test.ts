@@ -20,6 +20,17 @@ const installation = (chatId: string): Installation => ({
 
 describe('lowdb store', () => {
   let dir: string;
+  // Every file store a test opens is closed once it is over, so no file handle is left for the garbage collector (DEP0137).
+  let opened: LowdbStore[] = [];
+  const openFile = async (path: string) => {
+    const store = await LowdbStore.openFile(path);
+    opened.push(store);
+    return store;
+  };
+  afterEach(async () => {
+    await Promise.allSettled(opened.map((store) => store.close()));
+    opened = [];
+  });
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'herald-store-'));
   });
@@ -28,10 +39,10 @@ describe('lowdb store', () => {
   });
 
   it('keeps records across a reopen', async () => {
-    const store = await LowdbStore.openFile(dir);
+    const store = await openFile(dir);
     await store.installations.put('19:a@thread.v2', installation('19:a@thread.v2'));
     await store.close();
-    const again = await LowdbStore.openFile(dir);
+    const again = await openFile(dir);
     assert.equal(again.installations.get('19:a@thread.v2')?.tenantId, 't1');
   });
 
@@ -40,7 +51,7 @@ describe('lowdb store', () => {
     const copy = await mkdtemp(join(tmpdir(), 'herald-store-copy-'));
     copies.push(copy);
     await cp(dir, copy, { recursive: true });
-    return LowdbStore.openFile(copy);
+    return openFile(copy);
   }
   let copies: string[] = [];
   afterEach(async () => {
@@ -49,7 +60,7 @@ describe('lowdb store', () => {
   });
 
   it('coalesces many changes made in one tick into one file write', async () => {
-    const store = await LowdbStore.openFile(dir);
+    const store = await openFile(dir);
     const before = store.writes;
     await Promise.all(Array.from({ length: 50 }, (_, i) => store.installations.put(`c${i}`, installation(`c${i}`))));
     assert.equal(store.writes - before, 1);
@@ -57,7 +68,7 @@ describe('lowdb store', () => {
   });
 
   it('resolves a mutation only once it is on disk', async () => {
-    const store = await LowdbStore.openFile(dir);
+    const store = await openFile(dir);
     await store.installations.put('c1', installation('c1'));
     assert.ok((await onDisk()).installations.get('c1'));
   });
@@ -81,19 +92,19 @@ describe('lowdb store', () => {
   });
 
   it('leaves no temp files and one journal segment after writes', async () => {
-    const store = await LowdbStore.openFile(dir);
+    const store = await openFile(dir);
     for (let i = 0; i < 5; i++) await store.installations.put(`c${i}`, installation(`c${i}`));
     assert.deepEqual(await readdir(dir), ['store']);
     assert.deepEqual(await readdir(join(dir, 'store')), ['journal-00000001.jsonl']);
   });
 
   it('keeps the last complete state when a crash left a torn snapshot temp file behind', async () => {
-    const store = await LowdbStore.openFile(dir);
+    const store = await openFile(dir);
     await store.installations.put('c', installation('c'));
     await store.close();
     // A crash mid-snapshot leaves only a partial temp file; the journal is untouched.
     await writeFile(join(dir, 'store', 'snapshot.999.1.tmp'), '{"c":"installations","k":"c","v":{"chatId":"ot');
-    const again = await LowdbStore.openFile(dir);
+    const again = await openFile(dir);
     assert.equal(again.installations.get('c')?.chatId, 'c');
     assert.ok(!(await readdir(join(dir, 'store'))).some((name) => name.endsWith('.tmp')), 'and the temp file is cleared away');
   });

@@ -135,8 +135,9 @@ export function announcementPosts(h: Harness, chatId: string): RecordedPost[] {
   return h.double.connector.posts(chatId).filter((p) => p.attachments.some(isCard));
 }
 
+/** What each announcement says, from its `summary` (announcements carry no `text`: the card shows it). */
 export function announcementTexts(h: Harness, chatId: string): string[] {
-  return announcementPosts(h, chatId).map((p) => p.text ?? '');
+  return announcementPosts(h, chatId).map((p) => p.activity.summary ?? '');
 }
 
 function isCard(a: Attachment): boolean {

@@ -73,13 +73,13 @@ export async function startPlaygroundRun(options: { dataDir?: string } = {}): Pr
     },
     posts: () => run.pg.simulated.timeline.entries().filter((e): e is PostEntry => e.kind === 'post'),
     waitForPost(match, timeoutMs = 15_000) {
-      const test = typeof match === 'function' ? match : (p: PostEntry) => match.test(p.text ?? '');
+      const test = typeof match === 'function' ? match : (p: PostEntry) => match.test(postText(p));
       const found = run.posts().find(test);
       if (found) return Promise.resolve(found);
       return new Promise<PostEntry>((resolve, reject) => {
         const timer = setTimeout(() => {
           off();
-          reject(new Error(`no post matching ${String(match)} within ${timeoutMs} ms; posts: ${JSON.stringify(run.posts().map((p) => p.text))}`));
+          reject(new Error(`no post matching ${String(match)} within ${timeoutMs} ms; posts: ${JSON.stringify(run.posts().map(postText))}`));
         }, timeoutMs);
         const off = run.pg.simulated.timeline.on((change) => {
           if (change.entry.kind === 'post' && test(change.entry)) {
@@ -111,7 +111,20 @@ export async function startPlaygroundRun(options: { dataDir?: string } = {}): Pr
   return run;
 }
 
+const ADAPTIVE_CARD = 'application/vnd.microsoft.card.adaptive';
+
+/** A card's `fallbackText`: the plain text of an announcement (its post has no `text`, only the card). */
+function cardText(post: PostEntry): string | null {
+  const card = post.attachments.find((a) => a.contentType === ADAPTIVE_CARD)?.content as { fallbackText?: unknown } | undefined;
+  return typeof card?.fallbackText === 'string' ? card.fallbackText : null;
+}
+
+/** What a post says: its text (welcome, command answers) or its card's plain text (announcements). */
+export function postText(post: PostEntry): string {
+  return post.text ?? cardText(post) ?? '';
+}
+
 /** The plain text of Herald's announcement cards (welcome and command answers are text-only posts). */
 export function cardTexts(posts: PostEntry[]): string[] {
-  return posts.filter((p) => p.attachments.some((a) => a.contentType === 'application/vnd.microsoft.card.adaptive')).map((p) => p.text ?? '');
+  return posts.filter((p) => p.attachments.some((a) => a.contentType === ADAPTIVE_CARD)).map((p) => cardText(p) ?? '');
 }

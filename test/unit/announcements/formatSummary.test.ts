@@ -107,16 +107,78 @@ describe('announcement card', () => {
     assert.doesNotMatch(json, /"type":"TextBlock","text":"[^"]*Not bold/);
   });
 
-  it('carries the plain text in summary and text for notifications and screen readers', () => {
+  it('carries the plain text in summary for notifications, and no text line that Teams would show beside the card', () => {
     const activity = buildAnnouncementActivity(lines);
     assert.equal(activity.summary, 'Gina (Guest), Alice and 3 others joined');
-    assert.equal(activity.text, activity.summary);
-    assert.equal(activity.textFormat, 'plain');
+    assert.equal(activity.text, undefined);
+    assert.equal(activity.textFormat, undefined);
     assert.equal(activity.attachments?.[0]?.contentType, ADAPTIVE_CARD_CONTENT_TYPE);
+    assert.equal((activity.attachments?.[0]?.content as { fallbackText?: string }).fallbackText, activity.summary, 'clients without cards show the fallback');
+  });
+
+  it('is a full-width card in Teams', () => {
+    assert.deepEqual(buildAnnouncementCard(lines).msteams, { width: 'Full' });
   });
 
   it('stays far below Teams\' 28 KB activity limit for a large burst', () => {
     const burst = Array.from({ length: 500 }, (_, i) => join(p(`Person number ${i} with a fairly long display name`)));
     assert.ok(JSON.stringify(buildAnnouncementActivity(summaryLines(netChanges(burst)))).length < 8_000);
+  });
+});
+
+describe('names and topics with markup in an announcement', () => {
+  const eve = '<b>Eve</b>';
+  const mallory = '**Mallory**';
+  const link = '[x](https://evil.example)';
+  const topic = '# _Launch_ `crew`';
+  const lines = summaryLines(netChanges([join(p(eve)), join(p(mallory)), join(p(link)), rename('Old', topic)]));
+  const plain = `${eve}, ${mallory} and ${link} joined · Chat renamed from 'Old' to '${topic}'`;
+  const decode = (s: string) => s.replace(/&#(\d+);/g, (_m, code: string) => String.fromCharCode(Number(code)));
+
+  type Node = { type?: string; text?: string; [key: string]: unknown };
+  function nodes(value: unknown, out: Node[] = []): Node[] {
+    if (Array.isArray(value)) value.forEach((v) => nodes(v, out));
+    else if (value && typeof value === 'object') {
+      out.push(value as Node);
+      Object.values(value).forEach((v) => nodes(v, out));
+    }
+    return out;
+  }
+
+  it('keeps them as typed in the summary (notification previews are plain text)', () => {
+    assert.equal(buildAnnouncementActivity(lines).summary, plain);
+  });
+
+  it('escapes them in the card’s fallbackText (which may contain Markdown), decoding to the text as typed', () => {
+    const fallback = buildAnnouncementCard(lines).fallbackText ?? '';
+    assert.equal(decode(fallback), plain);
+    assert.doesNotMatch(fallback.replace(/&#\d+;/g, ''), /[*_`<>[\]#]/);
+  });
+
+  it('escapes them for speech (SSML)', () => {
+    const speak = buildAnnouncementCard(lines).speak ?? '';
+    assert.doesNotMatch(speak, /<|>/);
+    assert.match(speak, /&lt;b&gt;Eve&lt;\/b&gt;/);
+  });
+
+  it('puts them only in TextRuns, which Teams never formats, and in no TextBlock', () => {
+    const all = nodes(buildAnnouncementCard(lines).body);
+    const runs = all.filter((n) => n.type === 'TextRun').map((n) => n.text);
+    for (const name of [eve, mallory, link, `'${topic}'`]) assert.ok(runs.includes(name), `${name} is a TextRun of its own`);
+    const blocks = all.filter((n) => n.type === 'TextBlock').map((n) => n.text ?? '');
+    assert.ok(blocks.every((t) => !/Eve|Mallory|evil|Launch/.test(t)), blocks.join(' | '));
+  });
+
+  it('never expands template expressions inside a name', () => {
+    const card = buildAnnouncementCard(summaryLines(netChanges([join(p('${plainText} ${lines}'))])));
+    const runs = nodes(card.body).filter((n) => n.type === 'TextRun').map((n) => n.text);
+    assert.ok(runs.includes('${plainText} ${lines}'));
+  });
+
+  it('keeps a name as typed in the settings line posted for a change from the tab', () => {
+    const activity = buildAnnouncementActivity([settingsLine(mallory, ['joins off'])]);
+    assert.equal(activity.summary, "**Mallory** changed Herald's settings: joins off");
+    const runs = nodes((activity.attachments?.[0]?.content as { body: unknown }).body).filter((n) => n.type === 'TextRun').map((n) => n.text);
+    assert.equal(runs[0], mallory);
   });
 });

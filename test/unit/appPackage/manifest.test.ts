@@ -5,13 +5,14 @@ import { checkManifestConsistency, type SchemaValidManifest } from '../../../src
 import { createManifestSchemaValidator, offlineSchemaPath, type ManifestSchemaValidator } from '../../../src/appPackage/manifestSchema.js';
 import { resolveJsonPlaceholders, type JsonValue } from '../../../src/appPackage/placeholders.js';
 import { loadTeamsEnvironment } from '../../../src/appPackage/teamsEnvironment.js';
+import { withStandIns } from '../../../src/appPackage/templateValues.js';
 import { REPO_ROOT } from '../../support/appPackage/projectCopy.js';
 
 type Manifest = Record<string, JsonValue> & SchemaValidManifest;
 
 async function shippedManifest(envName: string): Promise<Manifest> {
   const template = JSON.parse(readFileSync(join(REPO_ROOT, 'appPackage/manifest.json'), 'utf8')) as JsonValue;
-  const environment = await loadTeamsEnvironment({ projectDir: REPO_ROOT, envName, processEnv: {} });
+  const environment = withStandIns(await loadTeamsEnvironment({ projectDir: REPO_ROOT, envName, processEnv: {} }));
   return resolveJsonPlaceholders(template, environment, 'appPackage/manifest.json') as Manifest;
 }
 
@@ -31,16 +32,16 @@ describe('Herald Teams manifest', () => {
     return copy;
   };
 
-  it('resolves with the local env template and passes the offline v1.22 schema', () => {
-    assert.equal(manifest.$schema, 'https://developer.microsoft.com/en-us/json-schemas/teams/v1.22/MicrosoftTeams.schema.json');
-    assert.equal(manifest.manifestVersion, '1.22');
+  it('resolves with the local env template and passes the offline v1.30 schema', () => {
+    assert.equal(manifest.$schema, 'https://developer.microsoft.com/en-us/json-schemas/teams/v1.30/MicrosoftTeams.schema.json');
+    assert.equal(manifest.manifestVersion, '1.30');
     assert.deepEqual(validator.validate(manifest), []);
     assert.deepEqual(checkManifestConsistency(manifest), []);
   });
 
-  it('declares the group-chat bot, its commands, the chat tab, SSO and the chat RSC permissions', () => {
-    const local = readFileSync(join(REPO_ROOT, 'env/.env.local'), 'utf8');
-    const value = (name: string) => new RegExp(`^${name}=(.*)$`, 'm').exec(local)?.[1];
+  it('declares the group-chat bot, its commands, the chat tab, SSO and the chat RSC permissions', async () => {
+    const { values } = withStandIns(await loadTeamsEnvironment({ projectDir: REPO_ROOT, envName: 'local', processEnv: {} }));
+    const value = (name: string) => values[name];
     const domain = value('BOT_DOMAIN');
     const clientId = value('AAD_APP_CLIENT_ID');
     assert.equal(manifest.id, value('TEAMS_APP_ID'));
@@ -101,7 +102,7 @@ describe('Herald Teams manifest', () => {
 
   describe('rules beyond the schema', () => {
     it('requires manifestVersion to match the $schema version', () => {
-      assert.deepEqual(checkManifestConsistency(broken((m) => (m.manifestVersion = '1.17'))), ['/manifestVersion "1.17" does not match the $schema version "1.22"']);
+      assert.deepEqual(checkManifestConsistency(broken((m) => (m.manifestVersion = '1.17'))), ['/manifestVersion "1.17" does not match the $schema version "1.30"']);
     });
 
     it('requires tab and SSO hosts in validDomains (wildcards allowed)', () => {

@@ -101,6 +101,33 @@ describe('configuration', () => {
     assert.equal(config.publicUrl, 'http://127.0.0.1:3978');
   });
 
+  describe('DATABASE_URL', () => {
+    it('keeps the embedded store when it is blank', () => {
+      assert.equal(loadConfig({}, '/').databaseUrl, null);
+      assert.equal(loadConfig({ DATABASE_URL: '  ' }, '/').databaseUrl, null);
+    });
+
+    it('takes a postgres:// or postgresql:// URL as given', () => {
+      assert.equal(loadConfig({ DATABASE_URL: 'postgres://herald:pw@db.example.com:5432/herald' }, '/').databaseUrl, 'postgres://herald:pw@db.example.com:5432/herald');
+      assert.equal(loadConfig({ DATABASE_URL: 'postgresql://db.example.com/herald?sslmode=require' }, '/').databaseUrl, 'postgresql://db.example.com/herald?sslmode=require');
+    });
+
+    it('refuses another scheme, naming DATABASE_URL and never echoing the password', () => {
+      const problems = problemsOf({ DATABASE_URL: 'mysql://herald:s3cret@db.example.com/herald' });
+      const problem = problems.find((p) => p.startsWith('DATABASE_URL:'));
+      assert.ok(problem, problems.join('\n'));
+      assert.match(problem, /postgres:\/\//);
+      assert.doesNotMatch(problem, /s3cret/);
+    });
+
+    it('refuses what is not a URL, without repeating it', () => {
+      const problem = problemsOf({ DATABASE_URL: 'host=db password=s3cret' }).find((p) => p.startsWith('DATABASE_URL:'));
+      assert.ok(problem);
+      assert.match(problem, /not a URL/);
+      assert.doesNotMatch(problem, /s3cret/);
+    });
+  });
+
   describe('env files', () => {
     let dir: string;
     beforeEach(async () => {

@@ -33,6 +33,13 @@ describe('tab page wording and form logic', () => {
   it('sends only the settings that changed', () => {
     assert.deepEqual(settingsPatch(DEFAULT_CHAT_SETTINGS, { ...DEFAULT_CHAT_SETTINGS, announceJoins: false, windowMs: 0 }), { announceJoins: false, windowMs: 0 });
     assert.deepEqual(settingsPatch(DEFAULT_CHAT_SETTINGS, { ...DEFAULT_CHAT_SETTINGS }), {});
+    assert.deepEqual(settingsPatch(DEFAULT_CHAT_SETTINGS, { ...DEFAULT_CHAT_SETTINGS, whoMayChange: 'owners' }), { whoMayChange: 'owners' });
+  });
+
+  it('keeps names and topics with markup as typed (the page shows them as text)', () => {
+    const name = '<b>Eve</b> **Mallory** [x](https://evil.example)';
+    assert.equal(describeEntry(entry({ kind: 'joined', actor: name })).text, `${name} joined the chat`);
+    assert.equal(describeEntry(entry({ kind: 'renamed', actor: name, from: '**Old**', to: '<i>New</i>' })).text, `${name} renamed the chat from “**Old**” to “<i>New</i>”`);
   });
 
   it('says how long ago something happened, against the server’s clock', () => {

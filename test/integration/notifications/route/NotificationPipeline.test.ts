@@ -97,9 +97,9 @@ describe('notification pipeline (verify → decode → route)', () => {
     });
   }
 
-  async function run(body: unknown, route: InboxBatch['route'] = 'notifications'): Promise<ItemOutcome[]> {
+  async function run(body: unknown, route: InboxBatch['route'] = 'notifications', receivedAt = new Date()): Promise<ItemOutcome[]> {
     const outcomes: ItemOutcome[] = [];
-    const batch: InboxBatch = { id: randomUUID(), route, receivedAt: new Date().toISOString(), body: JSON.parse(JSON.stringify(body)) as unknown };
+    const batch: InboxBatch = { id: randomUUID(), route, receivedAt: receivedAt.toISOString(), body: JSON.parse(JSON.stringify(body)) as unknown };
     await pipeline.process(batch, { skip: new Set(), signal: new AbortController().signal, onItem: (i, o) => (outcomes[i] = o) });
     return outcomes;
   }
@@ -216,6 +216,14 @@ describe('notification pipeline (verify → decode → route)', () => {
       const outcomes = await run(await notifier.batch([joined(alice), joined(bob, perChat, { encrypted: false })], [good, bad]));
       assert.deepEqual(statuses(outcomes), ['dropped:invalidValidationToken', 'emitted']);
       assert.deepEqual(changes.map((c) => c.kind === 'memberAdded' && c.member.userId), [bob.userId]);
+    });
+
+    it('processes a stored batch whose tokens expired while it waited (a restart, a backlog)', async () => {
+      // Issued two hours ago and expired an hour ago; the batch arrived two hours ago, when it was valid.
+      const now = Math.floor(Date.now() / 1000);
+      const token = await notifier.validationToken(tenantId, { overrides: { iat: now - 7300, nbf: now - 7300, exp: now - 3600 } });
+      const outcomes = await run(await notifier.batch([joined(alice)], [token]), 'notifications', new Date(Date.now() - 2 * 60 * 60_000));
+      assert.deepEqual(statuses(outcomes), ['emitted']);
     });
 
     it('processes the good items of a mixed batch', async () => {

@@ -85,6 +85,17 @@ describe('validation tokens', () => {
     assert.equal(later.ok ? 'accepted' : later.reason, 'expired');
   });
 
+  it('judges a token as of when it was received, so a stored batch replayed later keeps it', async () => {
+    let now = new Date();
+    const v = new ValidationTokenVerifier({ authorityHost: login.origin, clientId, clock: () => now, clockToleranceSeconds: 0 });
+    const token = await sign({ lifetimeSeconds: 60 });
+    const receivedAt = new Date(now);
+    now = new Date(now.getTime() + 2 * 60 * 60_000);
+    assert.equal((await v.verify(token, receivedAt)).ok, true, 'valid when it arrived');
+    const late = await v.verify(token);
+    assert.equal(late.ok ? 'accepted' : late.reason, 'expired', 'a token arriving now is judged now');
+  });
+
   it('knows the Graph Change Tracking app id', () => {
     assert.equal(CHANGE_TRACKING_APP_ID, '0bf30f3b-4a52-48df-9a82-234910c4a086');
   });

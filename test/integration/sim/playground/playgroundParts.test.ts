@@ -52,7 +52,7 @@ describe('playground parts', () => {
       assert.equal(played.publicUrl, live.publicUrl);
       assert.equal(played.teamsAppId, live.teamsAppId);
       assert.equal(played.port, live.port);
-      assert.equal(played.dataDir, live.dataDir);
+      assert.equal(played.dataDir, join(live.dataDir, 'playground', 'herald'), 'the playground’s Herald keeps its storage inside the playground’s folder');
       assert.equal(played.bot.appId, '', 'the bot runs without BOT_ID, as with the Bot Framework Emulator');
       assert.equal(played.host, '127.0.0.1', 'loopback only');
     });

@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { MIGRATIONS } from '../../../src/storage/postgres/migrations.js';
+import { PostgresStore } from '../../../src/storage/postgres/PostgresStore.js';
+import { StoreUnavailableError } from '../../../src/storage/StoreErrors.js';
+import { startOutageProxy } from '../../support/storage/outageProxy.js';
+import { storeContractSuite } from '../../support/storage/storeContractSuite.js';
+import { installation } from '../../support/storage/storeRecords.js';
+import { freshSchema, waitFor, type TestSchema } from '../../support/storage/testPostgres.js';
+
+const TABLES = ['installations', 'subscriptions', 'chats', 'inbox', 'outbox', 'pending_summaries', 'change_logs', 'history', 'seen_keys'];
+
+describe('store contract: PostgreSQL', () => {
+  let db: TestSchema;
+  before(async function () {
+    this.timeout(120_000); // starting an embedded server (no reachable PostgreSQL) takes a while
+    db = await freshSchema('contract');
+  });
+  after(async () => {
+    await db?.drop();
+  });
+
+  describe('connections terminated by the server (pg_terminate_backend)', () => {
+    let store: PostgresStore;
+    const app = () => `herald-test-${db.schema}`.slice(0, 63);
+    beforeEach(async () => {
+      store = await PostgresStore.open({ url: db.url, schema: db.schema, applicationName: app() });
+    });
+    afterEach(async () => store?.close());
+
+    it('rejects the operation in flight with STORE_UNAVAILABLE, then serves the next one on a new connection', async () => {
+      const holder = await db.connect();
+      try {
+        // Hold the update's per-key lock so the update is in flight when its connection is terminated.
+        await holder.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', ['installations:19:one']);
+        const update = store.installations.update('19:one', () => installation('19:one')).then(() => null, (error: unknown) => error);
+        await waitFor(async () => (await db.admin("SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'", [app()])).rowCount === 1);
+        await db.admin('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [app()]);
+        const error = await update;
+        assert.ok(error instanceof StoreUnavailableError, String(error));
+        assert.equal(error.driverCode, '57P01');
+        await holder.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', ['installations:19:one']);
+      } finally {
+        holder.release();
+      }
+      assert.equal((await store.installations.update('19:one', () => installation('19:one')))?.chatId, '19:one');
+      assert.equal((await store.installations.get('19:one'))?.chatId, '19:one');
+    });
+  });
+
+  storeContractSuite({
+    migrationVersion: Math.max(...MIGRATIONS.map((m) => m.version)),
+    losesDatabase: true,
+    world: async () => {
+      // Two instances: two stores, each with its own pool, on one schema (emptied for each test).
+      const a = await PostgresStore.open({ url: db.url, schema: db.schema });
+      const b = await PostgresStore.open({ url: db.url, schema: db.schema });
+      await db.admin(`TRUNCATE ${TABLES.map((t) => `${db.schema}.${t}`).join(', ')}`);
+      const proxy = await startOutageProxy(db.url);
+      const c = await PostgresStore.open({ url: proxy.url, schema: db.schema, connectTimeoutMs: 1_000 });
+      return {
+        a,
+        b,
+        outage: { store: c, cut: proxy.cut, restore: proxy.restore },
+        teardown: async () => {
+          await Promise.all([a.close(), b.close(), c.close()]);
+          await proxy.close();
+        },
+      };
+    },
+  });
+});

@@ -1,0 +1,49 @@
+/**
+ * What `npm start` runs (bin/herald.ts, through tsx here) as a child process with only the given
+ * environment (no credentials unless given, no PATH) and a working directory without .env files.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+
+const ROOT = new URL('../../../', import.meta.url).pathname;
+const TSX = import.meta.resolve('tsx');
+const URL_LINE = /^Herald playground: (http:\/\/127\.0\.0\.1:\d+\/playground\/)$/m;
+/** Live mode prints no URL line; its JSON log line (LOG_LEVEL info or lower) carries the URL. */
+const LIVE_URL_LINE = /"url":"(http:\/\/[^"]+)"[^\n]*"msg":"Herald is listening"/;
+
+export interface HeraldProcess {
+  child: ChildProcess;
+  output: () => string;
+  /** The playground URL it prints, or in live mode the URL it logs; rejects when Herald exits first. */
+  url: Promise<string>;
+  exit: Promise<number | null>;
+}
+
+export function startHeraldProcess(
+  cwd: string,
+  dataDir: string,
+  env: Record<string, string> = {},
+  options: { uid?: number; gid?: number } = {},
+): HeraldProcess {
+  const child = spawn(process.execPath, ['--import', TSX, join(ROOT, 'bin', 'herald.ts')], {
+    cwd,
+    env: { PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...options,
+  });
+  let text = '';
+  const url = new Promise<string>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      text += chunk.toString('utf8');
+      const match = URL_LINE.exec(text) ?? LIVE_URL_LINE.exec(text);
+      if (match?.[1]) resolve(match[1]);
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+    child.once('exit', (code) => reject(new Error(`Herald exited (${String(code)}) before printing its URL:\n${text}`)));
+  });
+  // Callers that only await the exit must not see an unhandled rejection.
+  url.catch(() => undefined);
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => text, url, exit };
+}

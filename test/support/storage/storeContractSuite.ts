@@ -1,0 +1,271 @@
+import assert from 'node:assert/strict';
+import { HISTORY_LIMIT_PER_CHAT } from '../../../src/storage/LowdbStore.js';
+import type { StoreContract } from '../../../src/storage/StoreContract.js';
+import { StoreUnavailableError } from '../../../src/storage/StoreErrors.js';
+import { batch, entry, installation, post, subscription } from './storeRecords.js';
+
+/** Two instances over one shared storage, fresh for each test. */
+export interface StoreWorld {
+  a: StoreContract;
+  b: StoreContract;
+  /** Backends with a database that can go away (PostgreSQL): a third instance reached through a relay that can be cut. */
+  outage?: { store: StoreContract; cut(): Promise<void>; restore(): Promise<void> };
+  teardown(): Promise<void>;
+}
+
+export interface StoreFixture {
+  /** Before every test: empty storage and two instances on it. */
+  world(): Promise<StoreWorld>;
+  /** The schema version a freshly migrated store reports (null: no migrations). */
+  migrationVersion: number | null;
+  /** Whether `world().outage` exists: the backend has a database that can go away. */
+  losesDatabase: boolean;
+}
+
+const T0 = new Date('2026-03-01T10:00:00.000Z');
+const later = (ms: number) => new Date(T0.getTime() + ms);
+const byKey = <T extends { chatId?: string | null; id?: string }>(items: T[]) => items.map((i) => i.id ?? i.chatId).sort();
+
+/**
+ * The behaviour every StoreContract backend shares. Run by test/integration/storage/*Contract.test.ts
+ * against the embedded store (through asyncStoreFrom) and PostgreSQL, so the two cannot drift.
+ */
+export function storeContractSuite(fixture: StoreFixture): void {
+  let world: StoreWorld;
+  beforeEach(async () => {
+    world = await fixture.world();
+  });
+  afterEach(async () => {
+    await world?.teardown();
+  });
+
+  describe('collections', () => {
+    it('gives back what was put, and nothing for an unknown key', async () => {
+      await world.a.installations.put('19:one', installation('19:one'));
+      assert.deepEqual(await world.a.installations.get('19:one'), installation('19:one'));
+      assert.equal(await world.a.installations.get('19:other'), undefined);
+    });
+
+    it('shows one instance what another wrote', async () => {
+      await world.a.installations.put('19:one', installation('19:one'));
+      assert.deepEqual(await world.b.installations.get('19:one'), installation('19:one'));
+    });
+
+    it('hands out copies: changing one does not change the stored record', async () => {
+      await world.a.installations.put('19:one', installation('19:one'));
+      const copy = await world.a.installations.get('19:one');
+      copy!.status = 'uninstalled';
+      assert.equal((await world.a.installations.get('19:one'))?.status, 'installed');
+    });
+
+    it('lists with a filter, and narrows to a tenant or chat by scope', async () => {
+      await world.a.subscriptions.put('s1', subscription('s1', 'tenant-a', '19:one'));
+      await world.a.subscriptions.put('s2', subscription('s2', 'tenant-a', null));
+      await world.a.subscriptions.put('s3', subscription('s3', 'tenant-b', '19:two'));
+      assert.deepEqual(byKey(await world.a.subscriptions.list()), ['s1', 's2', 's3']);
+      assert.deepEqual(byKey(await world.a.subscriptions.list((s) => s.kind === 'tenantMembers')), ['s2']);
+      assert.deepEqual(byKey(await world.a.subscriptions.list(undefined, { tenantId: 'tenant-a' })), ['s1', 's2']);
+      assert.deepEqual(byKey(await world.a.subscriptions.list(undefined, { tenantId: 'tenant-a', chatId: null })), ['s2']);
+      assert.deepEqual(byKey(await world.a.subscriptions.list(undefined, { chatId: '19:two' })), ['s3']);
+    });
+
+    it('scopes change logs by the tenant their key starts with', async () => {
+      await world.a.changeLogs.put('tenant-a|/chats/19:one', { key: 'tenant-a|/chats/19:one', latestStamp: null, changes: {} });
+      await world.a.changeLogs.put('tenant-b|/chats/19:two', { key: 'tenant-b|/chats/19:two', latestStamp: null, changes: {} });
+      const logs = await world.a.changeLogs.list(undefined, { tenantId: 'tenant-b' });
+      assert.deepEqual(logs.map((l) => l.key), ['tenant-b|/chats/19:two']);
+    });
+
+    it('replaces a record on put and removes it on delete (deleting twice is harmless)', async () => {
+      await world.a.installations.put('19:one', installation('19:one'));
+      await world.a.installations.put('19:one', { ...installation('19:one'), status: 'uninstalled' });
+      assert.equal((await world.a.installations.get('19:one'))?.status, 'uninstalled');
+      await world.a.installations.delete('19:one');
+      await world.a.installations.delete('19:one');
+      assert.equal(await world.a.installations.get('19:one'), undefined);
+      assert.deepEqual(await world.a.installations.list(), []);
+    });
+
+    it('updates create, change and (returning undefined) delete a record', async () => {
+      const created = await world.a.installations.update('19:one', (current) => current ?? installation('19:one'));
+      assert.equal(created?.chatId, '19:one');
+      const changed = await world.a.installations.update('19:one', (current) => current && { ...current, status: 'uninstalled' });
+      assert.equal(changed?.status, 'uninstalled');
+      assert.equal((await world.b.installations.get('19:one'))?.status, 'uninstalled');
+      assert.equal(await world.a.installations.update('19:one', () => undefined), undefined);
+      assert.equal(await world.a.installations.get('19:one'), undefined);
+    });
+
+    it('runs concurrent updates of one key from two instances one after the other (none is lost)', async () => {
+      const bump = (store: StoreContract) =>
+        store.chats.update('19:one', (current) => {
+          const chat = current ?? { chatId: '19:one', tenantId: 'tenant-a', topic: '0', topicUpdatedAt: null, roster: {}, settings: { enabled: true, announceJoins: true, announceLeaves: true, announceTopic: true, guestsOnly: false, windowMs: 0, whoMayChange: 'members' }, problem: null, baselineAt: null };
+          return { ...chat, topic: String(Number(chat.topic) + 1) };
+        });
+      await Promise.all(Array.from({ length: 20 }, (_, i) => bump(i % 2 === 0 ? world.a : world.b)));
+      assert.equal((await world.a.chats.get('19:one'))?.topic, '20');
+    });
+  });
+
+  describe('history', () => {
+    beforeEach(async () => {
+      await world.a.history.append(entry('19:one', 'e1', '2026-03-01T10:00:01.000Z', 'joined'));
+      await world.a.history.append(entry('19:one', 'e2', '2026-03-01T10:00:02.000Z', 'renamed'));
+      await world.b.history.append(entry('19:one', 'e3', '2026-03-01T10:00:03.000Z', 'left'));
+      await world.a.history.append(entry('19:one', 'e4', '2026-03-01T10:00:03.000Z', 'joined'));
+      await world.a.history.append(entry('19:two', 'x1', '2026-03-01T10:00:05.000Z', 'joined'));
+    });
+
+    it("lists one chat's entries newest first, entries of the same time in the order they were appended", async () => {
+      assert.deepEqual((await world.a.history.list('19:one')).map((e) => e.id), ['e3', 'e4', 'e2', 'e1']);
+      assert.deepEqual(await world.a.history.list('19:one').then((all) => all[3]), entry('19:one', 'e1', '2026-03-01T10:00:01.000Z', 'joined'));
+    });
+
+    it('pages with limit and before (the entries after the given one)', async () => {
+      assert.deepEqual((await world.a.history.list('19:one', { limit: 2 })).map((e) => e.id), ['e3', 'e4']);
+      assert.deepEqual((await world.a.history.list('19:one', { limit: 2, before: 'e4' })).map((e) => e.id), ['e2', 'e1']);
+      assert.deepEqual((await world.a.history.list('19:one', { before: 'e3' })).map((e) => e.id), ['e4', 'e2', 'e1']);
+    });
+
+    it('pages from the newest entry when before names an unknown entry', async () => {
+      assert.deepEqual((await world.a.history.list('19:one', { limit: 1, before: 'nope' })).map((e) => e.id), ['e3']);
+    });
+
+    it(`keeps the newest ${HISTORY_LIMIT_PER_CHAT} entries of a chat, dropping the oldest appended`, async () => {
+      await world.a.history.append(entry('19:full', 'f0', T0.toISOString()));
+      // The rest in parallel (only their number matters: the store is not yet over its bound), f0 stays the oldest appended.
+      for (let start = 1; start < HISTORY_LIMIT_PER_CHAT; start += 100) {
+        const chunk = Array.from({ length: Math.min(100, HISTORY_LIMIT_PER_CHAT - start) }, (_, j) => start + j);
+        await Promise.all(chunk.map((i) => (i % 2 ? world.a : world.b).history.append(entry('19:full', `f${i}`, later(i).toISOString()))));
+      }
+      assert.equal((await world.a.history.list('19:full', { limit: 1, before: 'f1' })).at(0)?.id, 'f0');
+      await world.b.history.append(entry('19:full', 'newest', later(HISTORY_LIMIT_PER_CHAT).toISOString()));
+      const oldest = await world.a.history.list('19:full', { limit: 1, before: 'f1' });
+      assert.deepEqual(oldest, [], 'f0 was dropped');
+      assert.equal((await world.a.history.list('19:full', { limit: 1 })).at(0)?.id, 'newest');
+      assert.equal((await world.a.history.list('19:one')).length, 4, 'other chats keep theirs');
+    });
+
+    it('keeps only the kinds asked for', async () => {
+      assert.deepEqual((await world.a.history.list('19:one', { kinds: ['joined'] })).map((e) => e.id), ['e4', 'e1']);
+      assert.deepEqual((await world.a.history.list('19:one', { kinds: ['joined'], before: 'e4' })).map((e) => e.id), ['e1']);
+    });
+  });
+
+  describe('seen keys', () => {
+    it('adds a key once: the first add says true, later ones false', async () => {
+      assert.equal(await world.a.seen.add('k1', T0), true);
+      assert.equal(await world.b.seen.add('k1', later(1)), false);
+      assert.equal(await world.b.seen.has('k1'), true);
+      assert.equal(await world.a.seen.has('k2'), false);
+    });
+
+    it('lets exactly one of two instances adding the same key at the same moment win', async () => {
+      for (let round = 0; round < 10; round++) {
+        const results = await Promise.all([world.a.seen.add(`race-${round}`, T0), world.b.seen.add(`race-${round}`, T0)]);
+        assert.equal(results.filter(Boolean).length, 1, `round ${round}: ${JSON.stringify(results)}`);
+      }
+    });
+
+    it('prunes keys recorded before a time, and only those', async () => {
+      await world.a.seen.add('old-1', T0);
+      await world.a.seen.add('old-2', later(1_000));
+      await world.a.seen.add('new', later(2_000));
+      assert.equal(await world.b.seen.prune(later(2_000)), 2);
+      assert.equal(await world.a.seen.has('old-1'), false);
+      assert.equal(await world.a.seen.has('new'), true);
+      assert.equal(await world.a.seen.add('old-1', later(3_000)), true, 'a pruned key can be recorded again');
+    });
+  });
+
+  describe('claiming work', () => {
+    const lease = { leaseMs: 30_000, limit: 10 };
+
+    beforeEach(async () => {
+      for (let i = 1; i <= 6; i++) await world.a.inbox.put(`b${i}`, batch(`b${i}`, later(i * 10).toISOString()));
+    });
+
+    it('hands out items oldest first, at most limit of them', async () => {
+      const claimed = await world.a.inbox.claim({ owner: 'a', at: T0, ...lease, limit: 4 });
+      assert.deepEqual(claimed.map((c) => c.key), ['b1', 'b2', 'b3', 'b4']);
+      assert.deepEqual(claimed[0]!.item, batch('b1', later(10).toISOString()));
+      assert.equal(claimed[0]!.leasedUntil.getTime(), later(30_000).getTime());
+    });
+
+    it('never gives one item to two instances claiming at the same moment', async () => {
+      const [fromA, fromB] = await Promise.all([
+        world.a.inbox.claim({ owner: 'a', at: T0, ...lease, limit: 4 }),
+        world.b.inbox.claim({ owner: 'b', at: T0, ...lease, limit: 4 }),
+      ]);
+      const keys = [...fromA, ...fromB].map((c) => c.key);
+      assert.equal(new Set(keys).size, keys.length, `overlap: ${keys.join(',')}`);
+      assert.deepEqual(keys.sort(), ['b1', 'b2', 'b3', 'b4', 'b5', 'b6']);
+    });
+
+    it("lets another instance take an item over once the lease ran out, and not before", async () => {
+      await world.a.inbox.claim({ owner: 'a', at: T0, ...lease });
+      assert.deepEqual(await world.b.inbox.claim({ owner: 'b', at: later(29_999), ...lease }), []);
+      const taken = await world.b.inbox.claim({ owner: 'b', at: later(30_000), ...lease });
+      assert.equal(taken.length, 6);
+      assert.equal(await world.a.inbox.complete('b1', 'a'), false, 'the dead owner no longer holds it');
+      assert.equal(await world.b.inbox.complete('b1', 'b'), true);
+      assert.equal(await world.a.inbox.get('b1'), undefined);
+    });
+
+    it('keeps an item with its owner while the lease is extended', async () => {
+      await world.a.inbox.claim({ owner: 'a', at: T0, ...lease, limit: 1 });
+      assert.equal(await world.a.inbox.extend('b1', { owner: 'a', at: later(20_000), leaseMs: 30_000 }), true);
+      assert.equal(await world.b.inbox.extend('b1', { owner: 'b', at: later(20_000), leaseMs: 30_000 }), false);
+      const atOldExpiry = await world.b.inbox.claim({ owner: 'b', at: later(30_000), ...lease });
+      assert.ok(!atOldExpiry.some((c) => c.key === 'b1'));
+    });
+
+    it('makes a released item claimable at once', async () => {
+      await world.a.inbox.claim({ owner: 'a', at: T0, ...lease, limit: 1 });
+      assert.equal(await world.b.inbox.release('b1', 'b'), false);
+      assert.equal(await world.a.inbox.release('b1', 'a'), true);
+      assert.deepEqual((await world.b.inbox.claim({ owner: 'b', at: T0, ...lease, limit: 1 })).map((c) => c.key), ['b1']);
+    });
+
+    it('hands out outbox posts only once they are due', async () => {
+      await world.a.outbox.put('p1', post('p1', '19:one', later(0).toISOString()));
+      await world.a.outbox.put('p2', post('p2', '19:one', later(5_000).toISOString()));
+      assert.deepEqual((await world.b.outbox.claim({ owner: 'b', at: later(1_000), ...lease })).map((c) => c.key), ['p1']);
+      assert.deepEqual((await world.a.outbox.claim({ owner: 'a', at: later(5_000), ...lease })).map((c) => c.key), ['p2']);
+    });
+
+    it('keeps the lease of an item its owner rewrites (a post whose attempt failed)', async () => {
+      await world.a.outbox.put('p1', post('p1', '19:one', T0.toISOString()));
+      await world.a.outbox.claim({ owner: 'a', at: T0, ...lease });
+      await world.a.outbox.put('p1', { ...post('p1', '19:one', T0.toISOString()), attempts: 1 });
+      assert.deepEqual(await world.b.outbox.claim({ owner: 'b', at: later(1_000), ...lease }), []);
+      assert.equal(await world.a.outbox.complete('p1', 'a'), true);
+    });
+  });
+
+  describe('health', () => {
+    it('reports the store reachable with its schema version', async () => {
+      const health = await world.a.health();
+      assert.equal(health.reachable, true);
+      assert.equal(health.migrationVersion, fixture.migrationVersion);
+    });
+  });
+
+  // The embedded store has no database to lose: its fixture has no outage, and this part does not apply.
+  if (!fixture.losesDatabase) return;
+  describe('a database that goes away', () => {
+    it('rejects operations with STORE_UNAVAILABLE while it is gone, and works again once it is back', async () => {
+      assert.ok(world.outage, 'the fixture offers an outage');
+      const { store, cut, restore } = world.outage;
+      await store.installations.put('19:one', installation('19:one'));
+      await cut();
+      for (const attempt of [() => store.installations.get('19:one'), () => store.seen.add('k', T0), () => store.inbox.claim({ owner: 'c', at: T0, leaseMs: 1, limit: 1 })]) {
+        await assert.rejects(attempt(), (error: unknown) => error instanceof StoreUnavailableError && error.code === 'STORE_UNAVAILABLE' && /DATABASE_URL/.test(error.message));
+      }
+      assert.equal((await store.health()).reachable, false);
+      await restore();
+      assert.equal((await store.installations.get('19:one'))?.chatId, '19:one');
+      assert.equal((await store.health()).reachable, true);
+    });
+  });
+}
