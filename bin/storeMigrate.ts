@@ -34,7 +34,7 @@ try {
 }
 const databaseUrl = config.databaseUrl ?? fail('DATABASE_URL: set it to the PostgreSQL database to copy into (postgres://user:password@host:5432/database)');
 const from = options.from ? resolve(options.from) : config.dataDir;
-if (!(await hasEmbeddedStore(from))) fail(`${from} holds no embedded store (no store/ folder nor herald.json): pass --from the DATA_DIR Herald ran with`);
+if (!(await hasEmbeddedStore(from))) fail(`${from} holds no embedded store (no herald.json) and no store/ folder: pass --from the DATA_DIR Herald ran with`);
 
 try {
   const target = await PostgresStore.open({ url: databaseUrl });
