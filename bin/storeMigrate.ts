@@ -2,13 +2,13 @@
  * `npm run store:migrate -- --from ./data`: copies an embedded store (a DATA_DIR) into the PostgreSQL
  * database in DATABASE_URL, creating its schema first. Stop Herald before running it.
  */
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../src/config/ConfigError.js';
 import { loadConfig } from '../src/config/loadConfig.js';
 import { readEnvFiles } from '../src/config/readEnvFiles.js';
 import { copyEmbeddedStore, readEmbeddedExtras } from '../src/storage/copyEmbeddedStore.js';
+import { hasEmbeddedStore } from '../src/storage/embeddedStoreFiles.js';
 import { LowdbStore } from '../src/storage/LowdbStore.js';
 import { PostgresStore } from '../src/storage/postgres/PostgresStore.js';
 import { StoreMigrationError, StoreUnavailableError } from '../src/storage/StoreErrors.js';
@@ -34,7 +34,7 @@ try {
 }
 const databaseUrl = config.databaseUrl ?? fail('DATABASE_URL: set it to the PostgreSQL database to copy into (postgres://user:password@host:5432/database)');
 const from = options.from ? resolve(options.from) : config.dataDir;
-if (!existsSync(join(from, 'herald.json'))) fail(`${from} holds no embedded store (no herald.json): pass --from the DATA_DIR Herald ran with`);
+if (!(await hasEmbeddedStore(from))) fail(`${from} holds no embedded store (no herald.json) and no store/ folder: pass --from the DATA_DIR Herald ran with`);
 
 try {
   const target = await PostgresStore.open({ url: databaseUrl });

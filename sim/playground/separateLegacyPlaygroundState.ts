@@ -18,12 +18,13 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { CERTIFICATE_DIR } from '../../src/certificates/loadNotificationKeyRing.js';
 import type { HeraldStore } from '../../src/storage/HeraldStore.js';
+import { EMBEDDED_STORE_FILES, hasEmbeddedStore } from '../../src/storage/embeddedStoreFiles.js';
 import { LowdbStore } from '../../src/storage/LowdbStore.js';
 import { playgroundHeraldDir } from './playgroundConfig.js';
 import { PlaygroundStateFile, type PlaygroundMeta } from './PlaygroundStateFile.js';
 
-/** Herald's files in a DATA_DIR (lowdb document, notification journal, generated certificates). */
-const HERALD_FILES = ['herald.json', 'notifications.jsonl', CERTIFICATE_DIR];
+/** Herald's files in a DATA_DIR (the embedded store in either format, generated certificates). */
+const HERALD_FILES = [...EMBEDDED_STORE_FILES, CERTIFICATE_DIR];
 
 export type LegacySeparation = 'none' | 'moved' | 'removed';
 
@@ -37,7 +38,7 @@ async function exists(path: string): Promise<boolean> {
 }
 
 async function legacyMeta(dataDir: string, log: Logger): Promise<PlaygroundMeta | null> {
-  if (!(await exists(join(dataDir, 'herald.json')))) return null;
+  if (!(await hasEmbeddedStore(dataDir))) return null;
   try {
     return (await new PlaygroundStateFile(join(dataDir, 'playground')).load())?.meta ?? null;
   } catch (error) {

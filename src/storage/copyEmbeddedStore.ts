@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { HistoryEntry } from '../model/history.js';
+import { readSeenAndHistoryChats } from './embeddedStoreFiles.js';
 import type { Collection, HeraldStore } from './HeraldStore.js';
 import { HISTORY_LIMIT_PER_CHAT } from './LowdbStore.js';
 import type { AsyncCollection, StoreContract } from './StoreContract.js';
@@ -19,7 +18,7 @@ export interface CopyReport {
 
 /**
  * What HeraldStore cannot enumerate (it has no "all seen keys" nor "all chats with history"), read
- * from the embedded store's document `herald.json`; empty when the document has no such fields.
+ * from the embedded store's files (either format); empty when there are none.
  */
 export interface EmbeddedExtras {
   seen: Record<string, string>;
@@ -27,14 +26,7 @@ export interface EmbeddedExtras {
 }
 
 export async function readEmbeddedExtras(dataDir: string): Promise<EmbeddedExtras> {
-  const text = await readFile(join(dataDir, 'herald.json'), 'utf8');
-  const doc = JSON.parse(text) as { seen?: unknown; history?: unknown };
-  const seen = isRecord(doc.seen) ? Object.fromEntries(Object.entries(doc.seen).filter((e): e is [string, string] => typeof e[1] === 'string')) : {};
-  return { seen, historyChats: isRecord(doc.history) ? Object.keys(doc.history) : [] };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  return readSeenAndHistoryChats(dataDir);
 }
 
 /**

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LowdbStore } from '../../../src/storage/LowdbStore.js';
@@ -20,6 +20,17 @@ const installation = (chatId: string): Installation => ({
 
 describe('lowdb store', () => {
   let dir: string;
+  // Every file store a test opens is closed once it is over, so no file handle is left for the garbage collector (DEP0137).
+  let opened: LowdbStore[] = [];
+  const openFile = async (path: string) => {
+    const store = await LowdbStore.openFile(path);
+    opened.push(store);
+    return store;
+  };
+  afterEach(async () => {
+    await Promise.allSettled(opened.map((store) => store.close()));
+    opened = [];
+  });
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'herald-store-'));
   });
@@ -28,27 +39,38 @@ describe('lowdb store', () => {
   });
 
   it('keeps records across a reopen', async () => {
-    const store = await LowdbStore.openFile(dir);
+    const store = await openFile(dir);
     await store.installations.put('19:a@thread.v2', installation('19:a@thread.v2'));
     await store.close();
-    const again = await LowdbStore.openFile(dir);
+    const again = await openFile(dir);
     assert.equal(again.installations.get('19:a@thread.v2')?.tenantId, 't1');
   });
 
+  /** What a fresh start would see now, from a copy (the running store is left alone). */
+  async function onDisk(): Promise<LowdbStore> {
+    const copy = await mkdtemp(join(tmpdir(), 'herald-store-copy-'));
+    copies.push(copy);
+    await cp(dir, copy, { recursive: true });
+    return openFile(copy);
+  }
+  let copies: string[] = [];
+  afterEach(async () => {
+    await Promise.all(copies.map((copy) => rm(copy, { recursive: true, force: true })));
+    copies = [];
+  });
+
   it('coalesces many changes made in one tick into one file write', async () => {
-    const store = await LowdbStore.openFile(dir);
+    const store = await openFile(dir);
     const before = store.writes;
     await Promise.all(Array.from({ length: 50 }, (_, i) => store.installations.put(`c${i}`, installation(`c${i}`))));
     assert.equal(store.writes - before, 1);
-    const onDisk = JSON.parse(await readFile(join(dir, 'herald.json'), 'utf8')) as { installations: Record<string, unknown> };
-    assert.equal(Object.keys(onDisk.installations).length, 50);
+    assert.equal((await onDisk()).installations.list().length, 50);
   });
 
   it('resolves a mutation only once it is on disk', async () => {
-    const store = await LowdbStore.openFile(dir);
+    const store = await openFile(dir);
     await store.installations.put('c1', installation('c1'));
-    const onDisk = JSON.parse(await readFile(join(dir, 'herald.json'), 'utf8')) as { installations: Record<string, unknown> };
-    assert.ok(onDisk.installations.c1);
+    assert.ok((await onDisk()).installations.get('c1'));
   });
 
   it('hands out copies, so callers cannot change stored records by accident', async () => {
@@ -69,20 +91,22 @@ describe('lowdb store', () => {
     assert.equal(store.installations.get('c'), undefined);
   });
 
-  it('leaves no temp files and a valid document after writes', async () => {
-    const store = await LowdbStore.openFile(dir);
+  it('leaves no temp files and one journal segment after writes', async () => {
+    const store = await openFile(dir);
     for (let i = 0; i < 5; i++) await store.installations.put(`c${i}`, installation(`c${i}`));
-    assert.deepEqual((await readdir(dir)).sort(), ['herald.json']);
+    assert.deepEqual(await readdir(dir), ['store']);
+    assert.deepEqual(await readdir(join(dir, 'store')), ['journal-00000001.jsonl']);
   });
 
-  it('keeps the last complete document when a crash left a torn temp file behind', async () => {
-    const store = await LowdbStore.openFile(dir);
+  it('keeps the last complete state when a crash left a torn snapshot temp file behind', async () => {
+    const store = await openFile(dir);
     await store.installations.put('c', installation('c'));
     await store.close();
-    // A crash mid-write leaves only a partial temp file; the real file is untouched.
-    await writeFile(join(dir, 'herald.json.999.1.tmp'), '{"version":1,"installa');
-    const again = await LowdbStore.openFile(dir);
+    // A crash mid-snapshot leaves only a partial temp file; the journal is untouched.
+    await writeFile(join(dir, 'store', 'snapshot.999.1.tmp'), '{"c":"installations","k":"c","v":{"chatId":"ot');
+    const again = await openFile(dir);
     assert.equal(again.installations.get('c')?.chatId, 'c');
+    assert.ok(!(await readdir(join(dir, 'store'))).some((name) => name.endsWith('.tmp')), 'and the temp file is cleared away');
   });
 
   it('refuses to start on a corrupt file instead of silently losing data', async () => {

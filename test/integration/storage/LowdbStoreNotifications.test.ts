@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { appendFile, cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, cp, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { JournalFile } from '../../../src/storage/JournalFile.js';
+import { AppendLog } from '../../../src/storage/log/AppendLog.js';
 import { LowdbStore } from '../../../src/storage/LowdbStore.js';
 import type { ResourceChangeLog } from '../../../src/storage/HeraldStore.js';
 
@@ -147,48 +147,52 @@ describe('lowdb store: the notifications journal (inbox and change logs)', () =>
     await store.close();
   });
 
-  it('keeps the journals out of herald.json, so a notification does not rewrite the document', async () => {
+  /** The newest journal segment (where the store appends now). */
+  const lastSegment = async () => join(dir, 'store', (await readdir(join(dir, 'store'))).filter((n) => n.startsWith('journal-')).sort().at(-1) ?? 'none');
+
+  it('costs a notification a few appended lines, however much the store holds', async () => {
     const store = await openStore(dir);
-    const before = store.writes;
-    await store.inbox.put('b1', batch('b1'));
-    await store.changeLogs.put('k', log('k'));
-    assert.equal(store.writes, before);
-    await store.flush();
-    assert.deepEqual((await readdir(dir)).sort(), ['notifications.jsonl']);
+    const appended = async () => {
+      await store.flush();
+      const before = (await stat(await lastSegment())).size;
+      await store.inbox.put('b', batch('b'));
+      await store.changeLogs.put('k', log('k'));
+      await store.inbox.delete('b');
+      await store.flush();
+      return (await stat(await lastSegment())).size - before;
+    };
+    await store.inbox.put('first', batch('first'));
+    const small = await appended();
+    await Promise.all(Array.from({ length: 2000 }, (_, i) => store.changeLogs.put(`k${i}`, log(`k${i}`))));
+    assert.equal(await appended(), small, 'the same bytes with 2,000 more records stored');
+    assert.ok(small < 1024, `${small} bytes`);
   });
 
   it('ignores a line torn by a crash mid-append', async () => {
     const store = await openStore(dir);
     await store.inbox.put('b1', batch('b1'));
     await store.close();
-    await appendFile(join(dir, 'notifications.jsonl'), '{"c":"inbox","k":"b2","v":{"id":"b2","rou');
+    await appendFile(await lastSegment(), '{"c":"inbox","k":"b2","v":{"id":"b2","rou');
     const again = await openStore(dir);
     assert.deepEqual(again.inbox.list().map((b) => b.id), ['b1']);
-  });
-
-  it('rewrites a journal that is mostly deleted records when it opens', async () => {
-    const store = await openStore(dir);
-    for (let i = 0; i < 20; i++) await store.inbox.put(`b${i}`, batch(`b${i}`));
-    for (let i = 0; i < 19; i++) await store.inbox.delete(`b${i}`);
-    await store.close();
-    const lines = async () => (await readFile(join(dir, 'notifications.jsonl'), 'utf8')).split('\n').filter(Boolean).length;
-    assert.equal(await lines(), 39);
-    const again = await openStore(dir);
-    assert.deepEqual(again.inbox.list().map((b) => b.id), ['b19']);
-    assert.equal(await lines(), 1);
+    await again.inbox.put('b3', batch('b3'));
+    await again.close();
+    const third = await openStore(dir);
+    assert.deepEqual(third.inbox.list().map((b) => b.id).sort(), ['b1', 'b3'], 'writes after the restart go to a new segment, so the torn line stays a last line');
   });
 
   it('groups appends made in one tick into one fsynced write', async () => {
-    const journal = await JournalFile.open(join(dir, 'logs.jsonl'));
-    const logs = journal.collection<ResourceChangeLog>('logs');
-    await Promise.all(Array.from({ length: 50 }, (_, i) => logs.put(`k${i}`, log(`k${i}`))));
-    assert.equal(journal.flushes, 1);
+    const journal = new AppendLog(join(dir, 'store'), 1);
+    await Promise.all(Array.from({ length: 50 }, (_, i) => journal.append(`{"c":"logs","k":"k${i}","v":1}\n`, true)));
+    assert.equal(journal.commits, 1);
     await journal.close();
-    const again = await JournalFile.open(join(dir, 'logs.jsonl'));
-    assert.equal(again.collection<ResourceChangeLog>('logs').list().length, 50);
+    const again = await openStore(dir);
+    assert.equal(again.changeLogs.list().length, 0);
+    const lines = (await readFile(join(dir, 'store', 'journal-00000001.jsonl'), 'utf8')).split('\n').filter(Boolean);
+    assert.equal(lines.length, 50);
   });
 
-  it('moves inbox batches and change logs an older version kept in herald.json into the journals', async () => {
+  it('moves inbox batches and change logs an older version kept in herald.json into the new store', async () => {
     await writeFile(
       join(dir, 'herald.json'),
       JSON.stringify({ version: 1, installations: {}, subscriptions: {}, chats: {}, inbox: { b1: batch('b1') }, outbox: {}, pendingSummaries: {}, history: {}, seen: {}, changeLogs: { k: log('k') } }),
@@ -196,8 +200,7 @@ describe('lowdb store: the notifications journal (inbox and change logs)', () =>
     const store = await openStore(dir);
     assert.deepEqual(store.inbox.get('b1'), batch('b1'));
     await store.close();
-    const onDisk = JSON.parse(await readFile(join(dir, 'herald.json'), 'utf8')) as { inbox: object; changeLogs: object };
-    assert.deepEqual([onDisk.inbox, onDisk.changeLogs], [{}, {}]);
+    assert.deepEqual((await readdir(dir)).sort(), ['herald.json.migrated', 'store']);
     const again = await openStore(dir);
     assert.deepEqual(again.inbox.get('b1'), batch('b1'));
     assert.deepEqual(again.changeLogs.get('k'), log('k'));

@@ -61,7 +61,7 @@ describe('where the playground keeps its state', function () {
     await run.close({ keepData: true });
     run = undefined;
     assert.deepEqual(await readdir(dataDir), ['playground']);
-    assert.ok(await exists(join(playgroundHeraldDir(dataDir), 'herald.json')));
+    assert.ok(await exists(join(playgroundHeraldDir(dataDir), 'store')));
     const store = await LowdbStore.openFile(playgroundHeraldDir(dataDir));
     assert.equal(store.installations.list().length, 1, 'the playground chat is installed in the playground’s store');
     await store.close();
