@@ -13,6 +13,7 @@ import { isPersonChange, type AnnouncementChange } from './AnnouncementChange.js
 import { buildAnnouncementActivity } from './buildAnnouncementCard.js';
 import type { ApplyOutcome, ChatStateUpdater } from './ChatStateUpdater.js';
 import { settingsLine, summaryLines } from './formatSummary.js';
+import { messagesFor } from '../i18n/Messages.js';
 import { KeyedQueue } from '../kernel/KeyedQueue.js';
 import { netChanges, selectAnnounced } from './netChanges.js';
 import type { PostQueue, PostTargets } from './PostQueue.js';
@@ -108,7 +109,7 @@ export class AnnouncementService {
     if (event.source !== 'tab' || event.changes.length === 0) return;
     await this.serial.run(event.chatId, async () => {
       if (this.deps.registry.get(event.chatId)?.status !== 'installed') return;
-      await this.deps.queue.enqueue(event.chatId, buildAnnouncementActivity([settingsLine(event.by, event.changes)]));
+      await this.deps.queue.enqueue(event.chatId, buildAnnouncementActivity([settingsLine(event.by, event.changes, messagesFor(this.deps.store.chats.get(event.chatId)?.settings.language))]));
     });
   }
 
@@ -157,7 +158,7 @@ export class AnnouncementService {
   private async commit(chatId: string, changes: AnnouncementChange[], state: ChatState | undefined, closeWindow: boolean): Promise<boolean> {
     const { store, registry, queue } = this.deps;
     const installed = registry.get(chatId)?.status === 'installed';
-    const lines = state && installed ? summaryLines(selectAnnounced(netChanges(changes), state.settings)) : [];
+    const lines = state && installed ? summaryLines(selectAnnounced(netChanges(changes), state.settings), messagesFor(state.settings.language)) : [];
     const writes: Promise<unknown>[] = changes.map((change) => store.history.append(historyEntry(chatId, change)));
     if (state) writes.push(store.chats.put(chatId, rememberNames(state, changes)));
     if (closeWindow) writes.push(this.window.close(chatId));

@@ -1,4 +1,5 @@
 /** Herald's own view of chats, members and per-chat settings (storage-independent). */
+import type { Language } from '../i18n/languages.js';
 import type { HeraldErrorCode } from '../kernel/errors.js';
 
 export interface ChatMember {
@@ -29,6 +30,11 @@ export interface ChatSettings {
   windowMs: number;
   /** Who may change these settings (itself one of them: only those allowed may change it). */
   whoMayChange: SettingsRule;
+  /**
+   * The language of Herald's posts, replies and cards in this chat; null until chosen, when the locale of
+   * the person who installed Herald (or English) decides. Optional: records stored before it have none.
+   */
+  language?: Language | null;
 }
 
 export const DEFAULT_CHAT_SETTINGS: ChatSettings = {
@@ -39,6 +45,7 @@ export const DEFAULT_CHAT_SETTINGS: ChatSettings = {
   guestsOnly: false,
   windowMs: 5_000,
   whoMayChange: 'members',
+  language: null,
 };
 
 export interface RosterEntry extends ChatMember {
