@@ -3,7 +3,7 @@ import { de } from './catalogues/de.js';
 import { en, type Catalogue, type MessageKey } from './catalogues/en.js';
 import { es } from './catalogues/es.js';
 import { fr } from './catalogues/fr.js';
-import { DEFAULT_LANGUAGE, isLanguage, type Language } from './languages.js';
+import { DEFAULT_LANGUAGE, isLanguage, LANGUAGE_NAMES, LANGUAGES, type Language } from './languages.js';
 
 export type { MessageKey } from './catalogues/en.js';
 
@@ -52,6 +52,11 @@ export class Messages {
   listParts(count: number): Array<{ element: number } | { text: string }> {
     let next = 0;
     return this.lists.formatToParts(Array.from({ length: count }, (_, i) => String(i))).map((p) => (p.type === 'element' ? { element: next++ } : { text: p.value }));
+  }
+
+  /** The languages Herald speaks, for a reply: "en (English), de (Deutsch), fr (Français) and es (Español)". */
+  languages(): string {
+    return this.list(LANGUAGES.map((l) => `${l} (${LANGUAGE_NAMES[l]})`));
   }
 
   /** "5s", "2 Min.": a number of one unit, narrow, as the language writes it. */
