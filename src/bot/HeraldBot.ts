@@ -154,13 +154,15 @@ export class HeraldBot extends TeamsActivityHandler {
       patch = patchFromCardInputs(data);
     } catch (error) {
       if (!(error instanceof SettingsError)) throw error;
-      return cardInvokeResponse(buildSettingsCard(this.deps.settings.get(chatId), { text: `Not saved: ${error.message}.`, tone: 'attention' }));
+      const settings = this.deps.settings.get(chatId);
+      const notice = messagesFor(settings.language).text('card.notSaved', { reason: error.message });
+      return cardInvokeResponse(buildSettingsCard(settings, { text: notice, tone: 'attention' }));
     }
     const actor = { userId: activity.from?.aadObjectId ?? null, name: activity.from?.name ?? null };
     const outcome = await this.deps.gate.change({ chatId, chatTenantId: tenantOf(activity) ?? '', actor, patch, source: 'chat' });
     const m = messagesFor(outcome.settings.language);
     if (!outcome.allowed) return cardInvokeResponse(buildSettingsCard(outcome.settings, { text: refusalMessage(outcome.rule, outcome.reason, m), tone: 'attention' }));
-    if (outcome.changes.length === 0) return cardInvokeResponse(buildSettingsCard(outcome.settings, { text: 'Nothing to change.', tone: 'good' }));
+    if (outcome.changes.length === 0) return cardInvokeResponse(buildSettingsCard(outcome.settings, { text: m.text('card.nothingToChange'), tone: 'good' }));
     if (activity.replyToId) {
       try {
         await context.updateActivity({ ...settingsCardActivity(outcome.settings), id: activity.replyToId });

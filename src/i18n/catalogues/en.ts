@@ -66,6 +66,20 @@ export const en = {
   'welcome.posting': "I'll post here {what}.",
   'welcome.ownersOnly': 'Only chat owners can change my settings here.',
   'welcome.help': 'Mention me with `help` to see what I can do.',
+  'card.title': "Herald's settings for this chat",
+  'card.enabled': 'Announcements (off: Herald stays quiet)',
+  'card.announceJoins': 'Announce who joins',
+  'card.announceLeaves': 'Announce who leaves',
+  'card.announceTopic': 'Announce topic changes',
+  'card.guestsOnly': 'Only guests and people from other organizations',
+  'card.window': 'Summary window (changes inside it are posted together)',
+  'card.rule': 'Who may change these settings',
+  'card.language': 'Language of my posts in this chat',
+  'card.summary': 'Settings for this chat: {settings}',
+  'card.refresh': 'Refresh',
+  'card.save': 'Save',
+  'card.notSaved': 'Not saved: {reason}.',
+  'card.nothingToChange': 'Nothing to change.',
 } as const satisfies Record<string, string>;
 
 export type MessageKey = keyof typeof en;
