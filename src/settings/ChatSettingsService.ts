@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ENGLISH, messagesFor, type Messages } from '../i18n/Messages.js';
-import { isLanguage, LANGUAGE_NAMES, LANGUAGES, type Language } from '../i18n/languages.js';
+import { DEFAULT_LANGUAGE, isLanguage, LANGUAGE_NAMES, LANGUAGES, type Language } from '../i18n/languages.js';
 import { HeraldError } from '../kernel/errors.js';
 import { emptyChatState, DEFAULT_CHAT_SETTINGS, type ChatSettings, type SettingsRule } from '../model/chat.js';
 import type { HeraldEvents } from '../events/HeraldEvents.js';
@@ -137,6 +137,6 @@ function diffSettings(a: ChatSettings, b: ChatSettings): string[] {
   if (a.guestsOnly !== b.guestsOnly) out.push(m.text('settings.guestsOnly', { on: b.guestsOnly }));
   if (a.windowMs !== b.windowMs) out.push(m.text('change.window', { duration: formatWindow(b.windowMs, m) }));
   if (a.whoMayChange !== b.whoMayChange) out.push(m.text('settings.rule', { rule: ruleLabel(b.whoMayChange, m) }));
-  if ((a.language ?? null) !== (b.language ?? null)) out.push(m.text('settings.language', { language: b.language ? LANGUAGE_NAMES[b.language] : '—' }));
+  if ((a.language ?? null) !== (b.language ?? null)) out.push(m.text('settings.language', { language: LANGUAGE_NAMES[b.language ?? DEFAULT_LANGUAGE] }));
   return out;
 }

@@ -1,4 +1,5 @@
 import type { ChatSettings, SettingsRule } from '../../src/model/chat.js';
+import { LANGUAGES } from '../../src/i18n/languages.js';
 import type { TabSettingsPatch } from '../../src/tab/tabApiTypes.js';
 import { byId } from './dom.js';
 import { describeApiError, TabApiError, type TabApiClient } from './TabApiClient.js';
@@ -20,6 +21,7 @@ export function settingsPatch(current: ChatSettings, wanted: ChatSettings): TabS
   for (const flag of FLAGS) if (current[flag] !== wanted[flag]) patch[flag] = wanted[flag];
   if (current.windowMs !== wanted.windowMs) patch.windowMs = wanted.windowMs;
   if (current.whoMayChange !== wanted.whoMayChange) patch.whoMayChange = wanted.whoMayChange;
+  if (wanted.language && (current.language ?? 'en') !== wanted.language) patch.language = wanted.language;
   return patch;
 }
 
@@ -32,6 +34,7 @@ export class SettingsView {
   private readonly error: HTMLElement;
   private readonly save: HTMLButtonElement;
   private readonly rule: HTMLSelectElement;
+  private readonly language: HTMLSelectElement;
   private readonly readonly: HTMLElement;
 
   constructor(
@@ -45,6 +48,7 @@ export class SettingsView {
     this.error = byId(doc, 'settings-error');
     this.save = byId<HTMLButtonElement>(doc, 'settings-save');
     this.rule = byId<HTMLSelectElement>(doc, 's-whoMayChange');
+    this.language = byId<HTMLSelectElement>(doc, 's-language');
     this.readonly = byId(doc, 'settings-readonly');
     this.form.addEventListener('submit', (event) => {
       event.preventDefault();
@@ -73,6 +77,8 @@ export class SettingsView {
     for (const flag of FLAGS) byId<HTMLInputElement>(this.doc, `s-${flag}`).checked = settings[flag];
     this.windowInput.value = String(settings.windowMs / 1000);
     this.rule.value = settings.whoMayChange;
+    // A chat that never chose a language reads English (Herald's fallback).
+    this.language.value = settings.language ?? 'en';
     this.setWindowError(null);
     this.error.hidden = true;
   }
@@ -87,7 +93,8 @@ export class SettingsView {
     this.setWindowError(null);
     const flags = Object.fromEntries(FLAGS.map((f) => [f, byId<HTMLInputElement>(this.doc, `s-${f}`).checked])) as Pick<ChatSettings, (typeof FLAGS)[number]>;
     const whoMayChange: SettingsRule = this.rule.value === 'owners' ? 'owners' : 'members';
-    return { ...flags, windowMs, whoMayChange };
+    const language = LANGUAGES.find((l) => l === this.language.value) ?? null;
+    return { ...flags, windowMs, whoMayChange, language };
   }
 
   private async submit(): Promise<void> {
