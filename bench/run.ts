@@ -4,14 +4,14 @@
  */
 import { announceLatency } from './announceLatency.js';
 import { formatReceivePath, receivePathBenchmark } from './receivePath.js';
-import { formatNeverLostReport, runNeverLostSoak } from './neverLostSoak.js';
 import { formatSoakReport, runSubscriptionsSoak } from './subscriptionsSoak.js';
+import { formatTroubleSoak, runTroubleSoak } from './troubleSoak.js';
 
 process.stdout.write('subscriptions (issue 5): 100 chats in 3 tenants, 7 simulated days, fake clock\n');
 process.stdout.write(`${formatSoakReport(await runSubscriptionsSoak())}\n\n`);
 
-process.stdout.write('never lost (issue 13): random changes, Graph 429/503s, lifecycle events and restarts over 7 simulated days\n');
-process.stdout.write(`${formatNeverLostReport(await runNeverLostSoak())}\n\n`);
+process.stdout.write('trouble (issue 13): 100 chats in 3 tenants, 7 simulated days of 429/503s, lifecycle events, two restarts and a kill\n');
+process.stdout.write(`${formatTroubleSoak(await runTroubleSoak())}\n\n`);
 
 process.stdout.write('announcements (issue 6): notification accepted (202) → post at the Bot Connector, window 0, 100 chats\n');
 const latency = await announceLatency();

@@ -10,12 +10,13 @@ export interface PersonRef {
 }
 
 /**
- * One real change to a chat, after stale and duplicate reports were filtered out. These are what a
+ * One real change to a chat, after stale and duplicate reports were filtered out. `uncertain`: its order
+ * relative to another report about the same person is ambiguous (see MembershipOrder). These are what a
  * summary window collects (persisted in `pendingSummaries`), in the order they were applied.
  */
 export type AnnouncementChange =
-  | { kind: 'joined'; at: string; person: PersonRef }
-  | { kind: 'left'; at: string; person: PersonRef }
+  | { kind: 'joined'; at: string; person: PersonRef; uncertain?: boolean }
+  | { kind: 'left'; at: string; person: PersonRef; uncertain?: boolean }
   | { kind: 'renamed'; at: string; from: string | null; to: string | null };
 
 export type PersonChange = Extract<AnnouncementChange, { kind: 'joined' | 'left' }>;

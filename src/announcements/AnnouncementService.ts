@@ -2,16 +2,17 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { InstalledEvent, SettingsChangedEvent, UninstalledEvent } from '../events/HeraldEvents.js';
 import type { ChangeEvent } from '../model/changeEvents.js';
-import type { ChatState } from '../model/chat.js';
+import type { ChatSettings, ChatState } from '../model/chat.js';
 import type { HistoryEntry } from '../model/history.js';
 import type { Installation } from '../model/installation.js';
 import type { ConnectorMemberDirectory } from '../names/ConnectorMembers.js';
-import type { DisplayNameResolver, PersonInfo } from '../names/DisplayNameResolver.js';
+import type { ChatMemberReader, DisplayNameResolver, PersonInfo } from '../names/DisplayNameResolver.js';
 import { emptyChatState } from '../model/chat.js';
 import type { HeraldStore } from '../storage/HeraldStore.js';
-import { isPersonChange, type AnnouncementChange } from './AnnouncementChange.js';
-import { buildAnnouncementActivity } from './buildAnnouncementCard.js';
-import type { ApplyOutcome, ChatStateUpdater } from './ChatStateUpdater.js';
+import { isPersonChange, type AnnouncementChange, type PersonRef } from './AnnouncementChange.js';
+import { buildAnnouncementActivity, type JoinWelcome } from './buildAnnouncementCard.js';
+import type { ApplyOutcome, ApplyResult, ChatStateUpdater } from './ChatStateUpdater.js';
+import { hasUncertain, MembershipOrder, settleUncertain } from './MembershipOrder.js';
 import { settingsLine, summaryLines } from './formatSummary.js';
 import { messagesFor } from '../i18n/Messages.js';
 import { KeyedQueue } from '../kernel/KeyedQueue.js';
@@ -31,6 +32,9 @@ export interface AnnouncementServiceDeps {
   queue: PostQueue;
   /** Bot Connector roster reads, to learn names when Herald is installed. */
   connector?: ConnectorMemberDirectory;
+  /** Graph's member list: the current membership when the order of two changes of one person is ambiguous. */
+  members?: ChatMemberReader;
+  order?: MembershipOrder;
 }
 
 export type ChangeStats = Record<ApplyOutcome, number>;
@@ -45,8 +49,10 @@ export class AnnouncementService {
   readonly changeStats: ChangeStats = { applied: 0, unchanged: 0, stale: 0, ignored: 0 };
   private readonly serial = new KeyedQueue();
   private readonly background = new Set<Promise<unknown>>();
+  private readonly order: MembershipOrder;
 
   constructor(private readonly deps: AnnouncementServiceDeps) {
+    this.order = deps.order ?? new MembershipOrder();
     this.window = new SummaryWindow({
       store: deps.store,
       clock: deps.clock,
@@ -79,20 +85,22 @@ export class AnnouncementService {
   async handleChange(event: ChangeEvent): Promise<void> {
     if (event.kind === 'messageCreated') return;
     await this.serial.run(event.chatId, async () => {
-      const { store, updater, log, registry } = this.deps;
+      const { store, log, registry } = this.deps;
       const empty = () => emptyChatState(event.chatId, event.tenantId);
-      const result = updater.apply(store.chats.get(event.chatId) ?? empty(), event);
+      const result = this.applyOrdered(event, store.chats.get(event.chatId) ?? empty());
       this.changeStats[result.outcome]++;
       log.debug({ chatId: event.chatId, kind: event.kind, source: event.source, outcome: result.outcome, reason: result.reason }, 'change applied');
       if (result.outcome !== 'applied') return;
       if (result.changes.length > 0 && result.state.settings.windowMs === 0 && !this.window.get(event.chatId)) {
         // Posting at once: names first, then state, timeline and post in one storage write. Nothing is
         // stored before that write; the notification pipeline keeps the batch until this handler is done.
+        const present = hasUncertain(result.changes) ? await this.currentMembers(result.state) : null;
         const named = await this.withNames(result.state, registry.get(event.chatId), result.changes);
         // Re-applied to the current state: it may have moved on while the names were looked up.
-        const again = updater.apply(store.chats.get(event.chatId) ?? empty(), event);
+        const again = this.applyOrdered(event, store.chats.get(event.chatId) ?? empty());
         if (again.outcome !== 'applied') return;
-        await this.commit(event.chatId, withNamesOf(again.changes, named), again.state, false);
+        const settled = this.settle(again.state, withNamesOf(again.changes, named), present);
+        await this.commit(event.chatId, settled.changes, settled.state, false);
         return;
       }
       // Both writes start in this tick: the state and the window it feeds are stored together.
@@ -144,8 +152,11 @@ export class AnnouncementService {
         await this.window.close(chatId);
         return;
       }
+      const present = hasUncertain(pending.changes) ? await this.currentMembers(state) : null;
       const changes = await this.withNames(state, registry.get(chatId), pending.changes);
-      const posted = await this.commit(chatId, changes, store.chats.get(chatId), true);
+      const current = store.chats.get(chatId);
+      const settled = current ? this.settle(current, changes, present) : { state: current, changes };
+      const posted = await this.commit(chatId, settled.changes, settled.state, true);
       log.debug({ chatId, changes: changes.length, posted }, 'summary window closed');
     });
   }
@@ -158,13 +169,42 @@ export class AnnouncementService {
   private async commit(chatId: string, changes: AnnouncementChange[], state: ChatState | undefined, closeWindow: boolean): Promise<boolean> {
     const { store, registry, queue } = this.deps;
     const installed = registry.get(chatId)?.status === 'installed';
-    const lines = state && installed ? summaryLines(selectAnnounced(netChanges(changes), state.settings), messagesFor(state.settings.language)) : [];
+    const announced = state && installed ? selectAnnounced(netChanges(changes), state.settings) : null;
+    const lines = announced ? summaryLines(announced, messagesFor(state?.settings.language)) : [];
     const writes: Promise<unknown>[] = changes.map((change) => store.history.append(historyEntry(chatId, change)));
     if (state) writes.push(store.chats.put(chatId, rememberNames(state, changes)));
     if (closeWindow) writes.push(this.window.close(chatId));
-    if (lines.length > 0) writes.push(queue.enqueue(chatId, buildAnnouncementActivity(lines)));
+    if (lines.length > 0) writes.push(queue.enqueue(chatId, buildAnnouncementActivity(lines, state && announced ? joinWelcome(state.settings, announced.joined) : undefined)));
     await Promise.all(writes);
     return lines.length > 0;
+  }
+
+  /** Applies an event and marks changes whose order against an earlier report of the same person is ambiguous. */
+  private applyOrdered(event: ChangeEvent, state: ChatState): ApplyResult {
+    const result = this.deps.updater.apply(state, event);
+    if (result.noOp) this.order.noteNoOp(event.chatId, result.noOp.userId, result.noOp.kind, event.receivedAt);
+    return result.changes.length > 0 ? { ...result, changes: this.order.mark(event.chatId, result.changes, event.receivedAt) } : result;
+  }
+
+  /** Graph's current members of the chat (lower-case user ids), or null when they cannot be read. */
+  private async currentMembers(state: ChatState): Promise<Set<string> | null> {
+    const { members, log } = this.deps;
+    if (!members) return null;
+    try {
+      const list = await members.listChatMembers(state.tenantId, state.chatId);
+      return new Set(list.map((m) => m.userId?.toLowerCase()).filter((id): id is string => Boolean(id)));
+    } catch (error) {
+      log.warn({ err: error, chatId: state.chatId }, 'could not read the current members to settle an ambiguous order; announcing as reported');
+      return null;
+    }
+  }
+
+  /** With the current membership known: only what is true now is said about people whose order was ambiguous. */
+  private settle(state: ChatState, changes: AnnouncementChange[], present: Set<string> | null): { state: ChatState; changes: AnnouncementChange[] } {
+    if (!present) return { state, changes };
+    const settled = settleUncertain(state, changes, present, this.deps.clock().toISOString());
+    this.deps.log.info({ chatId: state.chatId, reported: changes.length, announced: settled.changes.length }, 'ambiguous membership order settled from Graph');
+    return settled;
   }
 
   /** Fills in names: payload, then roster (people who left keep theirs), then the resolver. */
@@ -230,6 +270,15 @@ export class AnnouncementService {
     }
     log.debug({ chatId, members: members.length }, 'names of chat members learnt');
   }
+}
+
+/** What the chat's settings add to an announcement of people joining (nothing when nobody joined). */
+function joinWelcome(settings: ChatSettings, joined: readonly PersonRef[]): JoinWelcome | undefined {
+  if (joined.length === 0) return undefined;
+  const line = settings.welcomeLine?.trim() || null;
+  // Only people Herald can name: a mention needs the name Teams shows.
+  const mention = settings.mentionNewcomers ? joined.flatMap((p) => (p.displayName ? [{ id: p.userId, name: p.displayName }] : [])) : [];
+  return line || mention.length > 0 ? { line, mention } : undefined;
 }
 
 /** The re-applied changes, with the names (and marks) looked up for the first application. */

@@ -16,6 +16,8 @@ export interface ApplyResult {
   changes: AnnouncementChange[];
   outcome: ApplyOutcome;
   reason: string;
+  /** A join of someone already present or a leave of someone already gone (see MembershipOrder). */
+  noOp?: { userId: string; kind: 'joined' | 'left' };
 }
 
 export interface ChatStateUpdaterOptions {
@@ -138,7 +140,7 @@ export class ChatStateUpdater {
     const next = { ...state, roster: { ...state.roster, [userId]: merged } };
     if (entry?.present) {
       const same = sameEntry(entry, merged);
-      return result(same ? state : next, same ? 'unchanged' : 'applied', 'already present');
+      return { ...result(same ? state : next, same ? 'unchanged' : 'applied', 'already present'), noOp: { userId, kind: 'joined' } };
     }
     return result(next, 'applied', 'joined', [{ kind: 'joined', at, person: personOf(merged, state.tenantId) }]);
   }
@@ -151,7 +153,7 @@ export class ChatStateUpdater {
     const at = normaliseInstant(event.at) ?? normaliseInstant(event.receivedAt) ?? event.receivedAt;
     const entry = state.roster[userId];
     if (entry && isBefore(at, entry.changedAt)) return result(state, 'stale', 'older than the roster entry');
-    if (entry && !entry.present) return result(state, 'unchanged', 'already gone');
+    if (entry && !entry.present) return { ...result(state, 'unchanged', 'already gone'), noOp: { userId, kind: 'left' } };
     // Keep the entry (present: false) so later posts and the tab still know the person's name.
     const merged: RosterEntry = {
       membershipId: member.membershipId ?? entry?.membershipId,

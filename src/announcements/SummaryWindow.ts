@@ -86,10 +86,15 @@ export class SummaryWindow {
     }
     const handle = this.deps.timers.setTimeout(() => {
       this.armed.delete(pending.chatId);
-      // Node's timers run on a monotonic clock and can fire a millisecond before `Date` says the window
-      // is over; handing on then would find the window not yet due and leave it open for good.
-      if (at > this.deps.clock().getTime()) this.arm(pending);
-      else this.deps.onDue(pending.chatId);
+      const current = this.deps.store.pendingSummaries.get(pending.chatId);
+      if (!current) return;
+      // Timers run on a monotonic clock and may fire a little before the wall clock reaches the end:
+      // such a window would be "not due" and, with no timer left, never close. Arm again for the rest.
+      if (Date.parse(current.windowEndsAt) > this.deps.clock().getTime()) {
+        this.arm(current);
+        return;
+      }
+      this.deps.onDue(pending.chatId);
     }, delay);
     this.armed.set(pending.chatId, { handle, at });
   }

@@ -1,7 +1,7 @@
 import type { Activity, Attachment } from 'botbuilder';
 import * as ACData from 'adaptivecards-templating';
 import { markdownLiteral, xmlLiteral } from '../bot/teamsText.js';
-import { linesText, type SummaryLine, type SummaryLineKind } from './formatSummary.js';
+import { LINE_SEPARATOR, linesText, type SummaryLine, type SummaryLineKind } from './formatSummary.js';
 
 export const ADAPTIVE_CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
 
@@ -12,8 +12,22 @@ export interface AdaptiveCardJson {
   $schema?: string;
   fallbackText?: string;
   speak?: string;
-  msteams?: { width?: 'Full' };
+  msteams?: { width?: 'Full'; entities?: MentionEntity[] };
   body: Array<Record<string, unknown>>;
+}
+
+/** A Teams mention in a card: the card's text holds `text`, which Teams turns into the person's name. */
+export interface MentionEntity {
+  type: 'mention';
+  text: string;
+  mentioned: { id: string; name: string };
+}
+
+/** What a join announcement adds when the chat asks for it: its welcome line, and the newcomers to @mention. */
+export interface JoinWelcome {
+  line: string | null;
+  /** Entra object ids and names of the people who joined (Teams accepts an object id for card mentions). */
+  mention: ReadonlyArray<{ id: string; name: string }>;
 }
 
 const ICONS: Record<SummaryLineKind, string> = {
@@ -83,8 +97,8 @@ interface TemplateData {
 }
 
 /** The announcement as an Adaptive Card 1.5 (expanded from a template with adaptivecards-templating). */
-export function buildAnnouncementCard(lines: readonly SummaryLine[]): AdaptiveCardJson {
-  const plain = linesText(lines);
+export function buildAnnouncementCard(lines: readonly SummaryLine[], welcome?: JoinWelcome): AdaptiveCardJson {
+  const plain = [linesText(lines), welcome?.line].filter(Boolean).join(LINE_SEPARATOR);
   const data: TemplateData = {
     fallbackText: markdownLiteral(plain),
     speak: xmlLiteral(plain),
@@ -94,7 +108,24 @@ export function buildAnnouncementCard(lines: readonly SummaryLine[]): AdaptiveCa
       others: line.others,
     })),
   };
-  return preparedTemplate().expand({ $root: data }) as AdaptiveCardJson;
+  const card = preparedTemplate().expand({ $root: data }) as AdaptiveCardJson;
+  return welcome ? withWelcome(card, welcome) : card;
+}
+
+/**
+ * Mentions go in a TextBlock (the only element Teams resolves `<at>` in), one per person, with the name
+ * stripped of angle brackets so it cannot close the tag; the welcome line goes in a TextRun, shown as typed.
+ * https://learn.microsoft.com/microsoftteams/platform/task-modules-and-cards/cards/cards-format#mention-support-within-adaptive-cards
+ */
+function withWelcome(card: AdaptiveCardJson, welcome: JoinWelcome): AdaptiveCardJson {
+  const body = [...card.body];
+  const entities: MentionEntity[] = welcome.mention.map((person) => {
+    const text = `<at>${person.name.replace(/[<>]/g, '')}</at>`;
+    return { type: 'mention', text, mentioned: { id: person.id, name: person.name } };
+  });
+  if (entities.length > 0) body.push({ type: 'TextBlock', text: entities.map((e) => e.text).join(' '), wrap: true, spacing: 'Small' });
+  if (welcome.line) body.push({ type: 'RichTextBlock', spacing: 'Small', inlines: [{ type: 'TextRun', text: welcome.line }] });
+  return { ...card, body, msteams: { ...card.msteams, ...(entities.length > 0 ? { entities } : {}) } };
 }
 
 /**
@@ -102,7 +133,7 @@ export function buildAnnouncementCard(lines: readonly SummaryLine[]): AdaptiveCa
  * list preview, shown as plain text). No `text`: Teams shows a message's text above its card, so the
  * announcement would appear twice; clients that cannot render the card show its `fallbackText`.
  */
-export function buildAnnouncementActivity(lines: readonly SummaryLine[]): Partial<Activity> {
-  const attachment: Attachment = { contentType: ADAPTIVE_CARD_CONTENT_TYPE, content: buildAnnouncementCard(lines) };
+export function buildAnnouncementActivity(lines: readonly SummaryLine[], welcome?: JoinWelcome): Partial<Activity> {
+  const attachment: Attachment = { contentType: ADAPTIVE_CARD_CONTENT_TYPE, content: buildAnnouncementCard(lines, welcome) };
   return { type: 'message', summary: linesText(lines), attachments: [attachment] };
 }

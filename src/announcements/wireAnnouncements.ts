@@ -78,7 +78,7 @@ export function wireAnnouncements(host: ModuleHost, input: AnnouncementModuleInp
   const updater = new ChatStateUpdater({ ownIds: [config.bot.appId, config.aad.clientId, ...(deps.ownIds ?? [])] });
   const service = new AnnouncementService({
     store, registry: { get: (chatId) => registry.get(chatId), markUninstalled: (c, r) => registry.markUninstalled(c, r) },
-    clock, log, timers, updater, resolver, queue, connector,
+    clock, log, timers, updater, resolver, queue, connector, members: deps.chatGraph,
   });
 
   events.on('change', (event) => service.handleChange(event));

@@ -28,7 +28,7 @@ import type { ModuleHost } from '../kernel/ModuleHost.js';
 import { catalogueEntry } from '../kernel/errorCatalogue.js';
 import type { HeraldContext } from './HeraldContext.js';
 import { createGraphAccess } from '../graph/createGraphAccess.js';
-import { loadNotificationKeyRing } from '../certificates/loadNotificationKeyRing.js';
+import { keyRingRotation, loadNotificationKeyRing } from '../certificates/loadNotificationKeyRing.js';
 
 export interface HeraldOverrides {
   clock?: () => Date;
@@ -113,10 +113,20 @@ export async function createHerald(config: HeraldConfig, log: Logger, overrides:
   const bot = new HeraldBot({ registry, settings, gate: settingsGate, statusLines, log });
   registerMessagesRoute(server, adapter, bot);
   // One key ring: the certificate subscriptions send to Graph is the one notifications decrypt with.
-  const keys = await loadNotificationKeyRing({ config, log: log.child({ module: 'certificates' }), clock });
-  const subscriptions = await wireSubscriptions(host, context, { certificates: keys, ...subscriptionDeps, graph: subscriptionGraph });
+  const certificateDeps = { config, log: log.child({ module: 'certificates' }), clock };
+  const keys = await loadNotificationKeyRing(certificateDeps);
+  const subscriptions = await wireSubscriptions(host, context, {
+    certificates: keys,
+    rotation: keyRingRotation(keys, certificateDeps),
+    ...subscriptionDeps,
+    graph: subscriptionGraph,
+  });
   const announcements = wireAnnouncements(host, context, { chatGraph: subscriptionGraph });
-  const notifications = await wireNotifications(host, { ...context, metricsRegistry }, { chatGraph: graphAccess.api, keys });
+  const notifications = await wireNotifications(host, { ...context, metricsRegistry }, {
+    chatGraph: graphAccess.api,
+    keys,
+    ...(subscriptions ? { pendingCreations: subscriptions.pendingCreations } : {}),
+  });
   const tab = wireTab(context, {
     chatGraph: subscriptionGraph,
     settingsGate,

@@ -1,6 +1,6 @@
 import type { Activity, AdaptiveCardInvokeResponse } from 'botbuilder';
 import type { ChatSettings } from '../model/chat.js';
-import { describeSettings, formatWindow, SettingsError, validateSettingsPatch } from '../settings/ChatSettingsService.js';
+import { describeSettings, formatWindow, SettingsError, validateSettingsPatch, WELCOME_LINE_MAX } from '../settings/ChatSettingsService.js';
 import { ruleLabel, SETTINGS_RULES } from '../settings/settingsPermission.js';
 import { messagesFor } from '../i18n/Messages.js';
 import { LANGUAGE_NAMES, LANGUAGES } from '../i18n/languages.js';
@@ -16,7 +16,7 @@ export const SETTINGS_VERBS = { save: 'herald.settings.save', refresh: 'herald.s
 const ADAPTIVE_CARD = 'application/vnd.microsoft.card.adaptive';
 const WINDOW_CHOICES_MS = [0, 5_000, 10_000, 30_000, 60_000, 120_000, 300_000, 600_000];
 /** The toggles, in order; each one's title is the catalogue's `card.<id>`. */
-const TOGGLES = ['enabled', 'announceJoins', 'announceLeaves', 'announceTopic', 'guestsOnly'] as const;
+const TOGGLES = ['enabled', 'announceJoins', 'announceLeaves', 'announceTopic', 'guestsOnly', 'mentionNewcomers'] as const;
 
 export interface SettingsCardNotice {
   text: string;
@@ -40,6 +40,14 @@ export function buildSettingsCard(settings: ChatSettings, notice?: SettingsCardN
     style: 'compact',
     value: String(settings.windowMs),
     choices: windows.map((ms) => ({ title: formatWindow(ms, m), value: String(ms) })),
+  });
+  body.push({
+    type: 'Input.Text',
+    id: 'welcomeLine',
+    label: m.text('card.welcomeLine'),
+    value: settings.welcomeLine,
+    maxLength: WELCOME_LINE_MAX,
+    placeholder: m.text('card.welcomePlaceholder'),
   });
   body.push({
     type: 'Input.ChoiceSet',
@@ -111,5 +119,6 @@ export function patchFromCardInputs(data: unknown): Partial<ChatSettings> {
   }
   if ('whoMayChange' in input) patch.whoMayChange = input.whoMayChange;
   if ('language' in input) patch.language = input.language;
+  if ('welcomeLine' in input) patch.welcomeLine = input.welcomeLine;
   return validateSettingsPatch(patch);
 }

@@ -13,3 +13,13 @@ export interface EncryptionCertificate {
 export interface EncryptionCertificateSource {
   current(): EncryptionCertificate;
 }
+
+/** The certificates' side of a rotation while Herald runs (the subscription manager drives it daily). */
+export interface CertificateRotation {
+  /** Re-reads the configured certificate or renews a generated one; true when the primary changed. */
+  refresh(): Promise<boolean>;
+  /** Every certificate Herald can decrypt with now. */
+  list(): EncryptionCertificate[];
+  /** Stops decrypting with a certificate no subscription uses any more (never the primary). */
+  retire(thumbprint: string): boolean;
+}

@@ -43,6 +43,15 @@ export class NotificationKeyRing implements EncryptionCertificateSource {
     return publicPart(this.primary);
   }
 
+  /** The key new subscriptions get (null before one is loaded). */
+  get primaryKey(): NotificationKey | null {
+    return this.primary;
+  }
+
+  get primaryThumbprint(): string | null {
+    return this.primary?.thumbprint ?? null;
+  }
+
   get size(): number {
     return this.keys.length;
   }

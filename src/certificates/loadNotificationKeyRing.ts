@@ -2,6 +2,7 @@ import { chmod, mkdir, open, readdir, readFile, rename } from 'node:fs/promises'
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { HeraldConfig } from '../config/HeraldConfig.js';
+import type { CertificateRotation } from './EncryptionCertificate.js';
 import { generateNotificationCertificate, type GeneratedCertificate } from './generateNotificationCertificate.js';
 import { CertificateError, notificationKeyFromPem, type NotificationKey } from './NotificationKey.js';
 import { NotificationKeyRing } from './NotificationKeyRing.js';
@@ -56,7 +57,24 @@ export async function loadNotificationKeyRing(deps: LoadKeyRingDeps): Promise<No
     return true;
   });
   for (const key of stored) ring.add(key);
+  // The newest generated certificate is the primary, unless refreshPrimary replaces it.
+  const newest = [...stored].sort((a, b) => b.notAfter.getTime() - a.notAfter.getTime())[0];
+  if (newest) ring.add(newest, { primary: true });
+  await refreshPrimary(ring, deps);
+  return ring;
+}
 
+/**
+ * Makes the ring's primary certificate the one to use now, keeping the others for notifications that
+ * still name them. With NOTIFICATION_CERT_FILE/KEY_FILE: that pair as it is on disk now (re-read, since
+ * it may have been replaced, even under the same NOTIFICATION_CERT_ID). Otherwise the generated one,
+ * replaced by a new one when it is about to expire. Returns whether the primary changed.
+ */
+export async function refreshPrimary(ring: NotificationKeyRing, deps: LoadKeyRingDeps): Promise<boolean> {
+  const policy = { ...DEFAULT_CERTIFICATE_POLICY, ...deps.policy };
+  const { config, log, clock } = deps;
+  const now = clock();
+  const before = ring.primaryThumbprint;
   const { certFile, keyFile, certId } = config.notificationCert;
   if (certFile && keyFile) {
     const configured = await readConfiguredCertificate({ certFile, keyFile, certId });
@@ -64,23 +82,28 @@ export async function loadNotificationKeyRing(deps: LoadKeyRingDeps): Promise<No
     if (configured.notAfter.getTime() - now.getTime() < policy.renewBeforeDays * DAY) {
       log.warn({ thumbprint: configured.thumbprint, notAfter: configured.notAfter.toISOString() }, 'configured notification certificate expires soon; replace NOTIFICATION_CERT_FILE');
     }
-    log.info({ certificateId: configured.id, thumbprint: configured.thumbprint, also: ring.size - 1 }, 'notification certificate loaded');
-    return ring;
+    if (before !== configured.thumbprint) {
+      log.info({ certificateId: configured.id, thumbprint: configured.thumbprint, previous: before, also: ring.size - 1 }, 'notification certificate loaded');
+    }
+    return before !== null && before !== configured.thumbprint;
   }
+  const primary = ring.primaryKey;
+  if (primary && primary.notAfter.getTime() - now.getTime() >= policy.renewBeforeDays * DAY) {
+    // NOTIFICATION_CERT_ID names the primary only; lookups prefer thumbprints, so an id reused across a rotation is harmless.
+    if (certId && primary.id !== certId) ring.add({ ...primary, id: certId }, { primary: true });
+    return false;
+  }
+  const generated = await generateNotificationCertificate({ now, validityDays: policy.validityDays });
+  const key = notificationKeyFromPem({ ...generated, source: 'generated' });
+  await writeKeyFiles(join(config.dataDir, CERTIFICATE_DIR), key.thumbprint, generated);
+  ring.add(certId ? { ...key, id: certId } : key, { primary: true });
+  log.info({ thumbprint: key.thumbprint, notAfter: key.notAfter.toISOString(), previous: before }, 'generated a notification certificate');
+  return before !== null;
+}
 
-  // Generated certificates: the newest one is the primary, unless it is about to expire.
-  const newest = [...stored].sort((a, b) => b.notAfter.getTime() - a.notAfter.getTime())[0];
-  let primary = newest;
-  if (!primary || primary.notAfter.getTime() - now.getTime() < policy.renewBeforeDays * DAY) {
-    const generated = await generateNotificationCertificate({ now, validityDays: policy.validityDays });
-    primary = notificationKeyFromPem({ ...generated, source: 'generated' });
-    await writeKeyFiles(dir, primary.thumbprint, generated);
-    log.info({ thumbprint: primary.thumbprint, notAfter: primary.notAfter.toISOString(), previous: newest?.thumbprint ?? null }, 'generated a notification certificate');
-  }
-  // NOTIFICATION_CERT_ID names the primary only; lookups prefer thumbprints, so an id reused across a rotation is harmless.
-  if (certId) primary = { ...primary, id: certId };
-  ring.add(primary, { primary: true });
-  return ring;
+/** The ring's rotation at runtime, for the subscription manager's daily check. */
+export function keyRingRotation(ring: NotificationKeyRing, deps: LoadKeyRingDeps): CertificateRotation {
+  return { refresh: () => refreshPrimary(ring, deps), list: () => ring.list(), retire: (thumbprint) => ring.remove(thumbprint) };
 }
 
 async function readStoredKeys(dir: string, log: Logger): Promise<NotificationKey[]> {

@@ -85,7 +85,8 @@ export class Messages {
     let format = this.compiled.get(key);
     if (!format) {
       const own = CATALOGUES[this.language][key];
-      format = own === undefined ? new IntlMessageFormat(en[key], 'en') : new IntlMessageFormat(own, this.language);
+      // ignoreTag: Herald's messages have no rich-text tags, and help shows `welcome <line>` as typed.
+      format = own === undefined ? new IntlMessageFormat(en[key], 'en', undefined, { ignoreTag: true }) : new IntlMessageFormat(own, this.language, undefined, { ignoreTag: true });
       this.compiled.set(key, format);
     }
     return format;

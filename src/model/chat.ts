@@ -30,6 +30,10 @@ export interface ChatSettings {
   windowMs: number;
   /** Who may change these settings (itself one of them: only those allowed may change it). */
   whoMayChange: SettingsRule;
+  /** The chat's own line added to join announcements ("" for none); plain text, shown as typed. */
+  welcomeLine: string;
+  /** @mention the people who joined in the join announcement. */
+  mentionNewcomers: boolean;
   /**
    * The language of Herald's posts, replies and cards in this chat; null until chosen, when the locale of
    * the person who installed Herald (or English) decides. Optional: records stored before it have none.
@@ -45,6 +49,8 @@ export const DEFAULT_CHAT_SETTINGS: ChatSettings = {
   guestsOnly: false,
   windowMs: 5_000,
   whoMayChange: 'members',
+  welcomeLine: '',
+  mentionNewcomers: false,
   language: null,
 };
 
@@ -66,7 +72,19 @@ export interface ChatState {
   settings: ChatSettings;
   /** A permanent problem the admin must fix (e.g. missing RSC consent), explained once in the chat. */
   problem: ChatProblem | null;
+  /**
+   * A problem of the tenant-wide subscriptions (installedToChats) of the chat's tenant, kept on each of its
+   * chats so a restart remembers it; cleared when the pair works again.
+   */
+  tenantProblem?: TenantProblem | null;
   baselineAt: string | null;
+}
+
+export interface TenantProblem {
+  message: string;
+  at: string;
+  /** The error catalogue's code (its advice is the catalogue's); absent in records of older versions. */
+  code?: HeraldErrorCode;
 }
 
 export interface ChatProblem {

@@ -13,7 +13,7 @@ import { InboxProcessor, type RetryPolicy } from './inbox/InboxProcessor.js';
 import { NotificationMetrics } from './inbox/NotificationMetrics.js';
 import { registerNotificationRoutes } from './receive/registerNotificationRoutes.js';
 import { ChangeDeduplicator, DEDUPE_RETENTION_MS } from './route/ChangeDeduplicator.js';
-import { NotificationPipeline } from './route/NotificationPipeline.js';
+import { NotificationPipeline, type PendingCreationLookup } from './route/NotificationPipeline.js';
 import { ValidationTokenVerifier } from './verify/ValidationTokenVerifier.js';
 
 export interface NotificationDeps {
@@ -28,6 +28,8 @@ export interface NotificationDeps {
   jwksCooldownMs?: number;
   concurrency?: number;
   retry?: Partial<RetryPolicy>;
+  /** The subscription module's creations in flight (items arriving before Graph's 201 are held, not dropped). */
+  pendingCreations?: PendingCreationLookup;
 }
 
 export interface NotificationsModule {
@@ -68,7 +70,7 @@ export async function wireNotifications(host: ModuleHost, input: NotificationMod
   });
   const dedupe = ChangeDeduplicator.load(store.changeLogs);
   const metrics = new NotificationMetrics();
-  const pipeline = new NotificationPipeline({ store, keys, verifier, dedupe, events, chatGraph: deps.chatGraph, clock, log: moduleLog });
+  const pipeline = new NotificationPipeline({ store, keys, verifier, dedupe, events, chatGraph: deps.chatGraph, pendingCreations: deps.pendingCreations, clock, log: moduleLog });
   const processor = new InboxProcessor({ store, pipeline, metrics, clock, log: moduleLog, concurrency: deps.concurrency, retry: deps.retry });
 
   registerNotificationRoutes({ server, inbox: processor, log: moduleLog });

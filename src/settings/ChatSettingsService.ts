@@ -8,6 +8,8 @@ import type { HeraldStore } from '../storage/HeraldStore.js';
 import { ruleLabel, SETTINGS_RULES } from './settingsPermission.js';
 
 export const MAX_WINDOW_MS = 10 * 60_000;
+/** A welcome line is one short sentence or two, like a chat message preview. */
+export const WELCOME_LINE_MAX = 280;
 
 export class SettingsError extends HeraldError {
   constructor(message: string) {
@@ -29,6 +31,9 @@ export function describeSettings(s: ChatSettings, messages: Messages = ENGLISH):
     messages.text('settings.window', { duration: formatWindow(s.windowMs, messages) }),
     messages.text('settings.rule', { rule: ruleLabel(s.whoMayChange, messages) }),
   ];
+  // Only when set, so the summary of a chat that never used them reads as before.
+  if (s.welcomeLine) parts.push(messages.text('settings.welcomeLine'));
+  if (s.mentionNewcomers) parts.push(messages.text('settings.mentionNewcomers'));
   // Shown once chosen: chats that never chose one read as they always have.
   if (s.language) parts.push(messages.text('settings.language', { language: LANGUAGE_NAMES[s.language] }));
   return parts.join(' · ');
@@ -56,7 +61,7 @@ export function validateSettingsPatch(patch: unknown): Partial<ChatSettings> {
   if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) throw new SettingsError('settings must be a JSON object');
   const out: Partial<ChatSettings> = {};
   const input = patch as Record<string, unknown>;
-  const booleans = ['enabled', 'announceJoins', 'announceLeaves', 'announceTopic', 'guestsOnly'] as const;
+  const booleans = ['enabled', 'announceJoins', 'announceLeaves', 'announceTopic', 'guestsOnly', 'mentionNewcomers'] as const;
   for (const [key, value] of Object.entries(input)) {
     if ((booleans as readonly string[]).includes(key)) {
       if (typeof value !== 'boolean') throw new SettingsError(`${key} must be true or false`);
@@ -69,6 +74,8 @@ export function validateSettingsPatch(patch: unknown): Partial<ChatSettings> {
     } else if (key === 'language') {
       if (value !== null && !isLanguage(value)) throw new SettingsError(`language must be one of ${LANGUAGES.join(', ')}`);
       out.language = value;
+    } else if (key === 'welcomeLine') {
+      out.welcomeLine = welcomeLineOf(value);
     } else if (key === 'whoMayChange') {
       if (typeof value !== 'string' || !(SETTINGS_RULES as readonly string[]).includes(value)) {
         throw new SettingsError(`whoMayChange must be one of ${SETTINGS_RULES.join(', ')}`);
@@ -79,6 +86,20 @@ export function validateSettingsPatch(patch: unknown): Partial<ChatSettings> {
     }
   }
   return out;
+}
+
+/**
+ * A welcome line as Herald keeps it: one line of plain text (line breaks and runs of spaces become one
+ * space), at most WELCOME_LINE_MAX characters; empty removes it.
+ * @throws SettingsError
+ */
+export function welcomeLineOf(value: unknown): string {
+  if (typeof value !== 'string') throw new SettingsError('welcomeLine must be text');
+  // eslint-disable-next-line no-control-regex -- control characters are what is refused here
+  if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(value)) throw new SettingsError('welcomeLine must be plain text without control characters');
+  const line = value.replace(/\s+/g, ' ').trim();
+  if ([...line].length > WELCOME_LINE_MAX) throw new SettingsError(`welcomeLine can be at most ${WELCOME_LINE_MAX} characters`);
+  return line;
 }
 
 /** Per-chat settings, shared by the chat commands and the tab. */
@@ -138,5 +159,7 @@ function diffSettings(a: ChatSettings, b: ChatSettings): string[] {
   if (a.windowMs !== b.windowMs) out.push(m.text('change.window', { duration: formatWindow(b.windowMs, m) }));
   if (a.whoMayChange !== b.whoMayChange) out.push(m.text('settings.rule', { rule: ruleLabel(b.whoMayChange, m) }));
   if ((a.language ?? null) !== (b.language ?? null)) out.push(m.text('settings.language', { language: LANGUAGE_NAMES[b.language ?? DEFAULT_LANGUAGE] }));
+  if (a.welcomeLine !== b.welcomeLine) out.push(m.text('change.welcomeLine', { change: b.welcomeLine ? (a.welcomeLine ? 'changed' : 'set') : 'removed' }));
+  if (a.mentionNewcomers !== b.mentionNewcomers) out.push(m.text('change.mentionNewcomers', { on: b.mentionNewcomers }));
   return out;
 }

@@ -1,6 +1,7 @@
 import type { InstalledEvent, UninstalledEvent } from '../events/HeraldEvents.js';
 import type { LifecycleEvent } from '../model/changeEvents.js';
-import { requestChatRemoval, requestChatSync } from './chatSubscriptions.js';
+import { requestChatInstall, requestChatRemoval } from './chatSubscriptions.js';
+import type { PendingCreations } from './PendingCreations.js';
 import type { RenewalPolicy } from './RenewalPolicy.js';
 import { reconcileAtStart } from './startupReconcile.js';
 import { createRuntime, type SubscriptionRuntime } from './subscriptionRuntime.js';
@@ -26,6 +27,8 @@ export type { ChatSubscriptionsView, SubscriptionView } from './subscriptionView
  */
 export class SubscriptionManager {
   readonly policy: RenewalPolicy;
+  /** Creations in flight (by clientState), for the notification pipeline to hold early deliveries. */
+  readonly pendingCreations: PendingCreations;
   private readonly rt: SubscriptionRuntime;
   /** The start-up reconcile, while it runs in the background. */
   private starting: Promise<void> | null = null;
@@ -34,13 +37,14 @@ export class SubscriptionManager {
     this.rt = createRuntime(deps);
     this.rt.renewJob = (id) => renew(this.rt, id);
     this.policy = this.rt.policy;
+    this.pendingCreations = this.rt.pending;
   }
 
   // ---- events in ---------------------------------------------------------------------------
 
   /** Herald was added to a chat (or came back): subscriptions, then a fresh baseline. Returns at once. */
   onInstalled(event: InstalledEvent): void {
-    requestChatSync(this.rt, event.installation.chatId, { ensure: true, baseline: true });
+    requestChatInstall(this.rt, event.installation.chatId);
   }
 
   /** Herald left a chat: its pending work is dropped and its subscriptions deleted. Returns at once. */

@@ -20,9 +20,19 @@ export function requestChatSync(rt: SubscriptionRuntime, chatId: string, flags: 
   rt.wheel.schedule(key, when, () => syncChat(rt, chatId));
 }
 
-/** Herald left the chat: pending work is dropped and a removal job queued. */
+/**
+ * Herald was added to the chat: a new installation starts with a fresh retry state (earlier failures
+ * belong to the installation that had them), then subscriptions and a fresh baseline.
+ */
+export function requestChatInstall(rt: SubscriptionRuntime, chatId: string): void {
+  rt.attempts.delete(jobKeys.chatSync(chatId));
+  requestChatSync(rt, chatId, { ensure: true, baseline: true });
+}
+
+/** Herald left the chat: pending work and its retry state are dropped and a removal job queued. */
 export function requestChatRemoval(rt: SubscriptionRuntime, chatId: string, tenantId: string): void {
   rt.chatFlags.delete(chatId);
+  rt.attempts.delete(jobKeys.chatSync(chatId));
   rt.wheel.cancelPrefix(jobKeys.chatPrefix(chatId));
   rt.wheel.schedule(jobKeys.chatRemove(chatId), rt.deps.clock(), () => removeChat(rt, chatId, tenantId));
 }

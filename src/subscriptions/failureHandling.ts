@@ -25,7 +25,7 @@ export async function onSubscriptionFailure(rt: SubscriptionRuntime, record: Sub
   if (isPermanentAccessFailure(error)) {
     rt.attempts.delete(key);
     if (record.chatId) await rt.deps.problems.report(record.chatId, record.tenantId, error);
-    else onTenantFailure(rt, record.tenantId, error, key);
+    else await onTenantFailure(rt, record.tenantId, error, key);
     return;
   }
   rt.deps.log.warn({ subscriptionId: record.id, err: error }, 'subscription call failed; will retry');
@@ -59,7 +59,7 @@ export async function replaceReporting(rt: SubscriptionRuntime, record: Subscrip
       const installation = installed(rt, record.chatId);
       if (installation) await onChatFailure(rt, installation, error, jobKeys.chatSync(record.chatId), { ...NO_FLAGS, ensure: true, reconcile: true, rebaseline: true });
     } else {
-      onTenantFailure(rt, record.tenantId, error, jobKeys.tenantSync(record.tenantId));
+      await onTenantFailure(rt, record.tenantId, error, jobKeys.tenantSync(record.tenantId));
     }
   }
 }

@@ -13,7 +13,8 @@ export type JobKey =
   | `sub:${string}:renew`
   | `sub:${string}:reauthorize`
   | `sub:${string}:lifecycle:${LifecycleKind}`
-  | `delete:${string}`;
+  | `delete:${string}`
+  | 'certificates:check';
 
 /** Locks: one per chat, one per tenant (KeyedQueue; never nested). */
 export type LockKey = `chat:${string}` | `tenant:${string}`;
@@ -31,6 +32,8 @@ export const jobKeys = {
   /** Every job of one subscription (renewal, lifecycle). */
   subscriptionPrefix: (subscriptionId: string) => `sub:${subscriptionId}:`,
   delete: (subscriptionId: string) => `delete:${subscriptionId}` as const,
+  /** The daily look at the encryption certificate (rotation, moving subscriptions, retiring old keys). */
+  certificateCheck: () => 'certificates:check' as const,
 } satisfies Record<string, (...args: never[]) => string>;
 
 export const lockKeys = {

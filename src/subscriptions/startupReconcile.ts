@@ -1,11 +1,13 @@
 import type { GraphSubscription } from '../graph/GraphApi.js';
 import { isGraphFailure } from '../graph/GraphRequestError.js';
+import { moveToCurrentCertificate, scheduleCertificateCheck } from './certificateUpkeep.js';
 import { requestChatSync } from './chatSubscriptions.js';
 import { jobKeys, lockKeys } from './jobKeys.js';
 import { deleteAtGraph, dropRecord, scheduleRenewal } from './subscriptionRecords.js';
 import { EXPIRY_MARGIN_MS, installedChats, sameUrl, tenantSpecs, type SubscriptionRuntime } from './subscriptionRuntime.js';
 import { chatSubscriptionSpecs, matchesSpec, type SubscriptionSpec } from './subscriptionSpecs.js';
 import { requestTenantSync } from './tenantSubscriptions.js';
+import { scheduleOwedReauthorize } from './upkeep.js';
 
 /** Start-up reconcile: per known tenant, compare Graph's list with the store; then schedule renewals. */
 export async function reconcileAtStart(rt: SubscriptionRuntime): Promise<void> {
@@ -26,7 +28,12 @@ export async function reconcileAtStart(rt: SubscriptionRuntime): Promise<void> {
   // Anything not touched above (e.g. a tenant whose list failed) still gets its renewal.
   for (const record of deps.store.subscriptions.list()) {
     if (!rt.wheel.dueAt(jobKeys.renew(record.id))) scheduleRenewal(rt, record);
+    // A reauthorizationRequired deferred before the restart is still owed.
+    if (record.reauthorizeDueAt) scheduleOwedReauthorize(rt, record.id, new Date(record.reauthorizeDueAt));
   }
+  // A certificate rotated at start (or before the restart) is taken up now, not at each renewal.
+  moveToCurrentCertificate(rt);
+  scheduleCertificateCheck(rt);
 }
 
 async function reconcileTenantAtStart(rt: SubscriptionRuntime, tenantId: string): Promise<void> {

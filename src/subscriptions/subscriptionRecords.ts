@@ -28,7 +28,7 @@ export async function ensureSpec(rt: SubscriptionRuntime, spec: SubscriptionSpec
 }
 
 async function createSubscription(rt: SubscriptionRuntime, spec: SubscriptionSpec): Promise<SubscriptionRecord> {
-  const { graph, clock, certificates, store, log } = rt.deps;
+  const { clock, certificates, store, log } = rt.deps;
   const certificate = certificates.current();
   const body: NewSubscription = {
     changeType: spec.changeType,
@@ -43,9 +43,45 @@ async function createSubscription(rt: SubscriptionRuntime, spec: SubscriptionSpe
     encryptionCertificateId: certificate.id,
     latestSupportedTlsVersion: 'v1_2',
   };
-  let created: GraphSubscription;
+  // Known before it is asked for: Graph may deliver through it before its 201 arrives (PendingCreations).
+  const creation = rt.pending.begin(body.clientState);
+  let record: SubscriptionRecord;
   try {
-    created = await graph.createSubscription(spec.tenantId, body);
+    const created = await postSubscription(rt, spec, body);
+    const now = clock().toISOString();
+    record = {
+      id: created.id,
+      kind: spec.kind,
+      tenantId: spec.tenantId,
+      chatId: spec.chatId,
+      resource: spec.resource,
+      changeType: spec.changeType,
+      clientState: body.clientState,
+      expirationDateTime: created.expirationDateTime,
+      encryptionCertificateId: certificate.id,
+      encryptionCertificateThumbprint: certificate.thumbprint,
+      createdAt: now,
+      lastRenewedAt: null,
+      lastNotificationAt: null,
+      lastError: null,
+      // A creation is neither a PATCH nor a reauthorize: Graph's 10-minute spacing does not start here.
+      lastTouchedAt: null,
+      reauthorizeDueAt: null,
+    };
+    await store.subscriptions.put(record.id, record);
+  } finally {
+    creation.settle();
+  }
+  scheduleRenewal(rt, record);
+  log.info({ subscriptionId: record.id, kind: record.kind, chatId: record.chatId, tenantId: record.tenantId, expires: record.expirationDateTime }, 'subscription created');
+  return record;
+}
+
+/** POST /subscriptions; a 409 for a subscription Herald does not know is deleted and the POST repeated. */
+async function postSubscription(rt: SubscriptionRuntime, spec: SubscriptionSpec, body: NewSubscription): Promise<GraphSubscription> {
+  const { graph, clock, store, log } = rt.deps;
+  try {
+    return await graph.createSubscription(spec.tenantId, body);
   } catch (error) {
     if (!(error instanceof GraphRequestError && error.conflict)) throw error;
     // Graph already has one for this resource that Herald does not know (lost store): its clientState is
@@ -54,29 +90,8 @@ async function createSubscription(rt: SubscriptionRuntime, spec: SubscriptionSpe
     for (const existing of await graph.listSubscriptions(spec.tenantId)) {
       if (matchesSpec(existing, spec) && !store.subscriptions.get(existing.id)) await deleteAtGraph(rt, spec.tenantId, existing.id);
     }
-    created = await graph.createSubscription(spec.tenantId, { ...body, expirationDateTime: rt.policy.expiryFrom(clock()).toISOString() });
+    return graph.createSubscription(spec.tenantId, { ...body, expirationDateTime: rt.policy.expiryFrom(clock()).toISOString() });
   }
-  const now = clock().toISOString();
-  const record: SubscriptionRecord = {
-    id: created.id,
-    kind: spec.kind,
-    tenantId: spec.tenantId,
-    chatId: spec.chatId,
-    resource: spec.resource,
-    changeType: spec.changeType,
-    clientState: body.clientState,
-    expirationDateTime: created.expirationDateTime,
-    encryptionCertificateId: certificate.id,
-    createdAt: now,
-    lastRenewedAt: null,
-    lastNotificationAt: null,
-    lastError: null,
-  };
-  await store.subscriptions.put(record.id, record);
-  rt.lastTouched.set(record.id, clock().getTime());
-  scheduleRenewal(rt, record);
-  log.info({ subscriptionId: record.id, kind: record.kind, chatId: record.chatId, tenantId: record.tenantId, expires: record.expirationDateTime }, 'subscription created');
-  return record;
 }
 
 export function scheduleRenewal(rt: SubscriptionRuntime, record: SubscriptionRecord, at?: Date): void {
@@ -87,7 +102,6 @@ export function scheduleRenewal(rt: SubscriptionRuntime, record: SubscriptionRec
 
 export async function dropRecord(rt: SubscriptionRuntime, record: SubscriptionRecord, options: { deleteAtGraph: boolean }): Promise<void> {
   rt.wheel.cancelPrefix(jobKeys.subscriptionPrefix(record.id));
-  rt.lastTouched.delete(record.id);
   rt.attempts.delete(jobKeys.renew(record.id));
   await rt.deps.store.subscriptions.delete(record.id);
   if (options.deleteAtGraph) await deleteAtGraph(rt, record.tenantId, record.id);

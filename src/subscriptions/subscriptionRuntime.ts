@@ -1,9 +1,9 @@
 import { GraphRequestError, type GraphFailure } from '../graph/GraphRequestError.js';
-import type { HeraldErrorCode } from '../kernel/errors.js';
 import type { Installation } from '../model/installation.js';
 import type { SubscriptionRecord } from '../model/subscription.js';
 import type { JobKey } from './jobKeys.js';
 import { KeyedQueue } from '../kernel/KeyedQueue.js';
+import { PendingCreations } from './PendingCreations.js';
 import { RenewalPolicy } from './RenewalPolicy.js';
 import { matchesSpec, tenantSubscriptionSpecs, type SubscriptionSpec } from './subscriptionSpecs.js';
 import { DEFAULT_MANAGER_OPTIONS, type SubscriptionManagerDeps, type SubscriptionManagerOptions } from './subscriptionTypes.js';
@@ -32,12 +32,6 @@ export function mergeFlags(a: ChatSyncFlags | undefined, b: Partial<ChatSyncFlag
   };
 }
 
-/** A tenant-wide failure an admin must fix: its catalogue code and the line status shows. */
-export interface TenantProblem {
-  code: HeraldErrorCode;
-  message: string;
-}
-
 /** A subscription about to expire this soon is treated as gone (Graph may already have dropped it). */
 export const EXPIRY_MARGIN_MS = 60_000;
 
@@ -53,9 +47,8 @@ export interface SubscriptionRuntime {
   readonly mutex: KeyedQueue;
   readonly chatFlags: Map<string, ChatSyncFlags>;
   readonly attempts: Map<JobKey, number>;
-  /** Last PATCH or reauthorize per subscription (ms), for Graph's 10-minute spacing rule. */
-  readonly lastTouched: Map<string, number>;
-  readonly tenantProblems: Map<string, TenantProblem>;
+  /** Creations in flight, for notifications that arrive before Graph's 201. */
+  readonly pending: PendingCreations;
   readonly ownIds: Set<string>;
   readonly notificationUrl: string;
   readonly lifecycleUrl: string;
@@ -84,8 +77,7 @@ export function createRuntime(deps: SubscriptionManagerDeps): SubscriptionRuntim
     mutex: new KeyedQueue(),
     chatFlags: new Map(),
     attempts: new Map(),
-    lastTouched: new Map(),
-    tenantProblems: new Map(),
+    pending: new PendingCreations(),
     ownIds: new Set((deps.ownIds ?? []).filter(Boolean).flatMap((id) => [id.toLowerCase(), `28:${id.toLowerCase()}`])),
     notificationUrl: `${base}/api/notifications`,
     lifecycleUrl: `${base}/api/notifications/lifecycle`,

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { EncryptionCertificateSource } from '../certificates/EncryptionCertificate.js';
+import type { CertificateRotation, EncryptionCertificateSource } from '../certificates/EncryptionCertificate.js';
 import type { HeraldEvents } from '../events/HeraldEvents.js';
 import type { ChatGraph } from '../graph/ChatGraph.js';
 import type { GraphSubscription, NewSubscription } from '../graph/GraphApi.js';
@@ -24,6 +24,8 @@ export interface SubscriptionManagerOptions extends RenewalPolicyOptions {
   reauthorizeSpacingMs: number;
   /** Transient failures of a DELETE are retried this many times, then left to the start-up reconcile. */
   deleteAttempts: number;
+  /** How often the encryption certificate is checked for a rotation. */
+  certificateCheckMs: number;
   /** Timer functions for the wheel (default: the globals at call time, so sinon fake timers apply). */
   timers?: Timers;
 }
@@ -34,6 +36,8 @@ export interface SubscriptionManagerDeps {
   events: HeraldEvents;
   problems: ChatProblemReporter;
   certificates: EncryptionCertificateSource;
+  /** Rotation at runtime: checked daily; without it the certificate is only looked at on start. */
+  rotation?: CertificateRotation;
   log: Logger;
   clock: () => Date;
   /** `PUBLIC_URL`, no trailing slash. */
@@ -49,4 +53,5 @@ export const DEFAULT_MANAGER_OPTIONS: Omit<SubscriptionManagerOptions, keyof Ren
   concurrency: 4,
   reauthorizeSpacingMs: 10 * 60_000,
   deleteAttempts: 5,
+  certificateCheckMs: 24 * 60 * 60_000,
 };

@@ -6,6 +6,7 @@ import type { SubscriptionKind, SubscriptionRecord } from '../model/subscription
 import { jobKeys } from './jobKeys.js';
 import { chatProblemCode } from './accessProblem.js';
 import { installed, type SubscriptionRuntime } from './subscriptionRuntime.js';
+import { storedTenantProblems, tenantProblemOf } from './tenantProblems.js';
 
 /** One subscription as `status` and the tab show it. */
 export interface SubscriptionView {
@@ -82,8 +83,8 @@ export function describeChat(rt: SubscriptionRuntime, chatId: string): ChatSubsc
     subscriptions: store.subscriptions.list((r) => r.chatId === chatId).sort(byKind).map(view),
     tenantSubscriptions: tenantId ? store.subscriptions.list((r) => r.chatId === null && r.tenantId === tenantId).sort(byKind).map(view) : [],
     problem: state?.problem ?? null,
-    tenantProblem: tenantId ? (rt.tenantProblems.get(tenantId)?.message ?? null) : null,
-    tenantProblemCode: tenantId ? (rt.tenantProblems.get(tenantId)?.code ?? null) : null,
+    tenantProblem: tenantId ? (tenantProblemOf(rt, tenantId)?.message ?? null) : null,
+    tenantProblemCode: tenantId ? (tenantProblemOf(rt, tenantId)?.code ?? null) : null,
     evaluationMode: Boolean(rt.deps.teamsAppId) && rt.deps.billingModel !== 'B',
     pendingSyncAt: rt.wheel.dueAt(jobKeys.chatSync(chatId))?.toISOString() ?? null,
   };
@@ -116,7 +117,7 @@ export function health(rt: SubscriptionRuntime): SubscriptionHealth {
     expired: all.filter((r) => Date.parse(r.expirationDateTime) <= now).length,
     scheduledJobs: rt.wheel.size,
     runningJobs: rt.wheel.runningCount,
-    tenantProblems: rt.tenantProblems.size,
+    tenantProblems: storedTenantProblems(rt).size,
     problems: problemHealth(rt),
   };
 }
@@ -129,7 +130,7 @@ function problemHealth(rt: SubscriptionRuntime): ProblemHealth[] {
     byCode.set(code, found);
     return found;
   };
-  for (const [tenantId, problem] of rt.tenantProblems) entry(problem.code).tenantIds.add(tenantId);
+  for (const [tenantId, problem] of storedTenantProblems(rt)) entry(problem.code).tenantIds.add(tenantId);
   for (const chat of rt.deps.store.chats.list((c) => installed(rt, c.chatId) !== null)) {
     if (!chat.problem) continue;
     const found = entry(chatProblemCode(chat.problem));

@@ -7,6 +7,7 @@ import { jobKeys, lockKeys, type JobKey } from './jobKeys.js';
 import { dropRecord, ensureSpec } from './subscriptionRecords.js';
 import { planRetry, tenantSpecs, type SubscriptionRuntime } from './subscriptionRuntime.js';
 import { isTenantKind, matchesSpec } from './subscriptionSpecs.js';
+import { clearTenantProblem, recordTenantProblem } from './tenantProblems.js';
 
 // The optional tenant-wide pair (installedToChats), one sync job per tenant.
 
@@ -22,11 +23,12 @@ async function syncTenant(rt: SubscriptionRuntime, tenantId: string): Promise<vo
   try {
     await rt.mutex.run(lockKeys.tenant(tenantId), () => syncTenantLocked(rt, tenantId));
     rt.attempts.delete(key);
-    rt.tenantProblems.delete(tenantId);
   } catch (error) {
     if (!isGraphFailure(error)) throw error;
-    onTenantFailure(rt, tenantId, error, key);
+    await onTenantFailure(rt, tenantId, error, key);
+    return;
   }
+  await clearTenantProblem(rt, tenantId);
 }
 
 async function syncTenantLocked(rt: SubscriptionRuntime, tenantId: string): Promise<void> {
@@ -37,12 +39,12 @@ async function syncTenantLocked(rt: SubscriptionRuntime, tenantId: string): Prom
   for (const spec of wanted) await ensureSpec(rt, spec);
 }
 
-export function onTenantFailure(rt: SubscriptionRuntime, tenantId: string, error: GraphFailure, key: JobKey): void {
+export async function onTenantFailure(rt: SubscriptionRuntime, tenantId: string, error: GraphFailure, key: JobKey): Promise<void> {
   if (isPermanentAccessFailure(error) || (error instanceof GraphRequestError && (error.paymentRequired || error.status === 400))) {
     // Not retried: WhereInstalled permissions, billing (model=B), the login or the resource itself need an admin.
     const code = tenantProblemCode(error);
     const { reason, advice } = catalogueEntry(code, error.context);
-    rt.tenantProblems.set(tenantId, { code, message: `${reason} (${describeFailure(error).summary}). ${advice}` });
+    await recordTenantProblem(rt, tenantId, { code, message: `${reason} (${describeFailure(error).summary}). ${advice}` });
     rt.deps.log.error({ tenantId, err: error }, 'tenant-wide subscriptions refused; not retrying until the next install or restart');
     return;
   }

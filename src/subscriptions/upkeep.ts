@@ -3,6 +3,7 @@ import type { LifecycleEvent } from '../model/changeEvents.js';
 import type { SubscriptionRecord } from '../model/subscription.js';
 import { onChatFailure, reconcileChat, requestChatSync } from './chatSubscriptions.js';
 import { onSubscriptionFailure, replaceReporting } from './failureHandling.js';
+import { usesCurrentCertificate } from './certificateUpkeep.js';
 import { jobKeys } from './jobKeys.js';
 import { dropRecord, scheduleRenewal } from './subscriptionRecords.js';
 import { EXPIRY_MARGIN_MS, installed, installedChats, isWanted, NO_FLAGS, planRetry, type SubscriptionRuntime } from './subscriptionRuntime.js';
@@ -18,7 +19,7 @@ export async function renew(rt: SubscriptionRuntime, id: string): Promise<void> 
 }
 
 async function renewLocked(rt: SubscriptionRuntime, id: string): Promise<void> {
-  const { store, graph, clock, certificates } = rt.deps;
+  const { store, graph, clock } = rt.deps;
   const record = store.subscriptions.get(id);
   if (!record) return;
   if (!isWanted(rt, record)) {
@@ -30,23 +31,26 @@ async function renewLocked(rt: SubscriptionRuntime, id: string): Promise<void> {
     await replaceReporting(rt, record, 'expired before it could be renewed');
     return;
   }
-  if (record.encryptionCertificateId && record.encryptionCertificateId !== certificates.current().id) {
+  if (!usesCurrentCertificate(rt, record)) {
     // Graph documents no certificate PATCH: move the subscription to the new certificate by recreating it.
     await replaceReporting(rt, record, 'encryption certificate rotated', { deleteFirst: true });
     return;
   }
-  const last = rt.lastTouched.get(id);
-  if (last !== undefined && now - last < rt.options.reauthorizeSpacingMs) {
-    scheduleRenewal(rt, record, new Date(last + rt.options.reauthorizeSpacingMs));
+  const spacingEnds = spacingEndsAt(rt, record);
+  if (spacingEnds !== null && spacingEnds > now) {
+    scheduleRenewal(rt, record, new Date(spacingEnds));
     return;
   }
   const key = jobKeys.renew(id);
   try {
     const renewed = await graph.renewSubscription(record.tenantId, id, rt.policy.expiryFrom(clock()).toISOString());
-    rt.lastTouched.set(id, clock().getTime());
     rt.attempts.delete(key);
+    const at = clock().toISOString();
+    // A PATCH also reauthorizes: a deferred reauthorizationRequired is answered by it.
     const updated = await store.subscriptions.update(id, (current) =>
-      current ? { ...current, expirationDateTime: renewed.expirationDateTime, lastRenewedAt: clock().toISOString(), lastError: null } : current,
+      current
+        ? { ...current, expirationDateTime: renewed.expirationDateTime, lastRenewedAt: at, lastTouchedAt: at, reauthorizeDueAt: null, lastError: null }
+        : current,
     );
     if (updated) scheduleRenewal(rt, updated);
     rt.deps.log.debug({ subscriptionId: id, expires: renewed.expirationDateTime }, 'subscription renewed');
@@ -72,13 +76,19 @@ export function onLifecycle(rt: SubscriptionRuntime, event: LifecycleEvent): voi
   rt.wheel.schedule(jobKeys.lifecycle(record.id, event.kind), clock(), () => handleLifecycle(rt, record.id, event.kind));
 }
 
-async function handleLifecycle(rt: SubscriptionRuntime, id: string, kind: LifecycleEvent['kind']): Promise<void> {
+type LifecycleJob = LifecycleEvent['kind'] | 'reauthorizeDeferred';
+
+async function handleLifecycle(rt: SubscriptionRuntime, id: string, kind: LifecycleJob): Promise<void> {
   const record = rt.deps.store.subscriptions.get(id);
   if (!record) return;
   await rt.mutex.run(ownerKey(record), async () => {
     const current = rt.deps.store.subscriptions.get(id);
     if (!current) return;
     if (kind === 'reauthorizationRequired') await reauthorize(rt, current);
+    else if (kind === 'reauthorizeDeferred') {
+      // Answered meanwhile (a renewal PATCH reauthorizes too): nothing is owed any more.
+      if (current.reauthorizeDueAt) await reauthorize(rt, current);
+    }
     else if (kind === 'subscriptionRemoved') await replaceReporting(rt, current, 'Graph removed it (subscriptionRemoved)');
     else if (kind === 'missed') await catchUp(rt, current);
   });
@@ -86,8 +96,11 @@ async function handleLifecycle(rt: SubscriptionRuntime, id: string, kind: Lifecy
 
 async function reauthorize(rt: SubscriptionRuntime, record: SubscriptionRecord): Promise<void> {
   const now = rt.deps.clock().getTime();
-  const last = rt.lastTouched.get(record.id);
-  if (last !== undefined && now - last < rt.options.reauthorizeSpacingMs) return; // just renewed or reauthorized
+  const spacingEnds = spacingEndsAt(rt, record);
+  if (spacingEnds !== null && spacingEnds > now) {
+    await deferReauthorize(rt, record, new Date(spacingEnds));
+    return;
+  }
   const renewAt = rt.wheel.dueAt(jobKeys.renew(record.id));
   if (renewAt && renewAt.getTime() - now < rt.options.reauthorizeSpacingMs * 6) {
     // A renewal is close anyway: PATCH now (it also reauthorizes) rather than both within minutes.
@@ -97,11 +110,11 @@ async function reauthorize(rt: SubscriptionRuntime, record: SubscriptionRecord):
   const key = jobKeys.reauthorize(record.id);
   try {
     await rt.deps.graph.reauthorizeSubscription(record.tenantId, record.id);
-    rt.lastTouched.set(record.id, rt.deps.clock().getTime());
     rt.attempts.delete(key);
-    await rt.deps.store.subscriptions.update(record.id, (current) => (current ? { ...current, lastError: null } : current));
+    const at = rt.deps.clock().toISOString();
+    await rt.deps.store.subscriptions.update(record.id, (current) => (current ? { ...current, lastTouchedAt: at, reauthorizeDueAt: null, lastError: null } : current));
     if (record.chatId) await rt.deps.problems.clear(record.chatId);
-    rt.deps.log.info({ subscriptionId: record.id }, 'subscription reauthorized');
+    rt.deps.log.info({ subscriptionId: record.id, deferred: Boolean(record.reauthorizeDueAt) }, 'subscription reauthorized');
   } catch (error) {
     if (!isGraphFailure(error)) throw error;
     await onSubscriptionFailure(rt, record, error, key, () =>
@@ -110,6 +123,36 @@ async function reauthorize(rt: SubscriptionRuntime, record: SubscriptionRecord):
       ),
     );
   }
+}
+
+/**
+ * When Graph's spacing rule next allows a PATCH or reauthorize of this subscription (ms), or null when it
+ * allows one now: no reauthorize and PATCH of one subscription within 10 minutes of each other.
+ * https://learn.microsoft.com/graph/change-notifications-lifecycle-events#responding-to-reauthorizationrequired-notifications
+ */
+function spacingEndsAt(rt: SubscriptionRuntime, record: SubscriptionRecord): number | null {
+  const last = record.lastTouchedAt ? Date.parse(record.lastTouchedAt) : NaN;
+  return Number.isFinite(last) ? last + rt.options.reauthorizeSpacingMs : null;
+}
+
+/**
+ * A reauthorizationRequired inside the spacing window is owed, not dropped: stored (a restart still
+ * answers it) and scheduled for the end of the window.
+ */
+async function deferReauthorize(rt: SubscriptionRuntime, record: SubscriptionRecord, at: Date): Promise<void> {
+  await rt.deps.store.subscriptions.update(record.id, (current) => (current ? { ...current, reauthorizeDueAt: at.toISOString() } : current));
+  scheduleOwedReauthorize(rt, record.id, at);
+  rt.deps.log.info(
+    { subscriptionId: record.id, lastTouchedAt: record.lastTouchedAt, reauthorizeAt: at.toISOString() },
+    'reauthorizationRequired within 10 minutes of the last PATCH or reauthorize: deferred to the end of that window',
+  );
+}
+
+/** Schedules a deferred reauthorize (at start-up too, from the stored `reauthorizeDueAt`). */
+export function scheduleOwedReauthorize(rt: SubscriptionRuntime, id: string, at: Date): void {
+  if (rt.stopped) return;
+  const when = new Date(Math.max(at.getTime(), rt.deps.clock().getTime()));
+  rt.wheel.schedule(jobKeys.lifecycle(id, 'reauthorizationRequired'), when, () => handleLifecycle(rt, id, 'reauthorizeDeferred'));
 }
 
 /** `missed`: notifications were lost; compare the chat (or every chat of the tenant) with Graph. */

@@ -4,8 +4,8 @@ import type { HeraldConfig } from '../config/HeraldConfig.js';
 import type { HeraldEvents } from '../events/HeraldEvents.js';
 import type { ModuleHost } from '../kernel/ModuleHost.js';
 import type { HeraldStore } from '../storage/HeraldStore.js';
-import type { EncryptionCertificateSource } from '../certificates/EncryptionCertificate.js';
-import { loadNotificationKeyRing } from '../certificates/loadNotificationKeyRing.js';
+import type { CertificateRotation, EncryptionCertificateSource } from '../certificates/EncryptionCertificate.js';
+import { keyRingRotation, loadNotificationKeyRing } from '../certificates/loadNotificationKeyRing.js';
 import type { GraphCallStats } from '../graph/GraphCallStats.js';
 import { createGraphAccess } from '../graph/createGraphAccess.js';
 import { ChatProblemReporter } from './ChatProblemReporter.js';
@@ -17,6 +17,8 @@ export interface SubscriptionWiringDeps {
    * the key ring in DATA_DIR (loaded after the notifications module created it).
    */
   certificates?: EncryptionCertificateSource;
+  /** The certificates' rotation at runtime (checked daily); default: none when `certificates` is given, else the loaded ring's. */
+  rotation?: CertificateRotation;
   /** Graph access shared with the other modules (default: a new one from the config). */
   graph?: SubscriptionGraph & { stats?: GraphCallStats };
   /** Renewal policy, concurrency, timer functions (tests and benchmarks use a fake clock's). */
@@ -45,7 +47,13 @@ export async function wireSubscriptions(host: ModuleHost, input: SubscriptionMod
     return null;
   }
   const moduleLog = log.child({ module: 'subscriptions' });
-  const certificates = deps.certificates ?? (await loadNotificationKeyRing({ config, log: moduleLog, clock }));
+  let certificates = deps.certificates;
+  let rotation = deps.rotation;
+  if (!certificates) {
+    const ring = await loadNotificationKeyRing({ config, log: moduleLog, clock });
+    certificates = ring;
+    rotation ??= keyRingRotation(ring, { config, log: moduleLog, clock });
+  }
   const graph = deps.graph ?? createGraphAccess({ config, log: moduleLog, clock }).api;
   const problems = new ChatProblemReporter({ store, poster, log: moduleLog, clock });
   const manager = new SubscriptionManager({
@@ -54,6 +62,7 @@ export async function wireSubscriptions(host: ModuleHost, input: SubscriptionMod
     events,
     problems,
     certificates,
+    rotation,
     log: moduleLog,
     clock,
     publicUrl: config.publicUrl,

@@ -64,9 +64,21 @@ export function renderCard(content: unknown, dark: boolean, onExecute?: ExecuteH
         onExecute(action.verb, typeof data === 'object' && data !== null ? (data as Record<string, unknown>) : {});
       };
     }
-    card.parse(content);
+    card.parse(withMentionsShown(content));
     return card.render() ?? null;
   } catch {
     return null;
   }
+}
+
+/** Teams shows `<at>Name</at>` (with a mention entity) as the person's name; here it reads "@Name". */
+function withMentionsShown(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withMentionsShown);
+  if (typeof node !== 'object' || node === null) return node;
+  const item = node as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(item)) {
+    out[key] = item.type === 'TextBlock' && key === 'text' && typeof value === 'string' ? value.replace(/<at>(.*?)<\/at>/g, '@$1') : withMentionsShown(value);
+  }
+  return out;
 }

@@ -4,7 +4,9 @@ import type { TabSettingsPatch } from '../../src/tab/tabApiTypes.js';
 import { byId } from './dom.js';
 import { describeApiError, TabApiError, type TabApiClient } from './TabApiClient.js';
 
-const FLAGS = ['enabled', 'announceJoins', 'announceLeaves', 'announceTopic', 'guestsOnly'] as const;
+const FLAGS = ['enabled', 'announceJoins', 'announceLeaves', 'announceTopic', 'guestsOnly', 'mentionNewcomers'] as const;
+/** Herald's own limit (the server refuses longer lines with the same words). */
+export const MAX_WELCOME_LINE = 280;
 export const MAX_WINDOW_SECONDS = 600;
 
 /** Reads the window field; null when it is not a number of seconds from 0 to 600. */
@@ -22,7 +24,17 @@ export function settingsPatch(current: ChatSettings, wanted: ChatSettings): TabS
   if (current.windowMs !== wanted.windowMs) patch.windowMs = wanted.windowMs;
   if (current.whoMayChange !== wanted.whoMayChange) patch.whoMayChange = wanted.whoMayChange;
   if (wanted.language && (current.language ?? 'en') !== wanted.language) patch.language = wanted.language;
+  if (current.welcomeLine !== wanted.welcomeLine) patch.welcomeLine = wanted.welcomeLine;
   return patch;
+}
+
+/** A join announcement as the chat would see it with these settings (text only; names as typed). */
+export function welcomePreview(settings: Pick<ChatSettings, 'welcomeLine' | 'mentionNewcomers' | 'announceJoins' | 'enabled'>, newcomer = 'Grace Hopper'): string[] {
+  if (!settings.enabled || !settings.announceJoins) return ['Joins are not announced in this chat, so nobody sees a welcome.'];
+  const lines = [`${newcomer} joined`];
+  if (settings.mentionNewcomers) lines.push(`@${newcomer}`);
+  if (settings.welcomeLine) lines.push(settings.welcomeLine);
+  return lines;
 }
 
 /** The Settings panel: the same per-chat settings as the chat commands, saved with one PUT. */
@@ -36,6 +48,8 @@ export class SettingsView {
   private readonly rule: HTMLSelectElement;
   private readonly language: HTMLSelectElement;
   private readonly readonly: HTMLElement;
+  private readonly welcomeInput: HTMLInputElement;
+  private readonly preview: HTMLElement;
 
   constructor(
     private readonly doc: Document,
@@ -50,6 +64,10 @@ export class SettingsView {
     this.rule = byId<HTMLSelectElement>(doc, 's-whoMayChange');
     this.language = byId<HTMLSelectElement>(doc, 's-language');
     this.readonly = byId(doc, 'settings-readonly');
+    this.welcomeInput = byId<HTMLInputElement>(doc, 's-welcomeLine');
+    this.preview = byId(doc, 's-welcome-preview');
+    // The preview follows the form as it is typed, before anything is saved.
+    this.form.addEventListener('input', () => this.showPreview());
     this.form.addEventListener('submit', (event) => {
       event.preventDefault();
       void this.submit();
@@ -77,9 +95,11 @@ export class SettingsView {
     for (const flag of FLAGS) byId<HTMLInputElement>(this.doc, `s-${flag}`).checked = settings[flag];
     this.windowInput.value = String(settings.windowMs / 1000);
     this.rule.value = settings.whoMayChange;
+    this.welcomeInput.value = settings.welcomeLine;
     // A chat that never chose a language reads English (Herald's fallback).
     this.language.value = settings.language ?? 'en';
     this.setWindowError(null);
+    this.showPreview();
     this.error.hidden = true;
   }
 
@@ -94,7 +114,19 @@ export class SettingsView {
     const flags = Object.fromEntries(FLAGS.map((f) => [f, byId<HTMLInputElement>(this.doc, `s-${f}`).checked])) as Pick<ChatSettings, (typeof FLAGS)[number]>;
     const whoMayChange: SettingsRule = this.rule.value === 'owners' ? 'owners' : 'members';
     const language = LANGUAGES.find((l) => l === this.language.value) ?? null;
-    return { ...flags, windowMs, whoMayChange, language };
+    return { ...flags, windowMs, whoMayChange, welcomeLine: this.welcomeInput.value.replace(/\s+/g, ' ').trim(), language };
+  }
+
+  private showPreview(): void {
+    const flag = (f: (typeof FLAGS)[number]) => byId<HTMLInputElement>(this.doc, `s-${f}`).checked;
+    const lines = welcomePreview({
+      enabled: flag('enabled'),
+      announceJoins: flag('announceJoins'),
+      mentionNewcomers: flag('mentionNewcomers'),
+      welcomeLine: this.welcomeInput.value.replace(/\s+/g, ' ').trim().slice(0, MAX_WELCOME_LINE),
+    });
+    // textContent only: the line is shown exactly as typed, never as markup.
+    this.preview.replaceChildren(...lines.map((line) => Object.assign(this.doc.createElement('p'), { textContent: line })));
   }
 
   private async submit(): Promise<void> {

@@ -103,6 +103,7 @@ export class GraphDouble {
   private readonly unsubscribeWorld: () => void;
   private readonly billingDisabled = new Set<string>();
   private failures: FailNextRequestsOptions | null = null;
+  private beforeCreateAnswer: ((subscription: SubscriptionView) => Promise<void> | void) | null = null;
 
   private constructor(private readonly options: GraphDoubleOptions) {
     this.clock = options.clock ?? (() => new Date());
@@ -158,7 +159,11 @@ export class GraphDouble {
     return this.store
       .all()
       .filter((s) => (!filter.tenantId || s.tenantId === filter.tenantId) && (!filter.clientId || s.clientId === filter.clientId))
-      .map((s) => ({ ...subscriptionJson(s), tenantId: s.tenantId, target: { ...s.target } }));
+      .map((s) => this.view(s));
+  }
+
+  private view(s: StoredSubscription): SubscriptionView {
+    return { ...subscriptionJson(s), tenantId: s.tenantId, target: { ...s.target } };
   }
 
   /** Live subscriptions for saving next to World.toJSON() (contains clientState: keep it private). */
@@ -215,6 +220,15 @@ export class GraphDouble {
     this.queue.duplicateNext(count);
   }
 
+  /**
+   * The next subscription creation runs `meanwhile` after the subscription exists (it already receives
+   * notifications) and before the 201 is sent, as Graph may deliver before its answer reaches the caller.
+   * The 201 waits for `meanwhile` and for the deliveries it caused.
+   */
+  deliverBeforeNextCreated(meanwhile: (subscription: SubscriptionView) => Promise<void> | void): void {
+    this.beforeCreateAnswer = meanwhile;
+  }
+
   /** Herald's next Graph calls fail with 429/503 and Retry-After. */
   failNextRequests(options: FailNextRequestsOptions): void {
     this.failures = options.count > 0 ? { ...options } : null;
@@ -237,8 +251,9 @@ export class GraphDouble {
     this.queue.hold();
   }
 
-  releaseDeliveries(): void {
-    this.queue.releaseHeld();
+  /** `reversed`: the held items go out newest first, as a backlog may. */
+  releaseDeliveries(options: { reversed?: boolean } = {}): void {
+    this.queue.releaseHeld(options);
   }
 
   /** Without billing, `model=B` subscriptions fail with 402 like an app not linked to an Azure subscription. */
@@ -376,6 +391,12 @@ export class GraphDouble {
     };
     this.store.add(sub);
     this.options.wire.record({ kind: 'subscription', action: 'created', subscriptionId: sub.id, resource: sub.resource, tenantId: sub.tenantId });
+    const meanwhile = this.beforeCreateAnswer;
+    if (meanwhile) {
+      this.beforeCreateAnswer = null;
+      await meanwhile(this.view(sub));
+      await this.queue.whenIdle();
+    }
     return { status: 201, body: { '@odata.context': this.context(ctx, 'subscriptions/$entity'), ...subscriptionJson(sub) } };
   }
 

@@ -106,12 +106,15 @@ export class DeliveryQueue {
     this.holding = true;
   }
 
-  /** Send everything held, one POST per (URL, kind) with all its items batched. */
-  releaseHeld(): void {
+  /**
+   * Send everything held, one POST per (URL, kind) with all its items batched; `reversed`: newest first
+   * (Graph promises no order, and membership notifications carry no time).
+   */
+  releaseHeld(options: { reversed?: boolean } = {}): void {
     this.holding = false;
     const buckets = [...this.held.values()];
     this.held.clear();
-    for (const bucket of buckets) this.send(bucket.kind, bucket.url, bucket.items);
+    for (const bucket of buckets) this.send(bucket.kind, bucket.url, options.reversed ? [...bucket.items].reverse() : bucket.items);
   }
 
   get heldCount(): number {

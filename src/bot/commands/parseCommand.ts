@@ -1,7 +1,7 @@
 import type { ChatSettings, SettingsRule } from '../../model/chat.js';
 import { ENGLISH, type Messages, type MessageKey, type MessageValues } from '../../i18n/Messages.js';
 import { languageOf } from '../../i18n/languages.js';
-import { MAX_WINDOW_MS } from '../../settings/ChatSettingsService.js';
+import { MAX_WINDOW_MS, SettingsError, welcomeLineOf } from '../../settings/ChatSettingsService.js';
 
 export type Command =
   | { name: 'help' }
@@ -52,6 +52,9 @@ function own<T>(table: Record<string, T>, word: string): T | undefined {
 
 /** Reads a chat command (mentions already removed or not). */
 export function parseCommand(rawText: string): Command {
+  // The welcome line keeps its case and spelling; everything else is read in lower case.
+  const welcome = /^[@/]?(?:herald\b\s*)?welcome(?:\s+line)?(?:\s+([\s\S]*))?$/i.exec(stripMentions(rawText).trim());
+  if (welcome) return welcomeCommand(welcome[1]?.trim() ?? '');
   const text = stripMentions(rawText).toLowerCase().replace(/^[@/]?herald\b\s*/, '').replace(/[.!]+$/, '').trim();
   if (text === '' || text === 'help' || text === '?') return { name: 'help' };
   if (text === 'status') return { name: 'status' };
@@ -73,6 +76,8 @@ export function parseCommand(rawText: string): Command {
     if (!rule) return { name: 'invalid', message: 'command.badRule', values: { word: m[1] } };
     return { name: 'set', patch: { whoMayChange: rule } };
   }
+  m = /^(?:settings\s+)?mention\s+(?:newcomers|new\s+people|them)\s+(on|off)$/.exec(text);
+  if (m) return { name: 'set', patch: { mentionNewcomers: m[1] === 'on' } };
   m = /^(?:settings\s+)?window\s+(.+)$/.exec(text);
   if (m) {
     const ms = parseDuration(m[1]);
@@ -87,6 +92,17 @@ export function parseCommand(rawText: string): Command {
     return { name: 'set', patch: { language } };
   }
   return { name: 'unknown', text };
+}
+
+function welcomeCommand(rest: string): Command {
+  if (rest === '') return { name: 'invalid', message: 'command.welcomeMissing', values: {} };
+  if (/^(off|none|clear|remove)$/i.test(rest)) return { name: 'set', patch: { welcomeLine: '' } };
+  try {
+    return { name: 'set', patch: { welcomeLine: welcomeLineOf(rest) } };
+  } catch (error) {
+    if (error instanceof SettingsError) return { name: 'invalid', message: 'command.welcomeBad', values: { reason: error.message.replace(/^welcomeLine /, 'it ') } };
+    throw error;
+  }
 }
 
 /** What Herald can do, in the chat's language. */

@@ -54,6 +54,8 @@ export const en = {
     '- `window 30s`: collect changes for this long into one summary (0 posts at once)',
     '- `quiet` / `resume`: pause or resume all announcements',
     '- `changes by owners|members`: who may change these settings (by default members of this organization who are not guests)',
+    "- `welcome <line>` / `welcome off`: a line of this chat's own added when people join",
+    '- `mention newcomers on|off`: @mention the people who joined',
     '- `language de`: the language I write in here ({languages})',
   ].join('\n'),
   'welcome.hi': "Hi, I'm Herald.",
@@ -80,6 +82,15 @@ export const en = {
   'card.save': 'Save',
   'card.notSaved': 'Not saved: {reason}.',
   'card.nothingToChange': 'Nothing to change.',
+  'settings.welcomeLine': "welcome line on",
+  'settings.mentionNewcomers': "newcomers mentioned",
+  'change.welcomeLine': "{change, select, set {welcome line set} changed {welcome line changed} other {welcome line removed}}",
+  'change.mentionNewcomers': "{on, select, true {newcomers mentioned when they join} other {newcomers not mentioned when they join}}",
+  'card.mentionNewcomers': "@mention the people who joined",
+  'card.welcomeLine': "Welcome line, added when people join (empty for none)",
+  'card.welcomePlaceholder': "Welcome! The plan is in the Files tab.",
+  'command.welcomeMissing': "Say the line after `welcome`, e.g. `welcome Glad you are here! The plan is in the Files tab.` (`welcome off` removes it).",
+  'command.welcomeBad': "That welcome line cannot be used: {reason}.",
 } as const satisfies Record<string, string>;
 
 export type MessageKey = keyof typeof en;

@@ -32,6 +32,9 @@ import type { Collection, ResourceChangeLog, SeenChange } from '../../storage/He
  * crash before both reached the disk (the store may write them up to a second later) replays the batch
  * and re-emits its changes with the same `changeKey`, rather than losing them: at least once, never
  * with a new key.
+ * A change decided new is in flight until its own `commit`: a duplicate's `commitDuplicate` (the second subscription
+ * reporting it while the first report is still being handled) must not persist it, or a crash before the
+ * first report was handled would replay that batch as a duplicate and lose the change.
  * Logs are forgotten after Graph's 4-hour retry window plus a margin.
  */
 export type DedupeVerdict = { status: 'new'; changeKey: string } | { status: 'duplicate'; changeKey: string } | { status: 'stale' };
@@ -55,12 +58,19 @@ export const DEDUPE_RETENTION_MS = (4 + 1) * 60 * 60 * 1000;
 
 export class ChangeDeduplicator {
   private readonly logs = new Map<string, ResourceChangeLog>();
+  /** changeKeys decided new whose handling has not finished (not persisted yet), with their stamps. */
+  private readonly inFlight = new Map<string, string | null>();
+  /** Per resource: the newest stamp of a change whose handling finished (what may be persisted). */
+  private readonly settledStamps = new Map<string, string | null>();
 
   private constructor(private readonly collection: Collection<ResourceChangeLog>) {}
 
   static load(collection: Collection<ResourceChangeLog>): ChangeDeduplicator {
     const dedupe = new ChangeDeduplicator(collection);
-    for (const log of collection.list()) dedupe.logs.set(log.key, log);
+    for (const log of collection.list()) {
+      dedupe.logs.set(log.key, log);
+      dedupe.settledStamps.set(log.key, log.latestStamp);
+    }
     return dedupe;
   }
 
@@ -83,14 +93,47 @@ export class ChangeDeduplicator {
     log.changes[identity] = change;
     if (report.stamp && (!log.latestStamp || Date.parse(report.stamp) > Date.parse(log.latestStamp))) log.latestStamp = report.stamp;
     this.logs.set(key, log);
+    this.inFlight.set(changeKey, report.stamp);
     return { status: 'new', changeKey };
   }
 
-  /** Persists what `decide` learnt about a resource (call after the change was handed on, or for a duplicate). */
-  commit(tenantId: string, resource: string): Promise<void> {
+  /**
+   * Persists what `decide` learnt about a resource once its change was handed on: `handedOn` names that
+   * change; without it every change of the resource counts as handed on.
+   */
+  commit(tenantId: string, resource: string, handedOn?: string): Promise<void> {
     const key = `${tenantId.toLowerCase()}|${resource}`;
     const log = this.logs.get(key);
-    return log ? this.collection.put(key, log) : Promise.resolve();
+    if (!log) return Promise.resolve();
+    const settled = handedOn ? [handedOn] : Object.values(log.changes).map((c) => c.changeKey);
+    for (const changeKey of settled) this.settle(key, changeKey);
+    return this.collection.put(key, this.durable(log));
+  }
+
+  /** Persists a duplicate's report (its reporter), leaving out changes of the resource still being handed on. */
+  commitDuplicate(tenantId: string, resource: string): Promise<void> {
+    const key = `${tenantId.toLowerCase()}|${resource}`;
+    const log = this.logs.get(key);
+    return log ? this.collection.put(key, this.durable(log)) : Promise.resolve();
+  }
+
+  private settle(key: string, changeKey: string): void {
+    if (!this.inFlight.has(changeKey)) return;
+    const stamp = this.inFlight.get(changeKey) ?? null;
+    this.inFlight.delete(changeKey);
+    const settled = this.settledStamps.get(key) ?? null;
+    if (stamp && (!settled || Date.parse(stamp) > Date.parse(settled))) this.settledStamps.set(key, stamp);
+  }
+
+  /** The log without changes whose handling has not finished (nor their stamps). */
+  private durable(log: ResourceChangeLog): ResourceChangeLog {
+    const changes = Object.entries(log.changes);
+    if (!changes.some(([, change]) => this.inFlight.has(change.changeKey))) return log;
+    return {
+      ...log,
+      latestStamp: this.settledStamps.get(log.key) ?? null,
+      changes: Object.fromEntries(changes.filter(([, change]) => !this.inFlight.has(change.changeKey))),
+    };
   }
 
   /** Forgets changes handed on before `before`; returns how many resources were forgotten entirely. */
@@ -107,7 +150,7 @@ export class ChangeDeduplicator {
         forgotten++;
       } else {
         log.changes = Object.fromEntries(kept);
-        writes.push(this.collection.put(key, log));
+        writes.push(this.collection.put(key, this.durable(log)));
       }
     }
     await Promise.all(writes);

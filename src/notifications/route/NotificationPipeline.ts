@@ -23,8 +23,18 @@ export interface NotificationPipelineDeps {
   events: Pick<HeraldEvents, 'emit'>;
   /** Reads resources for notifications without resource data; without it those items are dropped. */
   chatGraph?: Pick<ChatGraph, 'getResource'>;
+  /**
+   * Subscriptions being created (by clientState): an item for one of them is held until Graph's 201 is
+   * stored, since Graph may deliver before answering. Without it, such items are dropped as unknown.
+   */
+  pendingCreations?: PendingCreationLookup;
   clock: () => Date;
   log: Logger;
+}
+
+export interface PendingCreationLookup {
+  /** Resolves when the creation `clientState` belongs to is stored or failed; null when none matches. */
+  settled(clientState: string | null): Promise<void> | null;
 }
 
 export interface BatchRun {
@@ -97,7 +107,7 @@ export class NotificationPipeline {
       for (const { index, item } of pending) {
         await this.turnstile.pass();
         if (run.signal.aborted) throw new ProcessingStoppedError();
-        const outcome = await this.processItem(item, batch, tokens, writes, subscriptions);
+        const outcome = await this.processItem(item, batch, tokens, writes, subscriptions, run.signal);
         this.report(batch, index, item, outcome);
         run.onItem(index, outcome);
       }
@@ -113,7 +123,9 @@ export class NotificationPipeline {
     const tenants = new Set<string>();
     const failures: string[] = [];
     try {
-      for (const verdict of await Promise.all((tokens as string[]).map((t) => this.deps.verifier.verify(t, new Date(batch.receivedAt))))) {
+      // Judged at receipt: a batch replayed after a restart or a long retry still carries the tokens it came with.
+      const receivedAt = new Date(batch.receivedAt);
+      for (const verdict of await Promise.all((tokens as string[]).map((t) => this.deps.verifier.verify(t, receivedAt)))) {
         if (verdict.ok) tenants.add(verdict.tenantId);
         else failures.push(`${verdict.reason}: ${verdict.detail}`);
       }
@@ -137,11 +149,11 @@ export class NotificationPipeline {
     tokens: TokenCheck | null,
     writes: Promise<unknown>[],
     subscriptions: Map<string, SubscriptionRecord | undefined>,
+    signal: AbortSignal,
   ): Promise<ItemOutcome> {
     const drop = (reason: DropReason): ItemOutcome => ({ status: 'dropped', reason });
     if (!item?.subscriptionId) return drop('malformedItem');
-    if (!subscriptions.has(item.subscriptionId)) subscriptions.set(item.subscriptionId, this.deps.store.subscriptions.get(item.subscriptionId));
-    const subscription = subscriptions.get(item.subscriptionId);
+    const subscription = await this.subscriptionOf(item.subscriptionId, item, batch, subscriptions, signal);
     if (!subscription) return drop('unknownSubscription');
     if (!verifyClientState(item.clientState, subscription.clientState)) return drop('clientStateMismatch');
     if (item.tenantId && item.tenantId.toLowerCase() !== subscription.tenantId.toLowerCase()) return drop('tenantMismatch');
@@ -200,13 +212,38 @@ export class NotificationPipeline {
     });
     if (verdict.status === 'stale') return { status: 'ignored', reason: 'stale' };
     if (verdict.status === 'duplicate') {
-      writes.push(this.deps.dedupe.commit(tenantId, change.resource));
+      writes.push(this.deps.dedupe.commitDuplicate(tenantId, change.resource));
       return { status: 'duplicate' };
     }
     const handled = await this.deps.events.emit('change', { ...change.draft, changeKey: verdict.changeKey, source: 'notification', receivedAt: batch.receivedAt });
     if (!handled) this.deps.log.warn({ changeKey: verdict.changeKey }, 'a change handler failed; the change is not handed on again');
-    writes.push(this.deps.dedupe.commit(tenantId, change.resource));
+    writes.push(this.deps.dedupe.commit(tenantId, change.resource, verdict.changeKey));
     return { status: 'emitted', event: 'change' };
+  }
+
+  /** The stored subscription of an item; waits for it when it is being created right now. */
+  private async subscriptionOf(
+    id: string,
+    item: NotificationItem,
+    batch: InboxBatch,
+    subscriptions: Map<string, SubscriptionRecord | undefined>,
+    signal: AbortSignal,
+  ): Promise<SubscriptionRecord | undefined> {
+    const lookup = () => {
+      if (!subscriptions.has(id)) subscriptions.set(id, this.deps.store.subscriptions.get(id));
+      return subscriptions.get(id);
+    };
+    const known = lookup();
+    if (known) return known;
+    const creation = this.deps.pendingCreations?.settled(item.clientState);
+    if (!creation) return undefined;
+    const where = { batchId: batch.id, index: item.index, subscriptionId: id };
+    this.deps.log.info(where, 'notification for a subscription still being created; held until Graph answers');
+    await abortable(creation, signal);
+    subscriptions.delete(id);
+    const stored = lookup();
+    if (!stored) this.deps.log.warn(where, 'the subscription this notification came through was not created; dropped');
+    return stored;
   }
 
   private async fetch(tenantId: string, target: ResourceTarget): Promise<{ ok: true; content: unknown } | { ok: false }> {

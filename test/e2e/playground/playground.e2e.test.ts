@@ -117,7 +117,9 @@ describe('playground end to end', function () {
       await run.pg.settle();
       const sent = wire().ofKind('lifecycle').slice(lifecycleBefore);
       assert.ok(sent.length > 0 && sent.every((l) => l.status === 202), 'Herald accepted the lifecycle notifications');
-      // Herald reauthorizes (or renews) unless it touched the subscription within Graph's 10-minute spacing rule.
+      // Created minutes ago and never PATCHed: a creation does not start Graph's 10-minute spacing, so both are reauthorized now.
+      const reauthorized = wire().ofKind('subscription').filter((e) => e.action === 'reauthorized' && ids.includes(e.subscriptionId));
+      assert.deepEqual(reauthorized.map((e) => e.subscriptionId).sort(), ids, 'the wire shows both subscriptions reauthorized');
       assert.deepEqual(chatSubscriptions().map((s) => s.id).sort(), ids);
       await addMember('Rita Reauth');
       await run.waitForPost(/Rita Reauth joined/);

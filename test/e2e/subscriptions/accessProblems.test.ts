@@ -140,6 +140,35 @@ describe('permanent Graph failures (consent missing, RSC not granted, billing)',
     assert.equal(h.stats.snapshot().calls.createSubscription, attempts);
   });
 
+  it('a tenant-wide problem is stored: status and the tab still show it after a restart, and it clears when the pair works again', async () => {
+    await h.close();
+    clock.restore();
+    const time = fakeTime();
+    clock = time.clock;
+    h = await SubscriptionHarness.start({ timers: time.timers, teamsAppId: true, billingModelB: true, random: () => 0.5 });
+    h.gw.graph.setBillingEnabled(h.app.clientId, false);
+    const [tenant] = h.tenants as [string];
+    const chatId = h.createChat(tenant);
+    await h.install(chatId);
+    await h.idle();
+    assert.match(h.manager.describeChat(chatId).tenantProblem ?? '', /402/);
+
+    // Restarted while Graph is unreachable: nothing can be re-checked, the stored problem is still shown.
+    h.gw.graph.failNextRequests({ count: 10_000, status: 503, pathPrefix: '/subscriptions' });
+    await h.restart();
+    assert.match(h.manager.describeChat(chatId).tenantProblem ?? '', /402/, 'the tab\'s view after the restart');
+    assert.match(statusOf(chatId), /Tenant-wide subscriptions: .*402/);
+    assert.equal(h.manager.health().tenantProblems, 1);
+
+    h.gw.graph.failNextRequests({ count: 0, status: 503 });
+    h.gw.graph.setBillingEnabled(h.app.clientId, true);
+    await advance(h, clock, HOUR, 5 * 60_000);
+    assert.equal(h.live(tenant).length, 4, 'the tenant-wide pair exists now');
+    assert.equal(h.manager.describeChat(chatId).tenantProblem, null);
+    assert.doesNotMatch(statusOf(chatId), /Tenant-wide subscriptions/);
+    assert.equal(h.manager.health().tenantProblems, 0);
+  });
+
   it('removal drops the chat\'s pending retries', async () => {
     const [tenant] = h.tenants as [string];
     const chatId = h.createChat(tenant);

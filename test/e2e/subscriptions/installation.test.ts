@@ -47,6 +47,24 @@ describe('subscriptions on installation (against the Graph double)', () => {
     assert.equal(stored.find((r) => r.id === chat.id)?.kind, 'chat');
   });
 
+  it('a new installation starts with a fresh retry state: after three remove/re-add cycles during an outage it tries again promptly', async () => {
+    h = await SubscriptionHarness.start({ random: () => 0.5 });
+    const [tenant] = h.tenants as [string];
+    const chatId = h.createChat(tenant);
+    h.gw.graph.failNextRequests({ count: 10_000, status: 503, pathPrefix: '/subscriptions' });
+    const retryIn = () => Date.parse(h.manager.describeChat(chatId).pendingSyncAt ?? 'NaN') - Date.now();
+    for (let cycle = 0; cycle < 3; cycle++) {
+      await h.install(chatId);
+      await h.idle();
+      assert.ok(retryIn() <= 61_000, `cycle ${cycle + 1}: first retry in ${Math.round(retryIn() / 1000)} s`);
+      await h.uninstall(chatId);
+      await h.idle();
+    }
+    await h.install(chatId);
+    await h.idle();
+    assert.ok(retryIn() > 0 && retryIn() <= 61_000, `after three cycles the first retry is in ${Math.round(retryIn() / 1000)} s, not minutes`);
+  });
+
   it('takes a baseline: topic and roster with display names, without announcing anything', async () => {
     h = await SubscriptionHarness.start();
     const [tenant] = h.tenants as [string];

@@ -77,6 +77,39 @@ describe('lifecycle notifications (through Herald\'s lifecycle route)', () => {
     assert.equal(h.stats.snapshot().calls.reauthorizeSubscription, 1);
   });
 
+  it('reauthorizationRequired right after the subscription was created is answered at once (a creation is not a PATCH)', async () => {
+    const sub = record('chatMembers');
+    await lifecycle(sub.id, 'reauthorizationRequired');
+    assert.equal(h.stats.snapshot().calls.reauthorizeSubscription, 1);
+    assert.equal(h.subscriptionActions('reauthorized'), 1);
+  });
+
+  it('reauthorizationRequired within 10 minutes of a reauthorize is deferred to the end of that window, not dropped', async () => {
+    await advance(h, clock, HOUR);
+    const sub = record('chat');
+    await lifecycle(sub.id, 'reauthorizationRequired');
+    await advance(h, clock, 2 * MINUTE, MINUTE);
+    await lifecycle(sub.id, 'reauthorizationRequired');
+    assert.equal(h.stats.snapshot().calls.reauthorizeSubscription, 1, 'not within the 10 minutes');
+    assert.ok(record('chat').reauthorizeDueAt, 'the deferred reauthorize is stored');
+    await advance(h, clock, 9 * MINUTE, MINUTE);
+    assert.equal(h.stats.snapshot().calls.reauthorizeSubscription, 2, 'answered when the window ended');
+    assert.equal(record('chat').reauthorizeDueAt, null);
+  });
+
+  it('a deferred reauthorize survives a restart', async () => {
+    await advance(h, clock, HOUR);
+    const sub = record('chat');
+    await lifecycle(sub.id, 'reauthorizationRequired');
+    await advance(h, clock, MINUTE, MINUTE);
+    await lifecycle(sub.id, 'reauthorizationRequired');
+    await h.restart();
+    const before = h.subscriptionActions('reauthorized');
+    await advance(h, clock, 10 * MINUTE, MINUTE);
+    assert.equal(h.subscriptionActions('reauthorized'), before + 1);
+    assert.equal(record('chat').reauthorizeDueAt, null);
+  });
+
   it('subscriptionRemoved: recreates the subscription and re-baselines the chat, announcing what changed meanwhile', async () => {
     await advance(h, clock, HOUR);
     const sub = record('chatMembers');

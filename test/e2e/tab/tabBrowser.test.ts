@@ -198,6 +198,29 @@ describe('companion tab in a browser', function () {
     await page.close();
   });
 
+  it('previews the welcome line as it is typed, exactly as typed, and saves it', async () => {
+    const { page, tab } = await openTab(world.ada);
+    await tab.click('#tab-settings');
+    await tab.check('#s-enabled');
+    await tab.check('#s-announceJoins');
+    await tab.fill('#s-welcomeLine', 'Welcome, <b>friend</b>! **Files** tab.');
+    await tab.check('#s-mentionNewcomers');
+    const preview = tab.locator('#s-welcome-preview');
+    await tab.waitForFunction(() => document.getElementById('s-welcome-preview')?.textContent?.includes('friend'));
+    assert.deepEqual(await preview.locator('p').allInnerTexts(), ['Grace Hopper joined', '@Grace Hopper', 'Welcome, <b>friend</b>! **Files** tab.']);
+    assert.equal(await preview.locator('b').count(), 0, 'markup is shown, not applied');
+    await tab.uncheck('#s-announceJoins');
+    assert.deepEqual(await preview.locator('p').allInnerTexts(), ['Joins are not announced in this chat, so nobody sees a welcome.']);
+    await tab.check('#s-announceJoins');
+    await tab.click('#settings-save');
+    await tab.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('Saved.'));
+    const stored = world.store.chats.get(world.chatId)?.settings;
+    assert.equal(stored?.welcomeLine, 'Welcome, <b>friend</b>! **Files** tab.');
+    assert.equal(stored?.mentionNewcomers, true);
+    await page.screenshot({ path: join(SHOTS, 'settings-welcome-light.png') });
+    await page.close();
+  });
+
   it('names the setting that is wrong instead of saving it', async () => {
     const { page, tab } = await openTab(world.ada, { theme: 'dark' });
     await tab.click('#tab-settings');

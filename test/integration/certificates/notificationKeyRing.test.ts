@@ -6,7 +6,7 @@ import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateNotificationCertificate } from '../../../src/certificates/generateNotificationCertificate.js';
-import { CERTIFICATE_DIR, loadNotificationKeyRing } from '../../../src/certificates/loadNotificationKeyRing.js';
+import { CERTIFICATE_DIR, loadNotificationKeyRing, refreshPrimary } from '../../../src/certificates/loadNotificationKeyRing.js';
 import { ConfigError } from '../../../src/config/ConfigError.js';
 import { CertificateError, derivedCertificateId, notificationKeyFromPem } from '../../../src/certificates/NotificationKey.js';
 import { NotificationKeyRing } from '../../../src/certificates/NotificationKeyRing.js';
@@ -68,6 +68,20 @@ describe('notification certificates', () => {
       assert.ok(second.find({ thumbprint: first.current().thumbprint }));
     });
 
+    it('while running: refreshPrimary replaces a generated certificate about to expire, keeping the previous one', async () => {
+      const policy = { validityDays: 60, renewBeforeDays: 30, keepExpiredDays: 30 };
+      let at = now;
+      const deps = { config: config(dir), log: silentLogger(), clock: () => at, policy };
+      const ring = await loadNotificationKeyRing(deps);
+      const first = ring.current().thumbprint;
+      assert.equal(await refreshPrimary(ring, deps), false, 'nothing to do while it is fresh');
+      at = new Date(now.getTime() + 40 * DAY);
+      assert.equal(await refreshPrimary(ring, deps), true);
+      assert.notEqual(ring.current().thumbprint, first);
+      assert.ok(ring.find({ thumbprint: first }));
+      assert.equal((await readdir(join(dir, CERTIFICATE_DIR))).length, 4, 'the new pair is stored for the next start');
+    });
+
     it('names the primary certificate with NOTIFICATION_CERT_ID when set', async () => {
       const ring = await loadNotificationKeyRing({ config: config(dir, { certId: 'herald-2026-06' }), log: silentLogger(), clock: () => now });
       assert.equal(ring.current().id, 'herald-2026-06');
@@ -96,6 +110,24 @@ describe('notification certificates', () => {
       assert.equal(ring.current().thumbprint, expected.fingerprint.replace(/:/g, ''));
       assert.equal(ring.current().id, derivedCertificateId(ring.current().thumbprint));
       await assert.rejects(stat(join(dir, 'data', CERTIFICATE_DIR)), /ENOENT/, 'nothing is generated');
+    });
+
+    it('while running: refreshPrimary notices the files were replaced under the same NOTIFICATION_CERT_ID', async () => {
+      const write = async () => {
+        const generated = await generateNotificationCertificate({ now, validityDays: 365 });
+        await writeFile(join(dir, 'cert.pem'), generated.certPem);
+        await writeFile(join(dir, 'key.pem'), generated.keyPem);
+      };
+      await write();
+      const deps = { config: config(join(dir, 'data'), { certFile: join(dir, 'cert.pem'), keyFile: join(dir, 'key.pem'), certId: 'herald-enc' }), log: silentLogger(), clock: () => now };
+      const ring = await loadNotificationKeyRing(deps);
+      const first = ring.current().thumbprint;
+      assert.equal(await refreshPrimary(ring, deps), false);
+      await write();
+      assert.equal(await refreshPrimary(ring, deps), true);
+      assert.notEqual(ring.current().thumbprint, first);
+      assert.equal(ring.current().id, 'herald-enc');
+      assert.ok(ring.find({ thumbprint: first }), 'the old one still decrypts');
     });
 
     it('refuses a key that does not belong to the certificate', async () => {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { DEFAULT_CHAT_SETTINGS } from '../../../src/model/chat.js';
 import { HISTORY_LIMIT_PER_CHAT } from '../../../src/storage/LowdbStore.js';
 import type { StoreContract } from '../../../src/storage/StoreContract.js';
 import { StoreUnavailableError } from '../../../src/storage/StoreErrors.js';
@@ -99,7 +100,7 @@ export function storeContractSuite(fixture: StoreFixture): void {
     it('runs concurrent updates of one key from two instances one after the other (none is lost)', async () => {
       const bump = (store: StoreContract) =>
         store.chats.update('19:one', (current) => {
-          const chat = current ?? { chatId: '19:one', tenantId: 'tenant-a', topic: '0', topicUpdatedAt: null, roster: {}, settings: { enabled: true, announceJoins: true, announceLeaves: true, announceTopic: true, guestsOnly: false, windowMs: 0, whoMayChange: 'members' }, problem: null, baselineAt: null };
+          const chat = current ?? { chatId: '19:one', tenantId: 'tenant-a', topic: '0', topicUpdatedAt: null, roster: {}, settings: { ...DEFAULT_CHAT_SETTINGS, windowMs: 0 }, problem: null, baselineAt: null };
           return { ...chat, topic: String(Number(chat.topic) + 1) };
         });
       await Promise.all(Array.from({ length: 20 }, (_, i) => bump(i % 2 === 0 ? world.a : world.b)));

@@ -21,6 +21,7 @@ import { GraphTokenProvider } from '../../../src/graph/GraphTokenProvider.js';
 import { silentLogger } from '../../../src/log/createLogger.js';
 import type { ChangeEvent, LifecycleEvent } from '../../../src/model/changeEvents.js';
 import { LowdbStore } from '../../../src/storage/LowdbStore.js';
+import { crashable, type CrashableStore } from './crashableStore.js';
 import type { SubscriptionManager, SubscriptionManagerOptions } from '../../../src/subscriptions/SubscriptionManager.js';
 import type { Timers } from '../../../src/kernel/timers.js';
 import type { SubscriptionWiringDeps } from '../../../src/subscriptions/wireSubscriptions.js';
@@ -35,6 +36,8 @@ export interface HarnessOptions {
   graphSleep?: (ms: number) => Promise<void>;
   /** Deterministic jitter. */
   random?: () => number;
+  /** More settings (e.g. NOTIFICATION_CERT_FILE). */
+  env?: Record<string, string>;
 }
 
 interface ConnectorStub {
@@ -91,6 +94,8 @@ export class SubscriptionHarness {
   herald!: HeraldApp;
   manager!: SubscriptionManager;
   store!: LowdbStore;
+  /** What Herald writes through: the store above, until `kill` (or `storage.before`) crashes it. */
+  storage!: CrashableStore;
   /** The manager's Graph access (its calls are counted here). */
   graphApi!: GraphApi;
   tokens!: GraphTokenProvider;
@@ -141,9 +146,11 @@ export class SubscriptionHarness {
       LOG_LEVEL: 'silent',
       ...(this.options.teamsAppId ? { TEAMS_APP_ID: this.app.teamsAppId } : {}),
       ...(this.options.billingModelB ? { GRAPH_BILLING_MODEL: 'B' } : {}),
+      ...this.options.env,
     });
     const log = silentLogger();
     this.store = await LowdbStore.openFile(this.dataDir);
+    this.storage = crashable(this.store);
     this.tokens = new GraphTokenProvider({ clientId: config.aad.clientId, clientSecret: config.aad.clientSecret, authorityHost: config.aad.authorityHost, graphEndpoint: config.graph.endpoint, log });
     this.graphApi = new GraphApi({
       endpoint: config.graph.endpoint,
@@ -158,16 +165,19 @@ export class SubscriptionHarness {
       graph: this.graphApi,
       options: { ...(this.options.random ? { random: this.options.random } : {}), ...this.options.managerOptions, timers: this.options.timers },
     };
-    const overrides = { store: this.store, clock: () => new Date(), subscriptions };
+    const overrides = { store: this.storage.store, clock: () => new Date(), subscriptions };
     this.herald = await createHerald(config, log, overrides);
     const manager = this.herald.modules.subscriptions;
     if (!manager) throw new Error('createHerald did not wire the subscription manager');
     this.manager = manager;
-    this.herald.context.events.on('change', (event) => void this.changes.push(event));
-    this.herald.context.events.on('lifecycle', (event) => void this.lifecycles.push(event));
+    // A killed instance's stray work is neither recorded nor posted.
+    const storage = this.storage;
+    this.herald.context.events.on('change', (event) => void (storage.crashed || this.changes.push(event)));
+    this.herald.context.events.on('lifecycle', (event) => void (storage.crashed || this.lifecycles.push(event)));
     // Posts go through the Bot Connector in production; here they are recorded.
     this.herald.context.poster.post = async (installation, activity) => {
-      this.posts.push({ chatId: installation.chatId, text: String(activity.text ?? '') });
+      if (storage.crashed) return new Promise<string>(() => {});
+      this.posts.push({ chatId: installation.chatId, text: String(activity.text ?? activity.summary ?? '') });
       return 'posted';
     };
     await this.herald.start();
@@ -190,6 +200,25 @@ export class SubscriptionHarness {
 
   async restart(): Promise<void> {
     await this.herald.stop();
+    await this.boot();
+  }
+
+  /**
+   * A simulated kill -9 (at once, or where `storage.before` already crashed the store): the instance is
+   * dropped without stopping, nothing more it does is stored or posted, and Herald starts again on the
+   * same DATA_DIR.
+   */
+  async kill(): Promise<void> {
+    this.storage.crash();
+    // A dead process runs no timers: the subscription wheel (possibly on the shared fake clock) stops.
+    void this.manager.stop();
+    const http = this.herald.context.server.server;
+    await new Promise<void>((resolve) => {
+      http.close(() => resolve());
+      http.closeAllConnections();
+    });
+    // What reached the store before the kill is on disk (its lazily written parts too: a kill a moment later).
+    await this.store.flush();
     await this.boot();
   }
 

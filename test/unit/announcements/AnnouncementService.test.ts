@@ -50,15 +50,25 @@ describe('announcement service', () => {
   let connector: GatedConnector;
   let service: AnnouncementService;
   let registry: PostTargets & { status: Installation['status'] };
+  /** Who Graph lists in the chat now, and how often it was asked. */
+  let graphMembers: string[];
+  let memberReads: number;
 
   const join = (userId: string): ChangeEvent => ({
     kind: 'memberAdded', tenantId: TENANT, chatId: CHAT, changeKey: `k-${userId}`, source: 'notification', receivedAt: new Date().toISOString(), at: null,
     member: { userId, displayName: null, tenantId: TENANT, roles: [] },
   });
 
+  const leave = (userId: string, receivedAt = new Date().toISOString()): ChangeEvent => ({
+    kind: 'memberRemoved', tenantId: TENANT, chatId: CHAT, changeKey: `l-${userId}-${receivedAt}`, source: 'notification', receivedAt, at: null,
+    member: { userId },
+  });
+
   beforeEach(async () => {
     store = await LowdbStore.memory();
     posts = [];
+    graphMembers = [];
+    memberReads = 0;
     connector = new GatedConnector([{ userId: BOB, displayName: 'Bob Jones', tenantId: TENANT, guest: false }]);
     registry = {
       status: 'installed',
@@ -70,13 +80,19 @@ describe('announcement service', () => {
     const timers = systemTimers();
     const poster = {
       post: async (_i: Installation, activity: Partial<Activity>) => {
-        posts.push(String(activity.text));
+        posts.push(String(activity.summary ?? activity.text));
         return 'id';
       },
     };
     const queue = new PostQueue({ store, registry, poster, clock, log, timers });
     service = new AnnouncementService({
       store, registry, clock, log, timers, queue, connector,
+      members: {
+        listChatMembers: async () => {
+          memberReads++;
+          return graphMembers.map((userId) => ({ '@odata.type': '#microsoft.graph.aadUserConversationMember', userId, displayName: null, roles: [] }));
+        },
+      },
       updater: new ChatStateUpdater({ ownIds: [BOT] }),
       resolver: new DisplayNameResolver({ connector, clock, log }),
     });
@@ -111,6 +127,62 @@ describe('announcement service', () => {
     await handled;
     await service.idle();
     assert.deepEqual(posts, []);
+  });
+
+  describe('ambiguous order of a leave and a join of one person', () => {
+    const bobLeftEarlier = () =>
+      store.chats.update(CHAT, (s) => s && { ...s, roster: { [BOB]: { userId: BOB, displayName: 'Bob Jones', tenantId: TENANT, roles: [], present: false, changedAt: '2026-01-01T00:00:00.000Z' } } });
+
+    it('a leave that changed nothing, then a join: asks Graph and says nothing when the person is not in the chat now', async () => {
+      await bobLeftEarlier();
+      // Really: Bob joined, then left; delivered the other way round.
+      await service.handleChange(leave(BOB));
+      await service.handleChange(join(BOB));
+      await service.idle();
+      assert.equal(memberReads, 1);
+      assert.deepEqual(posts, []);
+      assert.equal(store.chats.get(CHAT)?.roster[BOB]?.present, false, 'the roster says what Graph says');
+    });
+
+    it('the same reports, and Graph lists the person: announces the join (true now)', async () => {
+      await bobLeftEarlier();
+      graphMembers = [BOB];
+      await service.handleChange(leave(BOB));
+      await service.handleChange(join(BOB));
+      await service.idle();
+      assert.equal(memberReads, 1);
+      assert.equal(posts.length, 1);
+      assert.match(posts[0] ?? '', /Bob Jones joined/);
+      assert.equal(store.chats.get(CHAT)?.roster[BOB]?.present, true);
+    });
+
+    it('a join that changed nothing, then a leave, in one summary window: says only what Graph shows now', async () => {
+      await store.chats.update(CHAT, (s) => s && { ...s, settings: { ...s.settings, windowMs: 5_000 }, roster: { [BOB]: { userId: BOB, displayName: 'Bob Jones', tenantId: TENANT, roles: [], present: true, changedAt: '2026-01-01T00:00:00.000Z' } } });
+      const clock = sinon.useFakeTimers({ now: Date.now(), toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+      try {
+        graphMembers = [BOB];
+        // Really: Bob left, then came back; delivered the other way round.
+        await service.handleChange(join(BOB));
+        await service.handleChange(leave(BOB));
+        assert.equal(store.chats.get(CHAT)?.roster[BOB]?.present, false, 'as reported, until the window closes');
+        await clock.tickAsync(5_000);
+        await service.idle();
+      } finally {
+        clock.restore();
+      }
+      assert.equal(memberReads, 1);
+      assert.deepEqual(posts, [], 'Bob is in the chat as before: nothing to say');
+      assert.equal(store.chats.get(CHAT)?.roster[BOB]?.present, true);
+    });
+
+    it('a join and a leave in their order are announced as reported, without asking Graph', async () => {
+      await service.handleChange(join(BOB));
+      await service.handleChange(leave(BOB));
+      await service.idle();
+      assert.equal(memberReads, 0);
+      assert.equal(posts.length, 2);
+      assert.match(posts[1] ?? '', /Bob Jones left/);
+    });
   });
 
   it('never announces Herald itself', async () => {

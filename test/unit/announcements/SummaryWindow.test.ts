@@ -1,47 +1,55 @@
 import assert from 'node:assert/strict';
 import sinon from 'sinon';
-import { SummaryWindow } from '../../../src/announcements/SummaryWindow.js';
 import type { AnnouncementChange } from '../../../src/announcements/AnnouncementChange.js';
-import { systemTimers, type Timers } from '../../../src/kernel/timers.js';
+import { SummaryWindow } from '../../../src/announcements/SummaryWindow.js';
+import type { Timers } from '../../../src/kernel/timers.js';
 import { LowdbStore } from '../../../src/storage/LowdbStore.js';
 
 const CHAT = '19:window@thread.v2';
-const joined: AnnouncementChange = {
-  kind: 'joined', at: '2026-01-01T00:00:00.000Z',
-  person: { userId: 'aaaaaaaa-0000-4000-8000-00000000000a', displayName: 'Ada', guest: false, external: false },
-};
 
 describe('summary window', () => {
-  let fake: sinon.SinonFakeTimers;
-  beforeEach(() => {
-    fake = sinon.useFakeTimers({ now: Date.parse('2026-01-01T00:00:00.000Z'), toFake: ['setTimeout', 'clearTimeout', 'Date'] });
-  });
-  afterEach(() => fake.restore());
+  let clock: sinon.SinonFakeTimers;
+  let store: LowdbStore;
+  let due: string[];
 
-  it('closes a window whose timer fires a moment before the wall clock says it is over', async () => {
-    const store = await LowdbStore.memory();
-    // Node's timers can run a millisecond ahead of Date.now(): these fire 1 ms before their delay.
-    const early: Timers = { setTimeout: (fn, ms) => setTimeout(fn, Math.max(0, ms - 1)), clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>) };
-    const clock = () => new Date();
-    const due: Array<{ chatId: string; at: number }> = [];
-    const window = new SummaryWindow({ store, clock, timers: early, onDue: (chatId) => due.push({ chatId, at: clock().getTime() }) });
-    const pending = await window.add(CHAT, [joined], 3000);
-    await fake.tickAsync(2999);
-    assert.equal(due.length, 0, 'not handed on before the window is over by the clock');
-    await fake.tickAsync(5);
-    assert.equal(due.length, 1, 'handed on once the clock reaches the end');
-    assert.ok(due[0]!.at >= Date.parse(pending!.windowEndsAt));
+  beforeEach(async () => {
+    clock = sinon.useFakeTimers({ now: Date.parse('2026-03-02T08:00:00Z'), toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    store = await LowdbStore.memory();
+    due = [];
+  });
+  afterEach(() => clock.restore());
+
+  const change = (): AnnouncementChange => ({ kind: 'joined', at: new Date().toISOString(), person: { userId: 'u1', displayName: 'Ada', guest: false, external: false } });
+
+  it('closes on time even when its timer fires a little before the wall clock reaches the end', async () => {
+    // Timers run on a monotonic clock; under load they can come due a millisecond "early" by Date.
+    const early: Timers = { setTimeout: (callback, ms) => clock.setTimeout(callback, Math.max(0, ms - 1)), clearTimeout: (handle) => clock.clearTimeout(handle as number) };
+    const window = new SummaryWindow({ store, clock: () => new Date(), timers: early, onDue: (chatId) => void due.push(chatId) });
+    await window.add(CHAT, [change()], 5_000);
+    await clock.tickAsync(4_999);
+    assert.deepEqual(due, [], 'not before its end');
+    await clock.tickAsync(1_000);
+    assert.deepEqual(due, [CHAT], 'due once its end has passed, not stuck open');
   });
 
-  it('re-arms a stored window that was found not yet due', async () => {
-    const store = await LowdbStore.memory();
-    const due: string[] = [];
-    const window = new SummaryWindow({ store, clock: () => new Date(), timers: systemTimers(), onDue: (chatId) => due.push(chatId) });
-    await window.add(CHAT, [joined], 3000);
+  it('is due once at its end with exact timers', async () => {
+    const exact: Timers = { setTimeout: (callback, ms) => clock.setTimeout(callback, ms), clearTimeout: (handle) => clock.clearTimeout(handle as number) };
+    const window = new SummaryWindow({ store, clock: () => new Date(), timers: exact, onDue: (chatId) => void due.push(chatId) });
+    await window.add(CHAT, [change()], 5_000);
+    await window.add(CHAT, [change()], 5_000);
+    await clock.tickAsync(5_000);
+    assert.deepEqual(due, [CHAT]);
+    assert.equal(window.get(CHAT)?.changes.length, 2);
+  });
+
+  it('re-arms a stored window that was found not yet due, once', async () => {
+    const exact: Timers = { setTimeout: (callback, ms) => clock.setTimeout(callback, ms), clearTimeout: (handle) => clock.clearTimeout(handle as number) };
+    const window = new SummaryWindow({ store, clock: () => new Date(), timers: exact, onDue: (chatId) => void due.push(chatId) });
+    await window.add(CHAT, [change()], 5_000);
     window.stop();
     window.restore();
     window.rearm(CHAT);
-    await fake.tickAsync(3000);
+    await clock.tickAsync(5_000);
     assert.deepEqual(due, [CHAT], 'one hand-on, not one per arm');
   });
 });

@@ -22,7 +22,7 @@ function argumentsOf(message: string): string[] {
       if (node.children) walk(node.children);
     }
   };
-  walk(new IntlMessageFormat(message, 'en').getAst() as unknown as AstNode[]);
+  walk(new IntlMessageFormat(message, 'en', undefined, { ignoreTag: true }).getAst() as unknown as AstNode[]);
   return [...found].sort();
 }
 

@@ -29,6 +29,13 @@ describe('replies in the chat\'s language', () => {
     assert.match(helpText(messagesFor('fr')), /`language fr` : la langue dans laquelle j’écris ici \(en \(English\), de \(Deutsch\), fr \(Français\) et es \(Español\)\)$/);
   });
 
+  it('describes the welcome line and mentions in the language, and shows `welcome <line>` in help as typed', () => {
+    const de = messagesFor('de');
+    assert.match(describeSettings({ ...DEFAULT_CHAT_SETTINGS, welcomeLine: 'Hallo!', mentionNewcomers: true, language: 'de' }, de), / · Willkommenszeile an · Neue werden erwähnt · Sprache Deutsch$/);
+    assert.match(helpText(de), /- `welcome <Zeile>` \/ `welcome off`: /);
+    assert.match(helpText(), /- `welcome <line>` \/ `welcome off`: /);
+  });
+
   it('takes a language from the tab\'s settings, and refuses one Herald does not speak', () => {
     assert.deepEqual(validateSettingsPatch({ language: 'fr' }), { language: 'fr' });
     assert.deepEqual(validateSettingsPatch({ language: null }), { language: null });

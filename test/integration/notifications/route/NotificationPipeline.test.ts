@@ -17,6 +17,7 @@ import { RetryLaterError, type ItemOutcome } from '../../../../src/notifications
 import { NotificationPipeline } from '../../../../src/notifications/route/NotificationPipeline.js';
 import { ValidationTokenVerifier } from '../../../../src/notifications/verify/ValidationTokenVerifier.js';
 import { LowdbStore } from '../../../../src/storage/LowdbStore.js';
+import { PendingCreations } from '../../../../src/subscriptions/PendingCreations.js';
 import { GraphNotifier, membershipId, pascalCased, subscriptionRecord, type TestCertificate } from '../../../support/notifications/graphNotifications.js';
 
 describe('notification pipeline (verify → decode → route)', () => {
@@ -79,8 +80,9 @@ describe('notification pipeline (verify → decode → route)', () => {
     pipeline = build();
   });
 
-  function build(): NotificationPipeline {
+  function build(pendingCreations?: PendingCreations): NotificationPipeline {
     return new NotificationPipeline({
+      pendingCreations,
       store,
       keys: ring,
       verifier: new ValidationTokenVerifier({ authorityHost: verifierKeysHost, clientId, clock: () => new Date() }),
@@ -248,6 +250,61 @@ describe('notification pipeline (verify → decode → route)', () => {
     });
   });
 
+  it('judges validation tokens at the batch\'s receipt: a batch replayed hours later (restart, long retry) is not dropped as expired', async () => {
+    const body = await notifier.batch([joined(alice, perChat)]);
+    const receivedAt = new Date().toISOString();
+    const later = () => new Date(Date.now() + 3 * 60 * 60_000);
+    pipeline = new NotificationPipeline({
+      store,
+      keys: ring,
+      verifier: new ValidationTokenVerifier({ authorityHost: verifierKeysHost, clientId, clock: later }),
+      dedupe: ChangeDeduplicator.load(store.changeLogs),
+      events,
+      clock: later,
+      log: silentLogger(),
+    });
+    const outcomes: ItemOutcome[] = [];
+    await pipeline.process({ id: randomUUID(), route: 'notifications', receivedAt, body }, { skip: new Set(), signal: new AbortController().signal, onItem: (i, o) => (outcomes[i] = o) });
+    assert.deepEqual(statuses(outcomes), ['emitted']);
+  });
+
+  describe('a subscription still being created (Graph delivers before its 201 arrives)', () => {
+    let pending: PendingCreations;
+    let fresh: SubscriptionRecord;
+
+    beforeEach(() => {
+      pending = new PendingCreations();
+      pipeline = build(pending);
+      fresh = subscriptionRecord({ tenantId, chatId });
+    });
+
+    it('holds an item whose clientState matches a creation in flight until its record is stored, then hands it on', async () => {
+      const creation = pending.begin(fresh.clientState);
+      const outcome = run(await notifier.batch([joined(alice, fresh)]));
+      while (pending.held === 0) await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(changes.length, 0, 'nothing is handed on before the record exists');
+      await store.subscriptions.put(fresh.id, fresh);
+      creation.settle();
+      assert.deepEqual(statuses(await outcome), ['emitted']);
+      assert.equal((changes[0] as MemberAddedEvent).member.userId, alice.userId);
+    });
+
+    it('drops the item as from an unknown subscription when that creation fails', async () => {
+      const creation = pending.begin(fresh.clientState);
+      const outcome = run(await notifier.batch([joined(alice, fresh)]));
+      while (pending.held === 0) await new Promise((resolve) => setImmediate(resolve));
+      creation.settle();
+      assert.deepEqual(statuses(await outcome), ['dropped:unknownSubscription']);
+      assert.equal(changes.length, 0);
+    });
+
+    it('does not hold items whose clientState matches no creation in flight', async () => {
+      pending.begin(randomUUID());
+      assert.deepEqual(statuses(await run(await notifier.batch([joined(alice, fresh)]))), ['dropped:unknownSubscription']);
+      assert.equal(pending.held, 0);
+    });
+  });
+
   describe('deduplication', () => {
     it('hands a change on once when Graph delivers it twice', async () => {
       const item = joined();
@@ -268,6 +325,23 @@ describe('notification pipeline (verify → decode → route)', () => {
       await run(await notifier.batch([joined(alice, tenantWide), joined(alice, perChat)]));
       assert.deepEqual(changes.map((c) => c.kind), ['memberAdded', 'memberRemoved', 'memberAdded']);
       assert.notEqual(changes[0]?.changeKey, changes[2]?.changeKey);
+    });
+
+    it('a crash while the first report is being handled replays it, even after the second subscription\'s duplicate was stored', async () => {
+      let release: () => void = () => {};
+      const handling = new Promise<void>((resolve) => (release = resolve));
+      const off = events.on('change', () => handling);
+      const firstBatch = await notifier.batch([joined(alice, perChat)]);
+      const first = run(firstBatch);
+      while (changes.length === 0) await new Promise((resolve) => setImmediate(resolve));
+      // The tenant-wide report arrives and is finished while the per-chat one is still being handled.
+      assert.deepEqual(statuses(await run(await notifier.batch([joined(alice, tenantWide)]))), ['duplicate']);
+      // Crash: the first batch is still in the inbox; a new pipeline replays it against what was stored.
+      pipeline = build();
+      off();
+      assert.deepEqual(statuses(await run(firstBatch)), ['emitted'], 'handed on again, not taken for a duplicate');
+      release();
+      await first;
     });
 
     it('ignores a chat update older than one already handed on', async () => {

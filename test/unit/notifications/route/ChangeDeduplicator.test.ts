@@ -31,6 +31,33 @@ describe('change deduplication', () => {
 
   const status = (r: ChangeReport) => dedupe.decide(r).status;
 
+  it('a duplicate\'s commit does not persist a change still being handled: a crash before it was handled replays it as new', async () => {
+    const first = dedupe.decide(report(perChat, 'deleted'));
+    assert.equal(first.status, 'new');
+    assert.equal(status(report(tenantWide, 'deleted')), 'duplicate');
+    await dedupe.commitDuplicate('T1', 'member:19:c@thread.v2:M1');
+    // Crash: the first report's batch replays against what was stored.
+    const replayed = ChangeDeduplicator.load(store.changeLogs);
+    assert.equal(replayed.decide(report(perChat, 'deleted')).status, 'new');
+  });
+
+  it('persists the change once its own report was handled', async () => {
+    const first = dedupe.decide(report(perChat, 'deleted'));
+    assert.equal(first.status, 'new');
+    await dedupe.commit('T1', 'member:19:c@thread.v2:M1', first.status === 'new' ? first.changeKey : undefined);
+    assert.equal(ChangeDeduplicator.load(store.changeLogs).decide(report(tenantWide, 'deleted')).status, 'duplicate');
+  });
+
+  it('a chat update still being handled does not make its replay stale', async () => {
+    const chat = { resource: 'chat:19:c@thread.v2', contentHash: 'h2', stamp: '2026-06-01T12:05:00Z' };
+    const older = dedupe.decide(report(perChat, 'updated', { ...chat, contentHash: 'h1', stamp: '2026-06-01T12:00:00Z' }));
+    await dedupe.commit('T1', chat.resource, older.status === 'new' ? older.changeKey : undefined);
+    assert.equal(status(report(perChat, 'updated', chat)), 'new');
+    assert.equal(status(report(tenantWide, 'updated', chat)), 'duplicate');
+    await dedupe.commitDuplicate('T1', chat.resource);
+    assert.equal(ChangeDeduplicator.load(store.changeLogs).decide(report(perChat, 'updated', chat)).status, 'new');
+  });
+
   it('hands a change on once when Graph delivers it again', () => {
     assert.equal(status(report(perChat, 'created')), 'new');
     assert.equal(status(report(perChat, 'created')), 'duplicate');

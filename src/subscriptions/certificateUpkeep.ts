@@ -1,0 +1,75 @@
+import type { EncryptionCertificate } from '../certificates/EncryptionCertificate.js';
+import type { SubscriptionRecord } from '../model/subscription.js';
+import { jobKeys } from './jobKeys.js';
+import { scheduleRenewal } from './subscriptionRecords.js';
+import type { SubscriptionRuntime } from './subscriptionRuntime.js';
+
+// The encryption certificate while Herald runs: a daily check for a rotation, subscriptions moved to the
+// new certificate (by their renewal job, which recreates them), and old keys kept until none uses them.
+
+/** Whether the subscription was created with the current certificate (by thumbprint; the id alone may be reused). */
+export function usesCurrentCertificate(rt: SubscriptionRuntime, record: SubscriptionRecord): boolean {
+  const current = rt.deps.certificates.current();
+  if (record.encryptionCertificateThumbprint) return record.encryptionCertificateThumbprint === current.thumbprint;
+  if (!record.encryptionCertificateId) return true;
+  if (record.encryptionCertificateId !== current.id) return false;
+  // A record from before thumbprints were kept: its id only vouches for it when no other certificate has that id.
+  const sharing = rt.deps.rotation?.list().filter((c) => c.id === current.id).length ?? 1;
+  return sharing <= 1;
+}
+
+/** Whether the subscription may still be encrypting for `certificate`. */
+function mayUse(record: SubscriptionRecord, certificate: EncryptionCertificate): boolean {
+  if (record.encryptionCertificateThumbprint) return record.encryptionCertificateThumbprint === certificate.thumbprint;
+  return record.encryptionCertificateId === certificate.id;
+}
+
+/** Queues the renewal (which recreates on a certificate change) of every subscription on an older certificate. */
+export function moveToCurrentCertificate(rt: SubscriptionRuntime): number {
+  const now = rt.deps.clock();
+  const stale = rt.deps.store.subscriptions.list((r) => !usesCurrentCertificate(rt, r));
+  for (const record of stale) scheduleRenewal(rt, record, now);
+  if (stale.length > 0) {
+    rt.deps.log.info({ subscriptions: stale.length, thumbprint: rt.deps.certificates.current().thumbprint }, 'moving subscriptions to the current encryption certificate');
+  }
+  return stale.length;
+}
+
+export function scheduleCertificateCheck(rt: SubscriptionRuntime): void {
+  if (rt.stopped || !rt.deps.rotation) return;
+  const at = new Date(rt.deps.clock().getTime() + rt.options.certificateCheckMs);
+  rt.wheel.schedule(jobKeys.certificateCheck(), at, () => checkCertificates(rt));
+}
+
+/**
+ * The daily check: a replaced or expiring certificate becomes the primary, subscriptions move to it, and
+ * keys no subscription uses any more are retired. A key is retired a day after its last subscription
+ * moved at the earliest, well past Graph's 4-hour retries of notifications encrypted for it.
+ */
+export async function checkCertificates(rt: SubscriptionRuntime): Promise<void> {
+  const { rotation, log, certificates } = rt.deps;
+  if (!rotation) return;
+  try {
+    const retired = retireUnused(rt);
+    if (await rotation.refresh()) log.info({ thumbprint: certificates.current().thumbprint, retired }, 'encryption certificate rotated');
+    moveToCurrentCertificate(rt);
+  } catch (error) {
+    log.error({ err: error }, 'checking the encryption certificate failed; trying again tomorrow');
+  } finally {
+    scheduleCertificateCheck(rt);
+  }
+}
+
+function retireUnused(rt: SubscriptionRuntime): string[] {
+  const { rotation, store, certificates, log } = rt.deps;
+  if (!rotation) return [];
+  const primary = certificates.current().thumbprint;
+  const records = store.subscriptions.list();
+  const retired: string[] = [];
+  for (const certificate of rotation.list()) {
+    if (certificate.thumbprint === primary || records.some((r) => mayUse(r, certificate))) continue;
+    if (rotation.retire(certificate.thumbprint)) retired.push(certificate.thumbprint);
+  }
+  if (retired.length > 0) log.info({ retired }, 'no subscription uses these encryption certificates any more; no longer decrypting with them');
+  return retired;
+}
