@@ -14,6 +14,7 @@ import { buildAnnouncementActivity, type JoinWelcome } from './buildAnnouncement
 import type { ApplyOutcome, ApplyResult, ChatStateUpdater } from './ChatStateUpdater.js';
 import { hasUncertain, MembershipOrder, settleUncertain } from './MembershipOrder.js';
 import { settingsLine, summaryLines } from './formatSummary.js';
+import { messagesFor } from '../i18n/Messages.js';
 import { KeyedQueue } from '../kernel/KeyedQueue.js';
 import { netChanges, selectAnnounced } from './netChanges.js';
 import type { PostQueue, PostTargets } from './PostQueue.js';
@@ -116,7 +117,7 @@ export class AnnouncementService {
     if (event.source !== 'tab' || event.changes.length === 0) return;
     await this.serial.run(event.chatId, async () => {
       if (this.deps.registry.get(event.chatId)?.status !== 'installed') return;
-      await this.deps.queue.enqueue(event.chatId, buildAnnouncementActivity([settingsLine(event.by, event.changes)]));
+      await this.deps.queue.enqueue(event.chatId, buildAnnouncementActivity([settingsLine(event.by, event.changes, messagesFor(this.deps.store.chats.get(event.chatId)?.settings.language))]));
     });
   }
 
@@ -169,7 +170,7 @@ export class AnnouncementService {
     const { store, registry, queue } = this.deps;
     const installed = registry.get(chatId)?.status === 'installed';
     const announced = state && installed ? selectAnnounced(netChanges(changes), state.settings) : null;
-    const lines = announced ? summaryLines(announced) : [];
+    const lines = announced ? summaryLines(announced, messagesFor(state?.settings.language)) : [];
     const writes: Promise<unknown>[] = changes.map((change) => store.history.append(historyEntry(chatId, change)));
     if (state) writes.push(store.chats.put(chatId, rememberNames(state, changes)));
     if (closeWindow) writes.push(this.window.close(chatId));

@@ -1,5 +1,6 @@
 import type { PersonRef } from './AnnouncementChange.js';
 import type { NetSummary } from './netChanges.js';
+import { ENGLISH, type MessageKey, type Messages, type MessageValues } from '../i18n/Messages.js';
 
 /** A piece of a line; names and topics are bold, markers such as "(Guest)" subtle. */
 export interface TextRun {
@@ -20,27 +21,27 @@ export interface SummaryLine {
 }
 
 /** Shown instead of a name Herald could not resolve; never an id. */
-export const NEUTRAL_NAME = 'Someone';
+export const NEUTRAL_NAME = ENGLISH.text('person.someone');
 export const LINE_SEPARATOR = ' · ';
 /** A list longer than this names the first two and counts the rest. */
 const MAX_LISTED = 3;
 const MAX_OTHERS_NAMED = 20;
 
-function marker(person: PersonRef): string {
-  if (person.guest) return ' (Guest)';
-  if (person.external) return ' (External)';
+function marker(person: PersonRef, messages: Messages): string {
+  if (person.guest) return messages.text('person.guest');
+  if (person.external) return messages.text('person.external');
   return '';
 }
 
-function personRuns(person: PersonRef): TextRun[] {
-  const runs: TextRun[] = [{ text: person.displayName ?? NEUTRAL_NAME, bold: person.displayName !== null }];
-  const mark = marker(person);
+function personRuns(person: PersonRef, messages: Messages): TextRun[] {
+  const runs: TextRun[] = [{ text: person.displayName ?? messages.text('person.someone'), bold: person.displayName !== null }];
+  const mark = marker(person, messages);
   if (mark) runs.push({ text: mark, subtle: true });
   return runs;
 }
 
-function plainPerson(person: PersonRef): string {
-  return `${person.displayName ?? NEUTRAL_NAME}${marker(person)}`;
+function plainPerson(person: PersonRef, messages: Messages): string {
+  return `${person.displayName ?? messages.text('person.someone')}${marker(person, messages)}`;
 }
 
 /** Guests and external people first (admins care), then named people, then unnamed ones. */
@@ -49,59 +50,78 @@ function ordered(people: readonly PersonRef[]): PersonRef[] {
   return people.map((p, i) => ({ p, i })).sort((a, b) => rank(a.p) - rank(b.p) || a.i - b.i).map(({ p }) => p);
 }
 
-function peopleLine(kind: 'joined' | 'joinedAndLeft' | 'left', people: readonly PersonRef[]): SummaryLine {
-  const verb = kind === 'joined' ? 'joined' : kind === 'left' ? 'left' : 'joined and left';
-  const all = ordered(people);
+/** "and" and "2 others" as one run, as Herald has always written it. */
+function pushPlain(runs: TextRun[], text: string): void {
+  const last = runs.at(-1);
+  if (last && !last.bold && !last.subtle) last.text += text;
+  else runs.push({ text });
+}
+
+/** The people of a line as runs: the language's list of names, or a count when there are many or none is known. */
+function peopleRuns(all: readonly PersonRef[], messages: Messages): { runs: TextRun[]; others: string | null } {
   const named = all.filter((p) => p.displayName !== null);
+  if (all.length > 1 && named.length === 0) return { runs: [{ text: messages.text('people.unnamed', { count: all.length }) }], others: null };
+  const shown = all.length <= MAX_LISTED && named.length === all.length ? all : all.length === 1 ? all : named.slice(0, 2);
+  const rest = all.length - shown.length;
+  const items: TextRun[][] = shown.map((person) => personRuns(person, messages));
+  if (rest > 0) items.push([{ text: messages.text('people.others', { count: rest }) }]);
   const runs: TextRun[] = [];
-  let others: string | null = null;
-  if (all.length > 1 && named.length === 0) {
-    runs.push({ text: `${all.length} people` });
-  } else {
-    const shown = all.length <= MAX_LISTED && named.length === all.length ? all : all.length === 1 ? all : named.slice(0, 2);
-    const rest = all.length - shown.length;
-    shown.forEach((person, i) => {
-      if (i > 0) runs.push({ text: rest === 0 && i === shown.length - 1 ? ' and ' : ', ' });
-      runs.push(...personRuns(person));
-    });
-    if (rest > 0) runs.push({ text: ` and ${rest} ${rest === 1 ? 'other' : 'others'}` });
-    const hiddenNamed = named.slice(shown.length);
-    if (rest > 0 && hiddenNamed.length > 0) {
-      const listed = hiddenNamed.slice(0, MAX_OTHERS_NAMED).map(plainPerson);
-      const more = rest - listed.length;
-      others = `Also: ${listed.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
-    }
+  for (const part of messages.listParts(items.length)) {
+    if ('text' in part) runs.push({ text: part.text });
+    else if (part.element < shown.length) runs.push(...items[part.element]);
+    else pushPlain(runs, items[part.element][0].text);
   }
-  runs.push({ text: ` ${verb}` });
+  let others: string | null = null;
+  const hiddenNamed = named.slice(shown.length);
+  if (rest > 0 && hiddenNamed.length > 0) {
+    const listed = hiddenNamed.slice(0, MAX_OTHERS_NAMED).map((p) => plainPerson(p, messages));
+    others = messages.text('people.alsoNamed', { names: listed.join(', '), more: rest - listed.length });
+  }
+  return { runs, others };
+}
+
+const PEOPLE_MESSAGES = { joined: 'summary.joined', joinedAndLeft: 'summary.joinedAndLeft', left: 'summary.left' } as const;
+
+/** Runs of a message whose rich arguments are runs of their own (names in bold). */
+function messageRuns(messages: Messages, key: MessageKey, values: MessageValues, rich: Record<string, TextRun[]>): TextRun[] {
+  const runs: TextRun[] = [];
+  for (const part of messages.parts(key, values, rich)) {
+    if ('text' in part) runs.push({ text: part.text });
+    else runs.push(...part.rich);
+  }
+  return runs;
+}
+
+function peopleLine(kind: 'joined' | 'joinedAndLeft' | 'left', people: readonly PersonRef[], messages: Messages): SummaryLine {
+  const all = ordered(people);
+  const { runs: listed, others } = peopleRuns(all, messages);
+  const runs = messageRuns(messages, PEOPLE_MESSAGES[kind], { count: all.length }, { people: listed });
   return { kind, runs, text: runs.map((r) => r.text).join(''), others };
 }
 
-const quoted = (topic: string) => `'${topic}'`;
-
-function renameLine(from: string | null, to: string | null): SummaryLine {
+function renameLine(from: string | null, to: string | null, messages: Messages): SummaryLine {
+  const topic = (t: string | null): TextRun[] => [{ text: messages.text('summary.quotedTopic', { topic: t ?? '' }), bold: true }];
   let runs: TextRun[];
-  if (from === null && to !== null) runs = [{ text: 'Chat topic set to ' }, { text: quoted(to), bold: true }];
-  else if (to === null && from !== null) runs = [{ text: 'Chat topic cleared (was ' }, { text: quoted(from), bold: true }, { text: ')' }];
-  else runs = [{ text: 'Chat renamed from ' }, { text: quoted(from ?? ''), bold: true }, { text: ' to ' }, { text: quoted(to ?? ''), bold: true }];
+  if (from === null && to !== null) runs = messageRuns(messages, 'summary.topicSet', {}, { topic: topic(to) });
+  else if (to === null && from !== null) runs = messageRuns(messages, 'summary.topicCleared', {}, { topic: topic(from) });
+  else runs = messageRuns(messages, 'summary.renamed', {}, { from: topic(from), to: topic(to) });
   return { kind: 'renamed', runs, text: runs.map((r) => r.text).join(''), others: null };
 }
 
 /** The lines of a summary, in a fixed order: joins, joined-and-left, leaves, topic. */
-export function summaryLines(summary: NetSummary): SummaryLine[] {
+export function summaryLines(summary: NetSummary, messages: Messages = ENGLISH): SummaryLine[] {
   const lines: SummaryLine[] = [];
-  if (summary.joined.length > 0) lines.push(peopleLine('joined', summary.joined));
-  if (summary.joinedAndLeft.length > 0) lines.push(peopleLine('joinedAndLeft', summary.joinedAndLeft));
-  if (summary.left.length > 0) lines.push(peopleLine('left', summary.left));
-  if (summary.rename) lines.push(renameLine(summary.rename.from, summary.rename.to));
+  if (summary.joined.length > 0) lines.push(peopleLine('joined', summary.joined, messages));
+  if (summary.joinedAndLeft.length > 0) lines.push(peopleLine('joinedAndLeft', summary.joinedAndLeft, messages));
+  if (summary.left.length > 0) lines.push(peopleLine('left', summary.left, messages));
+  if (summary.rename) lines.push(renameLine(summary.rename.from, summary.rename.to, messages));
   return lines;
 }
 
 /** "Ann changed Herald's settings: joins off" (changes made from the tab). */
-export function settingsLine(by: string | null, changes: readonly string[]): SummaryLine {
-  const runs: TextRun[] = [
-    { text: by?.trim() ? by : NEUTRAL_NAME, bold: Boolean(by?.trim()) },
-    { text: ` changed Herald's settings: ${changes.join('; ')}` },
-  ];
+export function settingsLine(by: string | null, changes: readonly string[], messages: Messages = ENGLISH): SummaryLine {
+  const who: TextRun = { text: by?.trim() ? by : messages.text('person.someone'), bold: Boolean(by?.trim()) };
+  const runs = messageRuns(messages, 'summary.settingsChanged', { changes: changes.join('; ') }, { who: [who] });
   return { kind: 'settings', runs, text: runs.map((r) => r.text).join(''), others: null };
 }
 
@@ -110,6 +130,6 @@ export function linesText(lines: readonly SummaryLine[]): string {
 }
 
 /** The plain-text form of a summary ("Alice, Bob and 3 others joined · Carol left"). */
-export function formatSummary(summary: NetSummary): string {
-  return linesText(summaryLines(summary));
+export function formatSummary(summary: NetSummary, messages: Messages = ENGLISH): string {
+  return linesText(summaryLines(summary, messages));
 }

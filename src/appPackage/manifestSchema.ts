@@ -13,18 +13,19 @@ export interface ManifestSchemaValidator {
   validate(manifest: unknown): string[];
 }
 
-// `https://developer.microsoft.com/[en-us/]json-schemas/teams/v1.22/MicrosoftTeams.schema.json`
-const TEAMS_SCHEMA_URL = /^https:\/\/developer\.microsoft\.com\/(?:[a-z]{2}-[a-z]{2}\/)?json-schemas\/teams\/(v[0-9A-Za-z.]+)\/MicrosoftTeams\.schema\.json$/;
+// `https://developer.microsoft.com/[en-us/]json-schemas/teams/v1.22/MicrosoftTeams.schema.json`, or the
+// same version's `MicrosoftTeams.Localization.schema.json` (a language file of localizationInfo).
+const TEAMS_SCHEMA_URL = /^https:\/\/developer\.microsoft\.com\/(?:[a-z]{2}-[a-z]{2}\/)?json-schemas\/teams\/(v[0-9A-Za-z.]+)\/(MicrosoftTeams(?:\.Localization)?\.schema\.json)$/;
 
 /**
- * Path of the copy of a Teams manifest schema shipped in @microsoft/app-manifest, or null when the URL
- * is not a Teams manifest schema or that version is not shipped (v1.18 is missing from the package).
+ * Path of the copy of a Teams manifest (or localization) schema shipped in @microsoft/app-manifest, or
+ * null when the URL is not a Teams schema or that version is not shipped (v1.18 is missing from the package).
  */
 export function offlineSchemaPath(schemaUrl: string, resolveModule: (id: string) => string = createRequire(import.meta.url).resolve): string | null {
-  const version = TEAMS_SCHEMA_URL.exec(schemaUrl)?.[1];
-  if (!version) return null;
+  const [, version, file] = TEAMS_SCHEMA_URL.exec(schemaUrl) ?? [];
+  if (!version || !file) return null;
   try {
-    return resolveModule(`@microsoft/app-manifest/build/json-schemas/teams/${version}/MicrosoftTeams.schema.json`);
+    return resolveModule(`@microsoft/app-manifest/build/json-schemas/teams/${version}/${file}`);
   } catch {
     return null;
   }
@@ -44,9 +45,9 @@ function parseSchema(text: string, path: string): AnySchemaObject {
 }
 
 /** Compiles with the JSON Schema dialect the schema declares (Teams v1.16–v1.22 are draft-04). */
-function compile(schema: AnySchemaObject): ValidateFunction {
+function compile(schema: AnySchemaObject, unicodeRegExp: boolean): ValidateFunction {
   const dialect = typeof schema.$schema === 'string' ? schema.$schema : '';
-  const options = { allErrors: true, strictTypes: false } as const;
+  const options = { allErrors: true, strictTypes: false, unicodeRegExp } as const;
   const ajv = dialect.includes('draft-04')
     ? new ajvDraft04.default(options)
     : dialect.includes('2020-12')
@@ -80,7 +81,8 @@ export function createManifestSchemaValidator(readSchemaFile: (path: string) => 
     }
     let validate = compiled.get(path);
     if (!validate) {
-      validate = compile(parseSchema(readSchemaFile(path), path));
+      // The Localization schemas' key patterns (`\b]`) are valid JavaScript regular expressions only without the u flag.
+      validate = compile(parseSchema(readSchemaFile(path), path), !path.endsWith('.Localization.schema.json'));
       compiled.set(path, validate);
     }
     return validate;

@@ -2,6 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { AppPackageError, AppPackageValidationError } from './AppPackageError.js';
 import { checkColorIcon, checkOutlineIcon, type IconFile } from './iconCheck.js';
+import { readLanguageFiles } from './languageFiles.js';
 import { checkManifestConsistency, type SchemaValidManifest } from './manifestConsistency.js';
 import type { ManifestSchemaValidator } from './manifestSchema.js';
 import { placeholdersIn, resolveJsonPlaceholders, type JsonValue } from './placeholders.js';
@@ -57,7 +58,7 @@ function iconName(manifest: JsonValue, key: 'color' | 'outline'): string {
 
 /**
  * Resolves the manifest template for one environment, validates it (offline schema, Teams' extra rules,
- * icons) and zips manifest.json and both icons at the zip root. Throws an AppPackageError naming every
+ * icons, language files) and zips manifest.json, both icons and the language files at the zip root. Throws an AppPackageError naming every
  * problem found.
  */
 export async function buildAppPackage(options: BuildAppPackageOptions): Promise<BuiltAppPackage> {
@@ -81,6 +82,7 @@ export async function buildAppPackage(options: BuildAppPackageOptions): Promise<
   const outline = await readIcon(projectDir, iconName(manifest, 'outline'), problems);
   if (color) problems.push(...checkColorIcon(color));
   if (outline) problems.push(...checkOutlineIcon(outline));
+  const languages = problems.length === 0 ? await readLanguageFiles(manifest, join(projectDir, APP_PACKAGE_DIR), environment, options.validator, problems) : [];
   if (problems.length > 0 || !color || !outline) throw new AppPackageValidationError(`${MANIFEST_TEMPLATE} (environment "${envName}")`, problems);
 
   const manifestJson = `${JSON.stringify(manifest, null, 2)}\n`;
@@ -88,6 +90,7 @@ export async function buildAppPackage(options: BuildAppPackageOptions): Promise<
     { name: 'manifest.json', data: manifestJson },
     { name: color.name, data: color.data },
     { name: outline.name, data: outline.data },
+    ...languages,
   ];
   const standIns = variablesWithTemplateValues(placeholdersIn(templateText), environment.values);
   return {

@@ -5,7 +5,10 @@ import { tenantOf } from '../installations/InstallationRegistry.js';
 import { changeSentence, describeSettings, SettingsError, type ChatSettingsService } from '../settings/ChatSettingsService.js';
 import type { SettingsGate } from '../settings/SettingsGate.js';
 import type { ChatSettings } from '../model/chat.js';
-import { HELP_TEXT, parseCommand } from './commands/parseCommand.js';
+import { ENGLISH, messagesFor } from '../i18n/Messages.js';
+import { languageOf } from '../i18n/languages.js';
+import { refusalMessage } from '../settings/settingsPermission.js';
+import { helpText, parseCommand } from './commands/parseCommand.js';
 import { buildSettingsCard, cardInvokeError, cardInvokeResponse, patchFromCardInputs, settingsCardActivity, SETTINGS_VERBS } from './settingsCard.js';
 import { markdownLiteral } from './teamsText.js';
 import { welcomeText } from './welcomeText.js';
@@ -14,7 +17,7 @@ export { WELCOME_TEXT } from './welcomeText.js';
 
 export interface HeraldBotDeps {
   registry: InstallationRegistry;
-  settings: Pick<ChatSettingsService, 'get'>;
+  settings: Pick<ChatSettingsService, 'get' | 'adoptLanguage'>;
   /** Every settings change by a person goes through the gate (who may change them). */
   gate: Pick<SettingsGate, 'change'>;
   /** Lines describing a chat's status (subscriptions, problems, billing mode). */
@@ -22,8 +25,7 @@ export interface HeraldBotDeps {
   log: Logger;
 }
 
-export const NOT_A_GROUP_CHAT_TEXT =
-  'Herald works in group chats: add me to a group chat and I will announce who joins and leaves and when the chat is renamed.';
+export const NOT_A_GROUP_CHAT_TEXT = ENGLISH.text('reply.notGroupChat');
 
 type Scope = 'groupChat' | 'personal' | 'channel' | 'unknown';
 
@@ -31,6 +33,16 @@ function scopeOf(activity: Partial<Activity>): Scope {
   const type = activity.conversation?.conversationType;
   if (type === 'groupChat' || type === 'personal' || type === 'channel') return type;
   return 'unknown';
+}
+
+/**
+ * The sender's locale: the activity's `locale`, else the `clientInfo` entity's
+ * (https://learn.microsoft.com/microsoftteams/platform/bots/how-to/bot-basics#localization).
+ */
+function localeOf(activity: Partial<Activity>): string | null {
+  if (activity.locale) return activity.locale;
+  const info = (activity.entities ?? []).find((e) => e.type === 'clientInfo') as { locale?: unknown } | undefined;
+  return typeof info?.locale === 'string' ? info.locale : null;
 }
 
 /** Removal of the bot itself: `installationUpdate` remove, or the bot in `membersRemoved`. */
@@ -63,7 +75,7 @@ export class HeraldBot extends TeamsActivityHandler {
     const activity = context.activity;
     if (scopeOf(activity) !== 'groupChat') {
       if (activity.type === ActivityTypes.InstallationUpdate && /^add/i.test(activity.action ?? '')) {
-        await context.sendActivity(NOT_A_GROUP_CHAT_TEXT);
+        await context.sendActivity(messagesFor(languageOf(localeOf(activity))).text('reply.notGroupChat'));
       }
       return;
     }
@@ -72,26 +84,33 @@ export class HeraldBot extends TeamsActivityHandler {
       return;
     }
     const result = await this.deps.registry.touch(activity);
-    if (result?.becameInstalled) await context.sendActivity(welcomeText(this.deps.settings.get(activity.conversation.id)));
+    if (!result?.becameInstalled) return;
+    const chatId = activity.conversation.id;
+    const installerLanguage = languageOf(localeOf(activity));
+    const settings = installerLanguage
+      ? await this.deps.settings.adoptLanguage(chatId, tenantOf(activity) ?? '', installerLanguage)
+      : this.deps.settings.get(chatId);
+    await context.sendActivity(welcomeText(settings));
   }
 
   private async answer(context: TurnContext): Promise<void> {
     const activity = context.activity;
     if (scopeOf(activity) !== 'groupChat') {
-      await context.sendActivity(NOT_A_GROUP_CHAT_TEXT);
+      await context.sendActivity(messagesFor(languageOf(localeOf(activity))).text('reply.notGroupChat'));
       return;
     }
     const chatId = activity.conversation.id;
     const tenantId = tenantOf(activity) ?? '';
+    const m = messagesFor(this.deps.settings.get(chatId).language);
     const text = TurnContext.removeRecipientMention(activity) ?? activity.text ?? '';
     const command = parseCommand(text);
     this.deps.log.debug({ chatId, command: command.name }, 'chat command');
     switch (command.name) {
       case 'help':
-        await context.sendActivity(HELP_TEXT);
+        await context.sendActivity(helpText(m));
         return;
       case 'status':
-        await context.sendActivity(['**Herald status**', ...this.deps.statusLines(chatId).map((l) => `- ${l}`)].join('\n'));
+        await context.sendActivity([m.text('reply.statusTitle'), ...this.deps.statusLines(chatId).map((l) => `- ${l}`)].join('\n'));
         return;
       case 'settings':
         await context.sendActivity(settingsCardActivity(this.deps.settings.get(chatId)));
@@ -100,10 +119,10 @@ export class HeraldBot extends TeamsActivityHandler {
         await context.sendActivity(await this.change(chatId, tenantId, activity, command.patch));
         return;
       case 'invalid':
-        await context.sendActivity(command.message);
+        await context.sendActivity(m.text(command.message, { languages: m.languages(), ...command.values }));
         return;
       case 'unknown':
-        await context.sendActivity(`I don't know "${command.text}". ${HELP_TEXT}`);
+        await context.sendActivity(m.text('reply.unknownCommand', { text: command.text, help: helpText(m) }));
         return;
     }
   }
@@ -135,12 +154,15 @@ export class HeraldBot extends TeamsActivityHandler {
       patch = patchFromCardInputs(data);
     } catch (error) {
       if (!(error instanceof SettingsError)) throw error;
-      return cardInvokeResponse(buildSettingsCard(this.deps.settings.get(chatId), { text: `Not saved: ${error.message}.`, tone: 'attention' }));
+      const settings = this.deps.settings.get(chatId);
+      const notice = messagesFor(settings.language).text('card.notSaved', { reason: error.message });
+      return cardInvokeResponse(buildSettingsCard(settings, { text: notice, tone: 'attention' }));
     }
     const actor = { userId: activity.from?.aadObjectId ?? null, name: activity.from?.name ?? null };
     const outcome = await this.deps.gate.change({ chatId, chatTenantId: tenantOf(activity) ?? '', actor, patch, source: 'chat' });
-    if (!outcome.allowed) return cardInvokeResponse(buildSettingsCard(outcome.settings, { text: outcome.message, tone: 'attention' }));
-    if (outcome.changes.length === 0) return cardInvokeResponse(buildSettingsCard(outcome.settings, { text: 'Nothing to change.', tone: 'good' }));
+    const m = messagesFor(outcome.settings.language);
+    if (!outcome.allowed) return cardInvokeResponse(buildSettingsCard(outcome.settings, { text: refusalMessage(outcome.rule, outcome.reason, m), tone: 'attention' }));
+    if (outcome.changes.length === 0) return cardInvokeResponse(buildSettingsCard(outcome.settings, { text: m.text('card.nothingToChange'), tone: 'good' }));
     if (activity.replyToId) {
       try {
         await context.updateActivity({ ...settingsCardActivity(outcome.settings), id: activity.replyToId });
@@ -149,16 +171,24 @@ export class HeraldBot extends TeamsActivityHandler {
         this.deps.log.warn({ err: error, chatId }, 'could not update the settings card for everyone');
       }
     }
-    await context.sendActivity(`${changeSentence(outcome.by && markdownLiteral(outcome.by), outcome.changes)}. Settings: ${describeSettings(outcome.settings)}`);
-    return cardInvokeResponse(buildSettingsCard(outcome.settings, { text: `${changeSentence(outcome.by, outcome.changes)}.`, tone: 'good' }));
+    await context.sendActivity(changedReply(outcome.by, outcome.changes, outcome.settings));
+    return cardInvokeResponse(buildSettingsCard(outcome.settings, { text: `${changeSentence(outcome.by, outcome.changes, m)}.`, tone: 'good' }));
   }
 
   /** The answer to a settings command: who changed what, or why the person may not. */
   private async change(chatId: string, tenantId: string, activity: Partial<Activity>, patch: Partial<ChatSettings>): Promise<string> {
     const actor = { userId: activity.from?.aadObjectId ?? null, name: activity.from?.name ?? null };
     const outcome = await this.deps.gate.change({ chatId, chatTenantId: tenantId, actor, patch, source: 'chat' });
-    if (!outcome.allowed) return outcome.message;
-    if (outcome.changes.length === 0) return `Nothing to change. Settings: ${describeSettings(outcome.settings)}`;
-    return `${changeSentence(outcome.by && markdownLiteral(outcome.by), outcome.changes)}. Settings: ${describeSettings(outcome.settings)}`;
+    // In the chat's language after the change: `language de` is answered in German.
+    const m = messagesFor(outcome.settings.language);
+    if (!outcome.allowed) return refusalMessage(outcome.rule, outcome.reason, m);
+    if (outcome.changes.length === 0) return m.text('reply.nothingToChange', { settings: describeSettings(outcome.settings, m) });
+    return changedReply(outcome.by, outcome.changes, outcome.settings);
   }
+}
+
+/** "Ada changed Herald's settings: joins off. Settings: …" in the chat (names as literal Markdown). */
+function changedReply(by: string | null, changes: readonly string[], settings: ChatSettings): string {
+  const m = messagesFor(settings.language);
+  return m.text('reply.changed', { sentence: changeSentence(by && markdownLiteral(by), changes, m), settings: describeSettings(settings, m) });
 }

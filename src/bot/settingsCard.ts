@@ -2,6 +2,8 @@ import type { Activity, AdaptiveCardInvokeResponse } from 'botbuilder';
 import type { ChatSettings } from '../model/chat.js';
 import { describeSettings, formatWindow, SettingsError, validateSettingsPatch, WELCOME_LINE_MAX } from '../settings/ChatSettingsService.js';
 import { ruleLabel, SETTINGS_RULES } from '../settings/settingsPermission.js';
+import { messagesFor } from '../i18n/Messages.js';
+import { LANGUAGE_NAMES, LANGUAGES } from '../i18n/languages.js';
 
 /**
  * `@Herald settings` as an Adaptive Card with Universal Actions: toggles and choices, saved with
@@ -13,62 +15,66 @@ export const SETTINGS_VERBS = { save: 'herald.settings.save', refresh: 'herald.s
 
 const ADAPTIVE_CARD = 'application/vnd.microsoft.card.adaptive';
 const WINDOW_CHOICES_MS = [0, 5_000, 10_000, 30_000, 60_000, 120_000, 300_000, 600_000];
-const TOGGLES: ReadonlyArray<{ id: keyof Pick<ChatSettings, 'enabled' | 'announceJoins' | 'announceLeaves' | 'announceTopic' | 'guestsOnly' | 'mentionNewcomers'>; title: string }> = [
-  { id: 'enabled', title: 'Announcements (off: Herald stays quiet)' },
-  { id: 'announceJoins', title: 'Announce who joins' },
-  { id: 'announceLeaves', title: 'Announce who leaves' },
-  { id: 'announceTopic', title: 'Announce topic changes' },
-  { id: 'guestsOnly', title: 'Only guests and people from other organizations' },
-  { id: 'mentionNewcomers', title: '@mention the people who joined' },
-];
+/** The toggles, in order; each one's title is the catalogue's `card.<id>`. */
+const TOGGLES = ['enabled', 'announceJoins', 'announceLeaves', 'announceTopic', 'guestsOnly', 'mentionNewcomers'] as const;
 
 export interface SettingsCardNotice {
   text: string;
   tone: 'good' | 'attention';
 }
 
-/** The card for a chat's settings, with an optional line on top (what was saved, or why not). */
+/** The card for a chat's settings, in the chat's language, with an optional line on top (what was saved, or why not). */
 export function buildSettingsCard(settings: ChatSettings, notice?: SettingsCardNotice): Record<string, unknown> {
+  const m = messagesFor(settings.language);
   const windows = WINDOW_CHOICES_MS.includes(settings.windowMs) ? WINDOW_CHOICES_MS : [...WINDOW_CHOICES_MS, settings.windowMs].sort((a, b) => a - b);
-  const body: Record<string, unknown>[] = [{ type: 'TextBlock', text: "Herald's settings for this chat", weight: 'Bolder', size: 'Medium', wrap: true }];
+  const body: Record<string, unknown>[] = [{ type: 'TextBlock', text: m.text('card.title'), weight: 'Bolder', size: 'Medium', wrap: true }];
   // Notices carry names and refusals: TextRuns are never read as Markdown, so a name shows as typed.
   if (notice) body.push({ type: 'RichTextBlock', inlines: [{ type: 'TextRun', text: notice.text, color: notice.tone }] });
-  for (const toggle of TOGGLES) {
-    body.push({ type: 'Input.Toggle', id: toggle.id, title: toggle.title, value: String(settings[toggle.id]), valueOn: 'true', valueOff: 'false' });
+  for (const id of TOGGLES) {
+    body.push({ type: 'Input.Toggle', id, title: m.text(`card.${id}`), value: String(settings[id]), valueOn: 'true', valueOff: 'false' });
   }
   body.push({
     type: 'Input.ChoiceSet',
     id: 'windowMs',
-    label: 'Summary window (changes inside it are posted together)',
+    label: m.text('card.window'),
     style: 'compact',
     value: String(settings.windowMs),
-    choices: windows.map((ms) => ({ title: formatWindow(ms), value: String(ms) })),
+    choices: windows.map((ms) => ({ title: formatWindow(ms, m), value: String(ms) })),
   });
   body.push({
     type: 'Input.Text',
     id: 'welcomeLine',
-    label: 'Welcome line, added when people join (empty for none)',
+    label: m.text('card.welcomeLine'),
     value: settings.welcomeLine,
     maxLength: WELCOME_LINE_MAX,
-    placeholder: 'Welcome! The plan is in the Files tab.',
+    placeholder: m.text('card.welcomePlaceholder'),
   });
   body.push({
     type: 'Input.ChoiceSet',
     id: 'whoMayChange',
-    label: 'Who may change these settings',
+    label: m.text('card.rule'),
     style: 'compact',
     value: settings.whoMayChange,
-    choices: SETTINGS_RULES.map((rule) => ({ title: ruleLabel(rule), value: rule })),
+    choices: SETTINGS_RULES.map((rule) => ({ title: ruleLabel(rule, m), value: rule })),
+  });
+  body.push({
+    type: 'Input.ChoiceSet',
+    id: 'language',
+    label: m.text('card.language'),
+    style: 'compact',
+    value: m.language,
+    // Each language in its own name: whoever reads the card can find theirs.
+    choices: LANGUAGES.map((language) => ({ title: LANGUAGE_NAMES[language], value: language })),
   });
   return {
     type: 'AdaptiveCard',
     $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
     version: '1.5',
-    fallbackText: `Settings for this chat: ${describeSettings(settings)}`,
+    fallbackText: m.text('card.summary', { settings: describeSettings(settings, m) }),
     // No userIds: in chats of up to 60 people Teams refreshes the card for each viewer.
-    refresh: { action: { type: 'Action.Execute', verb: SETTINGS_VERBS.refresh, title: 'Refresh' } },
+    refresh: { action: { type: 'Action.Execute', verb: SETTINGS_VERBS.refresh, title: m.text('card.refresh') } },
     body,
-    actions: [{ type: 'Action.Execute', verb: SETTINGS_VERBS.save, title: 'Save', style: 'positive' }],
+    actions: [{ type: 'Action.Execute', verb: SETTINGS_VERBS.save, title: m.text('card.save'), style: 'positive' }],
   };
 }
 
@@ -76,7 +82,7 @@ export function buildSettingsCard(settings: ChatSettings, notice?: SettingsCardN
 export function settingsCardActivity(settings: ChatSettings, notice?: SettingsCardNotice): Partial<Activity> {
   return {
     type: 'message',
-    summary: `Settings for this chat: ${describeSettings(settings)}`,
+    summary: messagesFor(settings.language).text('card.summary', { settings: describeSettings(settings, messagesFor(settings.language)) }),
     attachments: [{ contentType: ADAPTIVE_CARD, content: buildSettingsCard(settings, notice) }],
   };
 }
@@ -101,7 +107,7 @@ export function patchFromCardInputs(data: unknown): Partial<ChatSettings> {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new SettingsError('the card sent no settings');
   const input = data as Record<string, unknown>;
   const patch: Record<string, unknown> = {};
-  for (const { id } of TOGGLES) {
+  for (const id of TOGGLES) {
     if (!(id in input)) continue;
     const value = input[id];
     if (value !== 'true' && value !== 'false' && typeof value !== 'boolean') throw new SettingsError(`${id} must be true or false`);
@@ -112,6 +118,7 @@ export function patchFromCardInputs(data: unknown): Partial<ChatSettings> {
     patch.windowMs = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : raw;
   }
   if ('whoMayChange' in input) patch.whoMayChange = input.whoMayChange;
+  if ('language' in input) patch.language = input.language;
   if ('welcomeLine' in input) patch.welcomeLine = input.welcomeLine;
   return validateSettingsPatch(patch);
 }

@@ -1,4 +1,5 @@
 /** Herald's own view of chats, members and per-chat settings (storage-independent). */
+import type { Language } from '../i18n/languages.js';
 import type { HeraldErrorCode } from '../kernel/errors.js';
 
 export interface ChatMember {
@@ -33,6 +34,11 @@ export interface ChatSettings {
   welcomeLine: string;
   /** @mention the people who joined in the join announcement. */
   mentionNewcomers: boolean;
+  /**
+   * The language of Herald's posts, replies and cards in this chat; null until chosen, when the locale of
+   * the person who installed Herald (or English) decides. Optional: records stored before it have none.
+   */
+  language?: Language | null;
 }
 
 export const DEFAULT_CHAT_SETTINGS: ChatSettings = {
@@ -45,6 +51,7 @@ export const DEFAULT_CHAT_SETTINGS: ChatSettings = {
   whoMayChange: 'members',
   welcomeLine: '',
   mentionNewcomers: false,
+  language: null,
 };
 
 export interface RosterEntry extends ChatMember {

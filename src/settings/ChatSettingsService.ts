@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { ENGLISH, messagesFor, type Messages } from '../i18n/Messages.js';
+import { DEFAULT_LANGUAGE, isLanguage, LANGUAGE_NAMES, LANGUAGES, type Language } from '../i18n/languages.js';
 import { HeraldError } from '../kernel/errors.js';
 import { emptyChatState, DEFAULT_CHAT_SETTINGS, type ChatSettings, type SettingsRule } from '../model/chat.js';
 import type { HeraldEvents } from '../events/HeraldEvents.js';
@@ -19,25 +21,27 @@ export class SettingsError extends HeraldError {
 export type SettingsSource = 'chat' | 'tab';
 
 /** Describes a settings object for people ("joins on · leaves on · topic on · window 5s"). */
-export function describeSettings(s: ChatSettings): string {
-  const onOff = (v: boolean) => (v ? 'on' : 'off');
-  return [
-    s.enabled ? 'announcements on' : 'quiet (announcements off)',
-    `joins ${onOff(s.announceJoins)}`,
-    `leaves ${onOff(s.announceLeaves)}`,
-    `topic ${onOff(s.announceTopic)}`,
-    `guests only ${onOff(s.guestsOnly)}`,
-    `window ${formatWindow(s.windowMs)}`,
-    `changes by ${ruleLabel(s.whoMayChange)}`,
-    // Only when set, so the summary of a chat that never used them reads as before.
-    ...(s.welcomeLine ? ['welcome line on'] : []),
-    ...(s.mentionNewcomers ? ['newcomers mentioned'] : []),
-  ].join(' · ');
+export function describeSettings(s: ChatSettings, messages: Messages = ENGLISH): string {
+  const parts = [
+    messages.text('settings.enabled', { on: s.enabled }),
+    messages.text('settings.joins', { on: s.announceJoins }),
+    messages.text('settings.leaves', { on: s.announceLeaves }),
+    messages.text('settings.topic', { on: s.announceTopic }),
+    messages.text('settings.guestsOnly', { on: s.guestsOnly }),
+    messages.text('settings.window', { duration: formatWindow(s.windowMs, messages) }),
+    messages.text('settings.rule', { rule: ruleLabel(s.whoMayChange, messages) }),
+  ];
+  // Only when set, so the summary of a chat that never used them reads as before.
+  if (s.welcomeLine) parts.push(messages.text('settings.welcomeLine'));
+  if (s.mentionNewcomers) parts.push(messages.text('settings.mentionNewcomers'));
+  // Shown once chosen: chats that never chose one read as they always have.
+  if (s.language) parts.push(messages.text('settings.language', { language: LANGUAGE_NAMES[s.language] }));
+  return parts.join(' · ');
 }
 
 /** "Ada Lovelace changed Herald's settings: joins off" (the reply to a change, in the chat or the tab). */
-export function changeSentence(who: string | null, changes: readonly string[]): string {
-  return `${who ?? 'Someone'} changed Herald's settings: ${changes.join('; ')}`;
+export function changeSentence(who: string | null, changes: readonly string[], messages: Messages = ENGLISH): string {
+  return messages.text('summary.settingsChanged', { who: who ?? messages.text('person.someone'), changes: changes.join('; ') });
 }
 
 /** Settings stored before a setting existed get its default. */
@@ -45,10 +49,11 @@ export function withDefaults(stored: Partial<ChatSettings> | undefined): ChatSet
   return { ...DEFAULT_CHAT_SETTINGS, ...stored };
 }
 
-export function formatWindow(ms: number): string {
-  if (ms === 0) return '0s (post at once)';
-  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
-  return `${Math.round(ms / 100) / 10}s`;
+/** "5s", "2m", "0s (post at once)", with the language's narrow units. */
+export function formatWindow(ms: number, messages: Messages = ENGLISH): string {
+  if (ms === 0) return messages.text('settings.windowAtOnce', { duration: messages.unit(0, 'second') });
+  if (ms % 60_000 === 0) return messages.unit(ms / 60_000, 'minute');
+  return messages.unit(Math.round(ms / 100) / 10, 'second');
 }
 
 /** Validates a partial settings object (from the tab's PUT or a chat command). */
@@ -66,6 +71,9 @@ export function validateSettingsPatch(patch: unknown): Partial<ChatSettings> {
         throw new SettingsError(`windowMs must be a whole number of milliseconds from 0 to ${MAX_WINDOW_MS}`);
       }
       out.windowMs = value;
+    } else if (key === 'language') {
+      if (value !== null && !isLanguage(value)) throw new SettingsError(`language must be one of ${LANGUAGES.join(', ')}`);
+      out.language = value;
     } else if (key === 'welcomeLine') {
       out.welcomeLine = welcomeLineOf(value);
     } else if (key === 'whoMayChange') {
@@ -124,19 +132,34 @@ export class ChatSettingsService {
     }
     return { settings, changes };
   }
+
+  /**
+   * The language of the person who installed Herald, for a chat that has not chosen one: not a person's
+   * change of settings (no gate, no history, nobody told), and never over a choice made before.
+   */
+  async adoptLanguage(chatId: string, tenantId: string, language: Language): Promise<ChatSettings> {
+    const state = await this.deps.store.chats.update(chatId, (current) => {
+      const base = current ?? emptyChatState(chatId, tenantId);
+      if (withDefaults(base.settings).language) return current;
+      return { ...base, settings: { ...withDefaults(base.settings), language } };
+    });
+    return withDefaults(state?.settings);
+  }
 }
 
+/** What changed, in words of the chat's language after the change (the history keeps them as said). */
 function diffSettings(a: ChatSettings, b: ChatSettings): string[] {
-  const onOff = (v: boolean) => (v ? 'on' : 'off');
+  const m = messagesFor(b.language);
   const out: string[] = [];
-  if (a.enabled !== b.enabled) out.push(b.enabled ? 'announcements on' : 'announcements off (quiet)');
-  if (a.announceJoins !== b.announceJoins) out.push(`joins ${onOff(b.announceJoins)}`);
-  if (a.announceLeaves !== b.announceLeaves) out.push(`leaves ${onOff(b.announceLeaves)}`);
-  if (a.announceTopic !== b.announceTopic) out.push(`topic changes ${onOff(b.announceTopic)}`);
-  if (a.guestsOnly !== b.guestsOnly) out.push(`guests only ${onOff(b.guestsOnly)}`);
-  if (a.windowMs !== b.windowMs) out.push(`summary window ${formatWindow(b.windowMs)}`);
-  if (a.whoMayChange !== b.whoMayChange) out.push(`changes by ${ruleLabel(b.whoMayChange)}`);
-  if (a.welcomeLine !== b.welcomeLine) out.push(b.welcomeLine ? (a.welcomeLine ? 'welcome line changed' : 'welcome line set') : 'welcome line removed');
-  if (a.mentionNewcomers !== b.mentionNewcomers) out.push(`newcomers ${b.mentionNewcomers ? 'mentioned' : 'not mentioned'} when they join`);
+  if (a.enabled !== b.enabled) out.push(m.text('change.enabled', { on: b.enabled }));
+  if (a.announceJoins !== b.announceJoins) out.push(m.text('settings.joins', { on: b.announceJoins }));
+  if (a.announceLeaves !== b.announceLeaves) out.push(m.text('settings.leaves', { on: b.announceLeaves }));
+  if (a.announceTopic !== b.announceTopic) out.push(m.text('change.topic', { on: b.announceTopic }));
+  if (a.guestsOnly !== b.guestsOnly) out.push(m.text('settings.guestsOnly', { on: b.guestsOnly }));
+  if (a.windowMs !== b.windowMs) out.push(m.text('change.window', { duration: formatWindow(b.windowMs, m) }));
+  if (a.whoMayChange !== b.whoMayChange) out.push(m.text('settings.rule', { rule: ruleLabel(b.whoMayChange, m) }));
+  if ((a.language ?? null) !== (b.language ?? null)) out.push(m.text('settings.language', { language: LANGUAGE_NAMES[b.language ?? DEFAULT_LANGUAGE] }));
+  if (a.welcomeLine !== b.welcomeLine) out.push(m.text('change.welcomeLine', { change: b.welcomeLine ? (a.welcomeLine ? 'changed' : 'set') : 'removed' }));
+  if (a.mentionNewcomers !== b.mentionNewcomers) out.push(m.text('change.mentionNewcomers', { on: b.mentionNewcomers }));
   return out;
 }

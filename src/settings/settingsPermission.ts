@@ -1,3 +1,4 @@
+import { ENGLISH, type Messages } from '../i18n/Messages.js';
 import type { SettingsRule } from '../model/chat.js';
 
 /**
@@ -20,27 +21,22 @@ export type SettingsVerdict = { allowed: true } | { allowed: false; reason: Refu
 export const SETTINGS_RULES: readonly SettingsRule[] = ['members', 'owners'];
 
 /** The rule in a settings summary ("changes by owners only"). */
-export function ruleLabel(rule: SettingsRule): string {
-  return rule === 'owners' ? 'owners only' : 'members (no guests or external people)';
+export function ruleLabel(rule: SettingsRule, messages: Messages = ENGLISH): string {
+  return messages.text('rule.label', { rule });
 }
 
 /** Who the rule lets change settings, for people ("members of this chat's organization who are not guests"). */
-export function describeRule(rule: SettingsRule): string {
-  return rule === 'owners'
-    ? "chat owners from this chat's organization (not guests)"
-    : "members of this chat's organization who are not guests";
+export function describeRule(rule: SettingsRule, messages: Messages = ENGLISH): string {
+  return messages.text('rule.who', { rule });
 }
 
-const WHY: Record<RefusalReason, string> = {
-  unknown: 'I could not confirm that you are a member of this chat',
-  guest: 'you are a guest in this chat',
-  external: 'you are from another organization',
-  notOwner: 'you are not an owner of this chat',
-  ownerUnknown: 'I could not confirm that you are an owner of this chat',
-};
+/** Why the person may not change the settings, and who may. */
+export function refusalMessage(rule: SettingsRule, reason: RefusalReason, messages: Messages = ENGLISH): string {
+  return messages.text('refusal', { reason, who: describeRule(rule, messages) });
+}
 
 function refuse(rule: SettingsRule, reason: RefusalReason): SettingsVerdict {
-  return { allowed: false, reason, message: `You can't change Herald's settings here: ${WHY[reason]}. Only ${describeRule(rule)} can.` };
+  return { allowed: false, reason, message: refusalMessage(rule, reason) };
 }
 
 /**

@@ -4,6 +4,8 @@ import type { ChatSettings } from '../model/chat.js';
 import type { HistoryEntry, HistoryKind } from '../model/history.js';
 import { changeSentence, SettingsError, validateSettingsPatch, type ChatSettingsService } from '../settings/ChatSettingsService.js';
 import type { SettingsGate, SettingsActor } from '../settings/SettingsGate.js';
+import { refusalMessage } from '../settings/settingsPermission.js';
+import { messagesFor } from '../i18n/Messages.js';
 import type { HeraldStore } from '../storage/HeraldStore.js';
 import type { ChatMembership } from './ChatMembership.js';
 import { chatSubscriptionsView, type SubscriptionInsight } from './subscriptionHealth.js';
@@ -38,6 +40,8 @@ type Access = { caller: TabCaller; chatTenantId: string };
 export function registerTabApiRoutes(server: Server, deps: TabApiDeps): void {
   const { log } = deps;
 
+  // Refusals and change sentences in the chat's language, as in the chat.
+  const chatMessages = (chatId: string) => messagesFor(deps.settings.get(chatId).language);
   const send = (res: Response, status: number, body: TabErrorResponse | TabHistoryResponse | TabSettingsResponse | object) => {
     res.header('Cache-Control', 'no-store');
     if (status === 401) res.header('WWW-Authenticate', 'Bearer');
@@ -91,7 +95,7 @@ export function registerTabApiRoutes(server: Server, deps: TabApiDeps): void {
     const permission = await deps.gate.permission(access.chatId, access.chatTenantId, actorOf(access.caller));
     const body: TabSettingsResponse = {
       chatId: access.chatId, settings: deps.settings.get(access.chatId), changes: [], message: null,
-      mayChange: permission.allowed ? { allowed: true, message: null } : { allowed: false, message: permission.message },
+      mayChange: permission.allowed ? { allowed: true, message: null } : { allowed: false, message: refusalMessage(permission.rule, permission.reason, chatMessages(access.chatId)) },
     };
     send(res, 200, body);
   });
@@ -102,10 +106,10 @@ export function registerTabApiRoutes(server: Server, deps: TabApiDeps): void {
     const parsed = parseSettingsBody(req.body);
     if ('error' in parsed) return send(res, 400, parsed.error);
     const outcome = await deps.gate.change({ chatId: access.chatId, chatTenantId: access.chatTenantId, actor: actorOf(access.caller), patch: parsed.patch, source: 'tab' });
-    if (!outcome.allowed) return send(res, 403, { error: 'not_allowed', rule: outcome.rule, message: outcome.message });
+    if (!outcome.allowed) return send(res, 403, { error: 'not_allowed', rule: outcome.rule, message: refusalMessage(outcome.rule, outcome.reason, messagesFor(outcome.settings.language)) });
     const { settings, changes, by } = outcome;
     if (changes.length > 0) log.info({ chatId: access.chatId, oid: access.caller.oid, changes }, 'tab: settings changed');
-    const message = changes.length > 0 ? changeSentence(by, changes) : null;
+    const message = changes.length > 0 ? changeSentence(by, changes, messagesFor(settings.language)) : null;
     const body: TabSettingsResponse = { chatId: access.chatId, settings, changes, message, mayChange: { allowed: true, message: null } };
     send(res, 200, body);
   });

@@ -1,4 +1,5 @@
 import type { ChatSettings, SettingsRule } from '../../src/model/chat.js';
+import { LANGUAGES } from '../../src/i18n/languages.js';
 import type { TabSettingsPatch } from '../../src/tab/tabApiTypes.js';
 import { byId } from './dom.js';
 import { describeApiError, TabApiError, type TabApiClient } from './TabApiClient.js';
@@ -22,6 +23,7 @@ export function settingsPatch(current: ChatSettings, wanted: ChatSettings): TabS
   for (const flag of FLAGS) if (current[flag] !== wanted[flag]) patch[flag] = wanted[flag];
   if (current.windowMs !== wanted.windowMs) patch.windowMs = wanted.windowMs;
   if (current.whoMayChange !== wanted.whoMayChange) patch.whoMayChange = wanted.whoMayChange;
+  if (wanted.language && (current.language ?? 'en') !== wanted.language) patch.language = wanted.language;
   if (current.welcomeLine !== wanted.welcomeLine) patch.welcomeLine = wanted.welcomeLine;
   return patch;
 }
@@ -44,6 +46,7 @@ export class SettingsView {
   private readonly error: HTMLElement;
   private readonly save: HTMLButtonElement;
   private readonly rule: HTMLSelectElement;
+  private readonly language: HTMLSelectElement;
   private readonly readonly: HTMLElement;
   private readonly welcomeInput: HTMLInputElement;
   private readonly preview: HTMLElement;
@@ -59,6 +62,7 @@ export class SettingsView {
     this.error = byId(doc, 'settings-error');
     this.save = byId<HTMLButtonElement>(doc, 'settings-save');
     this.rule = byId<HTMLSelectElement>(doc, 's-whoMayChange');
+    this.language = byId<HTMLSelectElement>(doc, 's-language');
     this.readonly = byId(doc, 'settings-readonly');
     this.welcomeInput = byId<HTMLInputElement>(doc, 's-welcomeLine');
     this.preview = byId(doc, 's-welcome-preview');
@@ -92,6 +96,8 @@ export class SettingsView {
     this.windowInput.value = String(settings.windowMs / 1000);
     this.rule.value = settings.whoMayChange;
     this.welcomeInput.value = settings.welcomeLine;
+    // A chat that never chose a language reads English (Herald's fallback).
+    this.language.value = settings.language ?? 'en';
     this.setWindowError(null);
     this.showPreview();
     this.error.hidden = true;
@@ -107,7 +113,8 @@ export class SettingsView {
     this.setWindowError(null);
     const flags = Object.fromEntries(FLAGS.map((f) => [f, byId<HTMLInputElement>(this.doc, `s-${f}`).checked])) as Pick<ChatSettings, (typeof FLAGS)[number]>;
     const whoMayChange: SettingsRule = this.rule.value === 'owners' ? 'owners' : 'members';
-    return { ...flags, windowMs, whoMayChange, welcomeLine: this.welcomeInput.value.replace(/\s+/g, ' ').trim() };
+    const language = LANGUAGES.find((l) => l === this.language.value) ?? null;
+    return { ...flags, windowMs, whoMayChange, welcomeLine: this.welcomeInput.value.replace(/\s+/g, ' ').trim(), language };
   }
 
   private showPreview(): void {

@@ -1,4 +1,6 @@
 import type { ChatSettings, SettingsRule } from '../../model/chat.js';
+import { ENGLISH, type Messages, type MessageKey, type MessageValues } from '../../i18n/Messages.js';
+import { languageOf } from '../../i18n/languages.js';
 import { MAX_WINDOW_MS, SettingsError, welcomeLineOf } from '../../settings/ChatSettingsService.js';
 
 export type Command =
@@ -6,7 +8,8 @@ export type Command =
   | { name: 'status' }
   | { name: 'settings' }
   | { name: 'set'; patch: Partial<ChatSettings> }
-  | { name: 'invalid'; message: string }
+  /** A command Herald understood but cannot follow: the reason as a message of the catalogue. */
+  | { name: 'invalid'; message: MessageKey; values: MessageValues }
   | { name: 'unknown'; text: string };
 
 /** Removes `<at>…</at>` mentions and markup Teams puts around command text. */
@@ -62,7 +65,7 @@ export function parseCommand(rawText: string): Command {
   let m = /^(?:settings\s+)?announce\s+(\w+)\s+(on|off)$/.exec(text);
   if (m) {
     const key = own(TOGGLES, m[1]);
-    if (!key) return { name: 'invalid', message: `I can announce joins, leaves or topic — not "${m[1]}".` };
+    if (!key) return { name: 'invalid', message: 'command.badToggle', values: { word: m[1] } };
     return { name: 'set', patch: { [key]: m[2] === 'on' } };
   }
   m = /^(?:settings\s+)?guests?\s+only\s+(on|off)$/.exec(text);
@@ -70,7 +73,7 @@ export function parseCommand(rawText: string): Command {
   m = /^(?:settings\s+)?(?:changes\s+by|who\s+(?:may|can)\s+change)\s+(\w+)(?:\s+only)?$/.exec(text);
   if (m) {
     const rule = own(RULES, m[1]);
-    if (!rule) return { name: 'invalid', message: `Settings can be changed by "members" or by "owners" only — not "${m[1]}".` };
+    if (!rule) return { name: 'invalid', message: 'command.badRule', values: { word: m[1] } };
     return { name: 'set', patch: { whoMayChange: rule } };
   }
   m = /^(?:settings\s+)?mention\s+(?:newcomers|new\s+people|them)\s+(on|off)$/.exec(text);
@@ -78,35 +81,33 @@ export function parseCommand(rawText: string): Command {
   m = /^(?:settings\s+)?window\s+(.+)$/.exec(text);
   if (m) {
     const ms = parseDuration(m[1]);
-    if (ms === null) return { name: 'invalid', message: `"${m[1]}" is not a duration; try "window 30s" or "window 2m".` };
-    if (ms > MAX_WINDOW_MS) return { name: 'invalid', message: `The summary window can be at most ${MAX_WINDOW_MS / 60_000} minutes.` };
+    if (ms === null) return { name: 'invalid', message: 'command.badDuration', values: { text: m[1] } };
+    if (ms > MAX_WINDOW_MS) return { name: 'invalid', message: 'command.windowTooLong', values: { minutes: MAX_WINDOW_MS / 60_000 } };
     return { name: 'set', patch: { windowMs: ms } };
+  }
+  m = /^(?:settings\s+)?(?:language|lang|sprache|langue|idioma)\s+(.+)$/.exec(text);
+  if (m) {
+    const language = languageOf(m[1]);
+    if (!language) return { name: 'invalid', message: 'command.badLanguage', values: { word: m[1] } };
+    return { name: 'set', patch: { language } };
   }
   return { name: 'unknown', text };
 }
 
 function welcomeCommand(rest: string): Command {
-  if (rest === '') return { name: 'invalid', message: 'Say the line after `welcome`, e.g. `welcome Glad you are here! The plan is in the Files tab.` (`welcome off` removes it).' };
+  if (rest === '') return { name: 'invalid', message: 'command.welcomeMissing', values: {} };
   if (/^(off|none|clear|remove)$/i.test(rest)) return { name: 'set', patch: { welcomeLine: '' } };
   try {
     return { name: 'set', patch: { welcomeLine: welcomeLineOf(rest) } };
   } catch (error) {
-    if (error instanceof SettingsError) return { name: 'invalid', message: `That welcome line cannot be used: ${error.message.replace(/^welcomeLine /, 'it ')}.` };
+    if (error instanceof SettingsError) return { name: 'invalid', message: 'command.welcomeBad', values: { reason: error.message.replace(/^welcomeLine /, 'it ') } };
     throw error;
   }
 }
 
-export const HELP_TEXT = [
-  '**Herald** announces who joins and leaves this chat and when it is renamed.',
-  '',
-  'Commands (mention me first, e.g. `@Herald status`):',
-  '- `status`: what I announce, and the health of my subscriptions',
-  '- `settings`: show this chat\'s settings',
-  '- `announce joins on|off`, `announce leaves on|off`, `announce topic on|off`',
-  '- `guests only on|off`: only announce guests and people from other organizations',
-  '- `window 30s`: collect changes for this long into one summary (0 posts at once)',
-  '- `quiet` / `resume`: pause or resume all announcements',
-  '- `changes by owners|members`: who may change these settings (by default members of this organization who are not guests)',
-  '- `welcome <line>` / `welcome off`: a line of this chat\'s own added when people join',
-  '- `mention newcomers on|off`: @mention the people who joined',
-].join('\n');
+/** What Herald can do, in the chat's language. */
+export function helpText(messages: Messages = ENGLISH): string {
+  return messages.text('help', { languages: messages.languages() });
+}
+
+export const HELP_TEXT = helpText();

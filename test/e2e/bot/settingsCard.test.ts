@@ -89,6 +89,30 @@ describe('the settings card', () => {
     assert.equal(h.herald.context.store.history.list(chatId, { kinds: ['settingsChanged'] })[0]?.actor, 'Ada Lovelace');
   });
 
+  it('offers the chat\'s language; saving German shows the card, the answer and the chat\'s message in German', async () => {
+    const chatId = await installChat(h, [ada]);
+    const cardPost = await openCard(chatId, ada);
+    assert.equal(inputValue(cardOf(cardPost), 'language'), 'en');
+    const delivery = await press(chatId, ada, cardPost, SETTINGS_VERBS.save, { language: 'de' });
+    const answer = (delivery.body as { value: CardJson & { body: Array<{ text?: string }> } }).value;
+    assert.equal(notice(answer), 'Ada Lovelace hat die Einstellungen von Herald geändert: Sprache Deutsch.');
+    assert.equal(answer.body[0]?.text, 'Einstellungen von Herald für diesen Chat');
+    assert.match(answer.fallbackText, /^Einstellungen für diesen Chat: Ankündigungen an · Beitritte an · /);
+    assert.equal(h.herald.context.settings.get(chatId).language, 'de');
+    const updated = cardOf(h.double.connector.posts(chatId).find((p) => p.id === cardPost.id));
+    assert.equal(inputValue(updated, 'language'), 'de', 'everyone\'s card shows the new language');
+    const told = h.double.connector.posts(chatId).filter((p) => p.id !== cardPost.id);
+    assert.match(told[0]?.text ?? '', /^Ada Lovelace hat die Einstellungen von Herald geändert: Sprache Deutsch\. Einstellungen: /);
+  });
+
+  it('refuses a language Herald does not speak on the card, in the chat\'s language', async () => {
+    const chatId = await installChat(h, [ada]);
+    const cardPost = await openCard(chatId, ada);
+    const answer = (await press(chatId, ada, cardPost, SETTINGS_VERBS.save, { language: 'xx' })).body as { value: CardJson };
+    assert.equal(notice(answer.value), 'Not saved: language must be one of en, de, fr, es.');
+    assert.equal(h.herald.context.settings.get(chatId).language, 'en');
+  });
+
   it('refuses a guest\'s Save on their own card, says why, and changes nothing', async () => {
     const chatId = await installChat(h, [ada]);
     const guest = newTeamsMember({ name: 'Gil Guest', tenantId: TENANT, userRole: 'guest' });

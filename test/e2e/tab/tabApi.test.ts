@@ -215,6 +215,20 @@ describe('tab API', () => {
       assert.deepEqual(back.body.settings, DEFAULT_CHAT_SETTINGS);
     });
 
+    it('changes the chat\'s language from the tab and answers in it; null goes back to the default', async () => {
+      const put = await call<TabSettingsResponse>('PUT', chatPath('/settings'), { token: await world.token(world.grace), body: { language: 'fr', announceLeaves: false } });
+      assert.equal(put.status, 200);
+      assert.equal(put.body.settings.language, 'fr');
+      assert.deepEqual(put.body.changes, ['départs désactivés', 'langue Français']);
+      assert.equal(put.body.message, 'Grace Hopper a modifié les paramètres de Herald : départs désactivés; langue Français');
+      const refused = await call('PUT', chatPath('/settings'), { token: await world.token(world.ada), body: { language: 'klingon' } });
+      assert.deepEqual(refused.body, { error: 'invalid_setting', setting: 'language', message: 'language must be one of en, de, fr, es' });
+
+      const back = await call<TabSettingsResponse>('PUT', chatPath('/settings'), { token: await world.token(world.ada), body: { language: null, announceLeaves: true } });
+      assert.deepEqual(back.body.settings, DEFAULT_CHAT_SETTINGS);
+      assert.equal(back.body.message, "Ada Lovelace changed Herald's settings: leaves on; language English");
+    });
+
     it('answers a change to the current values with no changes and no announcement', async () => {
       const events = world.settingsEvents.length;
       const put = await call<TabSettingsResponse>('PUT', chatPath('/settings'), { token: await world.token(world.ada), body: { enabled: true } });

@@ -40,13 +40,13 @@ describe('npm run package', () => {
     await project.remove();
   });
 
-  it('writes appPackage.<env>.zip with exactly manifest.json, color.png and outline.png at the root, placeholders resolved', async () => {
+  it('writes appPackage.<env>.zip with exactly manifest.json, color.png, outline.png and the language files at the root, placeholders resolved', async () => {
     const packaged = await packageApp({ projectDir: project.dir, envName: 'local', processEnv: {}, validator });
     assert.equal(packaged.zipPath, join(project.dir, 'appPackage/build/appPackage.local.zip'));
     assert.equal(packaged.manifestPath, join(project.dir, 'appPackage/build/manifest.local.json'));
 
     const zip = await JSZip.loadAsync(await readFile(packaged.zipPath));
-    assert.deepEqual(Object.keys(zip.files).sort(), ['color.png', 'manifest.json', 'outline.png']);
+    assert.deepEqual(Object.keys(zip.files).sort(), ['color.png', 'de.json', 'es.json', 'fr.json', 'manifest.json', 'outline.png']);
     const manifestText = await zip.file('manifest.json')!.async('string');
     assert.doesNotMatch(manifestText, /\$\{\{/);
     assert.equal(manifestText, await readFile(packaged.manifestPath, 'utf8'));
@@ -56,6 +56,24 @@ describe('npm run package', () => {
     for (const icon of ['color.png', 'outline.png']) {
       assert.deepEqual(await zip.file(icon)!.async('nodebuffer'), await readFile(join(REPO_ROOT, 'appPackage', icon)), icon);
     }
+  });
+
+  it('zips each language file with its placeholders resolved, and names a broken one', async () => {
+    const built = await buildAppPackage({ projectDir: project.dir, envName: 'local', processEnv: { APP_NAME_SUFFIX: '-dev' }, validator });
+    const zip = await JSZip.loadAsync(built.zip);
+    const german = JSON.parse(await zip.file('de.json')!.async('string')) as Record<string, string>;
+    assert.equal(german['name.short'], 'Herald-dev');
+    assert.match(german['description.short'], /Gruppenchat/);
+
+    await project.write('appPackage/fr.json', JSON.stringify({ $schema: 'https://developer.microsoft.com/en-us/json-schemas/teams/v1.30/MicrosoftTeams.Localization.schema.json', 'name.short': 'x'.repeat(31) }));
+    await project.write('appPackage/es.json', '{ not json');
+    await assert.rejects(buildAppPackage({ projectDir: project.dir, envName: 'local', processEnv: {}, validator }), (error: unknown) => {
+      assert.ok(error instanceof AppPackageValidationError);
+      assert.match(error.message, /appPackage\/fr\.json schema: .*name\.short.* must NOT have more than 30 characters/);
+      assert.match(error.message, /appPackage\/fr\.json schema: .*must have required property 'description\.short'/);
+      assert.match(error.message, /appPackage\/es\.json is not valid JSON/);
+      return true;
+    });
   });
 
   it('takes values from the process environment first', async () => {
@@ -153,7 +171,7 @@ describe('npm run package', () => {
     it('builds the local package by default and exits 0', async () => {
       const { code, stdout, stderr } = await run([]);
       assert.equal(code, 0, stderr);
-      assert.match(stdout, /appPackage\/build\/appPackage\.local\.zip \(manifest\.json, color\.png, outline\.png\)/);
+      assert.match(stdout, /appPackage\/build\/appPackage\.local\.zip \(manifest\.json, color\.png, outline\.png, de\.json, fr\.json, es\.json\)/);
       assert.match(stderr, /^warning: still the env template's stand-in values/m);
       assert.ok(existsSync(join(project.dir, 'appPackage/build/appPackage.local.zip')));
     });

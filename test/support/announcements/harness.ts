@@ -45,9 +45,10 @@ async function startHerald(dataDir: string): Promise<{ herald: HeraldApp; url: s
   return { herald, url, announcements };
 }
 
-export async function startHarness(): Promise<Harness> {
+/** `locale`: the Teams client language of everyone in the double (activity.locale and clientInfo); en-US by default. */
+export async function startHarness(options: { locale?: string } = {}): Promise<Harness> {
   const dataDir = await mkdtemp(join(tmpdir(), 'herald-announce-'));
-  const double = await startTeamsDouble({ botAppId: '', tenantId: TENANT });
+  const double = await startTeamsDouble({ botAppId: '', tenantId: TENANT, locale: options.locale });
   const started = await startHerald(dataDir);
   double.channel.setBotEndpoint(`${started.url}/api/messages`);
   const harness: Harness = {

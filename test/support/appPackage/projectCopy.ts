@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 export const REPO_ROOT = join(import.meta.dirname, '..', '..', '..');
 
 /** Project files the app package is built from. */
-const PACKAGE_SOURCES = ['appPackage/manifest.json', 'appPackage/color.png', 'appPackage/outline.png', 'env/.env.local', 'env/.env.dev'];
+const PACKAGE_SOURCES = ['appPackage/manifest.json', 'appPackage/color.png', 'appPackage/outline.png', 'appPackage/de.json', 'appPackage/fr.json', 'appPackage/es.json', 'env/.env.local', 'env/.env.dev'];
 
 export interface ProjectCopy {
   dir: string;

@@ -67,6 +67,27 @@ describe('Herald Teams manifest', () => {
     });
   });
 
+  it('declares German, French and Spanish with language files that pass the offline v1.30 Localization schema', () => {
+    assert.deepEqual(manifest.localizationInfo, {
+      defaultLanguageTag: 'en',
+      additionalLanguages: [
+        { languageTag: 'de', file: 'de.json' },
+        { languageTag: 'fr', file: 'fr.json' },
+        { languageTag: 'es', file: 'es.json' },
+      ],
+    });
+    const english = manifest as unknown as { name: { short: string }; bots: Array<{ commandLists: Array<{ commands: unknown[] }> }> };
+    for (const language of ['de', 'fr', 'es']) {
+      const file = JSON.parse(readFileSync(join(REPO_ROOT, 'appPackage', `${language}.json`), 'utf8')) as Record<string, string>;
+      assert.equal(file.$schema, 'https://developer.microsoft.com/en-us/json-schemas/teams/v1.30/MicrosoftTeams.Localization.schema.json', language);
+      assert.deepEqual(validator.validate(file), [], language);
+      assert.equal(file['name.short'], 'Herald${{APP_NAME_SUFFIX}}', `${language}: the same name and suffix as the manifest`);
+      // Every command's description is translated; the titles are what people type, so they stay.
+      english.bots[0].commandLists.forEach((list, l) => list.commands.forEach((_c, c) => assert.ok(file[`bots[0].commandLists[${l}].commands[${c}].description`], `${language} command ${l}/${c}`)));
+    }
+    assert.ok(english.name.short.startsWith('Herald'));
+  });
+
   it('rejects a bad accentColor, a missing developer and a wrong RSC permission type with the schema error text', () => {
     const errors = validator.validate(
       broken((m) => {

@@ -34,6 +34,8 @@ describe('tab page wording and form logic', () => {
     assert.deepEqual(settingsPatch(DEFAULT_CHAT_SETTINGS, { ...DEFAULT_CHAT_SETTINGS, announceJoins: false, windowMs: 0 }), { announceJoins: false, windowMs: 0 });
     assert.deepEqual(settingsPatch(DEFAULT_CHAT_SETTINGS, { ...DEFAULT_CHAT_SETTINGS }), {});
     assert.deepEqual(settingsPatch(DEFAULT_CHAT_SETTINGS, { ...DEFAULT_CHAT_SETTINGS, whoMayChange: 'owners' }), { whoMayChange: 'owners' });
+    assert.deepEqual(settingsPatch(DEFAULT_CHAT_SETTINGS, { ...DEFAULT_CHAT_SETTINGS, language: 'en' }), {}, 'a chat that never chose reads English already');
+    assert.deepEqual(settingsPatch({ ...DEFAULT_CHAT_SETTINGS, language: 'en' }, { ...DEFAULT_CHAT_SETTINGS, language: 'es' }), { language: 'es' });
   });
 
   it('keeps names and topics with markup as typed (the page shows them as text)', () => {
