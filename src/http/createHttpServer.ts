@@ -1,3 +1,4 @@
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from './jsonDepth.js';
 import restify, { type Next, type Request, type Response, type Server } from 'restify';
 import type { Logger } from 'pino';
 import type { HealthRegistry } from './HealthRegistry.js';
@@ -41,6 +42,15 @@ export function createHttpServer(options: HttpServerOptions): Server {
   server.pre(refuseEncodedBodies);
   server.use(restify.plugins.queryParser({ mapParams: false }));
   server.use(restify.plugins.bodyParser({ maxBodySize, mapParams: false, mapFiles: false, rejectUnknown: false }));
+  // Every route, not only Graph's: a body nested this deep overflows the stack of whatever walks it later
+  // (storing an activity's conversation reference, logging), so it is refused before any handler runs.
+  server.use((req, res, next) => {
+    if (exceedsJsonDepth(req.body)) {
+      res.send(400, { code: 'BadRequest', message: `JSON nested deeper than ${MAX_JSON_DEPTH} levels` });
+      return next(false);
+    }
+    return next();
+  });
 
   server.get('/healthz', (_req, res, next) => {
     const stopping = options.isStopping?.() ?? false;

@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
 import type { Request, Response, Server } from 'restify';
-import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../../http/jsonDepth.js';
 import type { InboxBatch } from '../../model/inbox.js';
 import { readEnvelope } from '../decode/normalizeNotification.js';
 import { InboxClosedError, type InboxProcessor } from '../inbox/InboxProcessor.js';
@@ -31,10 +30,6 @@ function receiver(route: InboxBatch['route'], deps: NotificationRoutesDeps) {
   return async function receiveNotifications(req: Request, res: Response): Promise<void> {
     if (!isJson(req.header('content-type'))) {
       res.send(415, { code: 'UnsupportedMediaType', message: 'Change notifications must be application/json' });
-      return;
-    }
-    if (exceedsJsonDepth(req.body)) {
-      res.send(400, { code: 'BadRequest', message: `JSON nested deeper than ${MAX_JSON_DEPTH} levels` });
       return;
     }
     const envelope = readEnvelope(req.body);

@@ -71,7 +71,7 @@ describe('HTTP hardening (through createHerald)', () => {
     const deepArray = `{"value":[${'['.repeat(10_000)}${']'.repeat(10_000)}]}`;
     const deepObject = `{"value":[${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}]}`;
     for (const [name, body] of [['array', deepArray], ['object', deepObject]] as const) {
-      for (const path of ['/api/notifications', '/api/notifications/lifecycle']) {
+      for (const path of ['/api/notifications', '/api/notifications/lifecycle', '/api/messages']) {
         it(`answers 400 to a 10,000-deep ${name} on ${path} and stores nothing`, async () => {
           const before = await notificationHealth(herald.url);
           const response = await post(`${herald.url}${path}`, body);
@@ -79,6 +79,7 @@ describe('HTTP hardening (through createHerald)', () => {
           assert.match((response.json as { message: string }).message, /nested deeper/);
           const after = await notificationHealth(herald.url);
           assert.deepEqual([after.received, after.inbox], [before.received, 0]);
+          assert.equal(herald.app.context.store.installations.list().length, 0, 'no activity was taken for an installation');
         });
       }
     }
