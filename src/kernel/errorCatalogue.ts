@@ -161,6 +161,24 @@ export function catalogueEntry(code: HeraldErrorCode, context: ErrorContext = {}
       return { reason: 'the Teams app package is not valid', advice: 'Fix each problem listed above in appPackage/ and build the package again.', permanent: true };
     case 'herald.app_package.unresolved_placeholder':
       return { reason: 'the app manifest uses variables that are not set', advice: 'Set each variable named above in env/.env.<environment> (or the environment) and build the package again.', permanent: true };
+    case 'herald.store.unavailable':
+      return {
+        reason: `the database in DATABASE_URL (${fact(context, 'location', '?')}) cannot be reached`,
+        advice: 'start the database or fix DATABASE_URL; Herald reconnects by itself once it answers.',
+        permanent: false,
+      };
+    case 'herald.store.migration_failed':
+      return {
+        reason: `database migration ${fact(context, 'version', '?')} failed and was rolled back`,
+        advice: 'nothing of it is applied; fix what the error names in the database DATABASE_URL points to, or run the Herald release that ran on it before.',
+        permanent: true,
+      };
+    case 'herald.store.corrupt':
+      return {
+        reason: `storage file ${fact(context, 'path', 'in DATA_DIR')} is damaged`,
+        advice: 'move it aside to start fresh, or put back a backup; Herald refuses to start rather than lose what it holds.',
+        permanent: true,
+      };
     case 'herald.internal':
       return { reason: 'something unexpected failed', advice: 'Herald retries on its own. If this stays, whoever runs Herald should look at its logs.', permanent: false };
     default: {

@@ -46,6 +46,10 @@ export const HERALD_ERROR_CODES = [
   'herald.app_package.invalid',
   'herald.app_package.unresolved_placeholder',
   // anything without a code of its own
+  // storage
+  'herald.store.unavailable',
+  'herald.store.migration_failed',
+  'herald.store.corrupt',
   'herald.internal',
 ] as const;
 

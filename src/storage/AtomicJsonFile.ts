@@ -1,3 +1,4 @@
+import { HeraldError } from '../kernel/errors.js';
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Adapter } from 'lowdb';
@@ -52,9 +53,9 @@ export class AtomicJsonFile<T> implements Adapter<T> {
   }
 }
 
-export class StorageCorruptError extends Error {
+export class StorageCorruptError extends HeraldError {
   constructor(readonly path: string, cause: unknown) {
-    super(`Storage file ${path} is not valid JSON; move it aside to start fresh`, { cause });
+    super('herald.store.corrupt', `Storage file ${path} is not valid JSON; move it aside to start fresh`, { cause, context: { path } });
     this.name = 'StorageCorruptError';
   }
 }

@@ -1,4 +1,6 @@
-/** Stable codes of storage failures, for logs, `/healthz` and callers that decide what to answer. */
+import { HeraldError } from '../kernel/errors.js';
+
+/** The storage layer's own short codes (kept for `/healthz` and logs); the catalogue code is `code`. */
 export type StoreErrorCode = 'STORE_UNAVAILABLE' | 'STORE_MIGRATION_FAILED';
 
 /**
@@ -7,9 +9,8 @@ export type StoreErrorCode = 'STORE_UNAVAILABLE' | 'STORE_MIGRATION_FAILED';
  * callers answer 5xx (Graph retries) and try again later. The store recovers by itself once the
  * database is back.
  */
-export class StoreUnavailableError extends Error {
-  readonly code = 'STORE_UNAVAILABLE' satisfies StoreErrorCode;
-  readonly advice = 'Start the database or fix DATABASE_URL; Herald reconnects by itself once it answers.';
+export class StoreUnavailableError extends HeraldError {
+  readonly storeCode = 'STORE_UNAVAILABLE' satisfies StoreErrorCode;
   /** The driver's own code (`ECONNREFUSED`, `57P01`…), when it gave one. */
   readonly driverCode: string | null;
 
@@ -20,7 +21,7 @@ export class StoreUnavailableError extends Error {
     readonly location: string,
     cause: unknown,
   ) {
-    super(`the database in DATABASE_URL (${location}) cannot be reached (${operation}): ${describeCause(cause)}`, { cause });
+    super('herald.store.unavailable', `the database in DATABASE_URL (${location}) cannot be reached (${operation}): ${describeCause(cause)}`, { cause, context: { location, operation } });
     this.name = 'StoreUnavailableError';
     const code = (cause as { code?: unknown } | null)?.code;
     this.driverCode = typeof code === 'string' ? code : null;
@@ -28,15 +29,15 @@ export class StoreUnavailableError extends Error {
 }
 
 /** A schema migration failed; its transaction was rolled back, so no part of it (or of later ones) is applied. */
-export class StoreMigrationError extends Error {
-  readonly code = 'STORE_MIGRATION_FAILED' satisfies StoreErrorCode;
+export class StoreMigrationError extends HeraldError {
+  readonly storeCode = 'STORE_MIGRATION_FAILED' satisfies StoreErrorCode;
 
   constructor(
     readonly version: number,
     readonly migration: string,
     cause: unknown,
   ) {
-    super(`database migration ${version} (${migration}) failed and was rolled back: ${describeCause(cause)}`, { cause });
+    super('herald.store.migration_failed', `database migration ${version} (${migration}) failed and was rolled back: ${describeCause(cause)}`, { cause, context: { version, migration } });
     this.name = 'StoreMigrationError';
   }
 }

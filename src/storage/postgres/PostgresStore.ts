@@ -8,6 +8,7 @@ import { HISTORY_LIMIT_PER_CHAT } from '../LowdbStore.js';
 import { RECORD_SHAPES } from '../recordShapes.js';
 import type { AsyncCollection, AsyncHistoryLog, AsyncSeenKeys, ClaimableCollection, StoreContract, StoreHealth } from '../StoreContract.js';
 import { applyMigrations, MIGRATIONS, type Migration } from './migrations.js';
+import { StoreUnavailableError } from '../StoreErrors.js';
 import { PgConnection, type PgConnectionOptions } from './PgConnection.js';
 import { pgClaimableCollection, pgCollection } from './PgCollection.js';
 
@@ -70,7 +71,7 @@ export class PostgresStore implements StoreContract {
       const { rows } = await this.db.query<{ version: number }>('health', 'SELECT coalesce(max(version), 0)::integer AS version FROM schema_migrations');
       return { kind: 'postgres', reachable: true, migrationVersion: rows[0]?.version ?? 0 };
     } catch (error) {
-      const code = (error as { code?: unknown }).code;
+      const code = error instanceof StoreUnavailableError ? error.storeCode : (error as { code?: unknown }).code;
       return { kind: 'postgres', reachable: false, migrationVersion: this.migrationVersion, error: typeof code === 'string' ? code : 'STORE_UNAVAILABLE' };
     }
   }

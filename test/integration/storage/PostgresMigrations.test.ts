@@ -64,7 +64,7 @@ describe('PostgreSQL store: migrations at start-up', () => {
     const after: Migration = { version: 3, name: 'after the broken one', sql: 'CREATE TABLE third_table (id integer)' };
 
     it('leaves nothing of itself nor of the migrations pending with it', async () => {
-      await assert.rejects(open([good, bad, after]), (error: unknown) => error instanceof StoreMigrationError && error.version === 2 && error.code === 'STORE_MIGRATION_FAILED');
+      await assert.rejects(open([good, bad, after]), (error: unknown) => error instanceof StoreMigrationError && error.version === 2 && error.storeCode === 'STORE_MIGRATION_FAILED' && error.code === 'herald.store.migration_failed');
       assert.deepEqual(await tablesOf(), [], 'not even schema_migrations');
     });
 
@@ -83,7 +83,8 @@ describe('PostgreSQL store: a database that is down at start', () => {
     const opening = PostgresStore.open({ url: 'postgres://herald:s3cret@127.0.0.1:1/herald', connectTimeoutMs: 2_000 });
     await assert.rejects(opening, (error: unknown) => {
       assert.ok(error instanceof StoreUnavailableError);
-      assert.equal(error.code, 'STORE_UNAVAILABLE');
+      assert.equal(error.storeCode, 'STORE_UNAVAILABLE');
+      assert.equal(error.code, 'herald.store.unavailable');
       assert.equal(error.driverCode, 'ECONNREFUSED');
       assert.match(error.message, /DATABASE_URL \(postgres:\/\/herald@127\.0\.0\.1:1\/herald\)/);
       assert.doesNotMatch(error.message, /s3cret/);

@@ -261,7 +261,7 @@ export function storeContractSuite(fixture: StoreFixture): void {
       await store.installations.put('19:one', installation('19:one'));
       await cut();
       for (const attempt of [() => store.installations.get('19:one'), () => store.seen.add('k', T0), () => store.inbox.claim({ owner: 'c', at: T0, leaseMs: 1, limit: 1 })]) {
-        await assert.rejects(attempt(), (error: unknown) => error instanceof StoreUnavailableError && error.code === 'STORE_UNAVAILABLE' && /DATABASE_URL/.test(error.message));
+        await assert.rejects(attempt(), (error: unknown) => error instanceof StoreUnavailableError && error.storeCode === 'STORE_UNAVAILABLE' && error.code === 'herald.store.unavailable' && /DATABASE_URL/.test(error.message));
       }
       assert.equal((await store.health()).reachable, false);
       await restore();
