@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { ChatSettings } from '../../../src/model/chat.js';
 import { randomUUID } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -64,6 +65,17 @@ describe('companion tab in a browser', function () {
     await browser?.close();
     await world?.close();
     if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
+  });
+
+  // One world serves every test (starting it is slow); each test starts from the chat's seeded settings,
+  // whatever an earlier test saved.
+  let seededSettings: ChatSettings | undefined;
+  beforeEach(async () => {
+    seededSettings ??= world.store.chats.get(world.chatId)?.settings;
+    if (seededSettings) {
+      const settings = seededSettings;
+      await world.store.chats.update(world.chatId, (state) => state && { ...state, settings });
+    }
   });
 
   afterEach(() => {
