@@ -6,20 +6,19 @@ import { cardTexts, startPlaygroundRun, WELCOME, type PlaygroundRun } from '../.
 describe('playground end to end', function () {
   this.timeout(60_000);
 
-  describe('a chat with Herald installed', () => {
+  // Each test builds its own playground, so none depends on what an earlier one did.
+  describe('a fresh playground', () => {
     let run: PlaygroundRun;
 
-    before(async () => {
+    beforeEach(async () => {
       run = await startPlaygroundRun();
     });
 
-    after(async () => {
+    afterEach(async () => {
       await run?.close();
     });
 
-    const chatSubscriptions = () => run.pg.controller.subscriptions().filter((s) => s.chatId === run.pg.simulated.chatId);
     const wire = () => run.pg.simulated.graphWorld.wire;
-    const addMember = (name: string, kind: MemberView['kind'] = 'member') => run.control<MemberView>('POST', 'members', { name, kind });
 
     it('starts with a seeded group chat and serves the page', async () => {
       const { status, body } = await run.api<PlaygroundView>('GET', 'state');
@@ -54,6 +53,24 @@ describe('playground end to end', function () {
       assert.equal(run.pg.config.publicUrl, run.pg.url, "Herald's PUBLIC_URL is its own loopback address");
     });
 
+  });
+
+  describe('a chat with Herald installed', () => {
+    let run: PlaygroundRun;
+
+    beforeEach(async () => {
+      run = await startPlaygroundRun();
+      await run.installWithWindowZero();
+    });
+
+    afterEach(async () => {
+      await run?.close();
+    });
+
+    const chatSubscriptions = () => run.pg.controller.subscriptions().filter((s) => s.chatId === run.pg.simulated.chatId);
+    const wire = () => run.pg.simulated.graphWorld.wire;
+    const addMember = (name: string, kind: MemberView['kind'] = 'member') => run.control<MemberView>('POST', 'members', { name, kind });
+
     it('answers chat commands sent as @mentions', async () => {
       await run.control('POST', 'messages', { text: '@Herald window 0' });
       await run.waitForPost(/summary window 0s/);
@@ -83,6 +100,8 @@ describe('playground end to end', function () {
     });
 
     it('remove member → a leave card naming them', async () => {
+      await addMember('Linus Torvalds');
+      await run.waitForPost(/Linus Torvalds joined/);
       const { body } = await run.api<PlaygroundView>('GET', 'state');
       const linus = body.chat.members.find((m) => m.name === 'Linus Torvalds');
       assert.ok(linus);
