@@ -228,13 +228,11 @@ export class PlaygroundController {
         tenantId: kind === 'member' ? simulated.tenantId : simulated.otherTenantId,
         guest: kind === 'guest',
       });
-      this.worldChange(by.displayName, () => simulated.world.addMember(simulated.chatId, user.id));
-      if (simulated.isHeraldInstalled()) {
-        // Teams also tells an installed bot about new people in a group chat.
-        await this.toHerald(() =>
-          simulated.teams.channel.membersAdded({ chatId: simulated.chatId, members: [simulated.teamsMember(user.id)], by: simulated.teamsMember(by.id) }),
-        );
-      }
+      await this.botHearsFirst(
+        () => this.worldChange(by.displayName, () => simulated.world.addMember(simulated.chatId, user.id)),
+        // Teams also tells an installed bot about new people in a group chat, naming who added them.
+        () => simulated.teams.channel.membersAdded({ chatId: simulated.chatId, members: [simulated.teamsMember(user.id)], by: simulated.teamsMember(by.id) }),
+      );
       const member = this.chat().members.find((m) => m.userId === user.id);
       if (!member) throw new PlaygroundError(404, `${name} is not in the chat`);
       return member;
@@ -249,13 +247,11 @@ export class PlaygroundController {
       if (chat.members.length <= 1) throw new PlaygroundError(409, 'a group chat keeps at least one person');
       const by = simulated.actingUser();
       const removedTeamsMember = simulated.teamsMember(userId);
-      this.worldChange(by.id === userId ? null : by.displayName, () => simulated.world.removeMember(simulated.chatId, userId));
-      const actor = simulated.actingUser();
-      if (simulated.isHeraldInstalled()) {
-        await this.toHerald(() =>
-          simulated.teams.channel.membersRemoved({ chatId: simulated.chatId, members: [removedTeamsMember], by: simulated.teamsMember(actor.id) }),
-        );
-      }
+      await this.botHearsFirst(
+        () => this.worldChange(by.id === userId ? null : by.displayName, () => simulated.world.removeMember(simulated.chatId, userId)),
+        // …and about people who leave or are removed, naming who removed them (themselves when they left).
+        () => simulated.teams.channel.membersRemoved({ chatId: simulated.chatId, members: [removedTeamsMember], by: simulated.teamsMember(by.id) }),
+      );
       return this.chat();
     });
   }
@@ -405,6 +401,27 @@ export class PlaygroundController {
   }
 
   /** Runs a delivery to Herald; an unreachable Herald is a 502 for the page, not a crash. */
+  /**
+   * A membership change in the world, told to an installed bot before Graph's notifications go out: in
+   * Teams the bot event arrives within a second while Graph's notification often takes several, and the
+   * playground should show the usual case every time (the bot's event names who did it).
+   */
+  private async botHearsFirst(change: () => void, tellBot: () => Promise<Delivery>): Promise<void> {
+    const { simulated } = this.options;
+    if (!simulated.isHeraldInstalled()) {
+      change();
+      return;
+    }
+    const graph = simulated.graphWorld.graph;
+    graph.holdDeliveries();
+    try {
+      change();
+      this.checkDeliveries([await this.toHerald(tellBot)]);
+    } finally {
+      graph.releaseDeliveries();
+    }
+  }
+
   private async toHerald<T>(send: () => Promise<T>): Promise<T> {
     try {
       return await send();

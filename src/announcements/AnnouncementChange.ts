@@ -7,6 +7,8 @@ export interface PersonRef {
   guest: boolean;
   /** Home tenant differs from the chat's (and not a guest): a federated/external person. */
   external: boolean;
+  /** Who added or removed them, when Teams named someone else (absent when unknown or self). */
+  by?: string;
 }
 
 /**
@@ -32,7 +34,8 @@ function isPersonRef(value: unknown): value is PersonRef {
     typeof p.userId === 'string' &&
     (p.displayName === null || typeof p.displayName === 'string') &&
     typeof p.guest === 'boolean' &&
-    typeof p.external === 'boolean'
+    typeof p.external === 'boolean' &&
+    (p.by === undefined || typeof p.by === 'string')
   );
 }
 

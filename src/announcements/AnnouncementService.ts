@@ -11,7 +11,7 @@ import { emptyChatState } from '../model/chat.js';
 import type { HeraldStore } from '../storage/HeraldStore.js';
 import { isPersonChange, type AnnouncementChange, type PersonRef } from './AnnouncementChange.js';
 import { buildAnnouncementActivity, type JoinWelcome } from './buildAnnouncementCard.js';
-import type { ApplyOutcome, ApplyResult, ChatStateUpdater } from './ChatStateUpdater.js';
+import { actorName, type ApplyOutcome, type ApplyResult, type ChatStateUpdater } from './ChatStateUpdater.js';
 import { hasUncertain, MembershipOrder, settleUncertain } from './MembershipOrder.js';
 import { settingsLine, summaryLines } from './formatSummary.js';
 import { messagesFor } from '../i18n/Messages.js';
@@ -90,6 +90,7 @@ export class AnnouncementService {
       const result = this.applyOrdered(event, store.chats.get(event.chatId) ?? empty());
       this.changeStats[result.outcome]++;
       log.debug({ chatId: event.chatId, kind: event.kind, source: event.source, outcome: result.outcome, reason: result.reason }, 'change applied');
+      if (result.changes.length === 0) await this.namedByTeams(event, result.state);
       if (result.outcome !== 'applied') return;
       if (result.changes.length > 0 && result.state.settings.windowMs === 0 && !this.window.get(event.chatId)) {
         // Posting at once: names first, then state, timeline and post in one storage write. Nothing is
@@ -110,6 +111,16 @@ export class AnnouncementService {
       // Name newcomers now, while they are in the chat: by the time the window closes they may have left.
       if (result.changes.some((c) => c.kind === 'joined')) this.track(this.learnNames(event.chatId, result.changes));
     });
+  }
+
+  /**
+   * A bot event for a change Graph reported first names who made it: the window still collecting that
+   * change takes the name (a change already posted stays as posted).
+   */
+  private async namedByTeams(event: ChangeEvent, state: ChatState): Promise<void> {
+    if (event.source !== 'bot' || (event.kind !== 'memberAdded' && event.kind !== 'memberRemoved') || !event.member.userId) return;
+    const by = actorName(state, event.actor, event.member.userId);
+    if (by) await this.window.attachActor(event.chatId, event.member.userId, event.kind === 'memberAdded' ? 'joined' : 'left', by);
   }
 
   /** Settings changed from the tab are told to the chat (chat commands are answered there already). */
@@ -183,6 +194,8 @@ export class AnnouncementService {
   private applyOrdered(event: ChangeEvent, state: ChatState): ApplyResult {
     const result = this.deps.updater.apply(state, event);
     if (result.noOp) this.order.noteNoOp(event.chatId, result.noOp.userId, result.noOp.kind, event.receivedAt);
+    // Teams tells the bot a chat's membership changes in order, so a bot event is never ambiguous.
+    if (event.source === 'bot') return result;
     return result.changes.length > 0 ? { ...result, changes: this.order.mark(event.chatId, result.changes, event.receivedAt) } : result;
   }
 

@@ -1,4 +1,4 @@
-import type { ChangeEvent, ChatUpdatedEvent, MemberAddedEvent, MemberRemovedEvent } from '../model/changeEvents.js';
+import type { ChangeActor, ChangeEvent, ChatUpdatedEvent, MemberAddedEvent, MemberRemovedEvent } from '../model/changeEvents.js';
 import type { ChatMember, ChatState, RosterEntry } from '../model/chat.js';
 import { decodeMembershipId } from '../names/membershipId.js';
 import { normaliseTopic, type AnnouncementChange, type PersonRef } from './AnnouncementChange.js';
@@ -142,7 +142,7 @@ export class ChatStateUpdater {
       const same = sameEntry(entry, merged);
       return { ...result(same ? state : next, same ? 'unchanged' : 'applied', 'already present'), noOp: { userId, kind: 'joined' } };
     }
-    return result(next, 'applied', 'joined', [{ kind: 'joined', at, person: personOf(merged, state.tenantId) }]);
+    return result(next, 'applied', 'joined', [{ kind: 'joined', at, person: withActor(personOf(merged, state.tenantId), actorName(state, event.actor, userId)) }]);
   }
 
   private applyMemberRemoved(state: ChatState, event: MemberRemovedEvent): ApplyResult {
@@ -165,7 +165,7 @@ export class ChatStateUpdater {
       changedAt: at,
     };
     const next = { ...state, roster: { ...state.roster, [userId]: merged } };
-    return result(next, 'applied', 'left', [{ kind: 'left', at, person: personOf(merged, state.tenantId) }]);
+    return result(next, 'applied', 'left', [{ kind: 'left', at, person: withActor(personOf(merged, state.tenantId), actorName(state, event.actor, userId)) }]);
   }
 
   private userIdOfRemoval(state: ChatState, member: MemberRemovedEvent['member']): string | null {
@@ -176,6 +176,21 @@ export class ChatStateUpdater {
     if (known) return known.userId;
     return decodeMembershipId(member.membershipId)?.userId ?? null;
   }
+}
+
+/**
+ * The name of who made a change, when Teams named someone other than the person (a person removing
+ * themselves left; nobody adds themselves to a group chat): from the event, else the roster. Null when
+ * unknown: Herald then says nothing about who.
+ */
+export function actorName(state: ChatState, actor: ChangeActor | null | undefined, personId: string): string | null {
+  if (!actor?.userId || actor.userId.toLowerCase() === personId.toLowerCase()) return null;
+  const known = Object.values(state.roster).find((e) => e.userId.toLowerCase() === actor.userId.toLowerCase());
+  return nonEmpty(actor.name) ?? nonEmpty(known?.displayName) ?? null;
+}
+
+function withActor(person: PersonRef, by: string | null): PersonRef {
+  return by ? { ...person, by } : person;
 }
 
 function sameEntry(a: RosterEntry, b: RosterEntry): boolean {

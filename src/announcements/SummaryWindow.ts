@@ -39,6 +39,23 @@ export class SummaryWindow {
     });
   }
 
+  /**
+   * Teams named who made a change Graph reported first: the collected change says so too (the window
+   * has not been posted yet). Nothing happens when the window holds no such change.
+   */
+  async attachActor(chatId: string, userId: string, kind: 'joined' | 'left', by: string): Promise<void> {
+    const lower = userId.toLowerCase();
+    await this.deps.store.pendingSummaries.update(chatId, (current) => {
+      if (!current) return current;
+      const index = current.changes.findLastIndex((c) => isAnnouncementChange(c) && c.kind === kind && c.person.userId.toLowerCase() === lower && !c.person.by);
+      if (index < 0) return current;
+      const change = current.changes[index] as Extract<AnnouncementChange, { kind: 'joined' | 'left' }>;
+      const changes = [...current.changes];
+      changes[index] = { ...change, person: { ...change.person, by } };
+      return { ...current, changes };
+    });
+  }
+
   /** The changes collected for a chat, in order (unreadable stored entries are skipped). */
   get(chatId: string): { windowEndsAt: string; changes: AnnouncementChange[] } | undefined {
     const pending = this.deps.store.pendingSummaries.get(chatId);

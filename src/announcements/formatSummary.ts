@@ -92,11 +92,25 @@ function messageRuns(messages: Messages, key: MessageKey, values: MessageValues,
   return runs;
 }
 
-function peopleLine(kind: 'joined' | 'joinedAndLeft' | 'left', people: readonly PersonRef[], messages: Messages): SummaryLine {
+/** "Ada added Grace and Alan" / "Ada removed Bob" when Teams named who did it; otherwise "… joined" / "… left". */
+function peopleLine(kind: 'joined' | 'joinedAndLeft' | 'left', people: readonly PersonRef[], messages: Messages, by: string | null = null): SummaryLine {
   const all = ordered(people);
   const { runs: listed, others } = peopleRuns(all, messages);
-  const runs = messageRuns(messages, PEOPLE_MESSAGES[kind], { count: all.length }, { people: listed });
+  const runs =
+    by && kind !== 'joinedAndLeft'
+      ? messageRuns(messages, kind === 'joined' ? 'summary.addedBy' : 'summary.removedBy', {}, { actor: [{ text: by, bold: true }], people: listed })
+      : messageRuns(messages, PEOPLE_MESSAGES[kind], { count: all.length }, { people: listed });
   return { kind, runs, text: runs.map((r) => r.text).join(''), others };
+}
+
+/** People grouped by who made their change: those with no known actor first (as Graph reports them), then one group per actor. */
+function byActor(people: readonly PersonRef[]): Array<{ by: string | null; people: PersonRef[] }> {
+  const groups = new Map<string | null, PersonRef[]>();
+  for (const person of people) {
+    const key = person.by ?? null;
+    groups.set(key, [...(groups.get(key) ?? []), person]);
+  }
+  return [...groups].sort(([a], [b]) => (a === null ? -1 : b === null ? 1 : 0)).map(([by, group]) => ({ by, people: group }));
 }
 
 function renameLine(from: string | null, to: string | null, messages: Messages): SummaryLine {
@@ -111,9 +125,9 @@ function renameLine(from: string | null, to: string | null, messages: Messages):
 /** The lines of a summary, in a fixed order: joins, joined-and-left, leaves, topic. */
 export function summaryLines(summary: NetSummary, messages: Messages = ENGLISH): SummaryLine[] {
   const lines: SummaryLine[] = [];
-  if (summary.joined.length > 0) lines.push(peopleLine('joined', summary.joined, messages));
+  for (const group of byActor(summary.joined)) lines.push(peopleLine('joined', group.people, messages, group.by));
   if (summary.joinedAndLeft.length > 0) lines.push(peopleLine('joinedAndLeft', summary.joinedAndLeft, messages));
-  if (summary.left.length > 0) lines.push(peopleLine('left', summary.left, messages));
+  for (const group of byActor(summary.left)) lines.push(peopleLine('left', group.people, messages, group.by));
   if (summary.rename) lines.push(renameLine(summary.rename.from, summary.rename.to, messages));
   return lines;
 }

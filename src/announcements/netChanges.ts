@@ -35,11 +35,13 @@ export function netChanges(changes: readonly AnnouncementChange[]): NetSummary {
         continue;
       }
       seen.last = change.kind;
+      const by = change.person.by ?? seen.person.by;
       seen.person = {
         userId: seen.person.userId,
         displayName: change.person.displayName ?? seen.person.displayName,
         guest: seen.person.guest || change.person.guest,
         external: seen.person.external || change.person.external,
+        ...(by ? { by } : {}),
       };
     } else {
       rename = { from: rename ? rename.from : normaliseTopic(change.from), to: normaliseTopic(change.to) };

@@ -110,7 +110,7 @@ export async function createHerald(config: HeraldConfig, log: Logger, overrides:
   // One rule for who may change a chat's settings, for the chat commands and the tab API alike.
   const connectorMembers = new BotConnectorMembers({ adapter, botAppId: config.bot.appId });
   const settingsGate = new SettingsGate({ settings, store, connector: connectorMembers, graph: subscriptionGraph, log: log.child({ module: 'settings' }) });
-  const bot = new HeraldBot({ registry, settings, gate: settingsGate, statusLines, log });
+  const bot = new HeraldBot({ registry, settings, gate: settingsGate, statusLines, events, clock, log });
   registerMessagesRoute(server, adapter, bot);
   // One key ring: the certificate subscriptions send to Graph is the one notifications decrypt with.
   const certificateDeps = { config, log: log.child({ module: 'certificates' }), clock };

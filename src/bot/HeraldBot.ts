@@ -1,5 +1,6 @@
 import { ActivityTypes, TeamsActivityHandler, TurnContext, type Activity, type AdaptiveCardInvokeResponse, type AdaptiveCardInvokeValue } from 'botbuilder';
 import type { Logger } from 'pino';
+import type { HeraldEvents } from '../events/HeraldEvents.js';
 import type { InstallationRegistry } from '../installations/InstallationRegistry.js';
 import { tenantOf } from '../installations/InstallationRegistry.js';
 import { changeSentence, describeSettings, SettingsError, type ChatSettingsService } from '../settings/ChatSettingsService.js';
@@ -22,6 +23,9 @@ export interface HeraldBotDeps {
   gate: Pick<SettingsGate, 'change'>;
   /** Lines describing a chat's status (subscriptions, problems, billing mode). */
   statusLines: (chatId: string) => string[];
+  /** Where membership changes Teams tells the bot about go (the announcer, deduplicated against Graph's). */
+  events?: Pick<HeraldEvents, 'emit'>;
+  clock?: () => Date;
   log: Logger;
 }
 
@@ -84,13 +88,44 @@ export class HeraldBot extends TeamsActivityHandler {
       return;
     }
     const result = await this.deps.registry.touch(activity);
-    if (!result?.becameInstalled) return;
+    if (result?.becameInstalled) await this.welcome(context, activity);
+    if (activity.type === ActivityTypes.ConversationUpdate) await this.reportMembers(activity);
+  }
+
+  /** The welcome, in the installer's language unless the chat chose one. */
+  private async welcome(context: TurnContext, activity: Activity): Promise<void> {
     const chatId = activity.conversation.id;
     const installerLanguage = languageOf(localeOf(activity));
     const settings = installerLanguage
       ? await this.deps.settings.adoptLanguage(chatId, tenantOf(activity) ?? '', installerLanguage)
       : this.deps.settings.get(chatId);
     await context.sendActivity(welcomeText(settings));
+  }
+
+  /**
+   * People added to or removed from the chat, as Teams tells the bot: a second source besides Graph
+   * (and the only one while Graph cannot report the chat), and the only one that says who did it
+   * (`from`). The announcer keeps one change per person whichever source comes first.
+   */
+  private async reportMembers(activity: Activity): Promise<void> {
+    const { events } = this.deps;
+    if (!events) return;
+    const chatId = activity.conversation.id;
+    const tenantId = tenantOf(activity) ?? '';
+    const receivedAt = (this.deps.clock ?? (() => new Date()))().toISOString();
+    const stamp = activity.timestamp ? new Date(activity.timestamp) : null;
+    const at = stamp && !Number.isNaN(stamp.getTime()) ? stamp.toISOString() : receivedAt;
+    const actor = activity.from?.aadObjectId ? { userId: activity.from.aadObjectId, name: activity.from.name?.trim() || null } : null;
+    const people = (list: Activity['membersAdded'] | undefined) => (list ?? []).filter((m) => m.id !== activity.recipient?.id && Boolean(m.aadObjectId));
+    const base = { tenantId, chatId, source: 'bot' as const, receivedAt, at, actor };
+    for (const m of people(activity.membersAdded)) {
+      const userId = m.aadObjectId as string;
+      await events.emit('change', { ...base, kind: 'memberAdded', changeKey: `bot|${activity.id ?? receivedAt}|added|${userId}`, member: { userId, displayName: m.name?.trim() || null, tenantId: null, roles: [] } });
+    }
+    for (const m of people(activity.membersRemoved)) {
+      const userId = m.aadObjectId as string;
+      await events.emit('change', { ...base, kind: 'memberRemoved', changeKey: `bot|${activity.id ?? receivedAt}|removed|${userId}`, member: { userId } });
+    }
   }
 
   private async answer(context: TurnContext): Promise<void> {

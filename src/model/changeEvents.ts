@@ -1,7 +1,17 @@
 import type { ChatMember } from './chat.js';
 
-/** Where a change came from: a Graph notification, a reconcile after `missed`, or a baseline. */
-export type ChangeSource = 'notification' | 'reconcile';
+/**
+ * Where a change came from: a Graph notification, a reconcile after `missed`, or Teams telling the bot
+ * (`conversationUpdate` membersAdded/membersRemoved), which also names who made the change.
+ */
+export type ChangeSource = 'notification' | 'reconcile' | 'bot';
+
+/** Who made a membership change, as Teams told the bot (`activity.from`); never guessed. */
+export interface ChangeActor {
+  /** Entra object id. */
+  userId: string;
+  name: string | null;
+}
 
 interface ChangeBase {
   tenantId: string;
@@ -32,6 +42,8 @@ export interface MemberAddedEvent extends ChangeBase {
   member: ChatMember;
   /** Membership time if known (visibleHistoryStartDateTime is not it; use notification time). */
   at: string | null;
+  /** Who added them, when Teams said so (bot events only). */
+  actor?: ChangeActor | null;
 }
 
 export interface MemberRemovedEvent extends ChangeBase {
@@ -39,6 +51,8 @@ export interface MemberRemovedEvent extends ChangeBase {
   /** userId may be unknown when only the membership id was delivered; resolve it from the roster. */
   member: Partial<ChatMember> & { membershipId?: string; userId?: string };
   at: string | null;
+  /** Who removed them (themselves: they left), when Teams said so (bot events only). */
+  actor?: ChangeActor | null;
 }
 
 export interface MessageCreatedEvent extends ChangeBase {

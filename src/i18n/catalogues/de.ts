@@ -10,6 +10,8 @@ export const de: Catalogue = {
   'summary.joined': '{count, plural, one {{people} ist beigetreten} other {{people} sind beigetreten}}',
   'summary.joinedAndLeft': '{count, plural, one {{people} ist beigetreten und gegangen} other {{people} sind beigetreten und gegangen}}',
   'summary.left': '{count, plural, one {{people} hat den Chat verlassen} other {{people} haben den Chat verlassen}}',
+  'summary.addedBy': '{actor} hat {people} hinzugefügt',
+  'summary.removedBy': '{actor} hat {people} entfernt',
   'summary.topicSet': 'Chatthema auf {topic} gesetzt',
   'summary.topicCleared': 'Chatthema entfernt (war {topic})',
   'summary.renamed': 'Chat von {from} in {to} umbenannt',

@@ -12,6 +12,8 @@ export const en = {
   'summary.joined': '{count, plural, other {{people} joined}}',
   'summary.joinedAndLeft': '{count, plural, other {{people} joined and left}}',
   'summary.left': '{count, plural, other {{people} left}}',
+  'summary.addedBy': '{actor} added {people}',
+  'summary.removedBy': '{actor} removed {people}',
   'summary.topicSet': 'Chat topic set to {topic}',
   'summary.topicCleared': 'Chat topic cleared (was {topic})',
   'summary.renamed': 'Chat renamed from {from} to {to}',

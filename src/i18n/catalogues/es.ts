@@ -10,6 +10,8 @@ export const es: Catalogue = {
   'summary.joined': '{count, plural, one {{people} se unió al chat} other {{people} se unieron al chat}}',
   'summary.joinedAndLeft': '{count, plural, one {{people} se unió y salió del chat} other {{people} se unieron y salieron del chat}}',
   'summary.left': '{count, plural, one {{people} salió del chat} other {{people} salieron del chat}}',
+  'summary.addedBy': '{actor} agregó a {people}',
+  'summary.removedBy': '{actor} quitó a {people}',
   'summary.topicSet': 'Tema del chat cambiado a {topic}',
   'summary.topicCleared': 'Tema del chat borrado (era {topic})',
   'summary.renamed': 'Chat renombrado de {from} a {to}',

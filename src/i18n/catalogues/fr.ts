@@ -10,6 +10,8 @@ export const fr: Catalogue = {
   'summary.joined': '{count, plural, one {{people} a rejoint la conversation} other {{people} ont rejoint la conversation}}',
   'summary.joinedAndLeft': '{count, plural, one {{people} a rejoint puis quitté la conversation} other {{people} ont rejoint puis quitté la conversation}}',
   'summary.left': '{count, plural, one {{people} a quitté la conversation} other {{people} ont quitté la conversation}}',
+  'summary.addedBy': '{actor} a ajouté {people}',
+  'summary.removedBy': '{actor} a retiré {people}',
   'summary.topicSet': 'Sujet de la conversation défini : {topic}',
   'summary.topicCleared': 'Sujet de la conversation effacé (était {topic})',
   'summary.renamed': 'Conversation renommée de {from} en {to}',

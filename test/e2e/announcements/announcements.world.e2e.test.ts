@@ -54,20 +54,20 @@ describe('announcements end to end (simulated world → Graph double → Herald 
     await run.pg.herald.modules.announcements.idle();
     await removeMember('Tim Temp');
     await removeMember(SEED_PEOPLE[2]);
-    const post = await run.waitForPost(/joined/);
+    const post = await run.waitForPost(/ added /);
     await run.pg.settle();
-    assert.equal(postText(post), `Ada Lovelace, Alan Turing and 2 others joined · Tim Temp joined and left · ${SEED_PEOPLE[2]} left`);
+    assert.equal(postText(post), `Ada Lovelace added Ada Lovelace, Alan Turing and 2 others · Tim Temp joined and left · Ada Lovelace removed ${SEED_PEOPLE[2]}`);
     assert.deepEqual(cards(), [postText(post)], 'one post for the whole burst');
   });
 
   it('names someone who leaves after a restart, although Graph gives no name', async () => {
     await addMember('Grace Hopper');
-    await run.waitForPost(/Grace Hopper joined/);
+    await run.waitForPost(/Ada Lovelace added Grace Hopper/);
     await run.restart();
     await removeMember('Grace Hopper');
-    await run.waitForPost(/Grace Hopper left/);
+    await run.waitForPost(/Ada Lovelace removed Grace Hopper/);
     await run.pg.settle();
-    assert.deepEqual(cards(), ['Grace Hopper joined', 'Grace Hopper left']);
+    assert.deepEqual(cards(), ['Ada Lovelace added Grace Hopper', 'Ada Lovelace removed Grace Hopper']);
   });
 
   it('announces each change once although two subscriptions report it', async () => {
@@ -78,18 +78,18 @@ describe('announcements end to end (simulated world → Graph double → Herald 
     const items = run.pg.simulated.graphWorld.wire.ofKind('notification').flatMap((n) => n.items);
     const memberItems = items.filter((i) => i.resource?.includes('/members')).length;
     assert.ok(memberItems >= 2, `the join was reported by both subscriptions (${memberItems} items)`);
-    assert.equal(cards().filter((t) => t === 'Ken Thompson joined').length, 1);
+    assert.equal(cards().filter((t) => t === 'Ada Lovelace added Ken Thompson').length, 1);
     assert.equal(cards().filter((t) => /renamed/.test(t)).length, 1);
   });
 
   it('retries a post the Bot Connector throttles, and posts it once', async () => {
     run.pg.simulated.teams.connector.failNextPosts({ count: 1, status: 429, conversationId: chatId() });
     await addMember('Dennis Ritchie');
-    await run.waitForPost(/Dennis Ritchie joined/);
+    await run.waitForPost(/Ada Lovelace added Dennis Ritchie/);
     await run.pg.settle();
     const sends = run.pg.simulated.teams.connector.requests(chatId()).filter((r) => r.operation === 'replyToActivity' || r.operation === 'sendToConversation');
     assert.deepEqual(sends.slice(-2).map((r) => r.status), [429, 201]);
-    assert.equal(cards().filter((t) => t === 'Dennis Ritchie joined').length, 1);
+    assert.equal(cards().filter((t) => t === 'Ada Lovelace added Dennis Ritchie').length, 1);
   });
 
   it('marks the chat uninstalled when the Bot Connector answers 403', async () => {

@@ -80,18 +80,19 @@ describe('playground end to end', function () {
 
     it('add member → a join card naming them', async () => {
       await addMember('Linus Torvalds');
-      const post = await run.waitForPost(/Linus Torvalds joined/);
+      const post = await run.waitForPost(/Ada Lovelace added Linus Torvalds/);
       assert.ok(post.attachments.some((a) => a.contentType === 'application/vnd.microsoft.card.adaptive'), 'the announcement is an Adaptive Card');
+      await run.pg.settle();
       const notification = wire().ofKind('notification').find((n) => n.items.some((i) => i.resource?.includes('/members')));
-      assert.ok(notification, 'Herald learnt it from a Graph change notification');
+      assert.ok(notification, 'Graph reported it too, in a change notification (the bot heard first and named who did it)');
       assert.ok(notification.items.some((i) => i.decrypted), 'the wire log shows the decrypted resource data');
     });
 
     it('marks guests and people from another organisation', async () => {
       await addMember('Gail Guest', 'guest');
-      await run.waitForPost(/Gail Guest \(Guest\) joined/);
+      await run.waitForPost(/Ada Lovelace added Gail Guest \(Guest\)/);
       await addMember('Erin External', 'external');
-      await run.waitForPost(/Erin External \(External\) joined/);
+      await run.waitForPost(/Ada Lovelace added Erin External \(External\)/);
     });
 
     it('rename → a rename card', async () => {
@@ -101,19 +102,20 @@ describe('playground end to end', function () {
 
     it('remove member → a leave card naming them', async () => {
       await addMember('Linus Torvalds');
-      await run.waitForPost(/Linus Torvalds joined/);
+      await run.waitForPost(/Ada Lovelace added Linus Torvalds/);
       const { body } = await run.api<PlaygroundView>('GET', 'state');
       const linus = body.chat.members.find((m) => m.name === 'Linus Torvalds');
       assert.ok(linus);
       await run.control('DELETE', `members/${linus.userId}`);
-      await run.waitForPost(/Linus Torvalds left/);
+      await run.waitForPost(/Ada Lovelace removed Linus Torvalds/);
     });
 
     it('drop → Graph sends missed → Herald reconciles and still announces', async () => {
       await run.control('POST', 'trouble/drop');
       assert.equal(run.pg.controller.chat().armed.drop, true);
       await addMember('Dora Dropped');
-      await run.waitForPost(/Dora Dropped joined/);
+      await run.waitForPost(/Ada Lovelace added Dora Dropped/);
+      await run.pg.settle();
       assert.ok(wire().ofKind('suppressed').some((s) => s.reason === 'dropped'), 'the notification was dropped');
       assert.ok(wire().ofKind('lifecycle').some((l) => l.items.some((i) => i.lifecycleEvent === 'missed')), 'a missed lifecycle event was sent');
       assert.equal(run.pg.controller.chat().armed.drop, false);
@@ -122,7 +124,7 @@ describe('playground end to end', function () {
     it('duplicate delivery → one post', async () => {
       await run.control('POST', 'trouble/duplicate');
       await addMember('Dana Double');
-      await run.waitForPost(/Dana Double joined/);
+      await run.waitForPost(/Ada Lovelace added Dana Double/);
       await run.pg.settle();
       assert.ok(wire().ofKind('notification').some((n) => n.duplicate), 'Graph delivered a notification twice');
       assert.equal(cardTexts(run.posts()).filter((t) => t.includes('Dana Double')).length, 1);
@@ -141,7 +143,7 @@ describe('playground end to end', function () {
       assert.deepEqual(reauthorized.map((e) => e.subscriptionId).sort(), ids, 'the wire shows both subscriptions reauthorized');
       assert.deepEqual(chatSubscriptions().map((s) => s.id).sort(), ids);
       await addMember('Rita Reauth');
-      await run.waitForPost(/Rita Reauth joined/);
+      await run.waitForPost(/Ada Lovelace added Rita Reauth/);
     });
 
     it('subscriptionRemoved → Herald subscribes again and keeps announcing', async () => {
@@ -152,7 +154,7 @@ describe('playground end to end', function () {
       assert.equal(now.length, 2, 'the per-chat pair exists again');
       assert.ok(now.every((s) => !old.includes(s.id)), 'with new subscriptions');
       await addMember('Remy Removed');
-      await run.waitForPost(/Remy Removed joined/);
+      await run.waitForPost(/Ada Lovelace added Remy Removed/);
     });
 
     it('refuses bad input and other sites', async () => {
@@ -232,7 +234,7 @@ describe('playground end to end', function () {
       assert.ok(retried && retried.status < 300, 'the same call succeeded afterwards');
       assert.equal(run.pg.controller.subscriptions().filter((s) => s.chatId).length, 2);
       await run.control('POST', 'members', { name: 'Tom Throttle' });
-      await run.waitForPost(/Tom Throttle joined/);
+      await run.waitForPost(/Ada Lovelace added Tom Throttle/);
     });
   });
 
@@ -250,7 +252,7 @@ describe('playground end to end', function () {
     it('resumes the same chat: people, topic, Herald, subscriptions and the stream', async () => {
       await run.installWithWindowZero();
       await run.control('POST', 'members', { name: 'Before Restart' });
-      await run.waitForPost(/Before Restart joined/);
+      await run.waitForPost(/Ada Lovelace added Before Restart/);
       await run.pg.settle();
       const chatId = run.pg.simulated.chatId;
       const subscriptionIds = run.pg.controller.subscriptions().map((s) => s.id).sort();
@@ -267,7 +269,7 @@ describe('playground end to end', function () {
       assert.deepEqual(run.pg.controller.subscriptions().map((s) => s.id).sort(), subscriptionIds, 'Graph kept the subscriptions and Herald made no duplicates');
 
       await run.control('POST', 'members', { name: 'After Restart' });
-      await run.waitForPost(/After Restart joined/);
+      await run.waitForPost(/Ada Lovelace added After Restart/);
     });
   });
 });

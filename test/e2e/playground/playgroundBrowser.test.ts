@@ -72,9 +72,9 @@ describe('playground page in a browser', function () {
 
     await page.getByRole('textbox', { name: 'Add someone' }).fill('Linus Torvalds');
     await page.getByRole('button', { name: 'Add', exact: true }).click();
-    const card = post('Linus Torvalds joined').locator('.card-host .ac-adaptiveCard');
+    const card = post('Ada Lovelace added Linus Torvalds').locator('.card-host .ac-adaptiveCard');
     await card.waitFor();
-    assert.match(await card.innerText(), /Linus Torvalds\s+joined/);
+    assert.match(await card.innerText(), /Ada Lovelace\s+added\s+Linus Torvalds/);
     assert.equal(await page.locator('#people li').count(), 4);
     assert.match(await page.locator('#stream').innerText(), /Ada Lovelace added Linus Torvalds to the chat\./);
     await page.screenshot({ path: join(SHOTS, 'chat.png') });
@@ -92,9 +92,9 @@ describe('playground page in a browser', function () {
     await page.getByRole('textbox', { name: 'Add someone' }).fill('Gail Guest');
     await page.getByLabel('Guest').check();
     await page.getByRole('button', { name: 'Add', exact: true }).click();
-    await post('Gail Guest (Guest) joined').locator('.ac-adaptiveCard').waitFor();
+    await post('Ada Lovelace added Gail Guest (Guest)').locator('.ac-adaptiveCard').waitFor();
     await page.getByRole('button', { name: 'Remove Grace Hopper from the chat' }).click();
-    await post('Grace Hopper left').locator('.ac-adaptiveCard').waitFor();
+    await post('Ada Lovelace removed Grace Hopper').locator('.ac-adaptiveCard').waitFor();
   });
 
   it('arms Graph trouble from its button and shows it until it happened', async () => {
@@ -103,7 +103,7 @@ describe('playground page in a browser', function () {
     await page.waitForSelector('[data-trouble="drop"][aria-pressed="true"]');
     await page.getByRole('textbox', { name: 'Add someone' }).fill('Dora Dropped');
     await page.getByRole('button', { name: 'Add', exact: true }).click();
-    await post('Dora Dropped joined').waitFor();
+    await post('Ada Lovelace added Dora Dropped').waitFor();
     await page.waitForSelector('[data-trouble="drop"][aria-pressed="false"]');
   });
 
@@ -132,7 +132,7 @@ describe('playground page in a browser', function () {
 
   it('reads well in dark mode', async () => {
     await page.emulateMedia({ colorScheme: 'dark' });
-    await post('Linus Torvalds joined').locator('.ac-adaptiveCard').waitFor();
+    await post('Ada Lovelace added Linus Torvalds').locator('.ac-adaptiveCard').waitFor();
     const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
     assert.equal(background, 'rgb(31, 31, 31)');
     await page.screenshot({ path: join(SHOTS, 'chat-dark.png') });
