@@ -32,6 +32,7 @@ import type { SubscriptionRecord } from '../src/model/subscription.js';
 import { wireNotifications, type NotificationsModule } from '../src/notifications/wireNotifications.js';
 import { LowdbStore } from '../src/storage/LowdbStore.js';
 import type { LoadMessage, LoadPlan, LoadSubscription } from './receivePathLoad.js';
+import { asyncStoreFrom } from '../src/storage/asyncStoreFrom.js';
 
 export interface ReceivePathOptions {
   /** Notifications in the throughput run (default 6000). */
@@ -270,7 +271,7 @@ async function startReceivePath(input: {
     reportHealth: (section, read) => health.register(section, read),
     addStatusLines: () => undefined,
   };
-  const module = await wireNotifications(host, { config, log, clock, store, events, server, metricsRegistry: new Registry() }, { keys: input.keys, signingKeys: input.signingKeys });
+  const module = await wireNotifications(host, { config, log, clock, store: asyncStoreFrom(store), events, server, metricsRegistry: new Registry() }, { keys: input.keys, signingKeys: input.signingKeys });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   for (const hook of startHooks) await hook();
   const url = `http://127.0.0.1:${server.address().port}`;

@@ -8,7 +8,7 @@ import type { Installation } from '../model/installation.js';
 import type { ConnectorMemberDirectory } from '../names/ConnectorMembers.js';
 import type { ChatMemberReader, DisplayNameResolver, PersonInfo } from '../names/DisplayNameResolver.js';
 import { emptyChatState } from '../model/chat.js';
-import type { HeraldStore } from '../storage/HeraldStore.js';
+import type { StoreContract } from '../storage/StoreContract.js';
 import { isPersonChange, type AnnouncementChange, type PersonRef } from './AnnouncementChange.js';
 import { buildAnnouncementActivity, type JoinWelcome } from './buildAnnouncementCard.js';
 import { actorName, type ApplyOutcome, type ApplyResult, type ChatStateUpdater } from './ChatStateUpdater.js';
@@ -22,7 +22,7 @@ import { SummaryWindow } from './SummaryWindow.js';
 import type { Timers } from '../kernel/timers.js';
 
 export interface AnnouncementServiceDeps {
-  store: HeraldStore;
+  store: StoreContract;
   registry: PostTargets;
   clock: () => Date;
   log: Logger;
@@ -61,9 +61,9 @@ export class AnnouncementService {
     });
   }
 
-  start(): void {
-    this.window.restore();
-    this.deps.queue.start();
+  async start(): Promise<void> {
+    await this.window.restore();
+    await this.deps.queue.start();
   }
 
   async stop(): Promise<void> {
@@ -87,18 +87,18 @@ export class AnnouncementService {
     await this.serial.run(event.chatId, async () => {
       const { store, log, registry } = this.deps;
       const empty = () => emptyChatState(event.chatId, event.tenantId);
-      const result = this.applyOrdered(event, store.chats.get(event.chatId) ?? empty());
+      const result = this.applyOrdered(event, (await store.chats.get(event.chatId)) ?? empty());
       this.changeStats[result.outcome]++;
       log.debug({ chatId: event.chatId, kind: event.kind, source: event.source, outcome: result.outcome, reason: result.reason }, 'change applied');
       if (result.changes.length === 0) await this.namedByTeams(event, result.state);
       if (result.outcome !== 'applied') return;
-      if (result.changes.length > 0 && result.state.settings.windowMs === 0 && !this.window.get(event.chatId)) {
+      if (result.changes.length > 0 && result.state.settings.windowMs === 0 && !(await this.window.get(event.chatId))) {
         // Posting at once: names first, then state, timeline and post in one storage write. Nothing is
         // stored before that write; the notification pipeline keeps the batch until this handler is done.
         const present = hasUncertain(result.changes) ? await this.currentMembers(result.state) : null;
-        const named = await this.withNames(result.state, registry.get(event.chatId), result.changes);
+        const named = await this.withNames(result.state, await registry.get(event.chatId), result.changes);
         // Re-applied to the current state: it may have moved on while the names were looked up.
-        const again = this.applyOrdered(event, store.chats.get(event.chatId) ?? empty());
+        const again = this.applyOrdered(event, (await store.chats.get(event.chatId)) ?? empty());
         if (again.outcome !== 'applied') return;
         const settled = this.settle(again.state, withNamesOf(again.changes, named), present);
         await this.commit(event.chatId, settled.changes, settled.state, false);
@@ -127,8 +127,9 @@ export class AnnouncementService {
   async handleSettingsChanged(event: SettingsChangedEvent): Promise<void> {
     if (event.source !== 'tab' || event.changes.length === 0) return;
     await this.serial.run(event.chatId, async () => {
-      if (this.deps.registry.get(event.chatId)?.status !== 'installed') return;
-      await this.deps.queue.enqueue(event.chatId, buildAnnouncementActivity([settingsLine(event.by, event.changes, messagesFor(this.deps.store.chats.get(event.chatId)?.settings.language))]));
+      if ((await this.deps.registry.get(event.chatId))?.status !== 'installed') return;
+      const language = (await this.deps.store.chats.get(event.chatId))?.settings.language;
+      await this.deps.queue.enqueue(event.chatId, buildAnnouncementActivity([settingsLine(event.by, event.changes, messagesFor(language))]));
     });
   }
 
@@ -152,20 +153,20 @@ export class AnnouncementService {
   private flush(chatId: string, force: boolean): Promise<void> {
     return this.serial.run(chatId, async () => {
       const { store, registry, log } = this.deps;
-      const pending = this.window.get(chatId);
+      const pending = await this.window.get(chatId);
       if (!pending) return;
-      if (!force && !this.window.isDue(chatId)) {
-        this.window.rearm(chatId);
+      if (!force && !(await this.window.isDue(chatId))) {
+        await this.window.rearm(chatId);
         return;
       }
-      const state = store.chats.get(chatId);
+      const state = await store.chats.get(chatId);
       if (!state) {
         await this.window.close(chatId);
         return;
       }
       const present = hasUncertain(pending.changes) ? await this.currentMembers(state) : null;
-      const changes = await this.withNames(state, registry.get(chatId), pending.changes);
-      const current = store.chats.get(chatId);
+      const changes = await this.withNames(state, await registry.get(chatId), pending.changes);
+      const current = await store.chats.get(chatId);
       const settled = current ? this.settle(current, changes, present) : { state: current, changes };
       const posted = await this.commit(chatId, settled.changes, settled.state, true);
       log.debug({ chatId, changes: changes.length, posted }, 'summary window closed');
@@ -175,11 +176,11 @@ export class AnnouncementService {
   /**
    * Stores what changes lead to, in one storage write (every write starts in this tick): the chat's
    * state with the names learnt, the timeline, the window closed, and the post queued when the chat's
-   * settings ask for one. `state` must have been read in the same tick. Resolves whether a post was queued.
+   * settings ask for one. `state` must have been read inside the chat's serial section. Resolves whether a post was queued.
    */
   private async commit(chatId: string, changes: AnnouncementChange[], state: ChatState | undefined, closeWindow: boolean): Promise<boolean> {
     const { store, registry, queue } = this.deps;
-    const installed = registry.get(chatId)?.status === 'installed';
+    const installed = (await registry.get(chatId))?.status === 'installed';
     const announced = state && installed ? selectAnnounced(netChanges(changes), state.settings) : null;
     const lines = announced ? summaryLines(announced, messagesFor(state?.settings.language)) : [];
     const writes: Promise<unknown>[] = changes.map((change) => store.history.append(historyEntry(chatId, change)));
@@ -244,13 +245,11 @@ export class AnnouncementService {
   /** Looks up the names of people who joined and keeps them in the roster (not serialised with the chat's events). */
   private async learnNames(chatId: string, changes: AnnouncementChange[]): Promise<void> {
     const { store, registry } = this.deps;
-    const state = store.chats.get(chatId);
+    const state = await store.chats.get(chatId);
     if (!state) return;
-    const named = await this.withNames(state, registry.get(chatId), changes.filter((c) => c.kind === 'joined'));
-    const current = store.chats.get(chatId);
-    if (!current) return;
-    const next = rememberNames(current, named);
-    if (next !== current) await store.chats.put(chatId, next);
+    const named = await this.withNames(state, await registry.get(chatId), changes.filter((c) => c.kind === 'joined'));
+    // An atomic update: the chat's events may change its state meanwhile (this is not serialised with them).
+    await store.chats.update(chatId, (current) => current && rememberNames(current, named));
   }
 
   /**
@@ -271,16 +270,16 @@ export class AnnouncementService {
     }
     for (const m of members) resolver.remember(tenantId, m.userId, { displayName: m.displayName, tenantId: m.tenantId, guest: m.guest });
     const named = new Map(members.filter((m) => m.displayName).map((m) => [m.userId, m.displayName as string]));
-    const current = store.chats.get(chatId);
-    if (current) {
+    // An atomic update: nothing else can change the chat in between.
+    await store.chats.update(chatId, (current) => {
+      if (!current) return current;
       let roster = current.roster;
       for (const entry of Object.values(roster)) {
         const name = named.get(entry.userId);
         if (!entry.displayName && name) roster = { ...roster, [entry.userId]: { ...entry, displayName: name } };
       }
-      // Read and written in the same tick: nothing else can change the chat in between.
-      if (roster !== current.roster) await store.chats.put(chatId, { ...current, roster });
-    }
+      return roster === current.roster ? current : { ...current, roster };
+    });
     log.debug({ chatId, members: members.length }, 'names of chat members learnt');
   }
 }

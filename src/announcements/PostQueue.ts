@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { PostError } from '../bot/ChatPoster.js';
 import type { OutboxPost } from '../model/inbox.js';
 import type { Installation } from '../model/installation.js';
-import type { HeraldStore } from '../storage/HeraldStore.js';
+import type { StoreContract } from '../storage/StoreContract.js';
 import { DEFAULT_RETRY_POLICY, retryDelayMs, type RetryPolicy } from './retryDelay.js';
 import { SlidingWindowLimiter, TEAMS_SEND_LIMITS, type PacingLimits } from './SlidingWindowLimiter.js';
 import { systemTimers, type Timers } from '../kernel/timers.js';
@@ -16,12 +16,12 @@ export interface AnnouncementPoster {
 
 /** The registry calls the queue needs. */
 export interface PostTargets {
-  get(chatId: string): Installation | undefined;
+  get(chatId: string): Promise<Installation | undefined>;
   markUninstalled(chatId: string, reason: string): Promise<boolean>;
 }
 
 export interface PostQueueDeps {
-  store: HeraldStore;
+  store: StoreContract;
   registry: PostTargets;
   poster: AnnouncementPoster;
   clock: () => Date;
@@ -31,6 +31,12 @@ export interface PostQueueDeps {
   pacing?: PacingLimits;
   retry?: RetryPolicy;
 }
+
+/** What one look at a chat's next post did. */
+type StepOutcome = 'sent' | 'waiting' | 'empty' | 'failed';
+
+/** How soon a chat whose post could not be looked at (the store was unreachable) is looked at again. */
+const STEP_RETRY_MS = 1_000;
 
 export interface PostQueueStats {
   sent: number;
@@ -72,9 +78,9 @@ export class PostQueue {
   }
 
   /** Starts delivering, including posts left over from before a restart. */
-  start(): void {
+  async start(): Promise<void> {
+    await this.buildIndex();
     this.running = true;
-    this.buildIndex();
     for (const chatId of [...this.index.keys()]) this.schedule(chatId);
   }
 
@@ -101,7 +107,6 @@ export class PostQueue {
       attempts: 0,
       notBefore: now.toISOString(),
     };
-    this.buildIndex();
     const written = this.deps.store.outbox.put(post.id, post);
     this.index.set(chatId, [...(this.index.get(chatId) ?? []), post.id]);
     return written.then(() => {
@@ -115,7 +120,6 @@ export class PostQueue {
     const wake = this.wakeups.get(chatId);
     if (wake) this.timers.clearTimeout(wake.handle);
     this.wakeups.delete(chatId);
-    this.buildIndex();
     const ids = this.index.get(chatId) ?? [];
     this.index.delete(chatId);
     await Promise.all(ids.map((id) => this.deps.store.outbox.delete(id)));
@@ -125,7 +129,6 @@ export class PostQueue {
 
   /** Posts waiting (all chats when `chatId` is absent). */
   pending(chatId?: string): number {
-    this.buildIndex();
     if (chatId !== undefined) return this.index.get(chatId)?.length ?? 0;
     let total = 0;
     for (const ids of this.index.values()) total += ids.length;
@@ -142,24 +145,29 @@ export class PostQueue {
     while (this.sending.size > 0) await Promise.allSettled([...this.sending.values()]);
   }
 
-  private buildIndex(): void {
+  /** Learns the stored posts (left over from before a restart), keeping posts enqueued meanwhile. */
+  private async buildIndex(): Promise<void> {
     if (this.indexed) return;
+    const stored = await this.deps.store.outbox.list();
     this.indexed = true;
-    const posts = this.deps.store.outbox
-      .list()
-      .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    for (const post of posts) this.index.set(post.chatId, [...(this.index.get(post.chatId) ?? []), post.id]);
+    const byId = new Map<string, string>();
+    for (const post of stored) byId.set(post.id, post.chatId);
+    for (const [chatId, ids] of this.index) for (const id of ids) byId.set(id, chatId);
+    this.index.clear();
+    // Ids sort by creation time (see enqueue).
+    for (const [id, chatId] of [...byId].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) this.index.set(chatId, [...(this.index.get(chatId) ?? []), id]);
   }
 
   /** The chat's oldest stored post (ids whose post is gone are forgotten on the way). */
-  private head(chatId: string): OutboxPost | undefined {
+  private async head(chatId: string): Promise<OutboxPost | undefined> {
     const ids = this.index.get(chatId) ?? [];
     while (ids.length > 0) {
-      const post = this.deps.store.outbox.get(ids[0]);
+      const id = ids[0] as string;
+      const post = await this.deps.store.outbox.get(id);
       if (post) return post;
-      ids.shift();
+      if (ids[0] === id) ids.shift();
     }
-    this.index.delete(chatId);
+    if (this.index.get(chatId)?.length === 0) this.index.delete(chatId);
     return undefined;
   }
 
@@ -173,43 +181,61 @@ export class PostQueue {
     return this.deps.store.outbox.delete(post.id);
   }
 
+  /**
+   * Looks at the chat's next post: sends it when due, or sets a wake-up. One look per chat at a time
+   * (`sending`), so a chat's posts go out one by one and in order.
+   */
   private schedule(chatId: string): void {
     if (!this.running || this.sending.has(chatId)) return;
-    this.buildIndex();
-    const head = this.head(chatId);
-    if (!head) return;
+    const step = this.step(chatId)
+      .catch((error: unknown): StepOutcome => {
+        this.deps.log.error({ err: error, chatId }, 'post queue failed');
+        return 'failed';
+      })
+      .then((outcome) => {
+        this.sending.delete(chatId);
+        if (outcome === 'failed') this.wakeLater(chatId, this.deps.clock().getTime() + STEP_RETRY_MS);
+        else if (outcome === 'sent' || (outcome === 'empty' && (this.index.get(chatId)?.length ?? 0) > 0)) this.schedule(chatId);
+      });
+    this.sending.set(chatId, step);
+  }
+
+  private wakeLater(chatId: string, due: number): void {
+    if (!this.running) return;
+    const existing = this.wakeups.get(chatId);
+    if (existing && existing.at <= due) return;
+    if (existing) this.timers.clearTimeout(existing.handle);
+    const handle = this.timers.setTimeout(() => {
+      this.wakeups.delete(chatId);
+      this.schedule(chatId);
+    }, Math.max(0, due - this.deps.clock().getTime()));
+    this.wakeups.set(chatId, { handle, at: due });
+  }
+
+  private async step(chatId: string): Promise<StepOutcome> {
+    const head = await this.head(chatId);
+    if (!head) return 'empty';
     const now = this.deps.clock().getTime();
-    const tenantId = this.deps.registry.get(chatId)?.tenantId ?? '';
+    const tenantId = (await this.deps.registry.get(chatId))?.tenantId ?? '';
     const due = Math.max(
       Date.parse(head.notBefore) || now,
       this.perConversation.nextAllowedAt(chatId, now),
       this.perTenant.nextAllowedAt(tenantId, now),
     );
-    const existing = this.wakeups.get(chatId);
     if (due > now) {
-      if (existing && existing.at <= due) return;
-      if (existing) this.timers.clearTimeout(existing.handle);
-      const handle = this.timers.setTimeout(() => {
-        this.wakeups.delete(chatId);
-        this.schedule(chatId);
-      }, due - now);
-      this.wakeups.set(chatId, { handle, at: due });
-      return;
+      this.wakeLater(chatId, due);
+      return 'waiting';
     }
+    const existing = this.wakeups.get(chatId);
     if (existing) this.timers.clearTimeout(existing.handle);
     this.wakeups.delete(chatId);
-    const sending = this.send(head, tenantId)
-      .catch((error: unknown) => this.deps.log.error({ err: error, chatId }, 'post queue failed'))
-      .finally(() => {
-        this.sending.delete(chatId);
-        this.schedule(chatId);
-      });
-    this.sending.set(chatId, sending);
+    await this.send(head, tenantId);
+    return 'sent';
   }
 
   private async send(post: OutboxPost, tenantId: string): Promise<void> {
     const { registry, log } = this.deps;
-    const installation = registry.get(post.chatId);
+    const installation = await registry.get(post.chatId);
     if (!installation || installation.status !== 'installed' || !installation.serviceUrl) {
       log.info({ chatId: post.chatId, postId: post.id }, 'dropping post: Herald is not installed in the chat');
       await this.forget(post);

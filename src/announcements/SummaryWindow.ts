@@ -1,10 +1,13 @@
 import type { PendingSummary } from '../model/inbox.js';
-import type { HeraldStore } from '../storage/HeraldStore.js';
+import type { StoreContract } from '../storage/StoreContract.js';
 import { isAnnouncementChange, type AnnouncementChange } from './AnnouncementChange.js';
 import type { Timers } from '../kernel/timers.js';
 
+/** How soon a window whose timer fired while the store was unreachable is looked at again. */
+const STORE_RETRY_MS = 1_000;
+
 export interface SummaryWindowDeps {
-  store: HeraldStore;
+  store: StoreContract;
   clock: () => Date;
   timers: Timers;
   /** Called when a chat's window has closed (fire and forget; the caller serialises per chat). */
@@ -57,14 +60,14 @@ export class SummaryWindow {
   }
 
   /** The changes collected for a chat, in order (unreadable stored entries are skipped). */
-  get(chatId: string): { windowEndsAt: string; changes: AnnouncementChange[] } | undefined {
-    const pending = this.deps.store.pendingSummaries.get(chatId);
+  async get(chatId: string): Promise<{ windowEndsAt: string; changes: AnnouncementChange[] } | undefined> {
+    const pending = await this.deps.store.pendingSummaries.get(chatId);
     if (!pending) return undefined;
     return { windowEndsAt: pending.windowEndsAt, changes: pending.changes.filter(isAnnouncementChange) };
   }
 
-  isDue(chatId: string): boolean {
-    const pending = this.deps.store.pendingSummaries.get(chatId);
+  async isDue(chatId: string): Promise<boolean> {
+    const pending = await this.deps.store.pendingSummaries.get(chatId);
     return pending !== undefined && Date.parse(pending.windowEndsAt) <= this.deps.clock().getTime();
   }
 
@@ -75,9 +78,9 @@ export class SummaryWindow {
   }
 
   /** Re-arms timers for every stored window (after a restart). */
-  restore(): void {
+  async restore(): Promise<void> {
     this.stopped = false;
-    for (const pending of this.deps.store.pendingSummaries.list()) this.arm(pending);
+    for (const pending of await this.deps.store.pendingSummaries.list()) this.arm(pending);
   }
 
   stop(): void {
@@ -85,8 +88,8 @@ export class SummaryWindow {
     for (const chatId of [...this.armed.keys()]) this.disarm(chatId);
   }
 
-  openWindows(): number {
-    return this.deps.store.pendingSummaries.list().length;
+  async openWindows(): Promise<number> {
+    return (await this.deps.store.pendingSummaries.list()).length;
   }
 
   private arm(pending: PendingSummary): void {
@@ -101,24 +104,35 @@ export class SummaryWindow {
       this.deps.onDue(pending.chatId);
       return;
     }
-    const handle = this.deps.timers.setTimeout(() => {
-      this.armed.delete(pending.chatId);
-      const current = this.deps.store.pendingSummaries.get(pending.chatId);
-      if (!current) return;
-      // Timers run on a monotonic clock and may fire a little before the wall clock reaches the end:
-      // such a window would be "not due" and, with no timer left, never close. Arm again for the rest.
-      if (Date.parse(current.windowEndsAt) > this.deps.clock().getTime()) {
-        this.arm(current);
-        return;
-      }
-      this.deps.onDue(pending.chatId);
-    }, delay);
+    const handle = this.deps.timers.setTimeout(() => void this.fired(pending.chatId), delay);
     this.armed.set(pending.chatId, { handle, at });
   }
 
+  private async fired(chatId: string): Promise<void> {
+    this.armed.delete(chatId);
+    let current: PendingSummary | undefined;
+    try {
+      current = await this.deps.store.pendingSummaries.get(chatId);
+    } catch {
+      // The store is unreachable for a moment: look again shortly rather than leave the window unarmed.
+      if (this.stopped) return;
+      const handle = this.deps.timers.setTimeout(() => void this.fired(chatId), STORE_RETRY_MS);
+      this.armed.set(chatId, { handle, at: Number.NaN });
+      return;
+    }
+    if (!current) return;
+    // Timers run on a monotonic clock and may fire a little before the wall clock reaches the end:
+    // such a window would be "not due" and, with no timer left, never close. Arm again for the rest.
+    if (Date.parse(current.windowEndsAt) > this.deps.clock().getTime()) {
+      this.arm(current);
+      return;
+    }
+    this.deps.onDue(chatId);
+  }
+
   /** Makes sure a stored window has its timer (a window found not yet due must not be left unarmed). */
-  rearm(chatId: string): void {
-    const pending = this.deps.store.pendingSummaries.get(chatId);
+  async rearm(chatId: string): Promise<void> {
+    const pending = await this.deps.store.pendingSummaries.get(chatId);
     if (pending) this.arm(pending);
   }
 

@@ -5,7 +5,7 @@ import type { HeraldConfig } from '../config/HeraldConfig.js';
 import type { HeraldEvents } from '../events/HeraldEvents.js';
 import type { InstallationRegistry } from '../installations/InstallationRegistry.js';
 import type { ModuleHost } from '../kernel/ModuleHost.js';
-import type { HeraldStore } from '../storage/HeraldStore.js';
+import type { StoreContract } from '../storage/StoreContract.js';
 import { formatWindow } from '../settings/ChatSettingsService.js';
 import { BotConnectorMembers, type ConnectorMemberDirectory } from '../names/ConnectorMembers.js';
 import { DisplayNameResolver } from '../names/DisplayNameResolver.js';
@@ -46,7 +46,7 @@ export interface AnnouncementModuleInput {
   config: HeraldConfig;
   log: Logger;
   clock: () => Date;
-  store: HeraldStore;
+  store: StoreContract;
   events: HeraldEvents;
   registry: InstallationRegistry;
   adapter: CloudAdapter;
@@ -86,16 +86,16 @@ export function wireAnnouncements(host: ModuleHost, input: AnnouncementModuleInp
   events.on('installed', (event) => service.handleInstalled(event));
   events.on('uninstalled', (event) => service.handleUninstalled(event));
 
-  host.reportHealth('announcements', () => ({
+  host.reportHealth('announcements', async () => ({
     outbox: queue.pending(),
-    openWindows: service.window.openWindows(),
+    openWindows: await service.window.openWindows(),
     ...queue.stats,
     changes: { ...service.changeStats },
   }));
-  host.addStatusLines((chatId) => {
+  host.addStatusLines(async (chatId) => {
     const lines: string[] = [];
     const now = clock().getTime();
-    const open = service.window.get(chatId);
+    const open = await service.window.get(chatId);
     if (open) {
       const inMs = Math.max(0, Date.parse(open.windowEndsAt) - now);
       lines.push(`Summary window open: ${open.changes.length} change(s), posting in ${formatWindow(inMs).replace(' (post at once)', '')}.`);

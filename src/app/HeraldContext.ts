@@ -7,7 +7,7 @@ import type { HeraldEvents } from '../events/HeraldEvents.js';
 import type { HealthRegistry } from '../http/HealthRegistry.js';
 import type { InstallationRegistry } from '../installations/InstallationRegistry.js';
 import type { ChatSettingsService } from '../settings/ChatSettingsService.js';
-import type { HeraldStore } from '../storage/HeraldStore.js';
+import type { StoreContract } from '../storage/StoreContract.js';
 
 /**
  * The shared services the composition root builds before wiring the feature modules. Each module's
@@ -17,7 +17,7 @@ export interface HeraldContext {
   config: HeraldConfig;
   log: Logger;
   clock: () => Date;
-  store: HeraldStore;
+  store: StoreContract;
   events: HeraldEvents;
   health: HealthRegistry;
   server: Server;

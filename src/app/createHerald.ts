@@ -16,6 +16,7 @@ import { SettingsGate } from '../settings/SettingsGate.js';
 import { BotConnectorMembers } from '../names/ConnectorMembers.js';
 import { chatStatusLines } from '../status/chatStatusLines.js';
 import type { HeraldStore } from '../storage/HeraldStore.js';
+import type { StoreContract } from '../storage/StoreContract.js';
 import { LowdbStore } from '../storage/LowdbStore.js';
 import { asyncStoreFrom } from '../storage/asyncStoreFrom.js';
 import { PostgresStore } from '../storage/postgres/PostgresStore.js';
@@ -32,7 +33,8 @@ import { keyRingRotation, loadNotificationKeyRing } from '../certificates/loadNo
 
 export interface HeraldOverrides {
   clock?: () => Date;
-  store?: HeraldStore;
+  /** A store to use instead of the configured one (an embedded store is wrapped); Herald closes it on stop. */
+  store?: StoreContract | HeraldStore;
   /** Fake timers, a counting Graph client or a renewal policy for the subscription module (tests, benchmarks). */
   subscriptions?: SubscriptionWiringDeps;
 }
@@ -50,7 +52,7 @@ export interface HeraldApp {
   context: HeraldContext;
   modules: HeraldModules;
   /** The lines of `@Herald status` for a chat, from every module. */
-  statusLines(chatId: string): string[];
+  statusLines(chatId: string): Promise<string[]>;
   /** Listens on config.port/host; resolves with the base URL. */
   start(): Promise<string>;
   stop(): Promise<void>;
@@ -59,12 +61,7 @@ export interface HeraldApp {
 /** Herald's composition root: builds the pipeline from a validated config. */
 export async function createHerald(config: HeraldConfig, log: Logger, overrides: HeraldOverrides = {}): Promise<HeraldApp> {
   const clock = overrides.clock ?? (() => new Date());
-  // DATABASE_URL (preview): the PostgreSQL store is connected and migrated at start, so a database that
-  // is down or a failing migration stops Herald with a plain message. Herald's state stays in the
-  // embedded store until its modules move to the asynchronous StoreContract.
-  const database = config.databaseUrl ? await PostgresStore.open({ url: config.databaseUrl, log: log.child({ module: 'storage' }) }) : null;
-  if (database) log.warn({ database: database.location, migrationVersion: database.migrationVersion }, 'DATABASE_URL: PostgreSQL is reachable and migrated, but Herald does not keep its state there yet (preview); state stays in DATA_DIR');
-  const store = overrides.store ?? (await LowdbStore.openFile(config.dataDir));
+  const store = await openStore(config, log, overrides.store);
   const events = new HeraldEvents((name, error) => log.error({ err: error, event: name }, 'event handler failed'));
   const health = new HealthRegistry();
   let stopping = false;
@@ -78,7 +75,7 @@ export async function createHerald(config: HeraldConfig, log: Logger, overrides:
   const settings = new ChatSettingsService({ store, events, clock });
   const adapter = createBotAdapter(config, log);
   const poster = new ChatPoster({ adapter, botAppId: config.bot.appId, clock });
-  const statusProviders: Array<(chatId: string) => string[]> = [(chatId) => chatStatusLines({ store, config, clock }, chatId)];
+  const statusProviders: Array<(chatId: string) => string[] | Promise<string[]>> = [(chatId) => chatStatusLines({ store, config, clock }, chatId)];
 
   const context: HeraldContext = { config, log, clock, store, events, health, server, registry, settings, adapter, poster };
   const host: ModuleHost = {
@@ -88,11 +85,11 @@ export async function createHerald(config: HeraldConfig, log: Logger, overrides:
     addStatusLines: (provider) => void statusProviders.push(provider),
   };
 
-  const statusLines = (chatId: string) => statusProviders.flatMap((provider) => provider(chatId));
-  health.register('installations', () => ({ installed: registry.listInstalled().length }));
-  const storeHealth = storeHealthReport(database ?? asyncStoreFrom(store), { clock });
+  const statusLines = async (chatId: string) => (await Promise.all(statusProviders.map((provider) => provider(chatId)))).flat();
+  health.register('installations', async () => ({ installed: (await registry.listInstalled()).length }));
+  const storeHealth = storeHealthReport(store, { clock });
   await storeHealth.refresh();
-  health.register('store', () => (database ? { ...storeHealth.read(), inUse: false } : storeHealth.read()));
+  health.register('store', () => storeHealth.read());
   if (config.mode === 'live' && config.bot.auth === 'off') {
     const { reason, advice } = catalogueEntry('herald.bot.auth_off');
     const warning = `${reason}. ${advice}`;
@@ -163,7 +160,21 @@ export async function createHerald(config: HeraldConfig, log: Logger, overrides:
         }
       }
       await store.close();
-      await database?.close();
     },
   };
+}
+
+/**
+ * The store Herald keeps its state in: PostgreSQL with DATABASE_URL (connected and migrated here, so a
+ * database that is down or a failing migration stops Herald with a plain message), else the embedded
+ * store in DATA_DIR.
+ */
+async function openStore(config: HeraldConfig, log: Logger, given: StoreContract | HeraldStore | undefined): Promise<StoreContract> {
+  if (given) return 'health' in given ? given : asyncStoreFrom(given);
+  if (config.databaseUrl) {
+    const database = await PostgresStore.open({ url: config.databaseUrl, log: log.child({ module: 'storage' }) });
+    log.info({ database: database.location, migrationVersion: database.migrationVersion }, 'keeping state in PostgreSQL');
+    return database;
+  }
+  return asyncStoreFrom(await LowdbStore.openFile(config.dataDir));
 }

@@ -22,7 +22,7 @@ export interface HeraldBotDeps {
   /** Every settings change by a person goes through the gate (who may change them). */
   gate: Pick<SettingsGate, 'change'>;
   /** Lines describing a chat's status (subscriptions, problems, billing mode). */
-  statusLines: (chatId: string) => string[];
+  statusLines: (chatId: string) => Promise<string[]>;
   /** Where membership changes Teams tells the bot about go (the announcer, deduplicated against Graph's). */
   events?: Pick<HeraldEvents, 'emit'>;
   clock?: () => Date;
@@ -98,7 +98,7 @@ export class HeraldBot extends TeamsActivityHandler {
     const installerLanguage = languageOf(localeOf(activity));
     const settings = installerLanguage
       ? await this.deps.settings.adoptLanguage(chatId, tenantOf(activity) ?? '', installerLanguage)
-      : this.deps.settings.get(chatId);
+      : await this.deps.settings.get(chatId);
     await context.sendActivity(welcomeText(settings));
   }
 
@@ -136,7 +136,7 @@ export class HeraldBot extends TeamsActivityHandler {
     }
     const chatId = activity.conversation.id;
     const tenantId = tenantOf(activity) ?? '';
-    const m = messagesFor(this.deps.settings.get(chatId).language);
+    const m = messagesFor((await this.deps.settings.get(chatId)).language);
     const text = TurnContext.removeRecipientMention(activity) ?? activity.text ?? '';
     const command = parseCommand(text);
     this.deps.log.debug({ chatId, command: command.name }, 'chat command');
@@ -145,10 +145,10 @@ export class HeraldBot extends TeamsActivityHandler {
         await context.sendActivity(helpText(m));
         return;
       case 'status':
-        await context.sendActivity([m.text('reply.statusTitle'), ...this.deps.statusLines(chatId).map((l) => `- ${l}`)].join('\n'));
+        await context.sendActivity([m.text('reply.statusTitle'), ...(await this.deps.statusLines(chatId)).map((l) => `- ${l}`)].join('\n'));
         return;
       case 'settings':
-        await context.sendActivity(settingsCardActivity(this.deps.settings.get(chatId)));
+        await context.sendActivity(settingsCardActivity(await this.deps.settings.get(chatId)));
         return;
       case 'set':
         await context.sendActivity(await this.change(chatId, tenantId, activity, command.patch));
@@ -174,7 +174,7 @@ export class HeraldBot extends TeamsActivityHandler {
     const chatId = activity.conversation.id;
     switch (value.action.verb) {
       case SETTINGS_VERBS.refresh:
-        return cardInvokeResponse(buildSettingsCard(this.deps.settings.get(chatId)));
+        return cardInvokeResponse(buildSettingsCard(await this.deps.settings.get(chatId)));
       case SETTINGS_VERBS.save:
         return this.saveFromCard(context, chatId, value.action.data);
       default:
@@ -189,7 +189,7 @@ export class HeraldBot extends TeamsActivityHandler {
       patch = patchFromCardInputs(data);
     } catch (error) {
       if (!(error instanceof SettingsError)) throw error;
-      const settings = this.deps.settings.get(chatId);
+      const settings = await this.deps.settings.get(chatId);
       const notice = messagesFor(settings.language).text('card.notSaved', { reason: error.message });
       return cardInvokeResponse(buildSettingsCard(settings, { text: notice, tone: 'attention' }));
     }

@@ -8,9 +8,10 @@ export class HealthRegistry {
     this.sections.set(name, section);
   }
 
-  snapshot(): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
-    for (const [name, section] of this.sections) out[name] = section();
-    return out;
+  /** Every section, read at once (a section may read the store). */
+  async snapshot(): Promise<Record<string, unknown>> {
+    const names = [...this.sections.keys()];
+    const values = await Promise.all([...this.sections.values()].map((section) => section()));
+    return Object.fromEntries(names.map((name, i) => [name, values[i]]));
   }
 }

@@ -2,6 +2,7 @@ import { exceedsJsonDepth, MAX_JSON_DEPTH } from './jsonDepth.js';
 import restify, { type Next, type Request, type Response, type Server } from 'restify';
 import type { Logger } from 'pino';
 import type { HealthRegistry } from './HealthRegistry.js';
+import { asHeraldError } from '../kernel/errors.js';
 
 export interface HttpServerOptions {
   log: Logger;
@@ -52,10 +53,18 @@ export function createHttpServer(options: HttpServerOptions): Server {
     return next();
   });
 
-  server.get('/healthz', (_req, res, next) => {
+  server.get('/healthz', async (_req, res) => {
     const stopping = options.isStopping?.() ?? false;
-    res.json(stopping ? 503 : 200, { status: stopping ? 'stopping' : 'ok', ...health.snapshot() });
-    return next();
+    let sections: Record<string, unknown>;
+    try {
+      sections = await health.snapshot();
+    } catch (error) {
+      // A section could not be read (the store went away): say so rather than fail the probe blindly.
+      log.warn({ err: error }, 'health could not be read in full');
+      res.json(503, { status: 'unhealthy', error: asHeraldError(error).code });
+      return;
+    }
+    res.json(stopping ? 503 : 200, { status: stopping ? 'stopping' : 'ok', ...sections });
   });
 
   server.on('restifyError', (req, res, err: Error & { statusCode?: number }, callback: () => void) => {

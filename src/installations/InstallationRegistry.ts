@@ -3,7 +3,7 @@ import { TurnContext, type Activity } from 'botbuilder';
 import type { Logger } from 'pino';
 import type { HeraldEvents } from '../events/HeraldEvents.js';
 import type { Installation } from '../model/installation.js';
-import type { HeraldStore } from '../storage/HeraldStore.js';
+import type { StoreContract } from '../storage/StoreContract.js';
 
 export interface TouchResult {
   installation: Installation;
@@ -24,14 +24,14 @@ export function tenantOf(activity: Partial<Activity>): string | null {
  */
 export class InstallationRegistry {
   constructor(
-    private readonly deps: { store: HeraldStore; events: HeraldEvents; clock: () => Date; log: Logger },
+    private readonly deps: { store: StoreContract; events: HeraldEvents; clock: () => Date; log: Logger },
   ) {}
 
-  get(chatId: string): Installation | undefined {
+  get(chatId: string): Promise<Installation | undefined> {
     return this.deps.store.installations.get(chatId);
   }
 
-  listInstalled(): Installation[] {
+  listInstalled(): Promise<Installation[]> {
     return this.deps.store.installations.list((i) => i.status === 'installed');
   }
 

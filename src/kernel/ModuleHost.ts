@@ -11,5 +11,5 @@ export interface ModuleHost {
   /** Adds a named section to the `/healthz` document. */
   reportHealth(section: string, read: () => unknown): void;
   /** Adds lines to `@Herald status` for a chat. */
-  addStatusLines(provider: (chatId: string) => string[]): void;
+  addStatusLines(provider: (chatId: string) => string[] | Promise<string[]>): void;
 }

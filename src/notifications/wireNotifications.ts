@@ -5,7 +5,7 @@ import type { Server } from 'restify';
 import type { HeraldConfig } from '../config/HeraldConfig.js';
 import type { HeraldEvents } from '../events/HeraldEvents.js';
 import type { ModuleHost } from '../kernel/ModuleHost.js';
-import type { HeraldStore } from '../storage/HeraldStore.js';
+import type { StoreContract } from '../storage/StoreContract.js';
 import { loadNotificationKeyRing, type CertificatePolicy } from '../certificates/loadNotificationKeyRing.js';
 import type { NotificationKeyRing } from '../certificates/NotificationKeyRing.js';
 import type { ChatGraph } from '../graph/ChatGraph.js';
@@ -46,7 +46,7 @@ export interface NotificationModuleInput {
   config: HeraldConfig;
   log: Logger;
   clock: () => Date;
-  store: HeraldStore;
+  store: StoreContract;
   events: HeraldEvents;
   server: Server;
   /** The app's Prometheus registry (`GET /metrics`). */
@@ -68,7 +68,7 @@ export async function wireNotifications(host: ModuleHost, input: NotificationMod
     keys: deps.signingKeys,
     cooldownMs: deps.jwksCooldownMs,
   });
-  const dedupe = ChangeDeduplicator.load(store.changeLogs);
+  const dedupe = await ChangeDeduplicator.load(store.changeLogs);
   const metrics = new NotificationMetrics();
   const pipeline = new NotificationPipeline({ store, keys, verifier, dedupe, events, chatGraph: deps.chatGraph, pendingCreations: deps.pendingCreations, clock, log: moduleLog });
   const processor = new InboxProcessor({ store, pipeline, metrics, clock, log: moduleLog, concurrency: deps.concurrency, retry: deps.retry });
@@ -84,7 +84,7 @@ export async function wireNotifications(host: ModuleHost, input: NotificationMod
     await prune();
     pruneTimer = setInterval(() => void prune(), PRUNE_EVERY_MS);
     pruneTimer.unref?.();
-    processor.start();
+    await processor.start();
   });
   host.onStop(async () => {
     if (pruneTimer) clearInterval(pruneTimer);

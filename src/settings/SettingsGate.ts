@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { ChatSettings, SettingsRule } from '../model/chat.js';
 import type { ConnectorMemberDirectory } from '../names/ConnectorMembers.js';
 import type { ChatMemberReader } from '../names/DisplayNameResolver.js';
-import type { HeraldStore } from '../storage/HeraldStore.js';
+import type { StoreContract } from '../storage/StoreContract.js';
 import type { ChatSettingsService, SettingsSource } from './ChatSettingsService.js';
 import { decideSettingsChange, factsFromRoles, type ChangerFacts, type RefusalReason } from './settingsPermission.js';
 
@@ -29,7 +29,7 @@ export type SettingsChangeOutcome =
 
 export interface SettingsGateDeps {
   settings: Pick<ChatSettingsService, 'get' | 'apply'>;
-  store: Pick<HeraldStore, 'chats' | 'installations'>;
+  store: Pick<StoreContract, 'chats' | 'installations'>;
   /** Bot Connector member reads (tenant and guest role; no owner role). */
   connector?: Pick<ConnectorMemberDirectory, 'getMember'> | null;
   /** Graph's member list (roles, tenant), asked when the roster and the connector cannot tell. */
@@ -46,8 +46,8 @@ export class SettingsGate {
 
   /** Whether the person may change this chat's settings now. */
   async permission(chatId: string, chatTenantId: string, actor: SettingsActor): Promise<SettingsPermission> {
-    const rule = this.deps.settings.get(chatId).whoMayChange;
-    const tenantId = this.deps.store.chats.get(chatId)?.tenantId ?? chatTenantId;
+    const rule = (await this.deps.settings.get(chatId)).whoMayChange;
+    const tenantId = (await this.deps.store.chats.get(chatId))?.tenantId ?? chatTenantId;
     const facts = actor.userId ? await this.facts(chatId, tenantId, actor.userId, rule === 'owners') : null;
     const verdict = decideSettingsChange(rule, tenantId, facts);
     return verdict.allowed ? { allowed: true, rule } : { ...verdict, rule };
@@ -59,20 +59,20 @@ export class SettingsGate {
     const permission = await this.permission(chatId, chatTenantId, actor);
     if (!permission.allowed) {
       this.deps.log.info({ chatId, userId: actor.userId, reason: permission.reason, rule: permission.rule, source }, 'settings change refused');
-      return { ...permission, settings: this.deps.settings.get(chatId) };
+      return { ...permission, settings: await this.deps.settings.get(chatId) };
     }
     const by = actor.name?.trim() ? actor.name : null;
-    const tenantId = this.deps.store.chats.get(chatId)?.tenantId ?? chatTenantId;
+    const tenantId = (await this.deps.store.chats.get(chatId))?.tenantId ?? chatTenantId;
     const { settings, changes } = await this.deps.settings.apply(chatId, tenantId, patch, by, source);
     return { allowed: true, settings, changes, by };
   }
 
   /** Roster first (no call), then the Bot Connector, then Graph (the only source of the owner role besides the roster). */
   private async facts(chatId: string, tenantId: string, userId: string, needOwner: boolean): Promise<ChangerFacts | null> {
-    const entry = rosterEntry(this.deps.store.chats.get(chatId)?.roster, userId);
+    const entry = rosterEntry((await this.deps.store.chats.get(chatId))?.roster, userId);
     if (entry?.present && entry.tenantId) return factsFromRoles(entry.tenantId, entry.roles);
     let known: ChangerFacts | null = null;
-    const installation = this.deps.store.installations.get(chatId);
+    const installation = await this.deps.store.installations.get(chatId);
     if (this.deps.connector && installation?.status === 'installed') {
       try {
         const member = await this.deps.connector.getMember(installation, userId);

@@ -4,11 +4,11 @@ import type { Logger } from 'pino';
 import type { GraphFailure } from '../graph/GraphRequestError.js';
 import type { Installation } from '../model/installation.js';
 import { emptyChatState } from '../model/chat.js';
-import type { HeraldStore } from '../storage/HeraldStore.js';
+import type { StoreContract } from '../storage/StoreContract.js';
 import { accessProblemFor, isAccessProblemCode } from './accessProblem.js';
 
 export interface ChatProblemReporterDeps {
-  store: HeraldStore;
+  store: StoreContract;
   poster: { post(installation: Installation, activity: Partial<Activity>): Promise<string | undefined> };
   log: Logger;
   clock: () => Date;
@@ -44,7 +44,7 @@ export class ChatProblemReporter {
 
   /** Forgets an access problem once Graph lets Herald in again. */
   async clear(chatId: string): Promise<void> {
-    const state = this.deps.store.chats.get(chatId);
+    const state = await this.deps.store.chats.get(chatId);
     if (!state?.problem || !isAccessProblemCode(state.problem.code)) return;
     await this.deps.store.chats.update(chatId, (current) =>
       current && current.problem && isAccessProblemCode(current.problem.code) ? { ...current, problem: null } : current,
@@ -53,7 +53,7 @@ export class ChatProblemReporter {
   }
 
   private async announce(chatId: string, text: string): Promise<void> {
-    const installation = this.deps.store.installations.get(chatId);
+    const installation = await this.deps.store.installations.get(chatId);
     if (!installation || installation.status !== 'installed') return;
     try {
       await this.deps.poster.post(installation, { type: 'message', text });

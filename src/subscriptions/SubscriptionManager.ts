@@ -53,8 +53,8 @@ export class SubscriptionManager {
   }
 
   /** A lifecycle notification for one of Herald's subscriptions. Returns at once. */
-  onLifecycle(event: LifecycleEvent): void {
-    onLifecycle(this.rt, event);
+  onLifecycle(event: LifecycleEvent): Promise<void> {
+    return onLifecycle(this.rt, event);
   }
 
   // ---- start and stop ----------------------------------------------------------------------
@@ -87,17 +87,17 @@ export class SubscriptionManager {
 
   // ---- views -------------------------------------------------------------------------------
 
-  describeChat(chatId: string): ChatSubscriptionsView {
+  describeChat(chatId: string): Promise<ChatSubscriptionsView> {
     return describeChat(this.rt, chatId);
   }
 
   /** Lines `@Herald status` adds to chatStatusLines (which already lists subscriptions and their expiry). */
-  statusLines(chatId: string): string[] {
+  statusLines(chatId: string): Promise<string[]> {
     return statusLines(this.rt, chatId);
   }
 
   /** Totals for /healthz. */
-  health(): SubscriptionHealth {
+  health(): Promise<SubscriptionHealth> {
     return health(this.rt);
   }
 }

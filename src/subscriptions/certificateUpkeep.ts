@@ -25,9 +25,9 @@ function mayUse(record: SubscriptionRecord, certificate: EncryptionCertificate):
 }
 
 /** Queues the renewal (which recreates on a certificate change) of every subscription on an older certificate. */
-export function moveToCurrentCertificate(rt: SubscriptionRuntime): number {
+export async function moveToCurrentCertificate(rt: SubscriptionRuntime): Promise<number> {
   const now = rt.deps.clock();
-  const stale = rt.deps.store.subscriptions.list((r) => !usesCurrentCertificate(rt, r));
+  const stale = await rt.deps.store.subscriptions.list((r) => !usesCurrentCertificate(rt, r));
   for (const record of stale) scheduleRenewal(rt, record, now);
   if (stale.length > 0) {
     rt.deps.log.info({ subscriptions: stale.length, thumbprint: rt.deps.certificates.current().thumbprint }, 'moving subscriptions to the current encryption certificate');
@@ -50,9 +50,9 @@ export async function checkCertificates(rt: SubscriptionRuntime): Promise<void> 
   const { rotation, log, certificates } = rt.deps;
   if (!rotation) return;
   try {
-    const retired = retireUnused(rt);
+    const retired = await retireUnused(rt);
     if (await rotation.refresh()) log.info({ thumbprint: certificates.current().thumbprint, retired }, 'encryption certificate rotated');
-    moveToCurrentCertificate(rt);
+    await moveToCurrentCertificate(rt);
   } catch (error) {
     log.error({ err: error }, 'checking the encryption certificate failed; trying again tomorrow');
   } finally {
@@ -60,11 +60,11 @@ export async function checkCertificates(rt: SubscriptionRuntime): Promise<void> 
   }
 }
 
-function retireUnused(rt: SubscriptionRuntime): string[] {
+async function retireUnused(rt: SubscriptionRuntime): Promise<string[]> {
   const { rotation, store, certificates, log } = rt.deps;
   if (!rotation) return [];
   const primary = certificates.current().thumbprint;
-  const records = store.subscriptions.list();
+  const records = await store.subscriptions.list();
   const retired: string[] = [];
   for (const certificate of rotation.list()) {
     if (certificate.thumbprint === primary || records.some((r) => mayUse(r, certificate))) continue;

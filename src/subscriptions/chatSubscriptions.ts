@@ -40,7 +40,7 @@ export function requestChatRemoval(rt: SubscriptionRuntime, chatId: string, tena
 async function syncChat(rt: SubscriptionRuntime, chatId: string): Promise<void> {
   const flags = rt.chatFlags.get(chatId) ?? NO_FLAGS;
   rt.chatFlags.delete(chatId);
-  const installation = installed(rt, chatId);
+  const installation = await installed(rt, chatId);
   if (!installation) return;
   const key = jobKeys.chatSync(chatId);
   let ok = false;
@@ -57,7 +57,7 @@ async function syncChat(rt: SubscriptionRuntime, chatId: string): Promise<void> 
 
 async function syncChatLocked(rt: SubscriptionRuntime, chatId: string, flags: ChatSyncFlags): Promise<void> {
   // Checked under the lock: a removal queued before this job has already run.
-  const installation = installed(rt, chatId);
+  const installation = await installed(rt, chatId);
   if (!installation) return;
   const { tenantId } = installation;
   let created = false;
@@ -67,7 +67,7 @@ async function syncChatLocked(rt: SubscriptionRuntime, chatId: string, flags: Ch
     }
     await rt.deps.problems.clear(chatId);
   }
-  const state = rt.deps.store.chats.get(chatId);
+  const state = await rt.deps.store.chats.get(chatId);
   if (flags.baseline || !state?.baselineAt) {
     await takeBaseline(rt, tenantId, chatId);
   } else if (flags.reconcile || flags.rebaseline || created) {
@@ -90,8 +90,8 @@ export async function onChatFailure(rt: SubscriptionRuntime, installation: Insta
 async function removeChat(rt: SubscriptionRuntime, chatId: string, tenantId: string): Promise<void> {
   await rt.mutex.run(lockKeys.chat(chatId), async () => {
     // Re-installed meanwhile: the newer install wins.
-    if (installed(rt, chatId)) return;
-    for (const record of rt.deps.store.subscriptions.list((r) => r.chatId === chatId)) {
+    if (await installed(rt, chatId)) return;
+    for (const record of await rt.deps.store.subscriptions.list(undefined, { chatId })) {
       await dropRecord(rt, record, { deleteAtGraph: true });
     }
     rt.deps.log.info({ chatId }, 'removed the chat\'s subscriptions');
@@ -110,7 +110,7 @@ async function takeBaseline(rt: SubscriptionRuntime, tenantId: string, chatId: s
 export async function reconcileChat(rt: SubscriptionRuntime, tenantId: string, chatId: string, rebaseline: boolean): Promise<void> {
   const now = rt.deps.clock();
   const snapshot = await readChatSnapshot(rt.deps.graph, tenantId, chatId, now);
-  const state = rt.deps.store.chats.get(chatId);
+  const state = await rt.deps.store.chats.get(chatId);
   if (!state) {
     await takeBaseline(rt, tenantId, chatId);
     return;

@@ -37,14 +37,14 @@ async function replace(rt: SubscriptionRuntime, record: SubscriptionRecord, reas
   rt.deps.log.info({ subscriptionId: record.id, kind: record.kind, chatId: record.chatId, reason }, 'replacing subscription');
   await dropRecord(rt, record, { deleteAtGraph: options.deleteFirst });
   if (record.chatId) {
-    const installation = installed(rt, record.chatId);
+    const installation = await installed(rt, record.chatId);
     if (!installation) return;
     const spec = chatSubscriptionSpecs(installation.tenantId, installation.chatId).find((s) => s.kind === record.kind);
     if (spec) await ensureSpec(rt, spec);
     // Notifications may have been lost while it was missing: compare with Graph and announce the difference.
     await reconcileChat(rt, installation.tenantId, installation.chatId, true);
   } else {
-    const spec = tenantSpecs(rt, record.tenantId).find((s) => s.kind === record.kind);
+    const spec = (await tenantSpecs(rt, record.tenantId)).find((s) => s.kind === record.kind);
     if (spec) await ensureSpec(rt, spec);
   }
 }
@@ -56,7 +56,7 @@ export async function replaceReporting(rt: SubscriptionRuntime, record: Subscrip
   } catch (error) {
     if (!isGraphFailure(error)) throw error;
     if (record.chatId) {
-      const installation = installed(rt, record.chatId);
+      const installation = await installed(rt, record.chatId);
       if (installation) await onChatFailure(rt, installation, error, jobKeys.chatSync(record.chatId), { ...NO_FLAGS, ensure: true, reconcile: true, rebaseline: true });
     } else {
       await onTenantFailure(rt, record.tenantId, error, jobKeys.tenantSync(record.tenantId));

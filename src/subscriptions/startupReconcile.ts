@@ -1,4 +1,5 @@
 import type { GraphSubscription } from '../graph/GraphApi.js';
+import type { SubscriptionRecord } from '../model/subscription.js';
 import { isGraphFailure } from '../graph/GraphRequestError.js';
 import { moveToCurrentCertificate, scheduleCertificateCheck } from './certificateUpkeep.js';
 import { requestChatSync } from './chatSubscriptions.js';
@@ -19,28 +20,32 @@ export async function reconcileAtStart(rt: SubscriptionRuntime): Promise<void> {
     );
   }
   const tenants = new Set<string>();
-  for (const installation of installedChats(rt)) tenants.add(installation.tenantId);
-  for (const record of deps.store.subscriptions.list()) tenants.add(record.tenantId);
+  for (const installation of await installedChats(rt)) tenants.add(installation.tenantId);
+  for (const record of await deps.store.subscriptions.list()) tenants.add(record.tenantId);
   for (const tenantId of tenants) {
     if (rt.stopped) return;
     await reconcileTenantAtStart(rt, tenantId);
   }
   // Anything not touched above (e.g. a tenant whose list failed) still gets its renewal.
-  for (const record of deps.store.subscriptions.list()) {
+  for (const record of await deps.store.subscriptions.list()) {
     if (!rt.wheel.dueAt(jobKeys.renew(record.id))) scheduleRenewal(rt, record);
     // A reauthorizationRequired deferred before the restart is still owed.
     if (record.reauthorizeDueAt) scheduleOwedReauthorize(rt, record.id, new Date(record.reauthorizeDueAt));
   }
   // A certificate rotated at start (or before the restart) is taken up now, not at each renewal.
-  moveToCurrentCertificate(rt);
+  await moveToCurrentCertificate(rt);
   scheduleCertificateCheck(rt);
 }
 
 async function reconcileTenantAtStart(rt: SubscriptionRuntime, tenantId: string): Promise<void> {
   const { graph, store, log } = rt.deps;
-  const chats = installedChats(rt).filter((i) => i.tenantId === tenantId);
+  const chats = await installedChats(rt, tenantId);
   // Only records that existed before the list are judged by it (a chat installed meanwhile is not).
-  const storedBefore = new Set(store.subscriptions.list((r) => r.tenantId === tenantId).map((r) => r.id));
+  // Read once per tenant, not per chat: a restart with thousands of chats must not scan the store per spec.
+  const stored = await store.subscriptions.list(undefined, { tenantId });
+  const storedBefore = new Set(stored.map((r) => r.id));
+  const storedBySpec = new Map<string, SubscriptionRecord[]>();
+  for (const record of stored) storedBySpec.set(specKey(record), [...(storedBySpec.get(specKey(record)) ?? []), record]);
   let live: GraphSubscription[];
   try {
     live = await graph.listSubscriptions(tenantId);
@@ -53,17 +58,17 @@ async function reconcileTenantAtStart(rt: SubscriptionRuntime, tenantId: string)
     return;
   }
   // Herald's own: pointing at this PUBLIC_URL, or known to the store (e.g. created under an older URL).
-  const mine = live.filter((s) => sameUrl(s.notificationUrl, rt.notificationUrl) || store.subscriptions.get(s.id));
+  const mine = live.filter((s) => sameUrl(s.notificationUrl, rt.notificationUrl) || storedBefore.has(s.id));
   const handled = new Set<string>();
   for (const installation of chats) {
     const missing = await rt.mutex.run(lockKeys.chat(installation.chatId), () =>
-      adopt(rt, chatSubscriptionSpecs(tenantId, installation.chatId), mine, handled),
+      adopt(rt, chatSubscriptionSpecs(tenantId, installation.chatId), mine, handled, storedBySpec),
     );
     if (missing) requestChatSync(rt, installation.chatId, { ensure: true, reconcile: true, rebaseline: true });
   }
-  const specs = tenantSpecs(rt, tenantId);
+  const specs = await tenantSpecs(rt, tenantId);
   if (specs.length > 0) {
-    const missing = await rt.mutex.run(lockKeys.tenant(tenantId), () => adopt(rt, specs, mine, handled));
+    const missing = await rt.mutex.run(lockKeys.tenant(tenantId), () => adopt(rt, specs, mine, handled, storedBySpec));
     if (missing) requestTenantSync(rt, tenantId);
   }
   let orphans = 0;
@@ -74,7 +79,7 @@ async function reconcileTenantAtStart(rt: SubscriptionRuntime, tenantId: string)
     await store.subscriptions.delete(sub.id);
   }
   // Stored records Graph no longer has, for chats Herald left or resources it no longer wants.
-  for (const record of store.subscriptions.list((r) => r.tenantId === tenantId && storedBefore.has(r.id) && !handled.has(r.id))) {
+  for (const record of await store.subscriptions.list((r) => storedBefore.has(r.id) && !handled.has(r.id), { tenantId })) {
     await dropRecord(rt, record, { deleteAtGraph: false });
   }
   log.info({ tenantId, chats: chats.length, live: mine.length, adopted: handled.size, orphansDeleted: orphans }, 'subscriptions reconciled at start');
@@ -86,11 +91,17 @@ async function reconcileTenantAtStart(rt: SubscriptionRuntime, tenantId: string)
  * (duplicates, or unknown clientState); stored records without a live subscription are forgotten.
  * Returns whether any spec is left without a subscription.
  */
-async function adopt(rt: SubscriptionRuntime, specs: SubscriptionSpec[], mine: GraphSubscription[], handled: Set<string>): Promise<boolean> {
+async function adopt(
+  rt: SubscriptionRuntime,
+  specs: SubscriptionSpec[],
+  mine: GraphSubscription[],
+  handled: Set<string>,
+  storedBySpec: ReadonlyMap<string, SubscriptionRecord[]>,
+): Promise<boolean> {
   const { store } = rt.deps;
   let missing = false;
   for (const spec of specs) {
-    const stored = store.subscriptions.list((r) => r.tenantId === spec.tenantId && r.chatId === spec.chatId && r.kind === spec.kind);
+    const stored = storedBySpec.get(specKey(spec)) ?? [];
     const candidates = mine.filter((s) => !handled.has(s.id) && matchesSpec(s, spec));
     const usable = candidates
       .filter((s) => stored.some((r) => r.id === s.id && matchesSpec(r, spec)))
@@ -117,4 +128,9 @@ async function adopt(rt: SubscriptionRuntime, specs: SubscriptionSpec[], mine: G
     }
   }
   return missing;
+}
+
+/** Records and specs of one subscription slot (tenant, chat, kind) share this key. */
+function specKey(of: Pick<SubscriptionSpec, 'tenantId' | 'chatId' | 'kind'>): string {
+  return `${of.tenantId}|${of.chatId ?? ''}|${of.kind}`;
 }

@@ -12,8 +12,7 @@ import { EXPIRY_MARGIN_MS, planRetry, type SubscriptionRuntime } from './subscri
 /** Makes sure exactly one live subscription for `spec` is stored; creates it when missing. */
 export async function ensureSpec(rt: SubscriptionRuntime, spec: SubscriptionSpec): Promise<'kept' | 'created'> {
   const now = rt.deps.clock().getTime();
-  const records = rt.deps.store.subscriptions
-    .list((r) => r.tenantId === spec.tenantId && r.chatId === spec.chatId && r.kind === spec.kind)
+  const records = (await rt.deps.store.subscriptions.list((r) => r.kind === spec.kind, { tenantId: spec.tenantId, chatId: spec.chatId }))
     .sort((a, b) => Date.parse(b.expirationDateTime) - Date.parse(a.expirationDateTime));
   const keep = records.find((r) => matchesSpec(r, spec) && Date.parse(r.expirationDateTime) > now + EXPIRY_MARGIN_MS);
   for (const record of records) {
@@ -88,7 +87,7 @@ async function postSubscription(rt: SubscriptionRuntime, spec: SubscriptionSpec,
     // unknown, so it cannot be adopted. Delete it and create ours.
     log.warn({ resource: spec.resource, tenantId: spec.tenantId }, 'Graph says a subscription for this resource exists; replacing it');
     for (const existing of await graph.listSubscriptions(spec.tenantId)) {
-      if (matchesSpec(existing, spec) && !store.subscriptions.get(existing.id)) await deleteAtGraph(rt, spec.tenantId, existing.id);
+      if (matchesSpec(existing, spec) && !(await store.subscriptions.get(existing.id))) await deleteAtGraph(rt, spec.tenantId, existing.id);
     }
     return graph.createSubscription(spec.tenantId, { ...body, expirationDateTime: rt.policy.expiryFrom(clock()).toISOString() });
   }

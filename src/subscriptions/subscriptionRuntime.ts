@@ -112,27 +112,28 @@ export function sameUrl(a: string | null | undefined, b: string): boolean {
   return typeof a === 'string' && a.replace(/\/+$/, '').toLowerCase() === b.replace(/\/+$/, '').toLowerCase();
 }
 
-export function installed(rt: SubscriptionRuntime, chatId: string): Installation | null {
-  const installation = rt.deps.store.installations.get(chatId);
+export async function installed(rt: SubscriptionRuntime, chatId: string): Promise<Installation | null> {
+  const installation = await rt.deps.store.installations.get(chatId);
   return installation?.status === 'installed' ? installation : null;
 }
 
-export function installedChats(rt: SubscriptionRuntime): Installation[] {
-  return rt.deps.store.installations.list((i) => i.status === 'installed');
+/** The chats Herald is installed in (of one tenant, when given: answered from the tenant index). */
+export function installedChats(rt: SubscriptionRuntime, tenantId?: string): Promise<Installation[]> {
+  return rt.deps.store.installations.list((i) => i.status === 'installed', tenantId === undefined ? undefined : { tenantId });
 }
 
 /** The tenant-wide pair, when TEAMS_APP_ID is set and Herald is in at least one chat of the tenant. */
-export function tenantSpecs(rt: SubscriptionRuntime, tenantId: string): SubscriptionSpec[] {
+export async function tenantSpecs(rt: SubscriptionRuntime, tenantId: string): Promise<SubscriptionSpec[]> {
   const { teamsAppId, billingModel } = rt.deps;
   if (!teamsAppId) return [];
-  if (!installedChats(rt).some((i) => i.tenantId === tenantId)) return [];
+  if ((await installedChats(rt, tenantId)).length === 0) return [];
   return tenantSubscriptionSpecs(tenantId, teamsAppId, billingModel);
 }
 
-export function isWanted(rt: SubscriptionRuntime, record: SubscriptionRecord): boolean {
+export async function isWanted(rt: SubscriptionRuntime, record: SubscriptionRecord): Promise<boolean> {
   if (record.chatId) {
-    const installation = installed(rt, record.chatId);
+    const installation = await installed(rt, record.chatId);
     return !!installation && installation.tenantId === record.tenantId;
   }
-  return tenantSpecs(rt, record.tenantId).some((spec) => spec.kind === record.kind && matchesSpec(record, spec));
+  return (await tenantSpecs(rt, record.tenantId)).some((spec) => spec.kind === record.kind && matchesSpec(record, spec));
 }

@@ -5,7 +5,7 @@ import type { ChatProblem } from '../model/chat.js';
 import type { SubscriptionKind, SubscriptionRecord } from '../model/subscription.js';
 import { jobKeys } from './jobKeys.js';
 import { chatProblemCode } from './accessProblem.js';
-import { installed, type SubscriptionRuntime } from './subscriptionRuntime.js';
+import { installedChats, type SubscriptionRuntime } from './subscriptionRuntime.js';
 import { storedTenantProblems, tenantProblemOf } from './tenantProblems.js';
 
 /** One subscription as `status` and the tab show it. */
@@ -58,12 +58,13 @@ export interface ProblemHealth {
   chats: number;
 }
 
-export function describeChat(rt: SubscriptionRuntime, chatId: string): ChatSubscriptionsView {
+export async function describeChat(rt: SubscriptionRuntime, chatId: string): Promise<ChatSubscriptionsView> {
   const { store, clock } = rt.deps;
   const now = clock().getTime();
-  const installation = store.installations.get(chatId);
-  const state = store.chats.get(chatId);
+  const [installation, state, own] = await Promise.all([store.installations.get(chatId), store.chats.get(chatId), store.subscriptions.list(undefined, { chatId })]);
   const tenantId = installation?.tenantId ?? state?.tenantId ?? null;
+  const tenantWide = tenantId ? await store.subscriptions.list(undefined, { tenantId, chatId: null }) : [];
+  const tenantProblem = tenantId ? await tenantProblemOf(rt, tenantId) : null;
   const view = (r: SubscriptionRecord): SubscriptionView => ({
     id: r.id,
     kind: r.kind,
@@ -80,19 +81,19 @@ export function describeChat(rt: SubscriptionRuntime, chatId: string): ChatSubsc
     chatId,
     tenantId,
     installed: installation?.status === 'installed',
-    subscriptions: store.subscriptions.list((r) => r.chatId === chatId).sort(byKind).map(view),
-    tenantSubscriptions: tenantId ? store.subscriptions.list((r) => r.chatId === null && r.tenantId === tenantId).sort(byKind).map(view) : [],
+    subscriptions: own.sort(byKind).map(view),
+    tenantSubscriptions: tenantWide.sort(byKind).map(view),
     problem: state?.problem ?? null,
-    tenantProblem: tenantId ? (tenantProblemOf(rt, tenantId)?.message ?? null) : null,
-    tenantProblemCode: tenantId ? (tenantProblemOf(rt, tenantId)?.code ?? null) : null,
+    tenantProblem: tenantProblem?.message ?? null,
+    tenantProblemCode: tenantProblem?.code ?? null,
     evaluationMode: Boolean(rt.deps.teamsAppId) && rt.deps.billingModel !== 'B',
     pendingSyncAt: rt.wheel.dueAt(jobKeys.chatSync(chatId))?.toISOString() ?? null,
   };
 }
 
 /** Lines `@Herald status` adds to chatStatusLines (which already lists subscriptions and their expiry). */
-export function statusLines(rt: SubscriptionRuntime, chatId: string): string[] {
-  const view = describeChat(rt, chatId);
+export async function statusLines(rt: SubscriptionRuntime, chatId: string): Promise<string[]> {
+  const view = await describeChat(rt, chatId);
   const lines: string[] = [];
   const now = rt.deps.clock().getTime();
   const renewals = [...view.subscriptions, ...view.tenantSubscriptions]
@@ -109,29 +110,31 @@ export function statusLines(rt: SubscriptionRuntime, chatId: string): string[] {
 }
 
 /** Totals for /healthz. */
-export function health(rt: SubscriptionRuntime): SubscriptionHealth {
+export async function health(rt: SubscriptionRuntime): Promise<SubscriptionHealth> {
   const now = rt.deps.clock().getTime();
-  const all = rt.deps.store.subscriptions.list();
+  const all = await rt.deps.store.subscriptions.list();
+  const tenantProblems = await storedTenantProblems(rt);
   return {
     subscriptions: all.length,
     expired: all.filter((r) => Date.parse(r.expirationDateTime) <= now).length,
     scheduledJobs: rt.wheel.size,
     runningJobs: rt.wheel.runningCount,
-    tenantProblems: storedTenantProblems(rt).size,
-    problems: problemHealth(rt),
+    tenantProblems: tenantProblems.size,
+    problems: await problemHealth(rt, tenantProblems),
   };
 }
 
 /** Tenant-wide and per-chat problems grouped by code; the reason and advice are the catalogue's. */
-function problemHealth(rt: SubscriptionRuntime): ProblemHealth[] {
+async function problemHealth(rt: SubscriptionRuntime, tenantProblems: ReadonlyMap<string, { code: HeraldErrorCode }>): Promise<ProblemHealth[]> {
   const byCode = new Map<HeraldErrorCode, { tenantIds: Set<string>; chats: number }>();
   const entry = (code: HeraldErrorCode) => {
     const found = byCode.get(code) ?? { tenantIds: new Set<string>(), chats: 0 };
     byCode.set(code, found);
     return found;
   };
-  for (const [tenantId, problem] of storedTenantProblems(rt)) entry(problem.code).tenantIds.add(tenantId);
-  for (const chat of rt.deps.store.chats.list((c) => installed(rt, c.chatId) !== null)) {
+  for (const [tenantId, problem] of tenantProblems) entry(problem.code).tenantIds.add(tenantId);
+  const installedIds = new Set((await installedChats(rt)).map((i) => i.chatId));
+  for (const chat of await rt.deps.store.chats.list((c) => Boolean(c.problem) && installedIds.has(c.chatId))) {
     if (!chat.problem) continue;
     const found = entry(chatProblemCode(chat.problem));
     found.tenantIds.add(chat.tenantId);

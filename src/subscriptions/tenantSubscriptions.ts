@@ -32,8 +32,8 @@ async function syncTenant(rt: SubscriptionRuntime, tenantId: string): Promise<vo
 }
 
 async function syncTenantLocked(rt: SubscriptionRuntime, tenantId: string): Promise<void> {
-  const wanted = tenantSpecs(rt, tenantId);
-  for (const record of rt.deps.store.subscriptions.list((r) => r.tenantId === tenantId && isTenantKind(r.kind))) {
+  const wanted = await tenantSpecs(rt, tenantId);
+  for (const record of await rt.deps.store.subscriptions.list((r) => isTenantKind(r.kind), { tenantId })) {
     if (!wanted.some((spec) => spec.kind === record.kind && matchesSpec(record, spec))) await dropRecord(rt, record, { deleteAtGraph: true });
   }
   for (const spec of wanted) await ensureSpec(rt, spec);

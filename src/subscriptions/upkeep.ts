@@ -13,16 +13,16 @@ import { ownerKey } from './subscriptionSpecs.js';
 
 /** The renewal job (bound into the runtime as `renewJob`). */
 export async function renew(rt: SubscriptionRuntime, id: string): Promise<void> {
-  const record = rt.deps.store.subscriptions.get(id);
+  const record = await rt.deps.store.subscriptions.get(id);
   if (!record) return;
   await rt.mutex.run(ownerKey(record), () => renewLocked(rt, id));
 }
 
 async function renewLocked(rt: SubscriptionRuntime, id: string): Promise<void> {
   const { store, graph, clock } = rt.deps;
-  const record = store.subscriptions.get(id);
+  const record = await store.subscriptions.get(id);
   if (!record) return;
-  if (!isWanted(rt, record)) {
+  if (!(await isWanted(rt, record))) {
     await dropRecord(rt, record, { deleteAtGraph: true });
     return;
   }
@@ -61,9 +61,9 @@ async function renewLocked(rt: SubscriptionRuntime, id: string): Promise<void> {
 }
 
 /** A lifecycle notification for one of Herald's subscriptions: checked, then queued as a job. */
-export function onLifecycle(rt: SubscriptionRuntime, event: LifecycleEvent): void {
+export async function onLifecycle(rt: SubscriptionRuntime, event: LifecycleEvent): Promise<void> {
   const { store, log, clock } = rt.deps;
-  const record = store.subscriptions.get(event.subscriptionId);
+  const record = await store.subscriptions.get(event.subscriptionId);
   if (!record) {
     log.debug({ subscriptionId: event.subscriptionId, lifecycleEvent: event.kind }, 'lifecycle event for an unknown subscription');
     return;
@@ -79,10 +79,10 @@ export function onLifecycle(rt: SubscriptionRuntime, event: LifecycleEvent): voi
 type LifecycleJob = LifecycleEvent['kind'] | 'reauthorizeDeferred';
 
 async function handleLifecycle(rt: SubscriptionRuntime, id: string, kind: LifecycleJob): Promise<void> {
-  const record = rt.deps.store.subscriptions.get(id);
+  const record = await rt.deps.store.subscriptions.get(id);
   if (!record) return;
   await rt.mutex.run(ownerKey(record), async () => {
-    const current = rt.deps.store.subscriptions.get(id);
+    const current = await rt.deps.store.subscriptions.get(id);
     if (!current) return;
     if (kind === 'reauthorizationRequired') await reauthorize(rt, current);
     else if (kind === 'reauthorizeDeferred') {
@@ -162,12 +162,12 @@ async function catchUp(rt: SubscriptionRuntime, record: SubscriptionRecord): Pro
       await reconcileChat(rt, record.tenantId, record.chatId, false);
     } catch (error) {
       if (!isGraphFailure(error)) throw error;
-      const installation = installed(rt, record.chatId);
+      const installation = await installed(rt, record.chatId);
       if (installation) await onChatFailure(rt, installation, error, jobKeys.chatSync(record.chatId), { ...NO_FLAGS, reconcile: true });
     }
     return;
   }
-  for (const installation of installedChats(rt).filter((i) => i.tenantId === record.tenantId)) {
+  for (const installation of await installedChats(rt, record.tenantId)) {
     requestChatSync(rt, installation.chatId, { reconcile: true });
   }
 }

@@ -3,7 +3,7 @@ import type { ChatPoster } from '../bot/ChatPoster.js';
 import type { HeraldConfig } from '../config/HeraldConfig.js';
 import type { HeraldEvents } from '../events/HeraldEvents.js';
 import type { ModuleHost } from '../kernel/ModuleHost.js';
-import type { HeraldStore } from '../storage/HeraldStore.js';
+import type { StoreContract } from '../storage/StoreContract.js';
 import type { CertificateRotation, EncryptionCertificateSource } from '../certificates/EncryptionCertificate.js';
 import { keyRingRotation, loadNotificationKeyRing } from '../certificates/loadNotificationKeyRing.js';
 import type { GraphCallStats } from '../graph/GraphCallStats.js';
@@ -30,7 +30,7 @@ export interface SubscriptionModuleInput {
   config: HeraldConfig;
   log: Logger;
   clock: () => Date;
-  store: HeraldStore;
+  store: StoreContract;
   events: HeraldEvents;
   poster: ChatPoster;
 }
@@ -75,7 +75,7 @@ export async function wireSubscriptions(host: ModuleHost, input: SubscriptionMod
   events.on('uninstalled', (event) => manager.onUninstalled(event));
   events.on('lifecycle', (event) => manager.onLifecycle(event));
   host.addStatusLines((chatId) => manager.statusLines(chatId));
-  host.reportHealth('subscriptions', () => ({ ...manager.health(), ...(graph.stats ? { graphCalls: graph.stats.snapshot() } : {}) }));
+  host.reportHealth('subscriptions', async () => ({ ...(await manager.health()), ...(graph.stats ? { graphCalls: graph.stats.snapshot() } : {}) }));
   host.onStart(() => manager.startInBackground());
   host.onStop(() => manager.stop());
   return manager;

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { ChatGraph } from '../graph/ChatGraph.js';
-import type { HeraldStore } from '../storage/HeraldStore.js';
+import type { StoreContract } from '../storage/StoreContract.js';
 
 /** How long a Graph member list answers membership questions before it is read again. */
 export const GRAPH_MEMBERS_CACHE_MS = 30_000;
@@ -12,7 +12,7 @@ export type MembershipDecision =
   | { member: false; reason: 'tenant_mismatch' | 'not_in_roster' | 'not_in_graph' | 'graph_failed' };
 
 export interface ChatMembershipOptions {
-  store: Pick<HeraldStore, 'chats' | 'installations'>;
+  store: Pick<StoreContract, 'chats' | 'installations'>;
   /** Fallback when the stored roster does not show the person as present; null when Graph is not wired. */
   graph: Pick<ChatGraph, 'listChatMembers'> | null;
   clock: () => Date;
@@ -32,18 +32,18 @@ export class ChatMembership {
   constructor(private readonly options: ChatMembershipOptions) {}
 
   /** The chat's tenant as Herald knows it, or null for a chat Herald has no record of. */
-  chatTenant(chatId: string): string | null {
+  async chatTenant(chatId: string): Promise<string | null> {
     const { store } = this.options;
-    const tenant = store.chats.get(chatId)?.tenantId ?? store.installations.get(chatId)?.tenantId;
+    const tenant = (await store.chats.get(chatId))?.tenantId ?? (await store.installations.get(chatId))?.tenantId;
     return tenant ? tenant.toLowerCase() : null;
   }
 
   async check(chatId: string, caller: { oid: string; tenantId: string }): Promise<MembershipDecision> {
-    const known = this.chatTenant(chatId);
+    const known = await this.chatTenant(chatId);
     // A token from another tenant never grants access: Graph reads are made for the chat's tenant.
     if (known && known !== caller.tenantId) return { member: false, reason: 'tenant_mismatch' };
     const chatTenantId = known ?? caller.tenantId;
-    const roster = this.options.store.chats.get(chatId)?.roster ?? {};
+    const roster = (await this.options.store.chats.get(chatId))?.roster ?? {};
     if (roster[caller.oid]?.present === true) return { member: true, chatTenantId, source: 'roster' };
     const { graph } = this.options;
     if (!graph) return { member: false, reason: 'not_in_roster' };

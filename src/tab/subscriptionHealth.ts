@@ -3,7 +3,7 @@ import type { SubscriptionKind, SubscriptionRecord } from '../model/subscription
 import { codeForFailureText } from '../graph/describeFailure.js';
 import { formatRemaining } from '../kernel/duration.js';
 import { adviceFor as catalogueAdvice } from '../kernel/errorCatalogue.js';
-import type { HeraldStore } from '../storage/HeraldStore.js';
+import type { StoreContract } from '../storage/StoreContract.js';
 import { chatProblemCode } from '../subscriptions/accessProblem.js';
 import type { ChatSubscriptionsView } from '../subscriptions/SubscriptionManager.js';
 import type { TabSubscriptionHealth, TabSubscriptionsResponse } from './tabApiTypes.js';
@@ -50,23 +50,29 @@ export type SubscriptionInsight = Pick<ChatSubscriptionsView, 'subscriptions' | 
  * The tab's view of a chat's subscriptions: its own pair plus the tenant-wide ones that also serve it,
  * from the stored records, enriched with the subscription manager's schedule when it is running.
  */
-export function chatSubscriptionsView(
-  deps: { store: Pick<HeraldStore, 'subscriptions' | 'installations' | 'chats'>; insight?: ((chatId: string) => SubscriptionInsight | null) | null },
+export async function chatSubscriptionsView(
+  deps: { store: Pick<StoreContract, 'subscriptions' | 'installations' | 'chats'>; insight?: ((chatId: string) => Promise<SubscriptionInsight | null>) | null },
   chatId: string,
   chatTenantId: string,
   now: Date,
-): TabSubscriptionsResponse {
+): Promise<TabSubscriptionsResponse> {
   const { store } = deps;
-  const records = store.subscriptions.list((s) => s.chatId === chatId || (s.chatId === null && s.tenantId.toLowerCase() === chatTenantId));
+  const [own, tenantWideRecords, chat, installation, insight] = await Promise.all([
+    store.subscriptions.list(undefined, { chatId }),
+    store.subscriptions.list((s) => s.tenantId.toLowerCase() === chatTenantId, { chatId: null }),
+    store.chats.get(chatId),
+    store.installations.get(chatId),
+    deps.insight?.(chatId) ?? null,
+  ]);
+  const records = [...own, ...tenantWideRecords];
   records.sort((a, b) => ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind) || a.expirationDateTime.localeCompare(b.expirationDateTime));
-  const insight = deps.insight?.(chatId) ?? null;
   const renewals = new Map([...(insight?.subscriptions ?? []), ...(insight?.tenantSubscriptions ?? [])].map((v) => [v.id, v.nextRenewalAt]));
-  const problem: ChatProblem | null = store.chats.get(chatId)?.problem ?? null;
+  const problem: ChatProblem | null = chat?.problem ?? null;
   const tenantWide = records.some((r) => r.chatId === null);
   return {
     chatId,
     checkedAt: now.toISOString(),
-    installed: store.installations.get(chatId)?.status === 'installed',
+    installed: installation?.status === 'installed',
     subscriptions: records.map((r) => subscriptionHealth(r, now, renewals.get(r.id) ?? null)),
     problem: problem && { code: problem.code, message: problem.message, at: problem.at, advice: catalogueAdvice(chatProblemCode(problem)) },
     tenantProblem: insight?.tenantProblem

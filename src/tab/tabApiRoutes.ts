@@ -6,7 +6,7 @@ import { changeSentence, SettingsError, validateSettingsPatch, type ChatSettings
 import type { SettingsGate, SettingsActor } from '../settings/SettingsGate.js';
 import { refusalMessage } from '../settings/settingsPermission.js';
 import { messagesFor } from '../i18n/Messages.js';
-import type { HeraldStore } from '../storage/HeraldStore.js';
+import type { StoreContract } from '../storage/StoreContract.js';
 import type { ChatMembership } from './ChatMembership.js';
 import { chatSubscriptionsView, type SubscriptionInsight } from './subscriptionHealth.js';
 import type { TabErrorResponse, TabHistoryEntry, TabHistoryResponse, TabSettingsResponse } from './tabApiTypes.js';
@@ -18,9 +18,9 @@ export interface TabApiDeps {
   settings: Pick<ChatSettingsService, 'get'>;
   /** Who may change settings: the same rule as the chat commands. */
   gate: Pick<SettingsGate, 'permission' | 'change'>;
-  store: Pick<HeraldStore, 'history' | 'subscriptions' | 'installations' | 'chats'>;
+  store: Pick<StoreContract, 'history' | 'subscriptions' | 'installations' | 'chats'>;
   /** The subscription manager's view of a chat (renewal schedule, tenant-wide problems), when it runs. */
-  subscriptionInsight?: ((chatId: string) => SubscriptionInsight | null) | null;
+  subscriptionInsight?: ((chatId: string) => Promise<SubscriptionInsight | null>) | null;
   clock: () => Date;
   log: Logger;
 }
@@ -41,7 +41,7 @@ export function registerTabApiRoutes(server: Server, deps: TabApiDeps): void {
   const { log } = deps;
 
   // Refusals and change sentences in the chat's language, as in the chat.
-  const chatMessages = (chatId: string) => messagesFor(deps.settings.get(chatId).language);
+  const chatMessages = async (chatId: string) => messagesFor((await deps.settings.get(chatId)).language);
   const send = (res: Response, status: number, body: TabErrorResponse | TabHistoryResponse | TabSettingsResponse | object) => {
     res.header('Cache-Control', 'no-store');
     if (status === 401) res.header('WWW-Authenticate', 'Bearer');
@@ -82,7 +82,7 @@ export function registerTabApiRoutes(server: Server, deps: TabApiDeps): void {
     if (!access) return;
     const query = parseHistoryQuery(req.query as Record<string, unknown> | undefined);
     if ('error' in query) return send(res, 400, { error: 'invalid_request', message: query.error });
-    const page = deps.store.history.list(access.chatId, { limit: query.limit + 1, before: query.before, kinds: query.kinds });
+    const page = await deps.store.history.list(access.chatId, { limit: query.limit + 1, before: query.before, kinds: query.kinds });
     const entries = page.slice(0, query.limit).map(toTabEntry);
     const hasMore = page.length > query.limit;
     const body: TabHistoryResponse = { chatId: access.chatId, entries, nextBefore: hasMore ? (entries.at(-1)?.id ?? null) : null };
@@ -94,8 +94,8 @@ export function registerTabApiRoutes(server: Server, deps: TabApiDeps): void {
     if (!access) return;
     const permission = await deps.gate.permission(access.chatId, access.chatTenantId, actorOf(access.caller));
     const body: TabSettingsResponse = {
-      chatId: access.chatId, settings: deps.settings.get(access.chatId), changes: [], message: null,
-      mayChange: permission.allowed ? { allowed: true, message: null } : { allowed: false, message: refusalMessage(permission.rule, permission.reason, chatMessages(access.chatId)) },
+      chatId: access.chatId, settings: await deps.settings.get(access.chatId), changes: [], message: null,
+      mayChange: permission.allowed ? { allowed: true, message: null } : { allowed: false, message: refusalMessage(permission.rule, permission.reason, await chatMessages(access.chatId)) },
     };
     send(res, 200, body);
   });
@@ -117,7 +117,7 @@ export function registerTabApiRoutes(server: Server, deps: TabApiDeps): void {
   server.get('/api/tab/chats/:chatId/subscriptions', async (req, res) => {
     const access = await authorize(req, res);
     if (!access) return;
-    send(res, 200, chatSubscriptionsView({ store: deps.store, insight: deps.subscriptionInsight }, access.chatId, access.chatTenantId, deps.clock()));
+    send(res, 200, await chatSubscriptionsView({ store: deps.store, insight: deps.subscriptionInsight }, access.chatId, access.chatTenantId, deps.clock()));
   });
 }
 

@@ -4,7 +4,7 @@ import type { Server } from 'restify';
 import type { HeraldConfig } from '../config/HeraldConfig.js';
 import type { ChatSettingsService } from '../settings/ChatSettingsService.js';
 import { SettingsGate } from '../settings/SettingsGate.js';
-import type { HeraldStore } from '../storage/HeraldStore.js';
+import type { StoreContract } from '../storage/StoreContract.js';
 import type { ChatGraph } from '../graph/ChatGraph.js';
 import { ChatMembership } from './ChatMembership.js';
 import type { SubscriptionInsight } from './subscriptionHealth.js';
@@ -21,7 +21,7 @@ export interface TabDeps {
   /** Serve the simulated Teams host page; default: only in the playground. */
   hostDemo?: boolean;
   /** Renewal schedule and tenant-wide problems per chat (the subscription manager's `describeChat`); null when subscriptions are not wired. */
-  subscriptionInsight?: ((chatId: string) => SubscriptionInsight | null) | null;
+  subscriptionInsight?: ((chatId: string) => Promise<SubscriptionInsight | null>) | null;
   /** Who may change settings (shared with the chat commands); default: one over the store and chatGraph. */
   settingsGate?: SettingsGate;
   /** Signing keys for SSO tokens; default: the remote JWKS under AAD_AUTHORITY_HOST. */
@@ -39,7 +39,7 @@ export interface TabModuleInput {
   config: HeraldConfig;
   log: Logger;
   clock: () => Date;
-  store: HeraldStore;
+  store: StoreContract;
   server: Server;
   settings: ChatSettingsService;
 }

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { HeraldError } from '../../kernel/errors.js';
 import { backoffDelayMs } from '../../kernel/retry.js';
 import type { InboxBatch } from '../../model/inbox.js';
-import type { HeraldStore } from '../../storage/HeraldStore.js';
+import type { StoreContract } from '../../storage/StoreContract.js';
 import { readEnvelope } from '../decode/normalizeNotification.js';
 import type { BatchRun } from '../route/NotificationPipeline.js';
 import { ProcessingStoppedError, RetryLaterError, type DropReason } from '../route/ItemOutcome.js';
@@ -26,7 +26,7 @@ export interface RetryPolicy {
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { initialMs: 1_000, maxMs: 60_000, giveUpAfterMs: 4 * 60 * 60 * 1000, maxUnexpectedFailures: 5 };
 
 export interface InboxProcessorDeps {
-  store: Pick<HeraldStore, 'inbox'>;
+  store: Pick<StoreContract, 'inbox'>;
   pipeline: BatchProcessor;
   metrics: NotificationMetrics;
   clock: () => Date;
@@ -91,10 +91,13 @@ export class InboxProcessor {
   }
 
   /** Replays batches left in the inbox by an earlier run, then processes as they come. */
-  start(): void {
+  async start(): Promise<void> {
     if (this.started || this.stopping) return;
-    const leftovers = this.deps.store.inbox
-      .list((b) => !this.batches.has(b.id))
+    const stored = await this.deps.store.inbox.list();
+    if (this.started || this.stopping) return;
+    // Filtered after the read: a batch accepted while it ran is already queued.
+    const leftovers = stored
+      .filter((b) => !this.batches.has(b.id))
       .sort((a, b) => (a.receivedAt < b.receivedAt ? -1 : a.receivedAt > b.receivedAt ? 1 : 0));
     let items = 0;
     for (const batch of leftovers) {

@@ -1,4 +1,5 @@
-import type { Collection, ResourceChangeLog, SeenChange } from '../../storage/HeraldStore.js';
+import type { ResourceChangeLog, SeenChange } from '../../storage/HeraldStore.js';
+import type { AsyncCollection } from '../../storage/StoreContract.js';
 
 /**
  * Deduplication of changes reported by Graph.
@@ -63,11 +64,11 @@ export class ChangeDeduplicator {
   /** Per resource: the newest stamp of a change whose handling finished (what may be persisted). */
   private readonly settledStamps = new Map<string, string | null>();
 
-  private constructor(private readonly collection: Collection<ResourceChangeLog>) {}
+  private constructor(private readonly collection: AsyncCollection<ResourceChangeLog>) {}
 
-  static load(collection: Collection<ResourceChangeLog>): ChangeDeduplicator {
+  static async load(collection: AsyncCollection<ResourceChangeLog>): Promise<ChangeDeduplicator> {
     const dedupe = new ChangeDeduplicator(collection);
-    for (const log of collection.list()) {
+    for (const log of await collection.list()) {
       dedupe.logs.set(log.key, log);
       dedupe.settledStamps.set(log.key, log.latestStamp);
     }

@@ -5,7 +5,7 @@ import type { ChatGraph } from '../../graph/ChatGraph.js';
 import { describeFailure } from '../../graph/describeFailure.js';
 import type { InboxBatch } from '../../model/inbox.js';
 import type { SubscriptionRecord } from '../../model/subscription.js';
-import type { HeraldStore } from '../../storage/HeraldStore.js';
+import type { StoreContract } from '../../storage/StoreContract.js';
 import { decryptResourceData } from '../decode/decryptResourceData.js';
 import { normalizeNotification, readEnvelope, type NotificationItem } from '../decode/normalizeNotification.js';
 import { parseResource, resourcePath, type ResourceTarget } from '../decode/parseResource.js';
@@ -16,7 +16,7 @@ import { describeChange } from './describeChange.js';
 import { ProcessingStoppedError, RetryLaterError, type DropReason, type ItemOutcome } from './ItemOutcome.js';
 
 export interface NotificationPipelineDeps {
-  store: Pick<HeraldStore, 'subscriptions'>;
+  store: Pick<StoreContract, 'subscriptions'>;
   keys: NotificationKeyRing;
   verifier: Pick<ValidationTokenVerifier, 'verify'>;
   dedupe: ChangeDeduplicator;
@@ -229,11 +229,11 @@ export class NotificationPipeline {
     subscriptions: Map<string, SubscriptionRecord | undefined>,
     signal: AbortSignal,
   ): Promise<SubscriptionRecord | undefined> {
-    const lookup = () => {
-      if (!subscriptions.has(id)) subscriptions.set(id, this.deps.store.subscriptions.get(id));
+    const lookup = async () => {
+      if (!subscriptions.has(id)) subscriptions.set(id, await this.deps.store.subscriptions.get(id));
       return subscriptions.get(id);
     };
-    const known = lookup();
+    const known = await lookup();
     if (known) return known;
     const creation = this.deps.pendingCreations?.settled(item.clientState);
     if (!creation) return undefined;
@@ -241,7 +241,7 @@ export class NotificationPipeline {
     this.deps.log.info(where, 'notification for a subscription still being created; held until Graph answers');
     await abortable(creation, signal);
     subscriptions.delete(id);
-    const stored = lookup();
+    const stored = await lookup();
     if (!stored) this.deps.log.warn(where, 'the subscription this notification came through was not created; dropped');
     return stored;
   }

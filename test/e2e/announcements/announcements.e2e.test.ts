@@ -144,7 +144,7 @@ describe('announcements in the chat (Herald ↔ Teams double over HTTP)', () => 
       await emit(joined(chatId, graphMember(xavier)));
       await h.announcements.idle();
       assert.deepEqual(announcementTexts(h, chatId), ['Gina Guest (Guest) joined', 'Xavier Fed (External) joined']);
-      const timeline = h.herald.context.store.history.list(chatId, { kinds: ['joined'] });
+      const timeline = await h.herald.context.store.history.list(chatId, { kinds: ['joined'] });
       assert.deepEqual(timeline.map((e) => [e.actor, e.guest, e.external]).sort(), [['Gina Guest', true, false], ['Xavier Fed', false, true]]);
     });
   });
@@ -171,7 +171,7 @@ describe('announcements in the chat (Herald ↔ Teams double over HTTP)', () => 
       await emit(chatUpdated(chatId, { topic: 'Alpha', lastUpdatedDateTime: t(5) }));
       await h.announcements.idle();
       assert.deepEqual(announcementTexts(h, chatId), ["Chat renamed from 'Alpha' to 'Gamma'"]);
-      assert.equal(h.herald.context.store.chats.get(chatId)?.topic, 'Gamma');
+      assert.equal((await h.herald.context.store.chats.get(chatId))?.topic, 'Gamma');
     });
 
     it('says when a topic is set and when it is cleared', async () => {
@@ -243,7 +243,7 @@ describe('announcements in the chat (Herald ↔ Teams double over HTTP)', () => 
       await say('status');
       const answers = h.double.connector.posts(chatId).map((p) => p.text ?? '');
       assert.ok(answers.some((t) => /quiet \(announcements off\).*joins off.*window 0s/.test(t)), answers.join('\n'));
-      assert.equal(h.herald.context.store.history.list(chatId, { kinds: ['joined', 'left'] }).length, 4, 'the timeline has everything');
+      assert.equal((await h.herald.context.store.history.list(chatId, { kinds: ['joined', 'left'] })).length, 4, 'the timeline has everything');
     });
 
     it('shows an open summary window and undelivered posts in @Herald status', async () => {
@@ -255,7 +255,7 @@ describe('announcements in the chat (Herald ↔ Teams double over HTTP)', () => 
       await h.announcements.idle();
       const answer = h.double.connector.posts(chatId).map((p) => p.text ?? '').find((t) => t.includes('Herald status')) ?? '';
       assert.match(answer, /Summary window open: 1 change\(s\), posting in \d/);
-      assert.equal((h.herald.context.health.snapshot().announcements as { openWindows: number }).openWindows, 1);
+      assert.equal(((await h.herald.context.health.snapshot()).announcements as { openWindows: number }).openWindows, 1);
     });
 
     it('tells the chat when someone changed the settings from the tab', async () => {
@@ -292,7 +292,7 @@ describe('announcements in the chat (Herald ↔ Teams double over HTTP)', () => 
       h.herald.context.events.on('uninstalled', (e) => void uninstalled.push(e.reason));
       await emit(joined(chatId, graphMember(person('Bob Jones'))));
       await advance(60_000);
-      assert.equal(h.herald.context.registry.get(chatId)?.status, 'uninstalled');
+      assert.equal((await h.herald.context.registry.get(chatId))?.status, 'uninstalled');
       assert.equal(uninstalled.length, 1);
       await emit(joined(chatId, graphMember(person('Carol White'))));
       await advance(60_000);

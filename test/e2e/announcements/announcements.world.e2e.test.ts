@@ -96,7 +96,7 @@ describe('announcements end to end (simulated world → Graph double → Herald 
     run.pg.simulated.teams.connector.failNextPosts({ count: 1, status: 403, conversationId: chatId() });
     await addMember('Margaret Hamilton');
     await run.pg.settle();
-    assert.equal(run.pg.herald.context.registry.get(chatId())?.status, 'uninstalled');
+    assert.equal((await run.pg.herald.context.registry.get(chatId()))?.status, 'uninstalled');
     assert.deepEqual(cards(), []);
   });
 });

@@ -54,7 +54,7 @@ describe('a welcome of the chat\'s own', () => {
     await h.herald.context.settings.apply(chatId, TENANT, { windowMs: 0 }, 'Ada Lovelace', 'chat');
     const answer = await say(chatId, ada, 'welcome Welcome! **The plan** is in the [Files](https://example.com) tab.');
     assert.match(answer, /^Ada Lovelace changed Herald's settings: welcome line set\./);
-    assert.equal(h.herald.context.settings.get(chatId).welcomeLine, 'Welcome! **The plan** is in the [Files](https://example.com) tab.', 'case and markup kept as text');
+    assert.equal((await h.herald.context.settings.get(chatId)).welcomeLine, 'Welcome! **The plan** is in the [Files](https://example.com) tab.', 'case and markup kept as text');
 
     const card = await join(chatId, person('Grace Hopper'));
     assert.deepEqual(runs(card.body), ['Grace Hopper', ' joined', 'Welcome! **The plan** is in the [Files](https://example.com) tab.']);
@@ -96,6 +96,6 @@ describe('a welcome of the chat\'s own', () => {
     const chatId = await installChat(h, [ada]);
     const answer = await say(chatId, ada, `welcome ${'x'.repeat(281)}`);
     assert.equal(answer, 'That welcome line cannot be used: it can be at most 280 characters.');
-    assert.equal(h.herald.context.settings.get(chatId).welcomeLine, '');
+    assert.equal((await h.herald.context.settings.get(chatId)).welcomeLine, '');
   });
 });

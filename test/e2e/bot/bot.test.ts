@@ -48,7 +48,7 @@ describe('bot', () => {
     assert.equal(posts[0].text, WELCOME_TEXT);
     assert.equal(teams.connector.posts(chatId).length, 1);
     assert.equal(installed.length, 1);
-    const stored = herald.context.store.installations.get(chatId);
+    const stored = await herald.context.store.installations.get(chatId);
     assert.equal(stored?.status, 'installed');
     assert.equal(stored?.tenantId, TENANT);
     assert.equal(stored?.serviceUrl, teams.serviceUrl);
@@ -59,7 +59,7 @@ describe('bot', () => {
       const chatId = newGroupChatId();
       await teams.channel.installIntoChat({ chatId, tenantId: TENANT, by: ann, only });
       await teams.connector.waitForPosts(chatId, 1);
-      assert.equal(herald.context.store.installations.get(chatId)?.status, 'installed');
+      assert.equal((await herald.context.store.installations.get(chatId))?.status, 'installed');
     });
   }
 
@@ -69,7 +69,7 @@ describe('bot', () => {
     await teams.connector.waitForPosts(chatId, 1);
     await herald.stop();
     herald = await startHerald();
-    assert.equal(herald.context.store.installations.get(chatId)?.status, 'installed');
+    assert.equal((await herald.context.store.installations.get(chatId))?.status, 'installed');
     await teams.channel.installIntoChat({ chatId, tenantId: TENANT, by: ann });
     await teams.channel.sendMessage({ chatId, from: ann, text: 'help' });
     const posts = await teams.connector.waitForPosts(chatId, 2);
@@ -83,7 +83,7 @@ describe('bot', () => {
     const posts = await teams.connector.waitForPosts(chatId, 2);
     assert.equal(posts[0].text, WELCOME_TEXT);
     assert.match(posts[1].text ?? '', /Herald status/);
-    assert.equal(herald.context.store.installations.get(chatId)?.status, 'installed');
+    assert.equal((await herald.context.store.installations.get(chatId))?.status, 'installed');
   });
 
   it('marks the chat uninstalled when Herald is removed, and re-installs with a new welcome', async () => {
@@ -93,7 +93,7 @@ describe('bot', () => {
     await teams.channel.installIntoChat({ chatId, tenantId: TENANT, by: ann });
     await teams.connector.waitForPosts(chatId, 1);
     await teams.channel.removeFromChat({ chatId, tenantId: TENANT, by: ann });
-    assert.equal(herald.context.store.installations.get(chatId)?.status, 'uninstalled');
+    assert.equal((await herald.context.store.installations.get(chatId))?.status, 'uninstalled');
     assert.deepEqual(removed, [chatId]);
     await teams.channel.installIntoChat({ chatId, tenantId: TENANT, by: ann });
     await teams.connector.waitForPosts(chatId, 2);
@@ -125,10 +125,10 @@ describe('bot', () => {
     assert.match(posts[2].text ?? '', /summary window 30s/);
     // The settings answer is a card; its words are in the activity's summary (previews) and the card's fallback.
     assert.match(String(posts[3].activity.summary ?? ''), /joins off · leaves on · topic on · guests only off · window 30s/);
-    const settings = herald.context.store.chats.get(chatId)?.settings;
+    const settings = (await herald.context.store.chats.get(chatId))?.settings;
     assert.equal(settings?.announceJoins, false);
     assert.equal(settings?.windowMs, 30_000);
-    const history = herald.context.store.history.list(chatId);
+    const history = await herald.context.store.history.list(chatId);
     assert.equal(history[0].kind, 'settingsChanged');
     assert.equal(history[0].actor, 'Ann Example');
   });
@@ -148,7 +148,7 @@ describe('bot', () => {
     assert.ok(personal.status < 500);
     const posts = await teams.connector.waitForPosts(undefined, 1);
     assert.equal(posts[0].text, NOT_A_GROUP_CHAT_TEXT);
-    assert.equal(herald.context.store.installations.list().length, 0);
+    assert.equal((await herald.context.store.installations.list()).length, 0);
   });
 
   it('reports installations in /healthz', async () => {

@@ -28,7 +28,7 @@ describe('the chat\'s language (Herald ↔ Teams double over HTTP)', () => {
     const chatId = await installChat(h, [ann]);
     const answer = await say(chatId, ann, '<at>Herald</at> language de');
     assert.match(answer, /^Ann Lee hat die Einstellungen von Herald geändert: Sprache Deutsch\. Einstellungen: Ankündigungen an · /);
-    assert.equal(h.herald.context.settings.get(chatId).language, 'de');
+    assert.equal((await h.herald.context.settings.get(chatId)).language, 'de');
     assert.match(await say(chatId, ann, 'window 0'), /Zusammenfassungsfenster 0 Sek\. \(sofort posten\)/);
 
     const grace = person('Grace Hopper');
@@ -47,7 +47,7 @@ describe('the chat\'s language (Herald ↔ Teams double over HTTP)', () => {
     const chatId = await installChat(h, [ann]);
     const answer = await say(chatId, ann, 'language klingon');
     assert.equal(answer, 'I can write in en (English), de (Deutsch), fr (Français) and es (Español) — not "klingon". Try `language de`.');
-    assert.equal(h.herald.context.settings.get(chatId).language, 'en', 'as the installer\'s en-US locale chose');
+    assert.equal((await h.herald.context.settings.get(chatId)).language, 'en', 'as the installer\'s en-US locale chose');
     assert.equal(await say(chatId, ann, 'help'), HELP_TEXT, 'still English');
   });
 
@@ -60,7 +60,7 @@ describe('the chat\'s language (Herald ↔ Teams double over HTTP)', () => {
     const [welcome] = await h.double.connector.waitForPosts(chatId, 1);
     assert.equal(welcome.text, welcomeText({ ...DEFAULT_CHAT_SETTINGS, language: 'fr' }));
     assert.match(welcome.text ?? '', /^Bonjour, je suis Herald\. Je publierai ici quand des personnes rejoignent ou quittent cette conversation et quand elle est renommée\./);
-    assert.equal(h.herald.context.settings.get(chatId).language, 'fr');
+    assert.equal((await h.herald.context.settings.get(chatId)).language, 'fr');
     assert.match(await say(chatId, ann, 'help'), /^\*\*Herald\*\* annonce qui rejoint et quitte cette conversation/);
   });
 
@@ -70,6 +70,6 @@ describe('the chat\'s language (Herald ↔ Teams double over HTTP)', () => {
     const chatId = await installChat(h, [ann]);
     await say(chatId, ann, 'language de');
     await h.herald.context.settings.adoptLanguage(chatId, '', 'es');
-    assert.equal(h.herald.context.settings.get(chatId).language, 'de');
+    assert.equal((await h.herald.context.settings.get(chatId)).language, 'de');
   });
 });

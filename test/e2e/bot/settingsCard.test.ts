@@ -77,7 +77,7 @@ describe('the settings card', () => {
     assert.equal(notice(answer.value), "Ada Lovelace changed Herald's settings: joins off; summary window 10s.");
     assert.equal(inputValue(answer.value, 'announceJoins'), 'false');
 
-    const settings = h.herald.context.settings.get(chatId);
+    const settings = await h.herald.context.settings.get(chatId);
     assert.equal(settings.announceJoins, false);
     assert.equal(settings.windowMs, 10_000);
     const updated = h.double.connector.posts(chatId).find((p) => p.id === cardPost.id);
@@ -86,7 +86,7 @@ describe('the settings card', () => {
     const told = h.double.connector.posts(chatId).filter((p) => p.id !== cardPost.id);
     assert.equal(told.length, 1);
     assert.match(told[0]?.text ?? '', /^Ada Lovelace changed Herald's settings: joins off; summary window 10s\. Settings: /);
-    assert.equal(h.herald.context.store.history.list(chatId, { kinds: ['settingsChanged'] })[0]?.actor, 'Ada Lovelace');
+    assert.equal((await h.herald.context.store.history.list(chatId, { kinds: ['settingsChanged'] }))[0]?.actor, 'Ada Lovelace');
   });
 
   it('offers the chat\'s language; saving German shows the card, the answer and the chat\'s message in German', async () => {
@@ -98,7 +98,7 @@ describe('the settings card', () => {
     assert.equal(notice(answer), 'Ada Lovelace hat die Einstellungen von Herald geändert: Sprache Deutsch.');
     assert.equal(answer.body[0]?.text, 'Einstellungen von Herald für diesen Chat');
     assert.match(answer.fallbackText, /^Einstellungen für diesen Chat: Ankündigungen an · Beitritte an · /);
-    assert.equal(h.herald.context.settings.get(chatId).language, 'de');
+    assert.equal((await h.herald.context.settings.get(chatId)).language, 'de');
     const updated = cardOf(h.double.connector.posts(chatId).find((p) => p.id === cardPost.id));
     assert.equal(inputValue(updated, 'language'), 'de', 'everyone\'s card shows the new language');
     const told = h.double.connector.posts(chatId).filter((p) => p.id !== cardPost.id);
@@ -110,7 +110,7 @@ describe('the settings card', () => {
     const cardPost = await openCard(chatId, ada);
     const answer = (await press(chatId, ada, cardPost, SETTINGS_VERBS.save, { language: 'xx' })).body as { value: CardJson };
     assert.equal(notice(answer.value), 'Not saved: language must be one of en, de, fr, es.');
-    assert.equal(h.herald.context.settings.get(chatId).language, 'en');
+    assert.equal((await h.herald.context.settings.get(chatId)).language, 'en');
   });
 
   it('refuses a guest\'s Save on their own card, says why, and changes nothing', async () => {
@@ -123,7 +123,7 @@ describe('the settings card', () => {
     assert.equal(answer.statusCode, 200);
     assert.equal(notice(answer.value), "You can't change Herald's settings here: you are a guest in this chat. Only members of this chat's organization who are not guests can.");
     assert.equal(inputValue(answer.value, 'enabled'), 'true', 'the card shows the settings as they are');
-    assert.equal(h.herald.context.settings.get(chatId).enabled, true);
+    assert.equal((await h.herald.context.settings.get(chatId)).enabled, true);
     assert.deepEqual(h.double.connector.posts(chatId).map((p) => p.id), [cardPost.id], 'nothing posted, the card untouched');
   });
 
@@ -132,7 +132,7 @@ describe('the settings card', () => {
     const cardPost = await openCard(chatId, ada);
     const answer = (await press(chatId, ada, cardPost, SETTINGS_VERBS.save, { windowMs: '99999999' })).body as { value: CardJson };
     assert.match(notice(answer.value) ?? '', /^Not saved: windowMs must be a whole number of milliseconds from 0 to 600000\.$/);
-    assert.equal(h.herald.context.settings.get(chatId).windowMs, DEFAULT_CHAT_SETTINGS.windowMs);
+    assert.equal((await h.herald.context.settings.get(chatId)).windowMs, DEFAULT_CHAT_SETTINGS.windowMs);
   });
 
   it('refreshes a card to the settings as they are now', async () => {

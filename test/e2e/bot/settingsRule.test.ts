@@ -38,8 +38,8 @@ describe('chat commands: who may change settings', () => {
     h.double.directory.addMember(chatId, guest);
     const answer = await say(chatId, guest, 'quiet');
     assert.equal(answer, "You can't change Herald's settings here: you are a guest in this chat. Only members of this chat's organization who are not guests can.");
-    assert.equal(settingsOf(chatId).enabled, true);
-    assert.deepEqual(h.herald.context.store.history.list(chatId, { kinds: ['settingsChanged'] }), []);
+    assert.equal((await settingsOf(chatId)).enabled, true);
+    assert.deepEqual(await h.herald.context.store.history.list(chatId, { kinds: ['settingsChanged'] }), []);
   });
 
   it('refuses "guests only off" from someone of another organization', async () => {
@@ -49,15 +49,15 @@ describe('chat commands: who may change settings', () => {
     h.double.directory.addMember(chatId, erin);
     const answer = await say(chatId, erin, 'guests only off');
     assert.match(answer, /you are from another organization\. Only members of this chat's organization who are not guests can\./);
-    assert.equal(settingsOf(chatId).guestsOnly, true);
+    assert.equal((await settingsOf(chatId)).guestsOnly, true);
   });
 
   it('applies a member’s change and names who made it', async () => {
     const chatId = await installChat(h, [ada]);
     const answer = await say(chatId, ada, 'window 3s');
     assert.match(answer, /^Ada Lovelace changed Herald's settings: summary window 3s\. Settings: /);
-    assert.equal(settingsOf(chatId).windowMs, 3_000);
-    assert.equal(h.herald.context.store.history.list(chatId, { kinds: ['settingsChanged'] })[0]?.actor, 'Ada Lovelace');
+    assert.equal((await settingsOf(chatId)).windowMs, 3_000);
+    assert.equal((await h.herald.context.store.history.list(chatId, { kinds: ['settingsChanged'] }))[0]?.actor, 'Ada Lovelace');
   });
 
   it('lets a member narrow the rule to owners; then only owners may change settings, the rule included', async () => {
@@ -68,12 +68,12 @@ describe('chat commands: who may change settings', () => {
       roster: { ...state.roster, [ada.aadObjectId]: { ...state.roster[ada.aadObjectId]!, roles: ['owner'] } },
     });
     assert.match(await say(chatId, bob, 'changes by owners'), /^Bob Jones changed Herald's settings: changes by owners only\./);
-    assert.equal(settingsOf(chatId).whoMayChange, 'owners');
+    assert.equal((await settingsOf(chatId)).whoMayChange, 'owners');
 
     assert.equal(await say(chatId, bob, 'quiet'), "You can't change Herald's settings here: you are not an owner of this chat. Only chat owners from this chat's organization (not guests) can.");
     assert.match(await say(chatId, bob, 'changes by members'), /you are not an owner of this chat/);
-    assert.equal(settingsOf(chatId).whoMayChange, 'owners');
-    assert.equal(settingsOf(chatId).enabled, true);
+    assert.equal((await settingsOf(chatId)).whoMayChange, 'owners');
+    assert.equal((await settingsOf(chatId)).enabled, true);
 
     assert.match(await say(chatId, ada, 'quiet'), /^Ada Lovelace changed Herald's settings: announcements off \(quiet\)\./);
     assert.match(await say(chatId, ada, 'settings'), /changes by owners only/);
@@ -82,12 +82,12 @@ describe('chat commands: who may change settings', () => {
   it('answers an unknown rule with what it accepts', async () => {
     const chatId = await installChat(h, [ada]);
     assert.equal(await say(chatId, ada, 'changes by everyone'), 'Settings can be changed by "members" or by "owners" only — not "everyone".');
-    assert.equal(settingsOf(chatId).whoMayChange, 'members');
+    assert.equal((await settingsOf(chatId)).whoMayChange, 'members');
   });
 
   it('never takes a word of a command for a setting name ("announce constructor off")', async () => {
     const chatId = await installChat(h, [ada]);
     assert.match(await say(chatId, ada, 'announce constructor off'), /I can announce joins, leaves or topic — not "constructor"/);
-    assert.deepEqual(Object.keys(h.herald.context.store.chats.get(chatId)?.settings ?? {}).sort(), Object.keys(DEFAULT_CHAT_SETTINGS).sort());
+    assert.deepEqual(Object.keys((await h.herald.context.store.chats.get(chatId))?.settings ?? {}).sort(), Object.keys(DEFAULT_CHAT_SETTINGS).sort());
   });
 });

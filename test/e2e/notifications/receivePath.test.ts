@@ -110,7 +110,7 @@ describe('notification receive path (HTTP, through createHerald)', () => {
       await settled(herald.url);
       const added = herald.changes.slice(before);
       assert.deepEqual(added.map((c) => c.kind === 'memberAdded' && c.member.userId), [member.userId]);
-      assert.ok(herald.app.context.store.subscriptions.get(perChat.id)?.lastNotificationAt);
+      assert.ok((await herald.app.context.store.subscriptions.get(perChat.id))?.lastNotificationAt);
     });
 
     it('hands a change on once when Graph delivers it twice and both subscriptions report it (both casings)', async () => {

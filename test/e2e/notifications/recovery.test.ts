@@ -108,7 +108,7 @@ describe('notification receive path: crashes and restarts', () => {
       const health = await settled(herald.url, 1);
       assert.deepEqual(herald.changes.map((c) => c.kind === 'memberAdded' && c.member.userId), [member.userId]);
       assert.deepEqual([health.processed, health.dropped, health.inbox], [1, 0, 0]);
-      assert.equal(herald.app.context.store.inbox.list().length, 0);
+      assert.equal((await herald.app.context.store.inbox.list()).length, 0);
     } finally {
       await herald.stop();
     }

@@ -120,7 +120,7 @@ describe('Microsoft 365 Agents Playground against Herald (BOT_ID blank)', functi
   it('shows the group chat of .m365agentsplayground.yml, and installing Herald there gets the welcome', async () => {
     await page.getByText('Launch crew', { exact: true }).first().click();
     await herald$("Hi, I'm Herald.").waitFor({ timeout: 20_000 });
-    assert.equal(herald.context.store.installations.get(GROUP_CHAT_ID)?.chatId, GROUP_CHAT_ID);
+    assert.equal((await herald.context.store.installations.get(GROUP_CHAT_ID))?.chatId, GROUP_CHAT_ID);
   });
 
   it('answers @Herald help with the command list', async () => {

@@ -60,7 +60,7 @@ describe('playground: the settings card in a browser', function () {
     await card.getByRole('button', { name: 'Save' }).click();
     await page.locator('#stream li[data-kind="post"]', { hasText: "changed Herald's settings: joins off" }).waitFor();
     await run.pg.settle();
-    assert.equal(run.pg.herald.context.settings.get(run.pg.simulated.chatId).announceJoins, false);
+    assert.equal((await run.pg.herald.context.settings.get(run.pg.simulated.chatId)).announceJoins, false);
     // The card in the chat now shows the saved settings (Herald updated it for everyone).
     const shared = page.locator('#stream li[data-kind="post"] [data-card="adaptive"]', { hasText: "Herald's settings for this chat" }).last();
     const savedJoins = shared.getByRole('checkbox', { name: 'Announce who joins' });

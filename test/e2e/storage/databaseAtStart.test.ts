@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { hasEmbeddedStore } from '../../../src/storage/embeddedStoreFiles.js';
 import { freshSchema, type TestSchema } from '../../support/storage/testPostgres.js';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
@@ -70,7 +71,7 @@ describe('npm start with DATABASE_URL', function () {
     });
     after(async () => db?.drop());
 
-    it('migrates it and reports it in /healthz (kind, reachable, migration version; not in use yet)', async () => {
+    it('migrates it, keeps Herald\'s state there (nothing in DATA_DIR) and reports it in /healthz', async () => {
       const url = new URL(db.url);
       url.searchParams.set('options', `-c search_path=${db.schema}`);
       running = startHerald(dataDir, url.toString());
@@ -80,9 +81,15 @@ describe('npm start with DATABASE_URL', function () {
       assert.equal(health.store?.kind, 'postgres');
       assert.equal(health.store?.reachable, true);
       assert.equal(health.store?.migrationVersion, 1);
-      assert.equal(health.store?.inUse, false);
       const applied = await db.admin(`SELECT version FROM ${db.schema}.schema_migrations`);
       assert.deepEqual(applied.rows, [{ version: 1 }]);
+      // Adding Herald to the playground's chat is stored in PostgreSQL, not in an embedded store.
+      const installed = await fetch(`${base}/playground/api/herald/install`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      assert.equal(installed.status, 200, await installed.text());
+      const rows = await db.admin(`SELECT doc->>'status' AS status FROM ${db.schema}.installations`);
+      assert.deepEqual(rows.rows, [{ status: 'installed' }]);
+      assert.equal(await hasEmbeddedStore(dataDir), false);
+      assert.equal(await hasEmbeddedStore(join(dataDir, 'playground')), false);
       running.kill('SIGTERM');
       assert.equal(await running.exit, 0, running.output());
     });

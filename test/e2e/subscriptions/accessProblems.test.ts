@@ -21,7 +21,7 @@ describe('permanent Graph failures (consent missing, RSC not granted, billing)',
     clock?.restore();
   });
 
-  const statusOf = (chatId: string) => h.herald.statusLines(chatId).join('\n');
+  const statusOf = async (chatId: string) => (await h.herald.statusLines(chatId)).join('\n');
 
   it('RSC not granted: records the problem on the chat, explains it in the chat once, and does not retry forever', async () => {
     const [tenant] = h.tenants as [string];
@@ -38,7 +38,7 @@ describe('permanent Graph failures (consent missing, RSC not granted, billing)',
     assert.equal(h.posts[0]?.chatId, chatId);
     assert.match(h.posts[0]?.text ?? '', /resource-specific consent/);
     assert.match(h.posts[0]?.text ?? '', /admin/);
-    assert.match(statusOf(chatId), /Problem: .*resource-specific consent/);
+    assert.match(await statusOf(chatId), /Problem: .*resource-specific consent/);
     assert.ok(h.store.history.list(chatId).some((e) => e.kind === 'problem'));
 
     const attempts = h.stats.snapshot().calls.createSubscription;
@@ -111,12 +111,12 @@ describe('permanent Graph failures (consent missing, RSC not granted, billing)',
     await h.install(chatId);
     await h.idle();
     assert.deepEqual(h.live(tenant).map((s) => s.resource).sort(), [`/chats/${chatId}`, `/chats/${chatId}/members`]);
-    const problem = h.manager.describeChat(chatId).tenantProblem ?? '';
+    const problem = (await h.manager.describeChat(chatId)).tenantProblem ?? '';
     assert.match(problem, /403/);
     assert.match(problem, /admin consent for the application permissions Chat\.ReadBasic\.WhereInstalled and ChatMember\.Read\.WhereInstalled/);
     assert.match(problem, /Grant admin consent/);
     assert.match(problem, /https:\/\/login\.microsoftonline\.com\/[^/ ]+\/adminconsent\?client_id=/);
-    assert.match(statusOf(chatId), /Tenant-wide subscriptions: .*Grant admin consent/);
+    assert.match(await statusOf(chatId), /Tenant-wide subscriptions: .*Grant admin consent/);
     assert.equal(h.posts.length, 0, 'a tenant-wide permission problem is not posted into chats');
   });
 
@@ -132,8 +132,8 @@ describe('permanent Graph failures (consent missing, RSC not granted, billing)',
     await h.install(chatId);
     await h.idle();
     assert.deepEqual(h.live(tenant).map((s) => s.resource).sort(), [`/chats/${chatId}`, `/chats/${chatId}/members`]);
-    assert.match(statusOf(chatId), /Tenant-wide subscriptions: .*402/);
-    assert.match(h.manager.describeChat(chatId).tenantProblem ?? '', /Azure subscription/);
+    assert.match(await statusOf(chatId), /Tenant-wide subscriptions: .*402/);
+    assert.match((await h.manager.describeChat(chatId)).tenantProblem ?? '', /Azure subscription/);
     assert.equal(h.posts.length, 0, 'a tenant-wide billing problem is not posted into chats');
     const attempts = h.stats.snapshot().calls.createSubscription;
     await advance(h, clock, DAY);
@@ -151,22 +151,22 @@ describe('permanent Graph failures (consent missing, RSC not granted, billing)',
     const chatId = h.createChat(tenant);
     await h.install(chatId);
     await h.idle();
-    assert.match(h.manager.describeChat(chatId).tenantProblem ?? '', /402/);
+    assert.match((await h.manager.describeChat(chatId)).tenantProblem ?? '', /402/);
 
     // Restarted while Graph is unreachable: nothing can be re-checked, the stored problem is still shown.
     h.gw.graph.failNextRequests({ count: 10_000, status: 503, pathPrefix: '/subscriptions' });
     await h.restart();
-    assert.match(h.manager.describeChat(chatId).tenantProblem ?? '', /402/, 'the tab\'s view after the restart');
-    assert.match(statusOf(chatId), /Tenant-wide subscriptions: .*402/);
-    assert.equal(h.manager.health().tenantProblems, 1);
+    assert.match((await h.manager.describeChat(chatId)).tenantProblem ?? '', /402/, 'the tab\'s view after the restart');
+    assert.match(await statusOf(chatId), /Tenant-wide subscriptions: .*402/);
+    assert.equal((await h.manager.health()).tenantProblems, 1);
 
     h.gw.graph.failNextRequests({ count: 0, status: 503 });
     h.gw.graph.setBillingEnabled(h.app.clientId, true);
     await advance(h, clock, HOUR, 5 * 60_000);
     assert.equal(h.live(tenant).length, 4, 'the tenant-wide pair exists now');
-    assert.equal(h.manager.describeChat(chatId).tenantProblem, null);
-    assert.doesNotMatch(statusOf(chatId), /Tenant-wide subscriptions/);
-    assert.equal(h.manager.health().tenantProblems, 0);
+    assert.equal((await h.manager.describeChat(chatId)).tenantProblem, null);
+    assert.doesNotMatch(await statusOf(chatId), /Tenant-wide subscriptions/);
+    assert.equal((await h.manager.health()).tenantProblems, 0);
   });
 
   it('removal drops the chat\'s pending retries', async () => {
@@ -175,10 +175,10 @@ describe('permanent Graph failures (consent missing, RSC not granted, billing)',
     h.gw.graph.failNextRequests({ count: 1, status: 503, retryAfterSeconds: 600, pathPrefix: '/subscriptions' });
     await h.install(chatId);
     await h.idle();
-    assert.ok(h.manager.describeChat(chatId).pendingSyncAt);
+    assert.ok((await h.manager.describeChat(chatId)).pendingSyncAt);
     await h.uninstall(chatId);
     await h.idle();
-    assert.equal(h.manager.describeChat(chatId).pendingSyncAt, null);
+    assert.equal((await h.manager.describeChat(chatId)).pendingSyncAt, null);
     const attempts = h.stats.snapshot().calls.createSubscription;
     await advance(h, clock, HOUR);
     assert.equal(h.stats.snapshot().calls.createSubscription, attempts);

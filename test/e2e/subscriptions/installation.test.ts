@@ -52,17 +52,17 @@ describe('subscriptions on installation (against the Graph double)', () => {
     const [tenant] = h.tenants as [string];
     const chatId = h.createChat(tenant);
     h.gw.graph.failNextRequests({ count: 10_000, status: 503, pathPrefix: '/subscriptions' });
-    const retryIn = () => Date.parse(h.manager.describeChat(chatId).pendingSyncAt ?? 'NaN') - Date.now();
+    const retryIn = async () => Date.parse((await h.manager.describeChat(chatId)).pendingSyncAt ?? 'NaN') - Date.now();
     for (let cycle = 0; cycle < 3; cycle++) {
       await h.install(chatId);
       await h.idle();
-      assert.ok(retryIn() <= 61_000, `cycle ${cycle + 1}: first retry in ${Math.round(retryIn() / 1000)} s`);
+      assert.ok((await retryIn()) <= 61_000, `cycle ${cycle + 1}: first retry in ${Math.round((await retryIn()) / 1000)} s`);
       await h.uninstall(chatId);
       await h.idle();
     }
     await h.install(chatId);
     await h.idle();
-    assert.ok(retryIn() > 0 && retryIn() <= 61_000, `after three cycles the first retry is in ${Math.round(retryIn() / 1000)} s, not minutes`);
+    assert.ok((await retryIn()) > 0 && (await retryIn()) <= 61_000, `after three cycles the first retry is in ${Math.round((await retryIn()) / 1000)} s, not minutes`);
   });
 
   it('takes a baseline: topic and roster with display names, without announcing anything', async () => {
@@ -102,10 +102,10 @@ describe('subscriptions on installation (against the Graph double)', () => {
     }
     assert.equal(h.live(t1).length, 2 * 2 + 2);
     assert.equal(h.live(t2).length, 2 + 2);
-    const status = h.herald.statusLines(a).join('\n');
+    const status = (await h.herald.statusLines(a)).join('\n');
     assert.match(status, /evaluation mode/);
-    assert.equal(h.manager.describeChat(a).evaluationMode, true);
-    assert.equal(h.manager.describeChat(a).tenantSubscriptions.length, 2);
+    assert.equal((await h.manager.describeChat(a)).evaluationMode, true);
+    assert.equal((await h.manager.describeChat(a)).tenantSubscriptions.length, 2);
   });
 
   it('appends ?model=B to the metered tenant-wide resources when GRAPH_BILLING_MODEL=B', async () => {
@@ -117,7 +117,7 @@ describe('subscriptions on installation (against the Graph double)', () => {
     const tenantWide = h.live(tenant).filter((s) => s.resource.startsWith('/appCatalogs/'));
     assert.equal(tenantWide.length, 2);
     assert.ok(tenantWide.every((s) => s.resource.endsWith('?model=B')));
-    assert.doesNotMatch(h.herald.statusLines(chatId).join('\n'), /evaluation mode/);
+    assert.doesNotMatch((await h.herald.statusLines(chatId)).join('\n'), /evaluation mode/);
   });
 
   it('creates one pair even when the installation is reported several times at once', async () => {

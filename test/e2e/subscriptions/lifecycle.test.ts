@@ -60,7 +60,7 @@ describe('lifecycle notifications (through Herald\'s lifecycle route)', () => {
 
   it('reauthorizationRequired close to the renewal: renews (PATCH) instead, which also reauthorizes', async () => {
     const sub = record('chat');
-    const renewAt = Date.parse(h.manager.describeChat(chatId).subscriptions.find((s) => s.id === sub.id)?.nextRenewalAt ?? '');
+    const renewAt = Date.parse((await h.manager.describeChat(chatId)).subscriptions.find((s) => s.id === sub.id)?.nextRenewalAt ?? '');
     await advance(h, clock, renewAt - Date.now() - 30 * MINUTE);
     await lifecycle(sub.id, 'reauthorizationRequired');
     assert.equal(h.stats.snapshot().calls.reauthorizeSubscription ?? 0, 0);

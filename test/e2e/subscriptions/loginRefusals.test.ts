@@ -5,6 +5,7 @@ import type { HeraldErrorCode } from '../../../src/kernel/errors.js';
 import type { ProblemHealth } from '../../../src/subscriptions/subscriptionViews.js';
 import { chatSubscriptionsView } from '../../../src/tab/subscriptionHealth.js';
 import { advance, fakeTime, SubscriptionHarness } from '../../support/subscriptions/subscriptionHarness.js';
+import { asyncStoreFrom } from '../../../src/storage/asyncStoreFrom.js';
 
 const DAY = 24 * 60 * 60_000;
 
@@ -46,12 +47,12 @@ describe('permanent login failures (the identity platform refuses the chat’s t
 
       const problem = h.store.chats.get(chatId)?.problem;
       assert.equal(problem?.error, code);
-      const status = h.herald.statusLines(chatId).join('\n');
+      const status = (await h.herald.statusLines(chatId)).join('\n');
       assert.match(status, new RegExp(`Problem: .*${reason.source}`));
       assert.match(status, fix);
       assert.doesNotMatch(status, /retrying in/);
 
-      const tab = chatSubscriptionsView({ store: h.store, insight: (id) => h.manager.describeChat(id) }, chatId, tenant, new Date());
+      const tab = (await chatSubscriptionsView({ store: asyncStoreFrom(h.store), insight: (id) => h.manager.describeChat(id) }, chatId, tenant, new Date()));
       assert.match(tab.problem?.advice ?? '', fix);
 
       const problems = await healthz();

@@ -52,12 +52,12 @@ describe('subscription renewal (fake clock, Graph double)', () => {
     const chatId = h.createChat(tenant);
     await h.install(chatId);
     await h.idle();
-    const before = h.manager.describeChat(chatId).subscriptions.map((s) => s.nextRenewalAt);
+    const before = (await h.manager.describeChat(chatId)).subscriptions.map((s) => s.nextRenewalAt);
     assert.ok(before.every(Boolean));
 
     await advance(h, clock, DAY);
     await h.restart();
-    const after = h.manager.describeChat(chatId).subscriptions;
+    const after = (await h.manager.describeChat(chatId)).subscriptions;
     assert.ok(after.every((s) => s.nextRenewalAt && Date.parse(s.nextRenewalAt) > Date.now()));
     await advance(h, clock, 4 * DAY);
     assert.equal(h.live(tenant).length, 2);
@@ -96,13 +96,13 @@ describe('subscription renewal (fake clock, Graph double)', () => {
     await h.install(chatId);
     await h.idle();
     assert.equal(h.live(tenant).length, 0);
-    const pending = h.manager.describeChat(chatId).pendingSyncAt;
+    const pending = (await h.manager.describeChat(chatId)).pendingSyncAt;
     assert.ok(pending && Date.parse(pending) - Date.now() >= 300_000);
-    assert.match(h.herald.statusLines(chatId).join('\n'), /retrying in/);
+    assert.match((await h.herald.statusLines(chatId)).join('\n'), /retrying in/);
 
     await advance(h, clock, 6 * MINUTE, MINUTE);
     assert.equal(h.live(tenant).length, 2);
-    assert.equal(h.manager.describeChat(chatId).pendingSyncAt, null);
+    assert.equal((await h.manager.describeChat(chatId)).pendingSyncAt, null);
   });
 
   it('retries short Retry-After waits inside the call, a bounded number of times', async () => {

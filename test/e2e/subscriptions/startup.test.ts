@@ -29,7 +29,7 @@ describe('start-up reconcile (restart against the Graph double)', () => {
     assert.equal(h.stats.snapshot().calls.createSubscription ?? 0, 0);
     // Renewals are scheduled again from storage.
     for (const record of h.stored((r) => r.chatId !== null)) {
-      const view = h.manager.describeChat(record.chatId as string);
+      const view = await h.manager.describeChat(record.chatId as string);
       assert.ok([...view.subscriptions, ...view.tenantSubscriptions].every((s) => s.nextRenewalAt));
     }
   });

@@ -250,7 +250,7 @@ export class SubscriptionHarness {
       await this.gw.whenIdle();
       await new Promise((resolve) => setImmediate(resolve));
       await this.manager.whenIdle();
-      if (this.manager.health().runningJobs === 0) return;
+      if ((await this.manager.health()).runningJobs === 0) return;
     }
   }
 

@@ -12,6 +12,7 @@ import type { ConnectorMember, ConnectorMemberDirectory } from '../../../src/nam
 import { DisplayNameResolver } from '../../../src/names/DisplayNameResolver.js';
 import { emptyChatState } from '../../../src/model/chat.js';
 import { LowdbStore } from '../../../src/storage/LowdbStore.js';
+import { asyncStoreFrom } from '../../../src/storage/asyncStoreFrom.js';
 
 const TENANT = '11111111-0000-4000-8000-000000000001';
 const CHAT = '19:feed@thread.v2';
@@ -72,7 +73,7 @@ describe('announcement service', () => {
     connector = new GatedConnector([{ userId: BOB, displayName: 'Bob Jones', tenantId: TENANT, guest: false }]);
     registry = {
       status: 'installed',
-      get: () => ({ ...installation, status: registry.status }),
+      get: async () => ({ ...installation, status: registry.status }),
       markUninstalled: async () => true,
     };
     const clock = () => new Date();
@@ -84,9 +85,9 @@ describe('announcement service', () => {
         return 'id';
       },
     };
-    const queue = new PostQueue({ store, registry, poster, clock, log, timers });
+    const queue = new PostQueue({ store: asyncStoreFrom(store), registry, poster, clock, log, timers });
     service = new AnnouncementService({
-      store, registry, clock, log, timers, queue, connector,
+      store: asyncStoreFrom(store), registry, clock, log, timers, queue, connector,
       members: {
         listChatMembers: async () => {
           memberReads++;
@@ -97,7 +98,7 @@ describe('announcement service', () => {
       resolver: new DisplayNameResolver({ connector, clock, log }),
     });
     await store.chats.put(CHAT, { ...emptyChatState(CHAT, TENANT), baselineAt: '2026-01-01T00:00:00.000Z', settings: { ...emptyChatState(CHAT, TENANT).settings, windowMs: 0 } });
-    service.start();
+    await service.start();
   });
   afterEach(async () => {
     await service.stop();

@@ -9,6 +9,7 @@ import { systemTimers } from '../../../src/kernel/timers.js';
 import { silentLogger } from '../../../src/log/createLogger.js';
 import type { Installation } from '../../../src/model/installation.js';
 import { LowdbStore } from '../../../src/storage/LowdbStore.js';
+import { asyncStoreFrom } from '../../../src/storage/asyncStoreFrom.js';
 
 const CHAT = '19:aaaa@thread.v2';
 const OTHER = '19:bbbb@thread.v2';
@@ -31,7 +32,7 @@ function registryOf(...chats: Installation[]): PostTargets & { uninstalled: stri
   const uninstalled: string[] = [];
   return {
     uninstalled,
-    get: (chatId) => map.get(chatId),
+    get: async (chatId) => map.get(chatId),
     markUninstalled: async (chatId) => {
       const current = map.get(chatId);
       if (current) map.set(chatId, { ...current, status: 'uninstalled' });
@@ -68,7 +69,7 @@ describe('post queue', () => {
   let poster: ScriptedPoster;
 
   function queueWith(registry: PostTargets, random = () => 0.5): PostQueue {
-    return new PostQueue({ store, registry, poster, clock: () => new Date(), log: silentLogger(), timers: systemTimers(), random });
+    return new PostQueue({ store: asyncStoreFrom(store), registry, poster, clock: () => new Date(), log: silentLogger(), timers: systemTimers(), random });
   }
 
   /** Advances fake time in small steps, letting real storage I/O finish in between. */
@@ -89,7 +90,7 @@ describe('post queue', () => {
 
   it('stores a post before sending it and forgets it once delivered', async () => {
     const queue = queueWith(registryOf(installation(CHAT)));
-    queue.start();
+    await queue.start();
     await queue.enqueue(CHAT, { type: 'message', text: 'hello' });
     await settle(queue);
     assert.deepEqual(poster.posted.map((p) => p.text), ['hello']);
@@ -98,7 +99,7 @@ describe('post queue', () => {
 
   it('retries a 429 no sooner than Retry-After, then posts exactly once', async () => {
     const queue = queueWith(registryOf(installation(CHAT)));
-    queue.start();
+    await queue.start();
     poster.failNext(status(429, 10_000));
     await queue.enqueue(CHAT, { type: 'message', text: 'hello' });
     await settle(queue);
@@ -112,7 +113,7 @@ describe('post queue', () => {
 
   it('backs off exponentially with jitter on 5xx', async () => {
     const queue = queueWith(registryOf(installation(CHAT)), () => 1);
-    queue.start();
+    await queue.start();
     poster.failNext(status(502), status(503), status(500));
     await queue.enqueue(CHAT, { type: 'message', text: 'x' });
     await settle(queue, 60_000);
@@ -123,7 +124,7 @@ describe('post queue', () => {
 
   it('keeps a chat\'s posts in order while one is being retried', async () => {
     const queue = queueWith(registryOf(installation(CHAT)));
-    queue.start();
+    await queue.start();
     poster.failNext(status(429, 1_000));
     await queue.enqueue(CHAT, { type: 'message', text: 'first' });
     await queue.enqueue(CHAT, { type: 'message', text: 'second' });
@@ -134,7 +135,7 @@ describe('post queue', () => {
   it('marks the chat uninstalled on 403 and drops its posts instead of retrying', async () => {
     const registry = registryOf(installation(CHAT));
     const queue = queueWith(registry);
-    queue.start();
+    await queue.start();
     poster.failNext(new PostError(CHAT, 403, 'BotNotInConversationRoster', null, null));
     await queue.enqueue(CHAT, { type: 'message', text: 'first' });
     await queue.enqueue(CHAT, { type: 'message', text: 'second' });
@@ -147,7 +148,7 @@ describe('post queue', () => {
   it('treats 404 like 403', async () => {
     const registry = registryOf(installation(CHAT));
     const queue = queueWith(registry);
-    queue.start();
+    await queue.start();
     poster.failNext(new PostError(CHAT, 404, 'ConversationNotFound', null, null));
     await queue.enqueue(CHAT, { type: 'message', text: 'x' });
     await settle(queue);
@@ -157,7 +158,7 @@ describe('post queue', () => {
   it('gives up a post the connector refuses for good (400) without touching the installation', async () => {
     const registry = registryOf(installation(CHAT));
     const queue = queueWith(registry);
-    queue.start();
+    await queue.start();
     poster.failNext(status(400));
     await queue.enqueue(CHAT, { type: 'message', text: 'x' });
     await settle(queue, 60_000);
@@ -168,7 +169,7 @@ describe('post queue', () => {
 
   it('does not post into a chat Herald is no longer installed in', async () => {
     const queue = queueWith(registryOf({ ...installation(CHAT), status: 'uninstalled' }));
-    queue.start();
+    await queue.start();
     await queue.enqueue(CHAT, { type: 'message', text: 'x' });
     await settle(queue);
     assert.equal(poster.attempts.length, 0);
@@ -182,14 +183,14 @@ describe('post queue', () => {
     await before.stop();
     assert.equal(poster.attempts.length, 0);
     const after = queueWith(registry);
-    after.start();
+    await after.start();
     await settle(after);
     assert.deepEqual(poster.posted.map((p) => p.text), ['waiting']);
   });
 
   it('paces one chat under 7 posts per second and 8 per 2 seconds, without slowing other chats', async () => {
     const queue = queueWith(registryOf(installation(CHAT), installation(OTHER, 't2')));
-    queue.start();
+    await queue.start();
     for (let i = 0; i < 10; i++) await queue.enqueue(CHAT, { type: 'message', text: `c${i}` });
     await queue.enqueue(OTHER, { type: 'message', text: 'other' });
     await settle(queue);

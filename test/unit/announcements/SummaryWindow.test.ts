@@ -4,6 +4,7 @@ import type { AnnouncementChange } from '../../../src/announcements/Announcement
 import { SummaryWindow } from '../../../src/announcements/SummaryWindow.js';
 import type { Timers } from '../../../src/kernel/timers.js';
 import { LowdbStore } from '../../../src/storage/LowdbStore.js';
+import { asyncStoreFrom } from '../../../src/storage/asyncStoreFrom.js';
 
 const CHAT = '19:window@thread.v2';
 
@@ -24,7 +25,7 @@ describe('summary window', () => {
   it('closes on time even when its timer fires a little before the wall clock reaches the end', async () => {
     // Timers run on a monotonic clock; under load they can come due a millisecond "early" by Date.
     const early: Timers = { setTimeout: (callback, ms) => clock.setTimeout(callback, Math.max(0, ms - 1)), clearTimeout: (handle) => clock.clearTimeout(handle as number) };
-    const window = new SummaryWindow({ store, clock: () => new Date(), timers: early, onDue: (chatId) => void due.push(chatId) });
+    const window = new SummaryWindow({ store: asyncStoreFrom(store), clock: () => new Date(), timers: early, onDue: (chatId) => void due.push(chatId) });
     await window.add(CHAT, [change()], 5_000);
     await clock.tickAsync(4_999);
     assert.deepEqual(due, [], 'not before its end');
@@ -34,17 +35,17 @@ describe('summary window', () => {
 
   it('is due once at its end with exact timers', async () => {
     const exact: Timers = { setTimeout: (callback, ms) => clock.setTimeout(callback, ms), clearTimeout: (handle) => clock.clearTimeout(handle as number) };
-    const window = new SummaryWindow({ store, clock: () => new Date(), timers: exact, onDue: (chatId) => void due.push(chatId) });
+    const window = new SummaryWindow({ store: asyncStoreFrom(store), clock: () => new Date(), timers: exact, onDue: (chatId) => void due.push(chatId) });
     await window.add(CHAT, [change()], 5_000);
     await window.add(CHAT, [change()], 5_000);
     await clock.tickAsync(5_000);
     assert.deepEqual(due, [CHAT]);
-    assert.equal(window.get(CHAT)?.changes.length, 2);
+    assert.equal((await window.get(CHAT))?.changes.length, 2);
   });
 
   it('re-arms a stored window that was found not yet due, once', async () => {
     const exact: Timers = { setTimeout: (callback, ms) => clock.setTimeout(callback, ms), clearTimeout: (handle) => clock.clearTimeout(handle as number) };
-    const window = new SummaryWindow({ store, clock: () => new Date(), timers: exact, onDue: (chatId) => void due.push(chatId) });
+    const window = new SummaryWindow({ store: asyncStoreFrom(store), clock: () => new Date(), timers: exact, onDue: (chatId) => void due.push(chatId) });
     await window.add(CHAT, [change()], 5_000);
     window.stop();
     window.restore();

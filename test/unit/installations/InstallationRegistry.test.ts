@@ -4,6 +4,7 @@ import { HeraldEvents } from '../../../src/events/HeraldEvents.js';
 import { InstallationRegistry } from '../../../src/installations/InstallationRegistry.js';
 import { silentLogger } from '../../../src/log/createLogger.js';
 import { LowdbStore } from '../../../src/storage/LowdbStore.js';
+import { asyncStoreFrom } from '../../../src/storage/asyncStoreFrom.js';
 
 const CHAT = '19:0123456789abcdef0123456789abcdef@thread.v2';
 const TENANT = '3f2b8c1e-7d44-4a8e-9b1c-2e5f6a7b8c9d';
@@ -28,7 +29,7 @@ describe('installations in the chat history', () => {
   beforeEach(async () => {
     store = await LowdbStore.memory();
     now = new Date('2026-12-01T10:00:00Z');
-    registry = new InstallationRegistry({ store, events: new HeraldEvents(() => undefined), clock: () => now, log: silentLogger() });
+    registry = new InstallationRegistry({ store: asyncStoreFrom(store), events: new HeraldEvents(() => undefined), clock: () => now, log: silentLogger() });
   });
 
   it('records Herald being added, naming who added it, once per installation', async () => {

@@ -10,6 +10,7 @@ import type { ConnectorMember } from '../../../src/names/ConnectorMembers.js';
 import { ChatSettingsService } from '../../../src/settings/ChatSettingsService.js';
 import { SettingsGate } from '../../../src/settings/SettingsGate.js';
 import { LowdbStore } from '../../../src/storage/LowdbStore.js';
+import { asyncStoreFrom } from '../../../src/storage/asyncStoreFrom.js';
 
 const TENANT = randomUUID();
 const CHAT = '19:9b1c0f2e9b8d4c7a9e6f5d3c2b1a0f9e@thread.v2';
@@ -47,10 +48,10 @@ describe('SettingsGate', () => {
     events = new HeraldEvents();
     emitted = [];
     events.on('settingsChanged', (e) => void emitted.push(e));
-    settings = new ChatSettingsService({ store, events, clock: () => new Date('2026-12-03T12:00:00Z') });
+    settings = new ChatSettingsService({ store: asyncStoreFrom(store), events, clock: () => new Date('2026-12-03T12:00:00Z') });
     getMember = sinon.stub<[Installation, string], Promise<ConnectorMember | null>>().resolves(null);
     listChatMembers = sinon.stub<[string, string], Promise<AadUserConversationMember[]>>().resolves([]);
-    gate = new SettingsGate({ settings, store, connector: { getMember }, graph: { listChatMembers }, log: silentLogger() });
+    gate = new SettingsGate({ settings, store: asyncStoreFrom(store), connector: { getMember }, graph: { listChatMembers }, log: silentLogger() });
   });
   afterEach(async () => {
     await store.close();
@@ -150,7 +151,7 @@ describe('SettingsGate', () => {
     await seedChat([rosterEntry(gil, ['guest']), rosterEntry(ada, [])]);
     const byGuest = await gate.change({ chatId: CHAT, chatTenantId: TENANT, actor: { userId: gil, name: 'Gil' }, patch: { whoMayChange: 'owners' }, source: 'tab' });
     assert.ok(!byGuest.allowed);
-    assert.equal(settings.get(CHAT).whoMayChange, 'members');
+    assert.equal((await settings.get(CHAT)).whoMayChange, 'members');
     const byMember = await gate.change({ chatId: CHAT, chatTenantId: TENANT, actor: { userId: ada, name: 'Ada' }, patch: { whoMayChange: 'owners' }, source: 'tab' });
     assert.ok(byMember.allowed);
     assert.deepEqual(byMember.changes, ['changes by owners only']);
@@ -164,7 +165,7 @@ describe('SettingsGate', () => {
     const state = emptyChatState(CHAT, TENANT);
     const { whoMayChange: _omitted, ...legacy } = state.settings;
     await store.chats.put(CHAT, { ...state, settings: legacy as typeof state.settings });
-    assert.equal(settings.get(CHAT).whoMayChange, 'members');
+    assert.equal((await settings.get(CHAT)).whoMayChange, 'members');
     const permission = await gate.permission(CHAT, TENANT, { userId: null, name: null });
     assert.equal(permission.rule, 'members');
   });

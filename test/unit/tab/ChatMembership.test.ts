@@ -5,6 +5,7 @@ import { silentLogger } from '../../../src/log/createLogger.js';
 import { DEFAULT_CHAT_SETTINGS } from '../../../src/model/chat.js';
 import { LowdbStore } from '../../../src/storage/LowdbStore.js';
 import { ChatMembership, GRAPH_MEMBERS_CACHE_MS } from '../../../src/tab/ChatMembership.js';
+import { asyncStoreFrom } from '../../../src/storage/asyncStoreFrom.js';
 
 const TENANT = '8c1e4a57-0d9b-4f2c-a3e1-6b7d9f0c2e41';
 const OTHER_TENANT = '1f0e2d3c-4b5a-4968-8776-655443322110';
@@ -34,7 +35,7 @@ describe('chat membership for the tab', () => {
   });
 
   const membership = (withGraph = true) =>
-    new ChatMembership({ store, graph: withGraph ? { listChatMembers } : null, clock: () => new Date(now), log: silentLogger() });
+    new ChatMembership({ store: asyncStoreFrom(store), graph: withGraph ? { listChatMembers } : null, clock: () => new Date(now), log: silentLogger() });
 
   it('knows a present member from the stored roster without asking Graph', async () => {
     assert.deepEqual(await membership().check(CHAT, { oid: ADA, tenantId: TENANT }), { member: true, chatTenantId: TENANT, source: 'roster' });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { SubscriptionRecord } from '../../../src/model/subscription.js';
 import { LowdbStore } from '../../../src/storage/LowdbStore.js';
 import { adviceFor, chatSubscriptionsView, subscriptionHealth, type SubscriptionInsight } from '../../../src/tab/subscriptionHealth.js';
+import { asyncStoreFrom } from '../../../src/storage/asyncStoreFrom.js';
 
 const NOW = new Date('2026-03-01T10:00:00Z');
 
@@ -56,13 +57,13 @@ describe('subscription health for the tab', () => {
       evaluationMode: true,
       pendingSyncAt: '2026-03-01T10:05:00Z',
     };
-    const result = chatSubscriptionsView({ store, insight: () => insight }, '19:a@thread.v2', 't', NOW);
+    const result = (await chatSubscriptionsView({ store: asyncStoreFrom(store), insight: async () => insight }, '19:a@thread.v2', 't', NOW));
     assert.deepEqual(result.subscriptions.map((s) => [s.id, s.nextRenewalAt]), [['sub-1', '2026-03-01T12:00:00Z'], ['sub-2', null]]);
     assert.match(result.tenantProblem?.advice ?? '', /permission/);
     assert.equal(result.evaluationMode, true);
     assert.equal(result.pendingSyncAt, '2026-03-01T10:05:00Z');
 
-    const plain = chatSubscriptionsView({ store }, '19:a@thread.v2', 't', NOW);
+    const plain = (await chatSubscriptionsView({ store: asyncStoreFrom(store) }, '19:a@thread.v2', 't', NOW));
     assert.deepEqual([plain.tenantProblem, plain.evaluationMode, plain.pendingSyncAt], [null, false, null]);
   });
 });

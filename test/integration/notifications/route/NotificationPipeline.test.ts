@@ -19,6 +19,7 @@ import { ValidationTokenVerifier } from '../../../../src/notifications/verify/Va
 import { LowdbStore } from '../../../../src/storage/LowdbStore.js';
 import { PendingCreations } from '../../../../src/subscriptions/PendingCreations.js';
 import { GraphNotifier, membershipId, pascalCased, subscriptionRecord, type TestCertificate } from '../../../support/notifications/graphNotifications.js';
+import { asyncStoreFrom } from '../../../../src/storage/asyncStoreFrom.js';
 
 describe('notification pipeline (verify → decode → route)', () => {
   let login: LoginDouble;
@@ -77,16 +78,16 @@ describe('notification pipeline (verify → decode → route)', () => {
     graphReads = [];
     graphAnswer = async () => ({});
     verifierKeysHost = login.origin;
-    pipeline = build();
+    pipeline = await build();
   });
 
-  function build(pendingCreations?: PendingCreations): NotificationPipeline {
+  async function build(pendingCreations?: PendingCreations): Promise<NotificationPipeline> {
     return new NotificationPipeline({
       pendingCreations,
-      store,
+      store: asyncStoreFrom(store),
       keys: ring,
       verifier: new ValidationTokenVerifier({ authorityHost: verifierKeysHost, clientId, clock: () => new Date() }),
-      dedupe: ChangeDeduplicator.load(store.changeLogs),
+      dedupe: await ChangeDeduplicator.load(asyncStoreFrom(store).changeLogs),
       events,
       chatGraph: {
         getResource: async (tenant, path) => {
@@ -167,10 +168,10 @@ describe('notification pipeline (verify → decode → route)', () => {
       const rotated = new NotificationKeyRing([previous]);
       rotated.add(notificationKeyFromPem({ ...next, id: 'herald-next', source: 'test' }), { primary: true });
       pipeline = new NotificationPipeline({
-        store,
+        store: asyncStoreFrom(store),
         keys: rotated,
         verifier: new ValidationTokenVerifier({ authorityHost: login.origin, clientId, clock: () => new Date() }),
-        dedupe: ChangeDeduplicator.load(store.changeLogs),
+        dedupe: await ChangeDeduplicator.load(asyncStoreFrom(store).changeLogs),
         events,
         clock: () => new Date(),
         log: silentLogger(),
@@ -244,7 +245,7 @@ describe('notification pipeline (verify → decode → route)', () => {
 
     it('retries later when the signing keys cannot be read', async () => {
       verifierKeysHost = 'https://127.0.0.1:1';
-      pipeline = build();
+      pipeline = await build();
       await assert.rejects(run(await notifier.batch([joined()])), (error: unknown) => error instanceof RetryLaterError && error.reason === 'verificationUnavailable');
       assert.equal(changes.length, 0);
     });
@@ -255,10 +256,10 @@ describe('notification pipeline (verify → decode → route)', () => {
     const receivedAt = new Date().toISOString();
     const later = () => new Date(Date.now() + 3 * 60 * 60_000);
     pipeline = new NotificationPipeline({
-      store,
+      store: asyncStoreFrom(store),
       keys: ring,
       verifier: new ValidationTokenVerifier({ authorityHost: verifierKeysHost, clientId, clock: later }),
-      dedupe: ChangeDeduplicator.load(store.changeLogs),
+      dedupe: await ChangeDeduplicator.load(asyncStoreFrom(store).changeLogs),
       events,
       clock: later,
       log: silentLogger(),
@@ -272,9 +273,9 @@ describe('notification pipeline (verify → decode → route)', () => {
     let pending: PendingCreations;
     let fresh: SubscriptionRecord;
 
-    beforeEach(() => {
+    beforeEach(async () => {
       pending = new PendingCreations();
-      pipeline = build(pending);
+      pipeline = await build(pending);
       fresh = subscriptionRecord({ tenantId, chatId });
     });
 
@@ -337,7 +338,7 @@ describe('notification pipeline (verify → decode → route)', () => {
       // The tenant-wide report arrives and is finished while the per-chat one is still being handled.
       assert.deepEqual(statuses(await run(await notifier.batch([joined(alice, tenantWide)]))), ['duplicate']);
       // Crash: the first batch is still in the inbox; a new pipeline replays it against what was stored.
-      pipeline = build();
+      pipeline = await build();
       off();
       assert.deepEqual(statuses(await run(firstBatch)), ['emitted'], 'handed on again, not taken for a duplicate');
       release();

@@ -72,7 +72,7 @@ describe('where the playground keeps its state', function () {
     assert.equal(await separateLegacyPlaygroundState(dataDir, silentLogger()), 'moved');
     assert.deepEqual(await readdir(dataDir), ['playground'], 'nothing left for a live start to act on');
     run = await startPlaygroundRun({ dataDir });
-    assert.equal(run.pg.herald.context.registry.listInstalled().length, 1, 'Herald still knows it is installed');
+    assert.equal((await run.pg.herald.context.registry.listInstalled()).length, 1, 'Herald still knows it is installed');
     await run.control('POST', 'messages', { text: '@Herald status' });
     await run.waitForPost(/Herald status/);
   });

@@ -8,6 +8,7 @@ import { ProcessingStoppedError, RetryLaterError } from '../../../../src/notific
 import type { BatchRun } from '../../../../src/notifications/route/NotificationPipeline.js';
 import { LowdbStore } from '../../../../src/storage/LowdbStore.js';
 import { Registry } from 'prom-client';
+import { asyncStoreFrom } from '../../../../src/storage/asyncStoreFrom.js';
 
 const body = (n: number) => ({ value: Array.from({ length: n }, (_, i) => ({ subscriptionId: `s${i}` })) });
 
@@ -37,11 +38,11 @@ describe('notification inbox', () => {
     now = new Date('2026-06-01T12:00:00Z');
   });
 
-  const processor = (retry = {}) => new InboxProcessor({ store, pipeline, metrics, clock: () => now, log: silentLogger(), retry });
+  const processor = (retry = {}) => new InboxProcessor({ store: asyncStoreFrom(store), pipeline, metrics, clock: () => now, log: silentLogger(), retry });
 
   it('stores a batch before accepting it, processes it afterwards and then removes it', async () => {
     const inbox = processor();
-    inbox.start();
+    await inbox.start();
     const batch = await inbox.accept('notifications', body(2), 2);
     assert.ok(store.inbox.get(batch.id), 'durable when accept resolves');
     assert.equal(metrics.snapshot().received, 2);
@@ -55,7 +56,7 @@ describe('notification inbox', () => {
   it('replays batches left in the inbox by a crash, once', async () => {
     const first = processor();
     first.pause();
-    first.start();
+    await first.start();
     const batch = await first.accept('notifications', body(1), 1);
     assert.equal(metrics.snapshot().inbox, 1);
     await first.stop(); // the process dies here: nothing was processed
@@ -63,7 +64,7 @@ describe('notification inbox', () => {
     metrics = new NotificationMetrics();
     const second = processor();
     second.pause();
-    second.start();
+    await second.start();
     assert.equal(metrics.snapshot().inbox, 1, 'leftovers count as inbox');
     second.resume();
     await second.idle();
@@ -75,7 +76,7 @@ describe('notification inbox', () => {
   it('does not process batches twice when they arrive between listen and start', async () => {
     const inbox = processor();
     const early = await inbox.accept('notifications', body(1), 1);
-    inbox.start();
+    await inbox.start();
     await inbox.idle();
     assert.deepEqual(pipeline.seen.map((s) => s.id), [early.id]);
   });
@@ -88,7 +89,7 @@ describe('notification inbox', () => {
       run.onItem(3, { status: 'ignored', reason: 'stale' });
     };
     const inbox = processor();
-    inbox.start();
+    await inbox.start();
     await inbox.accept('notifications', body(4), 4);
     await inbox.idle();
     const h = metrics.snapshot();
@@ -115,7 +116,7 @@ describe('notification inbox', () => {
         run.onItem(1, { status: 'emitted', event: 'change' });
       };
       const inbox = processor({ initialMs: 1000, maxMs: 60_000 });
-      inbox.start();
+      await inbox.start();
       const batch = await inbox.accept('notifications', body(2), 2);
       await inbox.idle();
       assert.equal(metrics.snapshot().retrying, 1);
@@ -138,7 +139,7 @@ describe('notification inbox', () => {
         throw new RetryLaterError('verificationUnavailable', 'keys unreachable');
       };
       const inbox = processor({ initialMs: 1000, giveUpAfterMs: 10_000 });
-      inbox.start();
+      await inbox.start();
       const batch = await inbox.accept('notifications', body(3), 3);
       await inbox.idle();
       now = new Date(now.getTime() + 10_000);
@@ -155,7 +156,7 @@ describe('notification inbox', () => {
         throw new TypeError('bug');
       };
       const inbox = processor({ initialMs: 10, maxUnexpectedFailures: 3 });
-      inbox.start();
+      await inbox.start();
       await inbox.accept('notifications', body(1), 1);
       for (let i = 0; i < 5; i++) {
         await inbox.idle();
@@ -179,7 +180,7 @@ describe('notification inbox', () => {
       };
     });
     const inbox = processor();
-    inbox.start();
+    await inbox.start();
     const batch = await inbox.accept('notifications', body(2), 2);
     await started;
     const stopped = inbox.stop();

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { LowdbStore } from '../../../../src/storage/LowdbStore.js';
 import { ChangeDeduplicator, DEDUPE_RETENTION_MS, type ChangeReport } from '../../../../src/notifications/route/ChangeDeduplicator.js';
+import { asyncStoreFrom } from '../../../../src/storage/asyncStoreFrom.js';
 
 const perChat = 'sub-per-chat';
 const tenantWide = 'sub-tenant-wide';
@@ -26,7 +27,7 @@ describe('change deduplication', () => {
   let store: LowdbStore;
   beforeEach(async () => {
     store = await LowdbStore.memory();
-    dedupe = ChangeDeduplicator.load(store.changeLogs);
+    dedupe = (await ChangeDeduplicator.load(asyncStoreFrom(store).changeLogs));
   });
 
   const status = (r: ChangeReport) => dedupe.decide(r).status;
@@ -37,7 +38,7 @@ describe('change deduplication', () => {
     assert.equal(status(report(tenantWide, 'deleted')), 'duplicate');
     await dedupe.commitDuplicate('T1', 'member:19:c@thread.v2:M1');
     // Crash: the first report's batch replays against what was stored.
-    const replayed = ChangeDeduplicator.load(store.changeLogs);
+    const replayed = (await ChangeDeduplicator.load(asyncStoreFrom(store).changeLogs));
     assert.equal(replayed.decide(report(perChat, 'deleted')).status, 'new');
   });
 
@@ -45,7 +46,7 @@ describe('change deduplication', () => {
     const first = dedupe.decide(report(perChat, 'deleted'));
     assert.equal(first.status, 'new');
     await dedupe.commit('T1', 'member:19:c@thread.v2:M1', first.status === 'new' ? first.changeKey : undefined);
-    assert.equal(ChangeDeduplicator.load(store.changeLogs).decide(report(tenantWide, 'deleted')).status, 'duplicate');
+    assert.equal((await ChangeDeduplicator.load(asyncStoreFrom(store).changeLogs)).decide(report(tenantWide, 'deleted')).status, 'duplicate');
   });
 
   it('a chat update still being handled does not make its replay stale', async () => {
@@ -55,7 +56,7 @@ describe('change deduplication', () => {
     assert.equal(status(report(perChat, 'updated', chat)), 'new');
     assert.equal(status(report(tenantWide, 'updated', chat)), 'duplicate');
     await dedupe.commitDuplicate('T1', chat.resource);
-    assert.equal(ChangeDeduplicator.load(store.changeLogs).decide(report(perChat, 'updated', chat)).status, 'new');
+    assert.equal((await ChangeDeduplicator.load(asyncStoreFrom(store).changeLogs)).decide(report(perChat, 'updated', chat)).status, 'new');
   });
 
   it('hands a change on once when Graph delivers it again', () => {
@@ -118,12 +119,12 @@ describe('change deduplication', () => {
   it('remembers across a restart once committed, and re-decides uncommitted changes identically', async () => {
     const handedOn = dedupe.decide(report(perChat, 'created', { occurrence: 'batch-1#0' }));
     await dedupe.commit('T1', 'member:19:c@thread.v2:M1');
-    const afterRestart = ChangeDeduplicator.load(store.changeLogs);
+    const afterRestart = (await ChangeDeduplicator.load(asyncStoreFrom(store).changeLogs));
     assert.equal(afterRestart.decide(report(tenantWide, 'created')).status, 'duplicate');
 
     // Not committed (crash before the change was handed on): the replay is new again, with the same key.
     const uncommitted = dedupe.decide(report(perChat, 'created', { resource: 'member:19:c@thread.v2:M9', occurrence: 'batch-2#0' }));
-    const replayed = ChangeDeduplicator.load(store.changeLogs).decide(report(perChat, 'created', { resource: 'member:19:c@thread.v2:M9', occurrence: 'batch-2#0' }));
+    const replayed = (await ChangeDeduplicator.load(asyncStoreFrom(store).changeLogs)).decide(report(perChat, 'created', { resource: 'member:19:c@thread.v2:M9', occurrence: 'batch-2#0' }));
     assert.ok(handedOn.status === 'new' && uncommitted.status === 'new' && replayed.status === 'new');
     assert.equal(replayed.changeKey, uncommitted.changeKey);
   });
