@@ -26,6 +26,8 @@ export interface StoreContract {
   readonly history: AsyncHistoryLog;
   readonly seen: AsyncSeenKeys;
   readonly changeLogs: AsyncCollection<ResourceChangeLog>;
+  /** Work that must not run twice at once for one key (a chat, a tenant), on any instance. */
+  readonly locks: KeyLocks;
   /** Reachability and schema version, for `/healthz`. Never rejects. */
   health(): Promise<StoreHealth>;
   /** Resolves when everything written so far is durable. */
@@ -117,4 +119,14 @@ export interface AsyncSeenKeys {
   has(key: string): Promise<boolean>;
   /** Forgets keys recorded before `before`; resolves with how many. */
   prune(before: Date): Promise<number>;
+}
+
+/**
+ * Mutual exclusion per key across every instance sharing the store (and every caller in one instance):
+ * one holder at a time, callers of one instance in call order. A holder that dies (its process or its
+ * database connection) releases the key. Callers must not nest keys (never hold one while taking
+ * another): that rule is what keeps it deadlock-free across instances too.
+ */
+export interface KeyLocks {
+  run<T>(key: string, task: () => Promise<T>): Promise<T>;
 }

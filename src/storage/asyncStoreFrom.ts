@@ -1,3 +1,4 @@
+import { KeyedQueue } from '../kernel/KeyedQueue.js';
 import type { Collection, HeraldStore } from './HeraldStore.js';
 import { inScope, RECORD_SHAPES, type RecordShape } from './recordShapes.js';
 import type { AsyncCollection, Claimed, ClaimableCollection, StoreContract } from './StoreContract.js';
@@ -15,6 +16,8 @@ interface Lease {
 // Leases of the embedded store live in memory, shared by every adapter over the same store: one process
 // is the only instance there, and after a restart nobody holds a lease, which is right (its holder died).
 const leasesByStore = new WeakMap<HeraldStore, Map<string, Lease>>();
+// Likewise the key locks: one process holds the embedded store, so an in-process queue per key is enough.
+const locksByStore = new WeakMap<HeraldStore, KeyedQueue>();
 
 /**
  * The embedded (lowdb) store seen through the asynchronous multi-instance contract. The wrapped store
@@ -24,6 +27,9 @@ export function asyncStoreFrom(store: HeraldStore): StoreContract {
   let leases = leasesByStore.get(store);
   if (!leases) leasesByStore.set(store, (leases = new Map()));
   const shared = leases;
+  let locks = locksByStore.get(store);
+  if (!locks) locksByStore.set(store, (locks = new KeyedQueue()));
+  const queue = locks;
   return {
     kind: 'embedded',
     installations: asyncCollection(store.installations, RECORD_SHAPES.installations),
@@ -42,6 +48,7 @@ export function asyncStoreFrom(store: HeraldStore): StoreContract {
       has: async (key) => store.seen.has(key),
       prune: (before) => store.seen.prune(before),
     },
+    locks: { run: (key, task) => queue.run(key, task) },
     health: async () => ({ kind: 'embedded', reachable: true, migrationVersion: null }),
     flush: () => store.flush(),
     close: () => store.close(),

@@ -1,3 +1,4 @@
+import { pgKeyLocks } from './pgKeyLocks.js';
 import type { ChatState } from '../../model/chat.js';
 import type { HistoryEntry } from '../../model/history.js';
 import type { InboxBatch, OutboxPost, PendingSummary } from '../../model/inbox.js';
@@ -6,7 +7,7 @@ import type { SubscriptionRecord } from '../../model/subscription.js';
 import type { ResourceChangeLog } from '../HeraldStore.js';
 import { HISTORY_LIMIT_PER_CHAT } from '../LowdbStore.js';
 import { RECORD_SHAPES } from '../recordShapes.js';
-import type { AsyncCollection, AsyncHistoryLog, AsyncSeenKeys, ClaimableCollection, StoreContract, StoreHealth } from '../StoreContract.js';
+import type { AsyncCollection, AsyncHistoryLog, AsyncSeenKeys, ClaimableCollection, KeyLocks, StoreContract, StoreHealth } from '../StoreContract.js';
 import { applyMigrations, MIGRATIONS, type Migration } from './migrations.js';
 import { StoreUnavailableError } from '../StoreErrors.js';
 import { PgConnection, type PgConnectionOptions } from './PgConnection.js';
@@ -15,6 +16,8 @@ import { pgClaimableCollection, pgCollection } from './PgCollection.js';
 export interface PostgresStoreOptions extends PgConnectionOptions {
   /** Tests substitute their own; Herald always runs MIGRATIONS. */
   migrations?: readonly Migration[];
+  /** Connections for key locks (each key held by this instance uses one). */
+  lockConnections?: number;
 }
 
 /**
@@ -33,9 +36,12 @@ export class PostgresStore implements StoreContract {
   readonly changeLogs: AsyncCollection<ResourceChangeLog>;
   readonly history: AsyncHistoryLog;
   readonly seen: AsyncSeenKeys;
+  readonly locks: KeyLocks;
 
   private constructor(
     private readonly db: PgConnection,
+    /** Connections that hold key locks, apart from the pool the work itself uses. */
+    private readonly lockDb: PgConnection,
     /** Schema version this instance migrated to (or found) at start. */
     readonly migrationVersion: number,
   ) {
@@ -48,13 +54,15 @@ export class PostgresStore implements StoreContract {
     this.changeLogs = pgCollection(db, { name: 'change_logs', shape: RECORD_SHAPES.changeLogs });
     this.history = historyLog(db);
     this.seen = seenKeys(db);
+    this.locks = pgKeyLocks(lockDb);
   }
 
   static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
     const db = new PgConnection(options);
     try {
       const version = await applyMigrations(db, options.migrations ?? MIGRATIONS);
-      return new PostgresStore(db, version);
+      const lockDb = new PgConnection({ ...options, maxConnections: options.lockConnections ?? 20, applicationName: `${options.applicationName ?? 'herald'}-locks` });
+      return new PostgresStore(db, lockDb, version);
     } catch (error) {
       await db.close().catch(() => undefined);
       throw error;
@@ -79,8 +87,8 @@ export class PostgresStore implements StoreContract {
   /** Every write is committed before it resolves: nothing to wait for. */
   async flush(): Promise<void> {}
 
-  close(): Promise<void> {
-    return this.db.close();
+  async close(): Promise<void> {
+    await Promise.all([this.db.close(), this.lockDb.close()]);
   }
 }
 

@@ -45,6 +45,23 @@ describe('store contract: PostgreSQL', () => {
       assert.equal((await store.installations.update('19:one', () => installation('19:one')))?.chatId, '19:one');
       assert.equal((await store.installations.get('19:one'))?.chatId, '19:one');
     });
+
+    it('frees a key lock when its holder\'s connection dies (a killed instance), so another instance takes it', async () => {
+      const other = await PostgresStore.open({ url: db.url, schema: db.schema });
+      try {
+        let release!: () => void;
+        const held = new Promise<void>((resolve) => (release = resolve));
+        const holding = store.locks.run('chat:19:one', () => held);
+        await waitFor(async () => (await db.admin('SELECT 1 FROM pg_locks WHERE locktype = $1 AND granted', ['advisory'])).rowCount === 1);
+        const waiting = other.locks.run('chat:19:one', async () => 'taken over');
+        await db.admin('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [`${app()}-locks`]);
+        assert.equal(await waiting, 'taken over');
+        release();
+        await holding;
+      } finally {
+        await other.close();
+      }
+    });
   });
 
   storeContractSuite({

@@ -244,6 +244,43 @@ export function storeContractSuite(fixture: StoreFixture): void {
     });
   });
 
+  describe('key locks', () => {
+    const holdAndRecord = (store: StoreContract, key: string, name: string, log: string[], ms = 30) =>
+      store.locks.run(key, async () => {
+        log.push(`${name} in`);
+        await new Promise((resolve) => setTimeout(resolve, ms));
+        log.push(`${name} out`);
+        return name;
+      });
+
+    it('lets one instance at a time hold a key; the other waits its turn', async () => {
+      const log: string[] = [];
+      const results = await Promise.all([holdAndRecord(world.a, 'chat:1', 'a', log), holdAndRecord(world.b, 'chat:1', 'b', log)]);
+      assert.deepEqual(results, ['a', 'b']);
+      assert.equal(log.length, 4);
+      // Never both inside: every 'in' is followed by its own 'out'.
+      assert.equal(log[0]?.replace(' in', ''), log[1]?.replace(' out', ''));
+      assert.equal(log[2]?.replace(' in', ''), log[3]?.replace(' out', ''));
+    });
+
+    it('runs different keys at the same time', async () => {
+      const log: string[] = [];
+      await Promise.all([holdAndRecord(world.a, 'chat:1', 'a', log, 60), holdAndRecord(world.b, 'chat:2', 'b', log, 60)]);
+      assert.deepEqual(log.slice(0, 2).sort(), ['a in', 'b in']);
+    });
+
+    it('releases a key whose task failed, and hands the failure to the caller', async () => {
+      await assert.rejects(world.a.locks.run('chat:1', async () => Promise.reject(new Error('task failed'))), /task failed/);
+      assert.equal(await world.b.locks.run('chat:1', async () => 'next'), 'next');
+    });
+
+    it('keeps one instance\'s callers of a key in call order', async () => {
+      const order: number[] = [];
+      await Promise.all([1, 2, 3].map((n) => world.a.locks.run('tenant:t', async () => void order.push(n))));
+      assert.deepEqual(order, [1, 2, 3]);
+    });
+  });
+
   describe('health', () => {
     it('reports the store reachable with its schema version', async () => {
       const health = await world.a.health();
