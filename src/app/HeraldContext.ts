@@ -17,6 +17,8 @@ export interface HeraldContext {
   config: HeraldConfig;
   log: Logger;
   clock: () => Date;
+  /** This instance among those sharing the store: owner of the leases it holds, shown in /healthz. */
+  instanceId: string;
   store: StoreContract;
   events: HeraldEvents;
   health: HealthRegistry;

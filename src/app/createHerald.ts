@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { wireAnnouncements, type Announcements } from '../announcements/wireAnnouncements.js';
 import type { HeraldConfig } from '../config/HeraldConfig.js';
@@ -35,6 +37,8 @@ export interface HeraldOverrides {
   clock?: () => Date;
   /** A store to use instead of the configured one (an embedded store is wrapped); Herald closes it on stop. */
   store?: StoreContract | HeraldStore;
+  /** This instance's id (several instances in one test process). */
+  instanceId?: string;
   /** Fake timers, a counting Graph client or a renewal policy for the subscription module (tests, benchmarks). */
   subscriptions?: SubscriptionWiringDeps;
 }
@@ -77,7 +81,8 @@ export async function createHerald(config: HeraldConfig, log: Logger, overrides:
   const poster = new ChatPoster({ adapter, botAppId: config.bot.appId, clock });
   const statusProviders: Array<(chatId: string) => string[] | Promise<string[]>> = [(chatId) => chatStatusLines({ store, config, clock }, chatId)];
 
-  const context: HeraldContext = { config, log, clock, store, events, health, server, registry, settings, adapter, poster };
+  const instanceId = overrides.instanceId ?? defaultInstanceId();
+  const context: HeraldContext = { config, log, clock, instanceId, store, events, health, server, registry, settings, adapter, poster };
   const host: ModuleHost = {
     onStart: (hook) => void startHooks.push(hook),
     onStop: (hook) => void stopHooks.push(hook),
@@ -177,4 +182,9 @@ async function openStore(config: HeraldConfig, log: Logger, given: StoreContract
     return database;
   }
   return asyncStoreFrom(await LowdbStore.openFile(config.dataDir));
+}
+
+/** Unique among instances sharing a store, and readable in logs: host, process and a random part. */
+function defaultInstanceId(): string {
+  return `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
 }
