@@ -31,7 +31,10 @@ import type { ModuleHost } from '../kernel/ModuleHost.js';
 import { catalogueEntry } from '../kernel/errorCatalogue.js';
 import type { HeraldContext } from './HeraldContext.js';
 import { createGraphAccess } from '../graph/createGraphAccess.js';
-import { keyRingRotation, loadNotificationKeyRing } from '../certificates/loadNotificationKeyRing.js';
+import { keyRingRotation, loadNotificationKeyRing, type LoadKeyRingDeps } from '../certificates/loadNotificationKeyRing.js';
+import type { CertificateRotation } from '../certificates/EncryptionCertificate.js';
+import type { NotificationKeyRing } from '../certificates/NotificationKeyRing.js';
+import { loadSharedKeyRing, SHARED_CERTIFICATE_POLL_MS, sharedKeyRingRotation, syncSharedKeyRing } from '../certificates/sharedKeyRing.js';
 
 export interface HeraldOverrides {
   clock?: () => Date;
@@ -116,10 +119,10 @@ export async function createHerald(config: HeraldConfig, log: Logger, overrides:
   registerMessagesRoute(server, adapter, bot);
   // One key ring: the certificate subscriptions send to Graph is the one notifications decrypt with.
   const certificateDeps = { config, log: log.child({ module: 'certificates' }), clock };
-  const keys = await loadNotificationKeyRing(certificateDeps);
+  const { keys, rotation } = await notificationKeys(host, store, certificateDeps);
   const subscriptions = await wireSubscriptions(host, context, {
     certificates: keys,
-    rotation: keyRingRotation(keys, certificateDeps),
+    rotation,
     ...subscriptionDeps,
     graph: subscriptionGraph,
   });
@@ -187,4 +190,28 @@ async function openStore(config: HeraldConfig, log: Logger, given: StoreContract
 /** Unique among instances sharing a store, and readable in logs: host, process and a random part. */
 function defaultInstanceId(): string {
   return `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+}
+
+/**
+ * The certificates notifications are decrypted with: NOTIFICATION_CERT_FILE, or generated ones. On a
+ * store several instances share, generated certificates live in the store and every instance looks for
+ * new ones each minute; otherwise they live in DATA_DIR.
+ */
+async function notificationKeys(host: ModuleHost, store: StoreContract, deps: LoadKeyRingDeps): Promise<{ keys: NotificationKeyRing; rotation: CertificateRotation }> {
+  const { certificates } = store;
+  if (!certificates || deps.config.notificationCert.certFile) {
+    const keys = await loadNotificationKeyRing(deps);
+    return { keys, rotation: keyRingRotation(keys, deps) };
+  }
+  const shared = { ...deps, certificates, locks: store.locks };
+  const keys = await loadSharedKeyRing(shared);
+  let poll: ReturnType<typeof setInterval> | null = null;
+  host.onStart(() => {
+    poll = setInterval(() => void syncSharedKeyRing(keys, shared).catch((error: unknown) => deps.log.warn({ err: error }, 'could not look for new shared notification certificates')), SHARED_CERTIFICATE_POLL_MS);
+    poll.unref?.();
+  });
+  host.onStop(() => {
+    if (poll) clearInterval(poll);
+  });
+  return { keys, rotation: sharedKeyRingRotation(keys, shared) };
 }

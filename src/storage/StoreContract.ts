@@ -28,6 +28,11 @@ export interface StoreContract {
   readonly changeLogs: AsyncCollection<ResourceChangeLog>;
   /** Work that must not run twice at once for one key (a chat, a tenant), on any instance. */
   readonly locks: KeyLocks;
+  /**
+   * Generated notification certificates, where every instance sharing the store finds them. Only stores
+   * several instances share have it (PostgreSQL); the embedded store's certificates live in DATA_DIR.
+   */
+  readonly certificates?: SharedCertificates;
   /** Reachability and schema version, for `/healthz`. Never rejects. */
   health(): Promise<StoreHealth>;
   /** Resolves when everything written so far is durable. */
@@ -129,4 +134,20 @@ export interface AsyncSeenKeys {
  */
 export interface KeyLocks {
   run<T>(key: string, task: () => Promise<T>): Promise<T>;
+}
+
+/** A certificate Herald generated, with its private key (PEM). */
+export interface StoredCertificate {
+  /** SHA-1, uppercase hex. */
+  thumbprint: string;
+  certPem: string;
+  keyPem: string;
+  /** When it was generated (ISO): instances switch to a new one only once all of them can have seen it. */
+  createdAt: string;
+}
+
+export interface SharedCertificates {
+  list(): Promise<StoredCertificate[]>;
+  /** Stores one (a second add of the same thumbprint changes nothing). */
+  add(certificate: StoredCertificate): Promise<void>;
 }

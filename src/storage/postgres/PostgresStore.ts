@@ -7,7 +7,7 @@ import type { SubscriptionRecord } from '../../model/subscription.js';
 import type { ResourceChangeLog } from '../HeraldStore.js';
 import { HISTORY_LIMIT_PER_CHAT } from '../LowdbStore.js';
 import { RECORD_SHAPES } from '../recordShapes.js';
-import type { AsyncCollection, AsyncHistoryLog, AsyncSeenKeys, ClaimableCollection, KeyLocks, StoreContract, StoreHealth } from '../StoreContract.js';
+import type { AsyncCollection, AsyncHistoryLog, AsyncSeenKeys, ClaimableCollection, KeyLocks, SharedCertificates, StoreContract, StoreHealth, StoredCertificate } from '../StoreContract.js';
 import { applyMigrations, MIGRATIONS, type Migration } from './migrations.js';
 import { StoreUnavailableError } from '../StoreErrors.js';
 import { PgConnection, type PgConnectionOptions } from './PgConnection.js';
@@ -37,6 +37,7 @@ export class PostgresStore implements StoreContract {
   readonly history: AsyncHistoryLog;
   readonly seen: AsyncSeenKeys;
   readonly locks: KeyLocks;
+  readonly certificates: SharedCertificates;
 
   private constructor(
     private readonly db: PgConnection,
@@ -55,6 +56,7 @@ export class PostgresStore implements StoreContract {
     this.history = historyLog(db);
     this.seen = seenKeys(db);
     this.locks = pgKeyLocks(lockDb);
+    this.certificates = sharedCertificates(db);
   }
 
   static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
@@ -143,6 +145,22 @@ function seenKeys(db: PgConnection): AsyncSeenKeys {
     prune: async (before) => {
       const result = await db.query('seen.prune', 'DELETE FROM seen_keys WHERE at < $1', [before]);
       return result.rowCount ?? 0;
+    },
+  };
+}
+
+function sharedCertificates(db: PgConnection): SharedCertificates {
+  return {
+    list: async () => {
+      const { rows } = await db.query<{ doc: StoredCertificate }>('certificates.list', 'SELECT doc FROM notification_certificates ORDER BY created_at');
+      return rows.map((row) => row.doc);
+    },
+    add: async (certificate) => {
+      await db.query(
+        'certificates.add',
+        'INSERT INTO notification_certificates (thumbprint, created_at, doc) VALUES ($1, $2, $3::jsonb) ON CONFLICT (thumbprint) DO NOTHING',
+        [certificate.thumbprint, certificate.createdAt, JSON.stringify(certificate)],
+      );
     },
   };
 }

@@ -57,6 +57,15 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX seen_keys_at ON seen_keys (at);
     `,
   },
+  {
+    version: 2,
+    name: 'generated notification certificates, shared by every instance',
+    sql: `
+      -- Without NOTIFICATION_CERT_FILE, the certificate Herald generates must be the same on every
+      -- instance: Graph may deliver a notification encrypted for it to any of them.
+      CREATE TABLE notification_certificates (thumbprint text PRIMARY KEY, created_at timestamptz NOT NULL, doc jsonb NOT NULL);
+    `,
+  },
 ];
 
 /** Advisory lock namespace ('HRLD'); the second half of the key is the schema, so schemas migrate independently. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { access, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hasEmbeddedStore } from '../../../src/storage/embeddedStoreFiles.js';
@@ -80,9 +80,12 @@ describe('npm start with DATABASE_URL', function () {
       const health = (await (await fetch(`${base}/healthz`)).json()) as { store?: Record<string, unknown> };
       assert.equal(health.store?.kind, 'postgres');
       assert.equal(health.store?.reachable, true);
-      assert.equal(health.store?.migrationVersion, 1);
-      const applied = await db.admin(`SELECT version FROM ${db.schema}.schema_migrations`);
-      assert.deepEqual(applied.rows, [{ version: 1 }]);
+      assert.equal(health.store?.migrationVersion, 2);
+      const applied = await db.admin(`SELECT version FROM ${db.schema}.schema_migrations ORDER BY version`);
+      assert.deepEqual(applied.rows, [{ version: 1 }, { version: 2 }]);
+      // The generated notification certificate is in the database, for every instance.
+      assert.equal((await db.admin(`SELECT thumbprint FROM ${db.schema}.notification_certificates`)).rowCount, 1);
+      await assert.rejects(access(join(dataDir, 'certificates')), 'no certificate in DATA_DIR');
       // Adding Herald to the playground's chat is stored in PostgreSQL, not in an embedded store.
       const installed = await fetch(`${base}/playground/api/herald/install`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
       assert.equal(installed.status, 200, await installed.text());
