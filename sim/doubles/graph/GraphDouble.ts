@@ -439,7 +439,7 @@ export class GraphDouble {
     }
     if (patch.notificationUrl && patch.notificationUrl !== sub.notificationUrl) await this.handshake(patch.notificationUrl, 'notificationUrl');
     if (!this.store.get(id)) throw new GraphHttpError(404, 'ResourceNotFound', `The subscription '${id}' was not found.`);
-    sub.expirationDateTime = expirationDateTime;
+    this.store.setExpiration(sub, expirationDateTime);
     if (patch.notificationUrl) sub.notificationUrl = patch.notificationUrl;
     sub.roles = [...ctx.caller.roles];
     this.options.wire.record({ kind: 'subscription', action: 'updated', subscriptionId: sub.id, resource: sub.resource, tenantId: sub.tenantId });

@@ -60,6 +60,8 @@ export function subscriptionJson(sub: StoredSubscription, options: { hideClientS
 
 export class SubscriptionStore {
   private readonly byId = new Map<string, StoredSubscription>();
+  /** No subscription expires before this (ms): a sweep before it has nothing to do (lookups stay O(1)). */
+  private earliestExpiry = Number.POSITIVE_INFINITY;
 
   constructor(
     private readonly clock: () => Date,
@@ -69,16 +71,33 @@ export class SubscriptionStore {
   /** Remove subscriptions whose expirationDateTime has passed. */
   sweep(): void {
     const now = this.clock().getTime();
+    if (now < this.earliestExpiry) return;
+    let earliest = Number.POSITIVE_INFINITY;
     for (const sub of [...this.byId.values()]) {
-      if (Date.parse(sub.expirationDateTime) <= now) {
+      const expiry = Date.parse(sub.expirationDateTime);
+      if (expiry <= now) {
         this.byId.delete(sub.id);
         this.onExpired(sub);
-      }
+      } else if (expiry < earliest) earliest = expiry;
     }
+    this.earliestExpiry = earliest;
   }
 
   add(sub: StoredSubscription): void {
     this.byId.set(sub.id, sub);
+    this.noteExpiry(sub.expirationDateTime);
+  }
+
+  /** Changes a subscription's expiry (PATCH); the store must know, or a shortened one would outlive its time. */
+  setExpiration(sub: StoredSubscription, expirationDateTime: string): void {
+    sub.expirationDateTime = expirationDateTime;
+    this.noteExpiry(expirationDateTime);
+  }
+
+  private noteExpiry(expirationDateTime: string): void {
+    const expiry = Date.parse(expirationDateTime);
+    // An unparsable expiry never expires in the full scan either (NaN <= now is false).
+    if (Number.isFinite(expiry) && expiry < this.earliestExpiry) this.earliestExpiry = expiry;
   }
 
   get(id: string): StoredSubscription | undefined {

@@ -372,6 +372,16 @@ describe('graph double: subscriptions', () => {
       assert.deepEqual((await graph('GET', '/subscriptions')).body.value, []);
       assert.ok(env.wire.ofKind('subscription').some((e) => e.action === 'expired' && e.subscriptionId === id));
     });
+
+    it('lets a subscription whose PATCH shortened its life expire at the new time', async () => {
+      const created = await graph('POST', '/subscriptions', membersSubscription({ expirationDateTime: new Date(clock().getTime() + 120 * MINUTE).toISOString() }));
+      const id = String(created.body.id);
+      assert.equal((await graph('GET', `/subscriptions/${id}`)).status, 200, 'looked up once: the store knows its expiry');
+      const patched = await graph('PATCH', `/subscriptions/${id}`, { expirationDateTime: new Date(clock().getTime() + 50 * MINUTE).toISOString() });
+      assert.equal(patched.status, 200);
+      offsetMs = 51 * MINUTE;
+      assert.equal((await graph('GET', `/subscriptions/${id}`)).status, 404);
+    });
   });
 
   describe('reads', () => {
