@@ -90,6 +90,7 @@ export async function wireNotifications(host: ModuleHost, input: NotificationMod
     await prune();
     pruneTimer = setInterval(() => void prune(), PRUNE_EVERY_MS);
     pruneTimer.unref?.();
+    unwrapPool.warm();
     processor.start();
   });
   host.onStop(async () => {

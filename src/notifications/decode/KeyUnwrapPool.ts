@@ -98,6 +98,12 @@ export class KeyUnwrapPool implements DataKeyUnwrapper {
     });
   }
 
+  /** Starts the workers now rather than with the first item, so the first notifications do not wait for a thread to boot. */
+  warm(): void {
+    if (!this.usesWorkers) return;
+    for (const slot of this.slots) if (!slot.worker) this.start(slot);
+  }
+
   /** Ends the workers; anything still pending is unwrapped here, so nothing waits forever. */
   async close(): Promise<void> {
     if (this.closed) return;

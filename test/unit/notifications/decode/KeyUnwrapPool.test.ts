@@ -133,6 +133,15 @@ describe('KeyUnwrapPool', () => {
     assert.equal(unwrapper.stats.inline, 5);
   });
 
+  it('starts every worker on warm(), before any item, and uses those same workers', async () => {
+    const { pool: unwrapper, workers } = pool();
+    unwrapper.warm();
+    assert.equal(workers.length, 2);
+    await Promise.all(Array.from({ length: 10 }, () => unwrapper.unwrap(current, wrapFor(current).wrapped)));
+    assert.equal(workers.length, 2);
+    assert.equal(unwrapper.stats.inline, 0);
+  });
+
   it('unwraps inline with size 0 and starts no worker', async () => {
     const { pool: unwrapper, workers } = pool({ size: 0 });
     const item = wrapFor(current);
