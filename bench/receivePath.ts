@@ -11,6 +11,7 @@ import { constants, privateDecrypt, publicEncrypt, randomBytes, randomUUID, X509
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -359,4 +360,9 @@ async function runLoad(plan: LoadPlan): Promise<Extract<LoadMessage, { type: 'do
 
 function percentile(sorted: number[], q: number): number {
   return nearestRank(sorted, q) ?? Number.NaN;
+}
+
+// `node --import tsx bench/receivePath.ts` runs this benchmark alone (npm run bench runs it last of all).
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.stdout.write(`${formatReceivePath(await receivePathBenchmark())}\n`);
 }
