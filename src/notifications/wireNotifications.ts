@@ -9,6 +9,7 @@ import type { StoreContract } from '../storage/StoreContract.js';
 import { loadNotificationKeyRing, type CertificatePolicy } from '../certificates/loadNotificationKeyRing.js';
 import type { NotificationKeyRing } from '../certificates/NotificationKeyRing.js';
 import type { ChatGraph } from '../graph/ChatGraph.js';
+import { KeyUnwrapPool } from './decode/KeyUnwrapPool.js';
 import { InboxProcessor, type RetryPolicy } from './inbox/InboxProcessor.js';
 import { NotificationMetrics } from './inbox/NotificationMetrics.js';
 import { registerNotificationRoutes } from './receive/registerNotificationRoutes.js';
@@ -27,6 +28,8 @@ export interface NotificationDeps {
   /** Minimum time between JWKS refetches for an unknown `kid` (default 30 s). */
   jwksCooldownMs?: number;
   concurrency?: number;
+  /** Worker threads for the RSA unwrap of encrypted resource data (default one per core); 0 unwraps inline. */
+  unwrapWorkers?: number;
   retry?: Partial<RetryPolicy>;
   /** The subscription module's creations in flight (items arriving before Graph's 201 are held, not dropped). */
   pendingCreations?: PendingCreationLookup;
@@ -37,6 +40,7 @@ export interface NotificationsModule {
   keys: NotificationKeyRing;
   processor: InboxProcessor;
   metrics: NotificationMetrics;
+  unwrapPool: KeyUnwrapPool;
 }
 
 const PRUNE_EVERY_MS = 10 * 60 * 1000;
@@ -70,7 +74,9 @@ export async function wireNotifications(host: ModuleHost, input: NotificationMod
   });
   const dedupe = await ChangeDeduplicator.load(store.changeLogs);
   const metrics = new NotificationMetrics();
-  const pipeline = new NotificationPipeline({ store, keys, verifier, dedupe, events, chatGraph: deps.chatGraph, pendingCreations: deps.pendingCreations, clock, log: moduleLog });
+  const unwrapPool = new KeyUnwrapPool({ size: deps.unwrapWorkers, log: moduleLog });
+  const unwrapper = unwrapPool.size > 0 ? unwrapPool : undefined;
+  const pipeline = new NotificationPipeline({ store, keys, unwrapper, verifier, dedupe, events, chatGraph: deps.chatGraph, pendingCreations: deps.pendingCreations, clock, log: moduleLog });
   const processor = new InboxProcessor({ store, pipeline, metrics, clock, log: moduleLog, concurrency: deps.concurrency, retry: deps.retry });
 
   registerNotificationRoutes({ server, inbox: processor, log: moduleLog });
@@ -84,12 +90,15 @@ export async function wireNotifications(host: ModuleHost, input: NotificationMod
     await prune();
     pruneTimer = setInterval(() => void prune(), PRUNE_EVERY_MS);
     pruneTimer.unref?.();
+    unwrapPool.warm();
     await processor.start();
   });
   host.onStop(async () => {
     if (pruneTimer) clearInterval(pruneTimer);
     await processor.stop();
+    // After the processor: nothing is waiting for an unwrap any more.
+    await unwrapPool.close();
   });
 
-  return { keys, processor, metrics };
+  return { keys, processor, metrics, unwrapPool };
 }

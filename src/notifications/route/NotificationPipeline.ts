@@ -6,7 +6,7 @@ import { describeFailure } from '../../graph/describeFailure.js';
 import type { InboxBatch } from '../../model/inbox.js';
 import type { SubscriptionRecord } from '../../model/subscription.js';
 import type { StoreContract } from '../../storage/StoreContract.js';
-import { decryptResourceData } from '../decode/decryptResourceData.js';
+import { decryptResourceData, decryptResourceDataWith, type DataKeyUnwrapper, type DecryptResult } from '../decode/decryptResourceData.js';
 import { normalizeNotification, readEnvelope, type NotificationItem } from '../decode/normalizeNotification.js';
 import { parseResource, resourcePath, type ResourceTarget } from '../decode/parseResource.js';
 import { SigningKeysUnavailableError, type ValidationTokenVerifier } from '../verify/ValidationTokenVerifier.js';
@@ -18,6 +18,8 @@ import { ProcessingStoppedError, RetryLaterError, type DropReason, type ItemOutc
 export interface NotificationPipelineDeps {
   store: Pick<StoreContract, 'subscriptions'>;
   keys: NotificationKeyRing;
+  /** Unwraps data keys off the event loop (KeyUnwrapPool); without it each item is decrypted inline in its turn. */
+  unwrapper?: DataKeyUnwrapper;
   verifier: Pick<ValidationTokenVerifier, 'verify'>;
   dedupe: ChangeDeduplicator;
   events: Pick<HeraldEvents, 'emit'>;
@@ -104,10 +106,11 @@ export class NotificationPipeline {
         tokens = await abortable(this.checkTokens(envelope.validationTokens, batch), run.signal);
       }
       const subscriptions = new Map<string, SubscriptionRecord | undefined>();
+      const decryptions = this.startDecryptions(pending, tokens);
       for (const { index, item } of pending) {
         await this.turnstile.pass();
         if (run.signal.aborted) throw new ProcessingStoppedError();
-        const outcome = await this.processItem(item, batch, tokens, writes, subscriptions, run.signal);
+        const outcome = await this.processItem(item, batch, tokens, writes, subscriptions, run.signal, decryptions.get(index));
         this.report(batch, index, item, outcome);
         run.onItem(index, outcome);
       }
@@ -115,6 +118,24 @@ export class NotificationPipeline {
       // Dedupe logs and subscription timestamps are durable before the batch may leave the inbox.
       await Promise.all(writes.map((w) => w.catch((error: unknown) => this.deps.log.error({ err: error }, 'notification bookkeeping write failed'))));
     }
+  }
+
+  /**
+   * With an unwrapper, every encrypted item of an authentic batch is sent off at once (the pool sends
+   * them together); the items are still handled one by one, in order, each awaiting its own result.
+   */
+  private startDecryptions(pending: Array<{ index: number; item: NotificationItem | null }>, tokens: TokenCheck | null): Map<number, Promise<DecryptResult>> {
+    const started = new Map<number, Promise<DecryptResult>>();
+    const unwrapper = this.deps.unwrapper;
+    if (!unwrapper || !tokens?.ok) return started;
+    for (const { index, item } of pending) {
+      if (!item?.encryptedContent) continue;
+      const decryption = decryptResourceDataWith(item.encryptedContent, this.deps.keys, unwrapper);
+      // An item dropped before it gets to its decryption never awaits it.
+      decryption.catch(() => undefined);
+      started.set(index, decryption);
+    }
+    return started;
   }
 
   private async checkTokens(tokens: unknown[] | null, batch: InboxBatch): Promise<TokenCheck> {
@@ -150,6 +171,7 @@ export class NotificationPipeline {
     writes: Promise<unknown>[],
     subscriptions: Map<string, SubscriptionRecord | undefined>,
     signal: AbortSignal,
+    decryption?: Promise<DecryptResult>,
   ): Promise<ItemOutcome> {
     const drop = (reason: DropReason): ItemOutcome => ({ status: 'dropped', reason });
     if (!item?.subscriptionId) return drop('malformedItem');
@@ -185,7 +207,7 @@ export class NotificationPipeline {
     if (item.encryptedContent) {
       if (!tokens?.ok) return drop(tokens?.reason ?? 'missingValidationToken');
       if (!tokens.tenants.has(tenantId.toLowerCase())) return drop('validationTokenTenantMismatch');
-      const decrypted = decryptResourceData(item.encryptedContent, this.deps.keys);
+      const decrypted = decryption ? await decryption : decryptResourceData(item.encryptedContent, this.deps.keys);
       if (!decrypted.ok) {
         this.deps.log.warn({ batchId: batch.id, index: item.index, reason: decrypted.reason, detail: decrypted.detail }, 'encrypted content rejected');
         return drop(decrypted.reason);
