@@ -84,7 +84,8 @@ export async function createHerald(config: HeraldConfig, log: Logger, overrides:
   const poster = new ChatPoster({ adapter, botAppId: config.bot.appId, clock });
   const statusProviders: Array<(chatId: string) => string[] | Promise<string[]>> = [(chatId) => chatStatusLines({ store, config, clock }, chatId)];
 
-  const instanceId = overrides.instanceId ?? defaultInstanceId();
+  const instanceId = overrides.instanceId ?? config.instanceId ?? defaultInstanceId();
+  const startedAt = clock().toISOString();
   const context: HeraldContext = { config, log, clock, instanceId, store, events, health, server, registry, settings, adapter, poster };
   const host: ModuleHost = {
     onStart: (hook) => void startHooks.push(hook),
@@ -98,6 +99,7 @@ export async function createHerald(config: HeraldConfig, log: Logger, overrides:
   const storeHealth = storeHealthReport(store, { clock });
   await storeHealth.refresh();
   health.register('store', () => storeHealth.read());
+  health.register('instance', () => ({ id: instanceId, startedAt }));
   if (config.mode === 'live' && config.bot.auth === 'off') {
     const { reason, advice } = catalogueEntry('herald.bot.auth_off');
     const warning = `${reason}. ${advice}`;

@@ -125,6 +125,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     if (problem) problems.push(`DATABASE_URL: ${problem}`);
   }
 
+  const instanceId = opt('HERALD_INSTANCE_ID');
+  if (instanceId && !/^[A-Za-z0-9._-]{1,64}$/.test(instanceId)) problems.push(`HERALD_INSTANCE_ID: "${instanceId}" must be 1–64 letters, digits, '.', '_' or '-'`);
+
   const cloudSettings: HeraldConfig['bot']['cloudSettings'] = {};
   for (const name of BOT_CLOUD_SETTINGS) {
     const value = str(name);
@@ -148,6 +151,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     },
     dataDir: resolve(cwd, str('DATA_DIR') || './data'),
     databaseUrl,
+    instanceId,
     teamsAppId,
     logLevel,
   };

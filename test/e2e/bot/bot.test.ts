@@ -160,4 +160,11 @@ describe('bot', () => {
     assert.equal(body.status, 'ok');
     assert.equal(body.installations.installed, 1);
   });
+
+  it('names this instance in /healthz (its id and when it started)', async () => {
+    const body = (await (await fetch(`${baseUrl}/healthz`)).json()) as { instance: { id: string; startedAt: string } };
+    assert.equal(body.instance.id, herald.context.instanceId);
+    assert.match(body.instance.id, /^.+-\d+-[0-9a-f]{6}$/, 'host, process and a random part');
+    assert.ok(Date.parse(body.instance.startedAt) <= Date.now());
+  });
 });

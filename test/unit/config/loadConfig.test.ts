@@ -101,6 +101,17 @@ describe('configuration', () => {
     assert.equal(config.publicUrl, 'http://127.0.0.1:3978');
   });
 
+  describe('HERALD_INSTANCE_ID', () => {
+    it('is null unless set (Herald then names the instance after its host and process)', () => {
+      assert.equal(loadConfig({}, '/').instanceId, null);
+      assert.equal(loadConfig({ HERALD_INSTANCE_ID: 'web-2' }, '/').instanceId, 'web-2');
+    });
+
+    it('refuses a name with spaces or other characters, naming the setting', () => {
+      assert.throws(() => loadConfig({ HERALD_INSTANCE_ID: 'web 2' }, '/'), /HERALD_INSTANCE_ID: "web 2" must be 1–64 letters/);
+    });
+  });
+
   describe('DATABASE_URL', () => {
     it('keeps the embedded store when it is blank', () => {
       assert.equal(loadConfig({}, '/').databaseUrl, null);
