@@ -17,7 +17,7 @@ import { settingsLine, summaryLines } from './formatSummary.js';
 import { messagesFor } from '../i18n/Messages.js';
 import { KeyedQueue } from '../kernel/KeyedQueue.js';
 import { netChanges, selectAnnounced } from './netChanges.js';
-import type { PostQueue, PostTargets } from './PostQueue.js';
+import { announceLockKey, type PostQueue, type PostTargets } from './PostQueue.js';
 import { SummaryWindow } from './SummaryWindow.js';
 import type { Timers } from '../kernel/timers.js';
 
@@ -35,6 +35,8 @@ export interface AnnouncementServiceDeps {
   /** Graph's member list: the current membership when the order of two changes of one person is ambiguous. */
   members?: ChatMemberReader;
   order?: MembershipOrder;
+  /** Period of the sweep for due windows this instance has no timer for (see SummaryWindow). */
+  windowSweepMs?: number;
 }
 
 export type ChangeStats = Record<ApplyOutcome, number>;
@@ -58,6 +60,7 @@ export class AnnouncementService {
       clock: deps.clock,
       timers: deps.timers,
       onDue: (chatId) => this.track(this.flush(chatId, false)),
+      sweepMs: deps.windowSweepMs,
     });
   }
 
@@ -84,7 +87,7 @@ export class AnnouncementService {
   /** Applies one change event; resolves once the state and the chat's window (or its post) are stored. */
   async handleChange(event: ChangeEvent): Promise<void> {
     if (event.kind === 'messageCreated') return;
-    await this.serial.run(event.chatId, async () => {
+    await this.exclusive(event.chatId, async () => {
       const { store, log, registry } = this.deps;
       const empty = () => emptyChatState(event.chatId, event.tenantId);
       const result = this.applyOrdered(event, (await store.chats.get(event.chatId)) ?? empty());
@@ -126,7 +129,7 @@ export class AnnouncementService {
   /** Settings changed from the tab are told to the chat (chat commands are answered there already). */
   async handleSettingsChanged(event: SettingsChangedEvent): Promise<void> {
     if (event.source !== 'tab' || event.changes.length === 0) return;
-    await this.serial.run(event.chatId, async () => {
+    await this.exclusive(event.chatId, async () => {
       if ((await this.deps.registry.get(event.chatId))?.status !== 'installed') return;
       const language = (await this.deps.store.chats.get(event.chatId))?.settings.language;
       await this.deps.queue.enqueue(event.chatId, buildAnnouncementActivity([settingsLine(event.by, event.changes, messagesFor(language))]));
@@ -144,6 +147,16 @@ export class AnnouncementService {
     await this.deps.queue.dropChat(event.chatId);
   }
 
+  /**
+   * Runs one chat's work alone: in this instance (`serial`, which `idle` waits for) and across every
+   * instance on the store (the chat's key lock), so state read inside is current and a change two
+   * instances both heard of is applied once. The key is apart from the subscription manager's
+   * `chat:` locks; the post queue sends under this same key (see `announceLockKey`).
+   */
+  private exclusive<T>(chatId: string, task: () => Promise<T>): Promise<T> {
+    return this.serial.run(chatId, () => this.deps.store.locks.run(announceLockKey(chatId), task));
+  }
+
   private track(work: Promise<unknown>): void {
     const guarded = work.catch((error: unknown) => this.deps.log.error({ err: error }, 'announcement work failed'));
     this.background.add(guarded);
@@ -151,7 +164,7 @@ export class AnnouncementService {
   }
 
   private flush(chatId: string, force: boolean): Promise<void> {
-    return this.serial.run(chatId, async () => {
+    return this.exclusive(chatId, async () => {
       const { store, registry, log } = this.deps;
       const pending = await this.window.get(chatId);
       if (!pending) return;

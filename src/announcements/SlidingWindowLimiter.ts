@@ -19,13 +19,12 @@ export class SlidingWindowLimiter {
 
   /** The earliest time (ms) at which one more event for `key` stays within every window. */
   nextAllowedAt(key: string, now: number): number {
-    const stamps = this.current(key, now);
-    let allowed = now;
-    for (const { limit, periodMs } of this.windows) {
-      const inWindow = stamps.filter((t) => t > now - periodMs);
-      if (inWindow.length >= limit) allowed = Math.max(allowed, inWindow[inWindow.length - limit] + periodMs);
-    }
-    return allowed;
+    return nextAllowedAt(this.current(key, now), this.windows, now);
+  }
+
+  /** The events recorded for `key` that still count in some window, oldest first. */
+  stampsOf(key: string, now: number): number[] {
+    return [...this.current(key, now)];
   }
 
   record(key: string, at: number): void {
@@ -50,6 +49,37 @@ export class SlidingWindowLimiter {
     else this.stamps.delete(key);
     return stamps;
   }
+}
+
+/** The earliest time (ms) at which one more event stays within every window, given the earlier events' times (sorted). */
+export function nextAllowedAt(stamps: readonly number[], windows: readonly RateWindow[], now: number): number {
+  let allowed = now;
+  for (const { limit, periodMs } of windows) {
+    const inWindow = stamps.filter((t) => t > now - periodMs);
+    if (inWindow.length >= limit) allowed = Math.max(allowed, inWindow[inWindow.length - limit] + periodMs);
+  }
+  return allowed;
+}
+
+/** The times that still count in some window (no more than the largest limit needs), sorted: what to keep of a log of events. */
+export function stampsThatCount(stamps: readonly number[], windows: readonly RateWindow[], now: number): number[] {
+  const longest = Math.max(0, ...windows.map((w) => w.periodMs));
+  const most = Math.max(0, ...windows.map((w) => w.limit));
+  return stamps.filter((t) => t > now - longest).sort((a, b) => a - b).slice(-most);
+}
+
+/**
+ * Two logs of the same events (one seen by every instance, one kept in memory, which has this
+ * instance's events even when the shared one could not be written): each time as often as the log
+ * that has it more often (events in one millisecond are several events), sorted.
+ */
+export function mergeStamps(a: readonly number[], b: readonly number[]): number[] {
+  const counts = new Map<number, number>();
+  for (const t of a) counts.set(t, (counts.get(t) ?? 0) + 1);
+  const fromB = new Map<number, number>();
+  for (const t of b) fromB.set(t, (fromB.get(t) ?? 0) + 1);
+  for (const [t, n] of fromB) counts.set(t, Math.max(n, counts.get(t) ?? 0));
+  return [...counts].flatMap(([t, n]) => Array.from({ length: n }, () => t)).sort((x, y) => x - y);
 }
 
 /** Teams' message-send limits per bot and conversation, and per app and tenant (reference §4.2). */

@@ -6,12 +6,17 @@ import type { Timers } from '../kernel/timers.js';
 /** How soon a window whose timer fired while the store was unreachable is looked at again. */
 const STORE_RETRY_MS = 1_000;
 
+/** How often every instance looks for windows it has no timer for (opened by another, perhaps dead, instance). */
+export const WINDOW_SWEEP_MS = 5_000;
+
 export interface SummaryWindowDeps {
   store: StoreContract;
   clock: () => Date;
   timers: Timers;
   /** Called when a chat's window has closed (fire and forget; the caller serialises per chat). */
   onDue: (chatId: string) => void;
+  /** Period of the sweep for windows this instance has no timer for; default WINDOW_SWEEP_MS. */
+  sweepMs?: number;
 }
 
 /**
@@ -22,6 +27,9 @@ export interface SummaryWindowDeps {
 export class SummaryWindow {
   private readonly armed = new Map<string, { handle: unknown; at: number }>();
   private stopped = false;
+  private sweepHandle: unknown = null;
+  /** When this instance last handed each window on: the sweep leaves a window being flushed alone. */
+  private readonly handedOn = new Map<string, number>();
 
   constructor(private readonly deps: SummaryWindowDeps) {}
 
@@ -74,18 +82,53 @@ export class SummaryWindow {
   /** Closes the window (its changes were handled). Starts the store write synchronously, like `add`. */
   close(chatId: string): Promise<void> {
     this.disarm(chatId);
+    this.handedOn.delete(chatId);
     return this.deps.store.pendingSummaries.delete(chatId);
   }
 
-  /** Re-arms timers for every stored window (after a restart). */
+  /**
+   * Re-arms timers for every stored window (after a restart), then keeps doing so periodically: with
+   * several instances on one store, a window another instance opened (and may never close, if it died)
+   * gets a timer here too. Whichever instance flushes first closes it; the others then find it gone.
+   */
   async restore(): Promise<void> {
     this.stopped = false;
-    for (const pending of await this.deps.store.pendingSummaries.list()) this.arm(pending);
+    await this.armAll();
+    this.scheduleSweep();
   }
 
   stop(): void {
     this.stopped = true;
+    if (this.sweepHandle !== null) this.deps.timers.clearTimeout(this.sweepHandle);
+    this.sweepHandle = null;
     for (const chatId of [...this.armed.keys()]) this.disarm(chatId);
+  }
+
+  private async armAll(): Promise<void> {
+    const recently = this.deps.clock().getTime() - (this.deps.sweepMs ?? WINDOW_SWEEP_MS);
+    const stored = await this.deps.store.pendingSummaries.list();
+    // Windows another instance closed are forgotten here too.
+    const open = new Set(stored.map((p) => p.chatId));
+    for (const chatId of [...this.handedOn.keys()]) if (!open.has(chatId)) this.handedOn.delete(chatId);
+    for (const pending of stored) {
+      // Handed on a moment ago and still stored: its flush is under way (or, if it failed, is retried at the next sweep).
+      if ((this.handedOn.get(pending.chatId) ?? Number.NEGATIVE_INFINITY) > recently) continue;
+      this.arm(pending);
+    }
+  }
+
+  private handOn(chatId: string): void {
+    this.handedOn.set(chatId, this.deps.clock().getTime());
+    this.deps.onDue(chatId);
+  }
+
+  private scheduleSweep(): void {
+    if (this.stopped || this.sweepHandle !== null) return;
+    this.sweepHandle = this.deps.timers.setTimeout(() => {
+      this.sweepHandle = null;
+      // An unreachable store only delays the sweep to the next period.
+      void this.armAll().catch(() => undefined).finally(() => this.scheduleSweep());
+    }, this.deps.sweepMs ?? WINDOW_SWEEP_MS);
   }
 
   async openWindows(): Promise<number> {
@@ -101,7 +144,7 @@ export class SummaryWindow {
     const delay = at - this.deps.clock().getTime();
     if (delay <= 0) {
       this.armed.delete(pending.chatId);
-      this.deps.onDue(pending.chatId);
+      this.handOn(pending.chatId);
       return;
     }
     const handle = this.deps.timers.setTimeout(() => void this.fired(pending.chatId), delay);
@@ -127,7 +170,7 @@ export class SummaryWindow {
       this.arm(current);
       return;
     }
-    this.deps.onDue(chatId);
+    this.handOn(chatId);
   }
 
   /** Makes sure a stored window has its timer (a window found not yet due must not be left unarmed). */

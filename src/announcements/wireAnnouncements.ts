@@ -28,6 +28,8 @@ export interface AnnouncementDeps {
   random?: () => number;
   pacing?: PacingLimits;
   retry?: RetryPolicy;
+  /** Period of the sweeps for windows and posts of other (perhaps dead) instances; default 5 s. */
+  sweepMs?: number;
   /** More ids that are Herald itself (beyond BOT_ID and AAD_APP_CLIENT_ID). */
   ownIds?: string[];
 }
@@ -74,11 +76,12 @@ export function wireAnnouncements(host: ModuleHost, input: AnnouncementModuleInp
     random: deps.random,
     pacing: deps.pacing,
     retry: deps.retry,
+    sweepMs: deps.sweepMs,
   });
   const updater = new ChatStateUpdater({ ownIds: [config.bot.appId, config.aad.clientId, ...(deps.ownIds ?? [])] });
   const service = new AnnouncementService({
     store, registry: { get: (chatId) => registry.get(chatId), markUninstalled: (c, r) => registry.markUninstalled(c, r) },
-    clock, log, timers, updater, resolver, queue, connector, members: deps.chatGraph,
+    clock, log, timers, updater, resolver, queue, connector, members: deps.chatGraph, windowSweepMs: deps.sweepMs,
   });
 
   events.on('change', (event) => service.handleChange(event));

@@ -78,6 +78,11 @@ export interface ChatState {
    */
   tenantProblem?: TenantProblem | null;
   baselineAt: string | null;
+  /**
+   * When Herald's recent posts to this chat were sent (ms since the epoch, oldest first), so that every
+   * instance paces the chat under Teams' per-conversation limits. Kept by the post queue; absent at first.
+   */
+  postsSentAt?: number[];
 }
 
 export interface TenantProblem {

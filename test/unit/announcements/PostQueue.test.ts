@@ -4,7 +4,7 @@ import type { Activity } from 'botbuilder';
 import { PostError } from '../../../src/bot/ChatPoster.js';
 import { PostQueue, type AnnouncementPoster, type PostTargets } from '../../../src/announcements/PostQueue.js';
 import { DEFAULT_RETRY_POLICY, retryDelayMs } from '../../../src/announcements/retryDelay.js';
-import { SlidingWindowLimiter, TEAMS_SEND_LIMITS } from '../../../src/announcements/SlidingWindowLimiter.js';
+import { mergeStamps, SlidingWindowLimiter, TEAMS_SEND_LIMITS } from '../../../src/announcements/SlidingWindowLimiter.js';
 import { systemTimers } from '../../../src/kernel/timers.js';
 import { silentLogger } from '../../../src/log/createLogger.js';
 import type { Installation } from '../../../src/model/installation.js';
@@ -201,6 +201,38 @@ describe('post queue', () => {
     await settle(queue, 1_000);
     assert.equal(poster.posted.filter((p) => p.chatId === CHAT).length, 10);
   });
+  it('sends, at its next sweep of the outbox, a post another instance stored and never sent', async () => {
+    const queue = queueWith(registryOf(installation(CHAT)));
+    await queue.start();
+    const at = new Date().toISOString();
+    await store.outbox.put('0-left-by-another', { id: '0-left-by-another', chatId: CHAT, activity: { type: 'message', text: 'orphan' }, createdAt: at, attempts: 0, notBefore: at });
+    await settle(queue, 4_900);
+    assert.equal(poster.posted.length, 0, 'not known before the sweep');
+    await settle(queue, 200);
+    assert.deepEqual(poster.posted.map((p) => p.text), ['orphan']);
+    assert.equal(store.outbox.list().length, 0);
+  });
+
+  it('sends to no more chats at once than it may, and to every chat in turn', async () => {
+    const chats = ['19:c1@thread.v2', '19:c2@thread.v2', '19:c3@thread.v2'];
+    let inFlight = 0;
+    let most = 0;
+    const slowPoster: AnnouncementPoster = {
+      post: async (target) => {
+        most = Math.max(most, ++inFlight);
+        await new Promise((resolve) => setImmediate(resolve));
+        inFlight--;
+        poster.posted.push({ chatId: target.chatId, text: '', at: Date.now() });
+        return 'id';
+      },
+    };
+    const queue = new PostQueue({ store: asyncStoreFrom(store), registry: registryOf(...chats.map((c) => installation(c))), poster: slowPoster, clock: () => new Date(), log: silentLogger(), timers: systemTimers(), maxConcurrentChats: 2 });
+    await queue.start();
+    await Promise.all(chats.map((chatId) => queue.enqueue(chatId, { type: 'message', text: chatId })));
+    await settle(queue);
+    assert.equal(most, 2);
+    assert.deepEqual(poster.posted.map((p) => p.chatId).sort(), chats);
+  });
 });
 
 describe('sliding window limiter', () => {
@@ -221,6 +253,12 @@ describe('sliding window limiter', () => {
     }
     assert.ok(now < 30_000);
     assert.equal(limiter.nextAllowedAt('chat', now), 30_000);
+  });
+});
+
+describe('merged send logs', () => {
+  it('counts each time as often as the log that has it more often', () => {
+    assert.deepEqual(mergeStamps([5, 1, 1], [1, 1, 1, 9]), [1, 1, 1, 5, 9]);
   });
 });
 

@@ -53,4 +53,16 @@ describe('summary window', () => {
     await clock.tickAsync(5_000);
     assert.deepEqual(due, [CHAT], 'one hand-on, not one per arm');
   });
+
+  it('hands on, at its next sweep, a due window it has no timer for (opened by another instance)', async () => {
+    const exact: Timers = { setTimeout: (callback, ms) => clock.setTimeout(callback, ms), clearTimeout: (handle) => clock.clearTimeout(handle as number) };
+    const window = new SummaryWindow({ store: asyncStoreFrom(store), clock: () => new Date(), timers: exact, onDue: (chatId) => void due.push(chatId), sweepMs: 1_000 });
+    await window.restore();
+    await store.pendingSummaries.put(CHAT, { chatId: CHAT, windowEndsAt: new Date(Date.now() - 1).toISOString(), changes: [change()] });
+    await clock.tickAsync(999);
+    assert.deepEqual(due, []);
+    await clock.tickAsync(1);
+    assert.deepEqual(due, [CHAT]);
+    window.stop();
+  });
 });
