@@ -89,6 +89,8 @@ export async function createHerald(config: HeraldConfig, log: Logger, overrides:
   };
 
   const statusLines = (chatId: string) => statusProviders.flatMap((provider) => provider(chatId));
+  const startedAt = clock().toISOString();
+  health.register('instance', () => ({ id: config.instanceId, startedAt }));
   health.register('installations', () => ({ installed: registry.listInstalled().length }));
   const storeHealth = storeHealthReport(database ?? asyncStoreFrom(store), { clock });
   await storeHealth.refresh();

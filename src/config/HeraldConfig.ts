@@ -56,4 +56,6 @@ export interface HeraldConfig {
   databaseUrl: string | null;
   teamsAppId: string | null;
   logLevel: string;
+  /** HERALD_INSTANCE_ID, or `${hostname}-${pid}-${random}`: tells instances sharing one store apart. */
+  instanceId: string;
 }

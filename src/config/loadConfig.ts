@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { ConfigError } from './ConfigError.js';
 import { BOT_CLOUD_SETTINGS, type BotAppType, type HeraldConfig } from './HeraldConfig.js';
+import { defaultInstanceId, INSTANCE_ID_PATTERN, type InstanceIdSource } from './instanceId.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const APP_TYPES: BotAppType[] = ['SingleTenant', 'MultiTenant', 'UserAssignedMSI'];
@@ -28,7 +29,7 @@ function databaseUrlProblem(raw: string): string | null {
  * Parses and validates Herald's environment once, at start-up. Every problem names its setting;
  * all problems are reported together.
  */
-export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()): HeraldConfig {
+export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd(), machine?: InstanceIdSource): HeraldConfig {
   const problems: string[] = [];
   const str = (name: string): string => (env[name] ?? '').trim();
   const opt = (name: string): string | null => str(name) || null;
@@ -125,6 +126,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     if (problem) problems.push(`DATABASE_URL: ${problem}`);
   }
 
+  const instanceId = opt('HERALD_INSTANCE_ID');
+  if (instanceId && !INSTANCE_ID_PATTERN.test(instanceId)) {
+    problems.push(`HERALD_INSTANCE_ID: "${instanceId.slice(0, 140)}" must be 1-128 letters, digits, '.', '_', ':' or '-'`);
+  }
+
   const cloudSettings: HeraldConfig['bot']['cloudSettings'] = {};
   for (const name of BOT_CLOUD_SETTINGS) {
     const value = str(name);
@@ -150,5 +156,6 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     databaseUrl,
     teamsAppId,
     logLevel,
+    instanceId: instanceId ?? defaultInstanceId(machine),
   };
 }
