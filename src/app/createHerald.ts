@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { wireAnnouncements, type Announcements } from '../announcements/wireAnnouncements.js';
 import type { HeraldConfig } from '../config/HeraldConfig.js';
@@ -84,7 +82,7 @@ export async function createHerald(config: HeraldConfig, log: Logger, overrides:
   const poster = new ChatPoster({ adapter, botAppId: config.bot.appId, clock });
   const statusProviders: Array<(chatId: string) => string[] | Promise<string[]>> = [(chatId) => chatStatusLines({ store, config, clock }, chatId)];
 
-  const instanceId = overrides.instanceId ?? config.instanceId ?? defaultInstanceId();
+  const instanceId = overrides.instanceId ?? config.instanceId;
   const startedAt = clock().toISOString();
   const context: HeraldContext = { config, log, clock, instanceId, store, events, health, server, registry, settings, adapter, poster };
   const host: ModuleHost = {
@@ -187,11 +185,6 @@ async function openStore(config: HeraldConfig, log: Logger, given: StoreContract
     return database;
   }
   return asyncStoreFrom(await LowdbStore.openFile(config.dataDir));
-}
-
-/** Unique among instances sharing a store, and readable in logs: host, process and a random part. */
-function defaultInstanceId(): string {
-  return `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
 }
 
 /**

@@ -54,8 +54,8 @@ export interface HeraldConfig {
    * DATA_DIR. Holds the password: log `redactDatabaseUrl(databaseUrl)`, never this.
    */
   databaseUrl: string | null;
-  /** HERALD_INSTANCE_ID: this instance's name among those sharing DATABASE_URL; null: host, process and a random part. */
-  instanceId: string | null;
   teamsAppId: string | null;
   logLevel: string;
+  /** HERALD_INSTANCE_ID, or `${hostname}-${pid}-${random}`: tells instances sharing one store apart. */
+  instanceId: string;
 }

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { ConfigError } from './ConfigError.js';
 import { BOT_CLOUD_SETTINGS, type BotAppType, type HeraldConfig } from './HeraldConfig.js';
+import { defaultInstanceId, INSTANCE_ID_PATTERN, type InstanceIdSource } from './instanceId.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const APP_TYPES: BotAppType[] = ['SingleTenant', 'MultiTenant', 'UserAssignedMSI'];
@@ -28,7 +29,7 @@ function databaseUrlProblem(raw: string): string | null {
  * Parses and validates Herald's environment once, at start-up. Every problem names its setting;
  * all problems are reported together.
  */
-export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()): HeraldConfig {
+export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd(), machine?: InstanceIdSource): HeraldConfig {
   const problems: string[] = [];
   const str = (name: string): string => (env[name] ?? '').trim();
   const opt = (name: string): string | null => str(name) || null;
@@ -126,7 +127,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
   }
 
   const instanceId = opt('HERALD_INSTANCE_ID');
-  if (instanceId && !/^[A-Za-z0-9._-]{1,64}$/.test(instanceId)) problems.push(`HERALD_INSTANCE_ID: "${instanceId}" must be 1–64 letters, digits, '.', '_' or '-'`);
+  if (instanceId && !INSTANCE_ID_PATTERN.test(instanceId)) {
+    problems.push(`HERALD_INSTANCE_ID: "${instanceId.slice(0, 140)}" must be 1-128 letters, digits, '.', '_', ':' or '-'`);
+  }
 
   const cloudSettings: HeraldConfig['bot']['cloudSettings'] = {};
   for (const name of BOT_CLOUD_SETTINGS) {
@@ -151,8 +154,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()):
     },
     dataDir: resolve(cwd, str('DATA_DIR') || './data'),
     databaseUrl,
-    instanceId,
     teamsAppId,
     logLevel,
+    instanceId: instanceId ?? defaultInstanceId(machine),
   };
 }

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { RecordShape } from '../recordShapes.js';
 import type { AsyncCollection, Claimed, ClaimableCollection, ListScope } from '../StoreContract.js';
 import type { PgConnection } from './PgConnection.js';
+import { fromPg, fromPgText, toPg, toPgText } from './pgText.js';
 
 /** One collection's table: `key`, `doc` (JSONB) and the indexed columns its shape names. */
 interface Table<T> {
@@ -28,7 +29,7 @@ function derivedColumns<T>(shape: RecordShape<T>, item: T): Array<[string, unkno
 function upsert<T>(table: Table<T>, key: string, item: T): { sql: string; params: unknown[] } {
   const columns = derivedColumns(table.shape, item);
   const names = ['key', ...columns.map(([name]) => name), 'doc'];
-  const params = [key, ...columns.map(([, value]) => value), JSON.stringify(item)];
+  const params = [toPgText(key), ...columns.map(([, value]) => toPg(value)), JSON.stringify(toPg(item))];
   const placeholders = names.map((name, i) => (name === 'doc' ? `$${i + 1}::jsonb` : `$${i + 1}`));
   const updates = names.slice(1).map((name) => `${name} = EXCLUDED.${name}`);
   return {
@@ -41,14 +42,14 @@ function scopeClause<T>(shape: RecordShape<T>, scope: ListScope | undefined, par
   const clauses: string[] = [];
   if (scope?.tenantId !== undefined) {
     if (!shape.tenantOf) return 'false';
-    params.push(scope.tenantId);
+    params.push(toPgText(scope.tenantId));
     clauses.push(`tenant_id = $${params.length}`);
   }
   if (scope?.chatId !== undefined) {
     if (!shape.chatOf) return 'false';
     if (scope.chatId === null) clauses.push('chat_id IS NULL');
     else {
-      params.push(scope.chatId);
+      params.push(toPgText(scope.chatId));
       clauses.push(`chat_id = $${params.length}`);
     }
   }
@@ -59,14 +60,14 @@ export function pgCollection<T>(db: PgConnection, table: Table<T>): AsyncCollect
   const op = (name: string) => `${table.name}.${name}`;
   return {
     get: async (key) => {
-      const { rows } = await db.query<Row>(op('get'), `SELECT doc FROM ${table.name} WHERE key = $1`, [key]);
-      return rows[0]?.doc as T | undefined;
+      const { rows } = await db.query<Row>(op('get'), `SELECT doc FROM ${table.name} WHERE key = $1`, [toPgText(key)]);
+      return fromPg(rows[0]?.doc) as T | undefined;
     },
     list: async (filter, scope) => {
       const params: unknown[] = [];
       const where = scopeClause(table.shape, scope, params);
       const { rows } = await db.query<Row>(op('list'), `SELECT doc FROM ${table.name} WHERE ${where} ORDER BY key`, params);
-      const items = rows.map((row) => row.doc as T);
+      const items = rows.map((row) => fromPg(row.doc) as T);
       return filter ? items.filter(filter) : items;
     },
     put: async (key, item) => {
@@ -74,17 +75,18 @@ export function pgCollection<T>(db: PgConnection, table: Table<T>): AsyncCollect
       await db.query(op('put'), sql, params);
     },
     delete: async (key) => {
-      await db.query(op('delete'), `DELETE FROM ${table.name} WHERE key = $1`, [key]);
+      await db.query(op('delete'), `DELETE FROM ${table.name} WHERE key = $1`, [toPgText(key)]);
     },
     update: (key, fn) =>
       db.transaction(op('update'), async (client) => {
+        const pgKey = toPgText(key);
         // The advisory lock serialises updates of a key that has no row yet (FOR UPDATE locks only rows).
-        await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`${table.name}:${key}`]);
-        const { rows } = await client.query<Row>(`SELECT doc FROM ${table.name} WHERE key = $1 FOR UPDATE`, [key]);
-        const current = rows[0]?.doc as T | undefined;
+        await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`${table.name}:${pgKey}`]);
+        const { rows } = await client.query<Row>(`SELECT doc FROM ${table.name} WHERE key = $1 FOR UPDATE`, [pgKey]);
+        const current = fromPg(rows[0]?.doc) as T | undefined;
         const next = fn(current === undefined ? undefined : structuredClone(current));
         if (next === undefined) {
-          if (current !== undefined) await client.query(`DELETE FROM ${table.name} WHERE key = $1`, [key]);
+          if (current !== undefined) await client.query(`DELETE FROM ${table.name} WHERE key = $1`, [pgKey]);
           return undefined;
         }
         const { sql, params } = upsert(table, key, next);
@@ -123,14 +125,14 @@ export function pgClaimableCollection<T>(db: PgConnection, table: Table<T>): Cla
          )
          UPDATE ${table.name} t SET leased_by = $3, leased_until = $4 FROM picked WHERE t.key = picked.key
          RETURNING t.key, t.doc, t.leased_until, t.order_at`,
-        [at, limit, owner, until],
+        [at, limit, toPgText(owner), until],
       );
       rows.sort((a, b) => a.order_at.getTime() - b.order_at.getTime() || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-      return rows.map((row): Claimed<T> => ({ key: row.key, item: row.doc as T, leasedUntil: row.leased_until }));
+      return rows.map((row): Claimed<T> => ({ key: fromPgText(row.key), item: fromPg(row.doc) as T, leasedUntil: row.leased_until }));
     },
     extend: (key, { owner, at, leaseMs }) =>
-      owned('extend', `UPDATE ${table.name} SET leased_until = $3 WHERE key = $1 AND leased_by = $2`, [key, owner, new Date(at.getTime() + leaseMs)]),
-    release: (key, owner) => owned('release', `UPDATE ${table.name} SET leased_by = NULL, leased_until = NULL WHERE key = $1 AND leased_by = $2`, [key, owner]),
-    complete: (key, owner) => owned('complete', `DELETE FROM ${table.name} WHERE key = $1 AND leased_by = $2`, [key, owner]),
+      owned('extend', `UPDATE ${table.name} SET leased_until = $3 WHERE key = $1 AND leased_by = $2`, [toPgText(key), toPgText(owner), new Date(at.getTime() + leaseMs)]),
+    release: (key, owner) => owned('release', `UPDATE ${table.name} SET leased_by = NULL, leased_until = NULL WHERE key = $1 AND leased_by = $2`, [toPgText(key), toPgText(owner)]),
+    complete: (key, owner) => owned('complete', `DELETE FROM ${table.name} WHERE key = $1 AND leased_by = $2`, [toPgText(key), toPgText(owner)]),
   };
 }

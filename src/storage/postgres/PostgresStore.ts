@@ -12,6 +12,7 @@ import { applyMigrations, MIGRATIONS, type Migration } from './migrations.js';
 import { StoreUnavailableError } from '../StoreErrors.js';
 import { PgConnection, type PgConnectionOptions } from './PgConnection.js';
 import { pgClaimableCollection, pgCollection } from './PgCollection.js';
+import { fromPg, toPg, toPgText } from './pgText.js';
 
 export interface PostgresStoreOptions extends PgConnectionOptions {
   /** Tests substitute their own; Herald always runs MIGRATIONS. */
@@ -106,20 +107,20 @@ function historyLog(db: PgConnection): AsyncHistoryLog {
          )
          DELETE FROM history WHERE EXISTS (SELECT 1 FROM inserted) AND chat_id = $1
            AND seq <= (SELECT seq FROM history WHERE chat_id = $1 ORDER BY seq DESC OFFSET $6 LIMIT 1)`,
-        [entry.chatId, entry.id, entry.at, entry.kind, JSON.stringify(entry), HISTORY_LIMIT_PER_CHAT - 1],
+        [toPgText(entry.chatId), toPgText(entry.id), entry.at, toPgText(entry.kind), JSON.stringify(toPg(entry)), HISTORY_LIMIT_PER_CHAT - 1],
       );
     },
     list: async (chatId, query = {}) => {
-      const params: unknown[] = [chatId, query.limit ?? 50];
+      const params: unknown[] = [toPgText(chatId), query.limit ?? 50];
       let page = '';
       if (query.before) {
         // After the `before` entry in newest-first order; an unknown id pages from the start.
-        params.push(query.before);
+        params.push(toPgText(query.before));
         page = `AND NOT EXISTS (SELECT 1 FROM history b WHERE b.chat_id = $1 AND b.id = $3 AND NOT (h.at < b.at OR (h.at = b.at AND h.seq > b.seq)))`;
       }
       let kinds = '';
       if (query.kinds && query.kinds.length > 0) {
-        params.push([...query.kinds]);
+        params.push(query.kinds.map((kind) => toPgText(kind)));
         kinds = `AND h.kind = ANY($${params.length}::text[])`;
       }
       const { rows } = await db.query<{ doc: HistoryEntry }>(
@@ -127,7 +128,7 @@ function historyLog(db: PgConnection): AsyncHistoryLog {
         `SELECT h.doc FROM history h WHERE h.chat_id = $1 ${page} ${kinds} ORDER BY h.at DESC, h.seq ASC LIMIT $2`,
         params,
       );
-      return rows.map((row) => row.doc);
+      return rows.map((row) => fromPg(row.doc));
     },
   };
 }
@@ -135,11 +136,11 @@ function historyLog(db: PgConnection): AsyncHistoryLog {
 function seenKeys(db: PgConnection): AsyncSeenKeys {
   return {
     add: async (key, at) => {
-      const result = await db.query('seen.add', 'INSERT INTO seen_keys (key, at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING', [key, at]);
+      const result = await db.query('seen.add', 'INSERT INTO seen_keys (key, at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING', [toPgText(key), at]);
       return result.rowCount === 1;
     },
     has: async (key) => {
-      const { rows } = await db.query('seen.has', 'SELECT 1 FROM seen_keys WHERE key = $1', [key]);
+      const { rows } = await db.query('seen.has', 'SELECT 1 FROM seen_keys WHERE key = $1', [toPgText(key)]);
       return rows.length > 0;
     },
     prune: async (before) => {

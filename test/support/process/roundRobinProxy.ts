@@ -1,72 +1,109 @@
-/**
- * A load balancer for tests: each request goes to the next of several upstream base URLs in turn, as
- * Azure App Service's front end spreads requests over instances. An upstream that refuses the
- * connection (a killed instance) is skipped for the next one; with none left the answer is 502.
- * Requests are buffered (tests send small bodies) so a refused one can be sent again elsewhere.
- */
-import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
 
+/**
+ * An HTTP load balancer for multi-instance tests: each request (method, path, headers, body streamed)
+ * goes to the next upstream in turn. An upstream that refuses the connection is skipped for that
+ * request (the next one is tried, the body not yet sent); when every upstream refuses, 502.
+ */
 export interface RoundRobinProxy {
+  /** Base URL of the proxy, e.g. http://127.0.0.1:40123 (no trailing slash). */
   url: string;
-  /** Requests answered by each upstream, in the order given. */
+  /** Requests each upstream accepted, in the order of the upstreams given. */
   counts(): number[];
   stop(): Promise<void>;
 }
 
-export async function startRoundRobinProxy(options: { upstreams: string[] }): Promise<RoundRobinProxy> {
-  const upstreams = options.upstreams.map((u) => new URL(u));
+export interface RoundRobinProxyOptions {
+  port?: number;
+  host?: string;
+}
+
+// Hop-by-hop: they describe the client's connection to the proxy, not the request.
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'upgrade', 'te', 'trailer']);
+
+type Attempt = 'refused' | 'forwarded';
+
+export async function startRoundRobinProxy(upstreams: readonly string[], options: RoundRobinProxyOptions = {}): Promise<RoundRobinProxy> {
+  if (upstreams.length === 0) throw new Error('startRoundRobinProxy: at least one upstream');
+  const bases = upstreams.map((u) => new URL(u));
   const counts = upstreams.map(() => 0);
   let next = 0;
 
-  const forward = (index: number, req: IncomingMessage, body: Buffer): Promise<IncomingMessage> =>
-    new Promise((resolve, reject) => {
-      const target = upstreams[index] as URL;
-      const outgoing = request(
-        { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
-        resolve,
-      );
-      outgoing.on('error', reject);
-      outgoing.end(body);
-    });
-
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', async () => {
-      const body = Buffer.concat(chunks);
+  const server = createServer((req, res) => {
+    void (async () => {
       const first = next;
-      next = (next + 1) % upstreams.length;
-      for (let tried = 0; tried < upstreams.length; tried++) {
-        const index = (first + tried) % upstreams.length;
-        let answer: IncomingMessage;
-        try {
-          answer = await forward(index, req, body);
-        } catch (error) {
-          // Refused or reset before an answer: this instance is down, try the next one.
-          if (['ECONNREFUSED', 'ECONNRESET'].includes(String((error as NodeJS.ErrnoException).code))) continue;
-          res.writeHead(502, { 'Content-Type': 'text/plain' });
-          res.end(`proxy: ${(error as Error).message}`);
-          return;
-        }
-        counts[index] = (counts[index] ?? 0) + 1;
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-        return;
+      next = (next + 1) % bases.length;
+      for (let i = 0; i < bases.length; i += 1) {
+        const index = (first + i) % bases.length;
+        if ((await forward(req, res, bases[index]!, () => (counts[index]! += 1))) === 'forwarded') return;
       }
-      res.writeHead(502, { 'Content-Type': 'text/plain' });
-      res.end('proxy: no upstream answered');
-    });
+      res.writeHead(502, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'no upstream accepted the connection' }));
+    })();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const address = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${address.address}:${address.port}`,
     counts: () => [...counts],
     stop: () =>
       new Promise<void>((resolve) => {
-        server.closeAllConnections();
         server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
       }),
   };
+}
+
+function forward(req: IncomingMessage, res: ServerResponse, base: URL, accepted: () => void): Promise<Attempt> {
+  return new Promise((resolve) => {
+    const headers: Record<string, string | string[]> = {};
+    for (const [name, value] of Object.entries(req.headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value;
+    headers.host = base.host;
+    const request = base.protocol === 'https:' ? httpsRequest : httpRequest;
+    // A fresh connection per request (no agent): "refused" then always means before any byte was sent.
+    const upstream = request({
+      protocol: base.protocol,
+      hostname: base.hostname,
+      port: base.port,
+      method: req.method,
+      path: `${base.pathname.replace(/\/+$/, '')}${req.url ?? '/'}`,
+      headers,
+      agent: false,
+    });
+    let connected = false;
+    upstream.once('socket', (socket) =>
+      socket.once('connect', () => {
+        connected = true;
+        accepted();
+        req.pipe(upstream);
+      }),
+    );
+    upstream.once('response', (reply) => {
+      const replyHeaders: Record<string, string | string[]> = {};
+      for (const [name, value] of Object.entries(reply.headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) replyHeaders[name] = value;
+      res.writeHead(reply.statusCode ?? 502, reply.statusMessage, replyHeaders);
+      reply.pipe(res);
+      reply.once('end', () => resolve('forwarded'));
+      reply.once('error', () => {
+        res.destroy();
+        resolve('forwarded');
+      });
+    });
+    upstream.once('error', (error: NodeJS.ErrnoException) => {
+      if (!connected && error.code === 'ECONNREFUSED') return resolve('refused');
+      // It had the request: retrying elsewhere could run it twice.
+      if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' }).end(JSON.stringify({ error: `upstream failed: ${error.code ?? error.message}` }));
+      else res.destroy();
+      resolve('forwarded');
+    });
+  });
 }

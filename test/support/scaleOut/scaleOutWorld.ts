@@ -65,7 +65,7 @@ export async function startScaleOutWorld(options: { instances?: number; relayDat
   const simulated = await startSimulatedWorld({ tls, log: silentLogger(), graph: { delivery: { retryDelaysMs: [200, 500, 1_000, 2_000, 4_000, 8_000, 8_000, 8_000, 8_000] } } });
   const instances: Instance[] = [];
   for (let i = 0; i < count; i++) instances.push({ id: `herald-${i + 1}`, port: await freePort(), child: null, output: '' });
-  const proxy = await startRoundRobinProxy({ upstreams: instances.map((instance) => `http://127.0.0.1:${instance.port}`) });
+  const proxy = await startRoundRobinProxy(instances.map((instance) => `http://127.0.0.1:${instance.port}`));
   const publicUrl = proxy.url;
   simulated.connectHerald(publicUrl);
   const controller = new PlaygroundController({ simulated, publicUrl, log: silentLogger() });

