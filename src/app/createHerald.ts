@@ -15,6 +15,7 @@ import { ChatSettingsService } from '../settings/ChatSettingsService.js';
 import { SettingsGate } from '../settings/SettingsGate.js';
 import { BotConnectorMembers } from '../names/ConnectorMembers.js';
 import { chatStatusLines } from '../status/chatStatusLines.js';
+import { messagesFor, type Messages } from '../i18n/Messages.js';
 import type { HeraldStore } from '../storage/HeraldStore.js';
 import { LowdbStore } from '../storage/LowdbStore.js';
 import { asyncStoreFrom } from '../storage/asyncStoreFrom.js';
@@ -50,7 +51,7 @@ export interface HeraldApp {
   context: HeraldContext;
   modules: HeraldModules;
   /** The lines of `@Herald status` for a chat, from every module. */
-  statusLines(chatId: string): string[];
+  statusLines(chatId: string, messages?: Messages): string[];
   /** Listens on config.port/host; resolves with the base URL. */
   start(): Promise<string>;
   stop(): Promise<void>;
@@ -78,7 +79,7 @@ export async function createHerald(config: HeraldConfig, log: Logger, overrides:
   const settings = new ChatSettingsService({ store, events, clock });
   const adapter = createBotAdapter(config, log);
   const poster = new ChatPoster({ adapter, botAppId: config.bot.appId, clock });
-  const statusProviders: Array<(chatId: string) => string[]> = [(chatId) => chatStatusLines({ store, config, clock }, chatId)];
+  const statusProviders: Array<(chatId: string, messages: Messages) => string[]> = [(chatId, messages) => chatStatusLines({ store, config, clock }, chatId, messages)];
 
   const context: HeraldContext = { config, log, clock, store, events, health, server, registry, settings, adapter, poster };
   const host: ModuleHost = {
@@ -88,7 +89,8 @@ export async function createHerald(config: HeraldConfig, log: Logger, overrides:
     addStatusLines: (provider) => void statusProviders.push(provider),
   };
 
-  const statusLines = (chatId: string) => statusProviders.flatMap((provider) => provider(chatId));
+  // In the chat's language unless told otherwise.
+  const statusLines = (chatId: string, messages: Messages = messagesFor(settings.get(chatId).language)) => statusProviders.flatMap((provider) => provider(chatId, messages));
   health.register('installations', () => ({ installed: registry.listInstalled().length }));
   const storeHealth = storeHealthReport(database ?? asyncStoreFrom(store), { clock });
   await storeHealth.refresh();

@@ -1,5 +1,5 @@
 import type { HeraldErrorCode } from '../kernel/errors.js';
-import { formatRemaining } from '../kernel/duration.js';
+import { ENGLISH, type Messages } from '../i18n/Messages.js';
 import { catalogueEntry } from '../kernel/errorCatalogue.js';
 import type { ChatProblem } from '../model/chat.js';
 import type { SubscriptionKind, SubscriptionRecord } from '../model/subscription.js';
@@ -91,7 +91,7 @@ export function describeChat(rt: SubscriptionRuntime, chatId: string): ChatSubsc
 }
 
 /** Lines `@Herald status` adds to chatStatusLines (which already lists subscriptions and their expiry). */
-export function statusLines(rt: SubscriptionRuntime, chatId: string): string[] {
+export function statusLines(rt: SubscriptionRuntime, chatId: string, m: Messages = ENGLISH): string[] {
   const view = describeChat(rt, chatId);
   const lines: string[] = [];
   const now = rt.deps.clock().getTime();
@@ -99,12 +99,13 @@ export function statusLines(rt: SubscriptionRuntime, chatId: string): string[] {
     .map((s) => (s.nextRenewalAt ? Date.parse(s.nextRenewalAt) : null))
     .filter((t): t is number => t !== null)
     .sort((a, b) => a - b);
-  if (renewals[0] !== undefined) lines.push(`Next subscription renewal: in ${formatRemaining(renewals[0] - now, 'now')}.`);
+  const remaining = (ms: number) => m.remaining(ms, m.text('status.now'));
+  if (renewals[0] !== undefined) lines.push(m.text('status.nextRenewal', { remaining: remaining(renewals[0] - now) }));
   if (view.pendingSyncAt) {
     const at = Date.parse(view.pendingSyncAt);
-    lines.push(at > now ? `Subscription set-up: retrying in ${formatRemaining(at - now, 'now')}.` : 'Subscription set-up: in progress.');
+    lines.push(at > now ? m.text('status.setupRetrying', { remaining: remaining(at - now) }) : m.text('status.setupInProgress'));
   }
-  if (view.tenantProblem) lines.push(`Tenant-wide subscriptions: ${view.tenantProblem}`);
+  if (view.tenantProblem) lines.push(m.text('status.tenantProblem', { problem: view.tenantProblem }));
   return lines;
 }
 

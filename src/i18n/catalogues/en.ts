@@ -93,6 +93,23 @@ export const en = {
   'card.welcomePlaceholder': "Welcome! The plan is in the Files tab.",
   'command.welcomeMissing': "Say the line after `welcome`, e.g. `welcome Glad you are here! The plan is in the Files tab.` (`welcome off` removes it).",
   'command.welcomeBad': "That welcome line cannot be used: {reason}.",
+  'status.installed': '{installed, select, true {Installed in this chat.} other {Not installed in this chat.}}',
+  'status.topic': "Chat topic: ''{topic}''",
+  'status.settings': 'Settings: {settings}',
+  'status.settingsChangedBy': 'Settings last changed by {who}: {changes}',
+  'status.someone': 'someone',
+  'status.noSubscriptions': 'Subscriptions: none yet.',
+  'status.subscription': 'Subscription to {kind, select, chatMembers {members of this chat} chat {this chat (topic)} tenantMembers {tenant-wide members (installedToChats)} other {tenant-wide chats (installedToChats)}}: {expired, select, true {expired} other {expires in {remaining}}}{failed, select, true { — last error: {error}} other {}}',
+  'status.expired': 'expired',
+  'status.now': 'now',
+  'status.problem': 'Problem: {message}',
+  'status.warning': 'Warning: {reason}. {advice}',
+  'status.nextRenewal': 'Next subscription renewal: in {remaining}.',
+  'status.setupRetrying': 'Subscription set-up: retrying in {remaining}.',
+  'status.setupInProgress': 'Subscription set-up: in progress.',
+  'status.tenantProblem': 'Tenant-wide subscriptions: {problem}',
+  'status.windowOpen': 'Summary window open: {count, plural, one {# change} other {# changes}}, posting in {duration}.',
+  'status.waiting': 'Announcements waiting to be delivered: {count}{hasNext, select, true {, next attempt in {duration}} other {}}.',
 } as const satisfies Record<string, string>;
 
 export type MessageKey = keyof typeof en;
