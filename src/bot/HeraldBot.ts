@@ -190,7 +190,8 @@ export class HeraldBot extends TeamsActivityHandler {
     } catch (error) {
       if (!(error instanceof SettingsError)) throw error;
       const settings = this.deps.settings.get(chatId);
-      const notice = messagesFor(settings.language).text('card.notSaved', { reason: error.message });
+      const m = messagesFor(settings.language);
+      const notice = m.text('card.notSaved', { reason: error.reason(m) });
       return cardInvokeResponse(buildSettingsCard(settings, { text: notice, tone: 'attention' }));
     }
     const actor = { userId: activity.from?.aadObjectId ?? null, name: activity.from?.name ?? null };

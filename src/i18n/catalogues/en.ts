@@ -92,7 +92,7 @@ export const en = {
   'card.welcomeLine': "Welcome line, added when people join (empty for none)",
   'card.welcomePlaceholder': "Welcome! The plan is in the Files tab.",
   'command.welcomeMissing': "Say the line after `welcome`, e.g. `welcome Glad you are here! The plan is in the Files tab.` (`welcome off` removes it).",
-  'command.welcomeBad': "That welcome line cannot be used: {reason}.",
+  'command.welcomeBad': "That welcome line cannot be used: {problem, select, tooLong {it can be at most {max, plural, one {# character} other {# characters}}} control {it must be plain text without control characters} other {it must be text}}.",
   'status.installed': '{installed, select, true {Installed in this chat.} other {Not installed in this chat.}}',
   'status.topic': "Chat topic: ''{topic}''",
   'status.settings': 'Settings: {settings}',
@@ -110,6 +110,15 @@ export const en = {
   'status.tenantProblem': 'Tenant-wide subscriptions: {problem}',
   'status.windowOpen': 'Summary window open: {count, plural, one {# change} other {# changes}}, posting in {duration}.',
   'status.waiting': 'Announcements waiting to be delivered: {count}{hasNext, select, true {, next attempt in {duration}} other {}}.',
+  'settingsError.notObject': 'settings must be a JSON object',
+  'settingsError.cardEmpty': 'the card sent no settings',
+  'settingsError.notBoolean': '{setting} must be true or false',
+  'settingsError.windowRange': 'windowMs must be a whole number of milliseconds from 0 to {max}',
+  'settingsError.oneOf': '{setting} must be one of {choices}',
+  'settingsError.unknown': 'unknown setting "{setting}"',
+  'settingsError.welcomeNotText': 'welcomeLine must be text',
+  'settingsError.welcomeControl': 'welcomeLine must be plain text without control characters',
+  'settingsError.welcomeTooLong': 'welcomeLine can be at most {max, plural, one {# character} other {# characters}}',
 } as const satisfies Record<string, string>;
 
 export type MessageKey = keyof typeof en;
