@@ -1,17 +1,12 @@
 import assert from 'node:assert/strict';
 import type { ChatSettings } from '../../../src/model/chat.js';
 import { randomUUID } from 'node:crypto';
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { chromium, type BrowserContext, type Frame, type Page } from 'playwright-core';
+import type { BrowserContext, Frame, Page } from 'playwright-core';
+import { ensureWebBundles, launchChromium, skipWithoutChromium, type ChromiumSession } from '../../support/browser/chromium.js';
 import { startTabWorld, type Person, type TabWorld } from '../../support/tab/tabWorld.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const ROOT = new URL('../../../', import.meta.url).pathname;
 const SHOTS = join(ROOT, 'test-output', 'tab');
 const TOKEN_ROUTE = '/test-only/sso-token';
@@ -26,19 +21,12 @@ interface HostState {
 describe('companion tab in a browser', function () {
   this.timeout(60_000);
   let world: TabWorld;
+  let chrome: ChromiumSession | undefined;
   let browser: BrowserContext;
-  let userDataDir: string;
-  const pageErrors: string[] = [];
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      console.log(`    (skipped: ${CHROMIUM} is missing; install it with: apt-get update && apt-get install -y chromium)`);
-      this.skip();
-    }
-    // npm test bundles the pages first; a lone mocha run may not have.
-    if (!existsSync(join(ROOT, 'public', 'build', 'tab.js')) || !existsSync(join(ROOT, 'public', 'build', 'teamsHost.js'))) {
-      await promisify(execFile)(process.execPath, [join(ROOT, 'scripts', 'buildWeb.mjs')]);
-    }
+    skipWithoutChromium(this);
+    await ensureWebBundles('tab', 'teamsHost');
     await mkdir(SHOTS, { recursive: true });
     world = await startTabWorld({
       mode: 'playground',
@@ -54,17 +42,14 @@ describe('companion tab in a browser', function () {
         });
       },
     });
-    userDataDir = await mkdtemp(join(tmpdir(), 'herald-chromium-'));
-    browser = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1000, height: 760 } });
-    // teams-js asks a CDN for its valid-domains list; there is no internet here.
-    await browser.route('**/validDomains.json', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ validOrigins: [] }) }));
-    browser.on('page', (page) => page.on('pageerror', (error) => pageErrors.push(error.message)));
+    // teams-js asks a CDN for its valid-domains list; there is no internet here (launchChromium answers it).
+    chrome = await launchChromium({ viewport: { width: 1000, height: 760 } });
+    browser = chrome.context;
   });
 
   after(async () => {
-    await browser?.close();
+    await chrome?.close();
     await world?.close();
-    if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
   });
 
   // One world serves every test (starting it is slow); each test starts from the chat's seeded settings,
@@ -79,7 +64,7 @@ describe('companion tab in a browser', function () {
   });
 
   afterEach(() => {
-    assert.deepEqual(pageErrors.splice(0), [], 'no script errors on the page');
+    assert.deepEqual(chrome?.pageErrors.splice(0) ?? [], [], 'no script errors on the page');
   });
 
   function hostUrl(person: Person, extra: Record<string, string> = {}): string {
