@@ -144,6 +144,7 @@ function toTabEntry(entry: HistoryEntry): TabHistoryEntry {
     from: entry.from ?? null,
     to: entry.to ?? null,
     detail: entry.detail ?? null,
+    source: entry.source ?? null,
   };
 }
 

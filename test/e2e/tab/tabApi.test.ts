@@ -163,7 +163,7 @@ describe('tab API', () => {
       assert.equal(nextBefore, null);
       assert.deepEqual(entries.find((e) => e.id === 'h4'), {
         id: 'h4', at: entries.find((e) => e.id === 'h4')?.at, kind: 'joined', actor: 'Gil Guest', userId: entries.find((e) => e.id === 'h4')?.userId,
-        guest: true, external: false, from: null, to: null, detail: null,
+        guest: true, external: false, from: null, to: null, detail: null, source: null,
       });
       assert.equal(entries[0]?.external, true);
       assert.deepEqual({ from: entries[2]?.from, to: entries[2]?.to }, { from: 'Project chat', to: 'Launch crew' });
