@@ -117,7 +117,7 @@ export function registerTabApiRoutes(server: Server, deps: TabApiDeps): void {
   server.get('/api/tab/chats/:chatId/subscriptions', async (req, res) => {
     const access = await authorize(req, res);
     if (!access) return;
-    send(res, 200, chatSubscriptionsView({ store: deps.store, insight: deps.subscriptionInsight }, access.chatId, access.chatTenantId, deps.clock()));
+    send(res, 200, chatSubscriptionsView({ store: deps.store, insight: deps.subscriptionInsight }, access.chatId, access.chatTenantId, deps.clock(), chatMessages(access.chatId)));
   });
 }
 

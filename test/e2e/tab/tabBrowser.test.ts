@@ -5,11 +5,11 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BrowserContext, Frame, Page } from 'playwright-core';
 import { ensureWebBundles, launchChromium, skipWithoutChromium, type ChromiumSession } from '../../support/browser/chromium.js';
-import { startTabWorld, type Person, type TabWorld } from '../../support/tab/tabWorld.js';
+import { frameOf, startBrowserTabWorld, TabHost } from '../../support/tab/tabHost.js';
+import type { Person, TabWorld } from '../../support/tab/tabWorld.js';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
 const SHOTS = join(ROOT, 'test-output', 'tab');
-const TOKEN_ROUTE = '/test-only/sso-token';
 
 interface HostState {
   initialized: boolean;
@@ -23,28 +23,17 @@ describe('companion tab in a browser', function () {
   let world: TabWorld;
   let chrome: ChromiumSession | undefined;
   let browser: BrowserContext;
+  let host: TabHost;
 
   before(async function () {
     skipWithoutChromium(this);
     await ensureWebBundles('tab', 'teamsHost');
     await mkdir(SHOTS, { recursive: true });
-    world = await startTabWorld({
-      mode: 'playground',
-      beforeListen(w) {
-        // The playground's stand-in for Teams' token service: tokens signed by the login double, so the
-        // tab API runs the same validation as live.
-        w.herald.context.server.get(TOKEN_ROUTE, async (req, res) => {
-          const query = req.query as Record<string, string | undefined>;
-          const token = await w.login.signUserToken({
-            tenantId: query.tid ?? '', clientId: w.clientId, apiHost: 'herald.example.test', oid: query.oid ?? '', name: query.name ?? '',
-          });
-          res.json(200, { token });
-        });
-      },
-    });
+    world = await startBrowserTabWorld();
     // teams-js asks a CDN for its valid-domains list; there is no internet here (launchChromium answers it).
     chrome = await launchChromium({ viewport: { width: 1000, height: 760 } });
     browser = chrome.context;
+    host = new TabHost(browser, world);
   });
 
   after(async () => {
@@ -67,28 +56,9 @@ describe('companion tab in a browser', function () {
     assert.deepEqual(chrome?.pageErrors.splice(0) ?? [], [], 'no script errors on the page');
   });
 
-  function hostUrl(person: Person, extra: Record<string, string> = {}): string {
-    const params = new URLSearchParams({
-      chatId: world.chatId, tenantId: world.tenantId, userId: person.oid, name: person.name, upn: 'someone@contoso.test', chatName: 'Launch crew', tokenUrl: TOKEN_ROUTE, ...extra,
-    });
-    return `${world.url}/tab/host-demo.html?${params.toString()}`;
-  }
-
-  async function openTab(person: Person, extra: Record<string, string> = {}): Promise<{ page: Page; tab: Frame }> {
-    const page = await browser.newPage();
-    await page.goto(hostUrl(person, extra));
-    const tab = await tabFrame(page, '/tab/index.html');
-    return { page, tab };
-  }
-
-  async function tabFrame(page: Page, path: string): Promise<Frame> {
-    const handle = await page.waitForSelector('#host-tab');
-    await page.waitForFunction((p) => (document.getElementById('host-tab') as HTMLIFrameElement | null)?.contentWindow?.location.pathname === p, path);
-    const frame = await handle.contentFrame();
-    assert.ok(frame, 'the tab frame exists');
-    await frame.waitForSelector('body[data-ready="true"], #failure:not([hidden])');
-    return frame;
-  }
+  const hostUrl = (person: Person, extra: Record<string, string> = {}) => host.url(person, extra);
+  const openTab = (person: Person, extra: Record<string, string> = {}) => host.open(person, extra);
+  const tabFrame = frameOf;
 
   const hostState = (page: Page) =>
     page.evaluate((): HostState => {
