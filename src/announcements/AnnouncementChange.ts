@@ -1,3 +1,5 @@
+import type { HistorySource } from '../model/history.js';
+
 /** A person as an announcement shows them. */
 export interface PersonRef {
   userId: string;
@@ -17,8 +19,8 @@ export interface PersonRef {
  * summary window collects (persisted in `pendingSummaries`), in the order they were applied.
  */
 export type AnnouncementChange =
-  | { kind: 'joined'; at: string; person: PersonRef; uncertain?: boolean }
-  | { kind: 'left'; at: string; person: PersonRef; uncertain?: boolean }
+  | { kind: 'joined'; at: string; person: PersonRef; uncertain?: boolean; source?: HistorySource }
+  | { kind: 'left'; at: string; person: PersonRef; uncertain?: boolean; source?: HistorySource }
   | { kind: 'renamed'; at: string; from: string | null; to: string | null };
 
 export type PersonChange = Extract<AnnouncementChange, { kind: 'joined' | 'left' }>;
@@ -46,6 +48,8 @@ export function isAnnouncementChange(value: unknown): value is AnnouncementChang
   if (typeof value !== 'object' || value === null) return false;
   const c = value as Record<string, unknown>;
   if (typeof c.at !== 'string') return false;
+  // Absent in windows stored before the source was kept.
+  if (c.source !== undefined && c.source !== 'graph' && c.source !== 'bot') return false;
   if (c.kind === 'joined' || c.kind === 'left') return isPersonRef(c.person);
   if (c.kind === 'renamed') return isNullableString(c.from) && isNullableString(c.to);
   return false;

@@ -328,8 +328,9 @@ function rememberNames(state: ChatState, changes: readonly AnnouncementChange[])
 
 function historyEntry(chatId: string, change: AnnouncementChange): HistoryEntry {
   if (change.kind === 'renamed') {
-    return { id: randomUUID(), chatId, at: change.at, kind: 'renamed', from: change.from, to: change.to };
+    // Teams sends bots no rename event in group chats: a rename is always Graph's.
+    return { id: randomUUID(), chatId, at: change.at, kind: 'renamed', from: change.from, to: change.to, source: 'graph' };
   }
   const { person } = change;
-  return { id: randomUUID(), chatId, at: change.at, kind: change.kind, actor: person.displayName, userId: person.userId, guest: person.guest, external: person.external };
+  return { id: randomUUID(), chatId, at: change.at, kind: change.kind, actor: person.displayName, userId: person.userId, guest: person.guest, external: person.external, ...(change.source ? { source: change.source } : {}) };
 }

@@ -1,5 +1,6 @@
 import type { ChangeActor, ChangeEvent, ChatUpdatedEvent, MemberAddedEvent, MemberRemovedEvent } from '../model/changeEvents.js';
 import type { ChatMember, ChatState, RosterEntry } from '../model/chat.js';
+import type { HistorySource } from '../model/history.js';
 import { decodeMembershipId } from '../names/membershipId.js';
 import { normaliseTopic, type AnnouncementChange, type PersonRef } from './AnnouncementChange.js';
 
@@ -142,7 +143,7 @@ export class ChatStateUpdater {
       const same = sameEntry(entry, merged);
       return { ...result(same ? state : next, same ? 'unchanged' : 'applied', 'already present'), noOp: { userId, kind: 'joined' } };
     }
-    return result(next, 'applied', 'joined', [{ kind: 'joined', at, person: withActor(personOf(merged, state.tenantId), actorName(state, event.actor, userId)) }]);
+    return result(next, 'applied', 'joined', [{ kind: 'joined', at, person: withActor(personOf(merged, state.tenantId), actorName(state, event.actor, userId)), source: sourceOf(event) }]);
   }
 
   private applyMemberRemoved(state: ChatState, event: MemberRemovedEvent): ApplyResult {
@@ -165,7 +166,7 @@ export class ChatStateUpdater {
       changedAt: at,
     };
     const next = { ...state, roster: { ...state.roster, [userId]: merged } };
-    return result(next, 'applied', 'left', [{ kind: 'left', at, person: withActor(personOf(merged, state.tenantId), actorName(state, event.actor, userId)) }]);
+    return result(next, 'applied', 'left', [{ kind: 'left', at, person: withActor(personOf(merged, state.tenantId), actorName(state, event.actor, userId)), source: sourceOf(event) }]);
   }
 
   private userIdOfRemoval(state: ChatState, member: MemberRemovedEvent['member']): string | null {
@@ -187,6 +188,11 @@ export function actorName(state: ChatState, actor: ChangeActor | null | undefine
   if (!actor?.userId || actor.userId.toLowerCase() === personId.toLowerCase()) return null;
   const known = Object.values(state.roster).find((e) => e.userId.toLowerCase() === actor.userId.toLowerCase());
   return nonEmpty(actor.name) ?? nonEmpty(known?.displayName) ?? null;
+}
+
+/** A notification or a reconcile is Graph's word; a conversationUpdate is Teams' through the bot. */
+function sourceOf(event: { source: ChangeEvent['source'] }): HistorySource {
+  return event.source === 'bot' ? 'bot' : 'graph';
 }
 
 function withActor(person: PersonRef, by: string | null): PersonRef {

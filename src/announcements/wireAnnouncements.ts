@@ -95,19 +95,20 @@ export function wireAnnouncements(host: ModuleHost, input: AnnouncementModuleInp
     ...queue.stats,
     changes: { ...service.changeStats },
   }));
-  host.addStatusLines(async (chatId) => {
+  host.addStatusLines(async (chatId, m) => {
     const lines: string[] = [];
     const now = clock().getTime();
+    // A wait, not a window setting: 0 is "0s", never "(post at once)".
+    const wait = (ms: number) => (ms > 0 ? formatWindow(ms, m) : m.unit(0, 'second'));
     const open = await service.window.get(chatId);
     if (open) {
       const inMs = Math.max(0, Date.parse(open.windowEndsAt) - now);
-      lines.push(`Summary window open: ${open.changes.length} change(s), posting in ${formatWindow(inMs).replace(' (post at once)', '')}.`);
+      lines.push(m.text('status.windowOpen', { count: open.changes.length, duration: wait(inMs) }));
     }
     const waiting = queue.pending(chatId);
     if (waiting > 0) {
       const next = queue.nextAttemptAt(chatId);
-      const when = next === null ? '' : `, next attempt in ${formatWindow(Math.max(0, next - now)).replace(' (post at once)', '')}`;
-      lines.push(`Announcements waiting to be delivered: ${waiting}${when}.`);
+      lines.push(m.text('status.waiting', { count: waiting, hasNext: next !== null, duration: next === null ? '' : wait(Math.max(0, next - now)) }));
     }
     return lines;
   });

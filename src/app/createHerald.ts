@@ -15,6 +15,7 @@ import { ChatSettingsService } from '../settings/ChatSettingsService.js';
 import { SettingsGate } from '../settings/SettingsGate.js';
 import { BotConnectorMembers } from '../names/ConnectorMembers.js';
 import { chatStatusLines } from '../status/chatStatusLines.js';
+import { messagesFor, type Messages } from '../i18n/Messages.js';
 import type { HeraldStore } from '../storage/HeraldStore.js';
 import type { StoreContract } from '../storage/StoreContract.js';
 import { LowdbStore } from '../storage/LowdbStore.js';
@@ -57,7 +58,7 @@ export interface HeraldApp {
   context: HeraldContext;
   modules: HeraldModules;
   /** The lines of `@Herald status` for a chat, from every module. */
-  statusLines(chatId: string): Promise<string[]>;
+  statusLines(chatId: string, messages?: Messages): Promise<string[]>;
   /** Listens on config.port/host; resolves with the base URL. */
   start(): Promise<string>;
   stop(): Promise<void>;
@@ -80,7 +81,7 @@ export async function createHerald(config: HeraldConfig, log: Logger, overrides:
   const settings = new ChatSettingsService({ store, events, clock });
   const adapter = createBotAdapter(config, log);
   const poster = new ChatPoster({ adapter, botAppId: config.bot.appId, clock });
-  const statusProviders: Array<(chatId: string) => string[] | Promise<string[]>> = [(chatId) => chatStatusLines({ store, config, clock }, chatId)];
+  const statusProviders: Array<(chatId: string, messages: Messages) => string[] | Promise<string[]>> = [(chatId, messages) => chatStatusLines({ store, config, clock }, chatId, messages)];
 
   const instanceId = overrides.instanceId ?? config.instanceId;
   const startedAt = clock().toISOString();
@@ -92,7 +93,11 @@ export async function createHerald(config: HeraldConfig, log: Logger, overrides:
     addStatusLines: (provider) => void statusProviders.push(provider),
   };
 
-  const statusLines = async (chatId: string) => (await Promise.all(statusProviders.map((provider) => provider(chatId)))).flat();
+  // In the chat's language unless told otherwise.
+  const statusLines = async (chatId: string, given?: Messages) => {
+    const messages = given ?? messagesFor((await settings.get(chatId)).language);
+    return (await Promise.all(statusProviders.map((provider) => provider(chatId, messages)))).flat();
+  };
   health.register('installations', async () => ({ installed: (await registry.listInstalled()).length }));
   const storeHealth = storeHealthReport(store, { clock });
   await storeHealth.refresh();

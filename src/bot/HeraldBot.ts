@@ -6,7 +6,7 @@ import { tenantOf } from '../installations/InstallationRegistry.js';
 import { changeSentence, describeSettings, SettingsError, type ChatSettingsService } from '../settings/ChatSettingsService.js';
 import type { SettingsGate } from '../settings/SettingsGate.js';
 import type { ChatSettings } from '../model/chat.js';
-import { ENGLISH, messagesFor } from '../i18n/Messages.js';
+import { ENGLISH, messagesFor, type Messages } from '../i18n/Messages.js';
 import { languageOf } from '../i18n/languages.js';
 import { refusalMessage } from '../settings/settingsPermission.js';
 import { helpText, parseCommand } from './commands/parseCommand.js';
@@ -22,7 +22,7 @@ export interface HeraldBotDeps {
   /** Every settings change by a person goes through the gate (who may change them). */
   gate: Pick<SettingsGate, 'change'>;
   /** Lines describing a chat's status (subscriptions, problems, billing mode). */
-  statusLines: (chatId: string) => Promise<string[]>;
+  statusLines: (chatId: string, messages: Messages) => Promise<string[]>;
   /** Where membership changes Teams tells the bot about go (the announcer, deduplicated against Graph's). */
   events?: Pick<HeraldEvents, 'emit'>;
   clock?: () => Date;
@@ -145,7 +145,7 @@ export class HeraldBot extends TeamsActivityHandler {
         await context.sendActivity(helpText(m));
         return;
       case 'status':
-        await context.sendActivity([m.text('reply.statusTitle'), ...(await this.deps.statusLines(chatId)).map((l) => `- ${l}`)].join('\n'));
+        await context.sendActivity([m.text('reply.statusTitle'), ...(await this.deps.statusLines(chatId, m)).map((l) => `- ${l}`)].join('\n'));
         return;
       case 'settings':
         await context.sendActivity(settingsCardActivity(await this.deps.settings.get(chatId)));
@@ -190,7 +190,8 @@ export class HeraldBot extends TeamsActivityHandler {
     } catch (error) {
       if (!(error instanceof SettingsError)) throw error;
       const settings = await this.deps.settings.get(chatId);
-      const notice = messagesFor(settings.language).text('card.notSaved', { reason: error.message });
+      const m = messagesFor(settings.language);
+      const notice = m.text('card.notSaved', { reason: error.reason(m) });
       return cardInvokeResponse(buildSettingsCard(settings, { text: notice, tone: 'attention' }));
     }
     const actor = { userId: activity.from?.aadObjectId ?? null, name: activity.from?.name ?? null };

@@ -104,13 +104,13 @@ export function cardInvokeError(statusCode: 400, code: string, message: string):
  * @throws SettingsError
  */
 export function patchFromCardInputs(data: unknown): Partial<ChatSettings> {
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new SettingsError('the card sent no settings');
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new SettingsError('settingsError.cardEmpty');
   const input = data as Record<string, unknown>;
   const patch: Record<string, unknown> = {};
   for (const id of TOGGLES) {
     if (!(id in input)) continue;
     const value = input[id];
-    if (value !== 'true' && value !== 'false' && typeof value !== 'boolean') throw new SettingsError(`${id} must be true or false`);
+    if (value !== 'true' && value !== 'false' && typeof value !== 'boolean') throw new SettingsError('settingsError.notBoolean', { setting: id });
     patch[id] = value === true || value === 'true';
   }
   if ('windowMs' in input) {

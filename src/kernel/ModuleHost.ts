@@ -1,3 +1,5 @@
+import type { Messages } from '../i18n/Messages.js';
+
 /**
  * What the composition root (src/app) offers a feature module besides the dependencies the module
  * names itself: a place in Herald's start and stop, a `/healthz` section and `@Herald status` lines.
@@ -10,6 +12,6 @@ export interface ModuleHost {
   onStop(hook: () => Promise<void> | void): void;
   /** Adds a named section to the `/healthz` document. */
   reportHealth(section: string, read: () => unknown): void;
-  /** Adds lines to `@Herald status` for a chat. */
-  addStatusLines(provider: (chatId: string) => string[] | Promise<string[]>): void;
+  /** Adds lines to `@Herald status` for a chat, written with the chat's messages. */
+  addStatusLines(provider: (chatId: string, messages: Messages) => string[] | Promise<string[]>): void;
 }

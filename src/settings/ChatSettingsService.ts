@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ENGLISH, messagesFor, type Messages } from '../i18n/Messages.js';
+import { ENGLISH, messagesFor, type MessageKey, type Messages, type MessageValues } from '../i18n/Messages.js';
 import { DEFAULT_LANGUAGE, isLanguage, LANGUAGE_NAMES, LANGUAGES, type Language } from '../i18n/languages.js';
 import { HeraldError } from '../kernel/errors.js';
 import { emptyChatState, DEFAULT_CHAT_SETTINGS, type ChatSettings, type SettingsRule } from '../model/chat.js';
@@ -11,10 +11,21 @@ export const MAX_WINDOW_MS = 10 * 60_000;
 /** A welcome line is one short sentence or two, like a chat message preview. */
 export const WELCOME_LINE_MAX = 280;
 
+/** The catalogue's reasons a setting is refused ("windowMs must be a whole number of milliseconds from 0 to 600000"). */
+export type SettingsErrorKey = Extract<MessageKey, `settingsError.${string}`>;
+
+/** A refused setting: `message` in English (logs), `reason(m)` in the language of the person told. */
 export class SettingsError extends HeraldError {
-  constructor(message: string) {
-    super('herald.settings.invalid', message);
+  constructor(
+    readonly key: SettingsErrorKey,
+    readonly values: MessageValues = {},
+  ) {
+    super('herald.settings.invalid', ENGLISH.text(key, values));
     this.name = 'SettingsError';
+  }
+
+  reason(messages: Messages): string {
+    return messages.text(this.key, this.values);
   }
 }
 
@@ -58,31 +69,31 @@ export function formatWindow(ms: number, messages: Messages = ENGLISH): string {
 
 /** Validates a partial settings object (from the tab's PUT or a chat command). */
 export function validateSettingsPatch(patch: unknown): Partial<ChatSettings> {
-  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) throw new SettingsError('settings must be a JSON object');
+  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) throw new SettingsError('settingsError.notObject');
   const out: Partial<ChatSettings> = {};
   const input = patch as Record<string, unknown>;
   const booleans = ['enabled', 'announceJoins', 'announceLeaves', 'announceTopic', 'guestsOnly', 'mentionNewcomers'] as const;
   for (const [key, value] of Object.entries(input)) {
     if ((booleans as readonly string[]).includes(key)) {
-      if (typeof value !== 'boolean') throw new SettingsError(`${key} must be true or false`);
+      if (typeof value !== 'boolean') throw new SettingsError('settingsError.notBoolean', { setting: key });
       out[key as (typeof booleans)[number]] = value;
     } else if (key === 'windowMs') {
       if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_WINDOW_MS) {
-        throw new SettingsError(`windowMs must be a whole number of milliseconds from 0 to ${MAX_WINDOW_MS}`);
+        throw new SettingsError('settingsError.windowRange', { max: MAX_WINDOW_MS });
       }
       out.windowMs = value;
     } else if (key === 'language') {
-      if (value !== null && !isLanguage(value)) throw new SettingsError(`language must be one of ${LANGUAGES.join(', ')}`);
+      if (value !== null && !isLanguage(value)) throw new SettingsError('settingsError.oneOf', { setting: key, choices: LANGUAGES.join(', ') });
       out.language = value;
     } else if (key === 'welcomeLine') {
       out.welcomeLine = welcomeLineOf(value);
     } else if (key === 'whoMayChange') {
       if (typeof value !== 'string' || !(SETTINGS_RULES as readonly string[]).includes(value)) {
-        throw new SettingsError(`whoMayChange must be one of ${SETTINGS_RULES.join(', ')}`);
+        throw new SettingsError('settingsError.oneOf', { setting: key, choices: SETTINGS_RULES.join(', ') });
       }
       out.whoMayChange = value as SettingsRule;
     } else {
-      throw new SettingsError(`unknown setting "${key}"`);
+      throw new SettingsError('settingsError.unknown', { setting: key });
     }
   }
   return out;
@@ -94,11 +105,11 @@ export function validateSettingsPatch(patch: unknown): Partial<ChatSettings> {
  * @throws SettingsError
  */
 export function welcomeLineOf(value: unknown): string {
-  if (typeof value !== 'string') throw new SettingsError('welcomeLine must be text');
+  if (typeof value !== 'string') throw new SettingsError('settingsError.welcomeNotText');
   // eslint-disable-next-line no-control-regex -- control characters are what is refused here
-  if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(value)) throw new SettingsError('welcomeLine must be plain text without control characters');
+  if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(value)) throw new SettingsError('settingsError.welcomeControl');
   const line = value.replace(/\s+/g, ' ').trim();
-  if ([...line].length > WELCOME_LINE_MAX) throw new SettingsError(`welcomeLine can be at most ${WELCOME_LINE_MAX} characters`);
+  if ([...line].length > WELCOME_LINE_MAX) throw new SettingsError('settingsError.welcomeTooLong', { max: WELCOME_LINE_MAX });
   return line;
 }
 

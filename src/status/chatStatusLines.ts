@@ -1,20 +1,13 @@
-import { formatRemaining } from '../kernel/duration.js';
 import { catalogueEntry } from '../kernel/errorCatalogue.js';
 import type { HeraldConfig } from '../config/HeraldConfig.js';
 import type { SubscriptionRecord } from '../model/subscription.js';
 import { markdownLiteral } from '../bot/teamsText.js';
 import { describeSettings, withDefaults } from '../settings/ChatSettingsService.js';
 import type { StoreContract } from '../storage/StoreContract.js';
+import { ENGLISH, type Messages } from '../i18n/Messages.js';
 
-const KIND_LABEL: Record<SubscriptionRecord['kind'], string> = {
-  chatMembers: 'members of this chat',
-  chat: 'this chat (topic)',
-  tenantMembers: 'tenant-wide members (installedToChats)',
-  tenantChats: 'tenant-wide chats (installedToChats)',
-};
-
-/** What `@Herald status` says about one chat. */
-export async function chatStatusLines(deps: { store: StoreContract; config: HeraldConfig; clock: () => Date }, chatId: string): Promise<string[]> {
+/** What `@Herald status` says about one chat, in the chat's language (`m`). */
+export async function chatStatusLines(deps: { store: StoreContract; config: HeraldConfig; clock: () => Date }, chatId: string, m: Messages = ENGLISH): Promise<string[]> {
   const { store, config } = deps;
   const now = deps.clock().getTime();
   const [chat, installation, settingsChanges] = await Promise.all([
@@ -23,26 +16,33 @@ export async function chatStatusLines(deps: { store: StoreContract; config: Hera
     store.history.list(chatId, { limit: 1, kinds: ['settingsChanged'] }),
   ]);
   const lines: string[] = [];
-  lines.push(installation?.status === 'installed' ? 'Installed in this chat.' : 'Not installed in this chat.');
+  lines.push(m.text('status.installed', { installed: installation?.status === 'installed' }));
   // Status is a Markdown reply: topics and names are people's text and must show as typed.
-  if (chat?.topic) lines.push(`Chat topic: '${markdownLiteral(chat.topic)}'`);
-  lines.push(`Settings: ${describeSettings(withDefaults(chat?.settings))}`);
+  if (chat?.topic) lines.push(m.text('status.topic', { topic: markdownLiteral(chat.topic) }));
+  lines.push(m.text('status.settings', { settings: describeSettings(withDefaults(chat?.settings), m) }));
   const lastChange = settingsChanges[0];
-  if (lastChange) lines.push(`Settings last changed by ${lastChange.actor?.trim() ? markdownLiteral(lastChange.actor) : 'someone'}: ${lastChange.detail ?? ''}`);
+  if (lastChange) lines.push(m.text('status.settingsChangedBy', { who: lastChange.actor?.trim() ? markdownLiteral(lastChange.actor) : m.text('status.someone'), changes: lastChange.detail ?? '' }));
   const tenantId = installation?.tenantId ?? chat?.tenantId;
   const subs = [
     ...(await store.subscriptions.list(undefined, { chatId })),
     ...(tenantId ? await store.subscriptions.list(undefined, { tenantId, chatId: null }) : []),
   ];
-  if (subs.length === 0) lines.push('Subscriptions: none yet.');
-  for (const s of subs.sort((a, b) => a.kind.localeCompare(b.kind))) {
-    const remaining = formatRemaining(Date.parse(s.expirationDateTime) - now);
-    lines.push(`Subscription to ${KIND_LABEL[s.kind]}: expires in ${remaining}${s.lastError ? ` — last error: ${s.lastError}` : ''}`);
-  }
-  if (chat?.problem) lines.push(`Problem: ${chat.problem.message}`);
+  if (subs.length === 0) lines.push(m.text('status.noSubscriptions'));
+  for (const s of subs.sort((a, b) => a.kind.localeCompare(b.kind))) lines.push(subscriptionLine(s, now, m));
+  if (chat?.problem) lines.push(m.text('status.problem', { message: chat.problem.message }));
   if (config.teamsAppId && config.graph.billingModel !== 'B') {
     const { reason, advice } = catalogueEntry('herald.graph.evaluation_mode');
-    lines.push(`Warning: ${reason}. ${advice}`);
+    lines.push(m.text('status.warning', { reason, advice }));
   }
   return lines;
+}
+
+/** "Subscription to members of this chat: expires in 2d 22h" (or "expired", and the last error). */
+function subscriptionLine(s: SubscriptionRecord, now: number, m: Messages): string {
+  const remainingMs = Date.parse(s.expirationDateTime) - now;
+  // Not a number (an unreadable date) reads as expired, as before.
+  const expired = !(remainingMs > 0);
+  return m.text('status.subscription', {
+    kind: s.kind, expired, remaining: expired ? '' : m.remaining(remainingMs, ''), failed: Boolean(s.lastError), error: s.lastError ?? '',
+  });
 }

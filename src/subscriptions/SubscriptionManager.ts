@@ -1,5 +1,6 @@
 import type { InstalledEvent, UninstalledEvent } from '../events/HeraldEvents.js';
 import type { LifecycleEvent } from '../model/changeEvents.js';
+import type { Messages } from '../i18n/Messages.js';
 import { requestChatInstall, requestChatRemoval } from './chatSubscriptions.js';
 import type { PendingCreations } from './PendingCreations.js';
 import type { RenewalPolicy } from './RenewalPolicy.js';
@@ -92,8 +93,8 @@ export class SubscriptionManager {
   }
 
   /** Lines `@Herald status` adds to chatStatusLines (which already lists subscriptions and their expiry). */
-  statusLines(chatId: string): Promise<string[]> {
-    return statusLines(this.rt, chatId);
+  statusLines(chatId: string, messages?: Messages): Promise<string[]> {
+    return statusLines(this.rt, chatId, messages);
   }
 
   /** Totals for /healthz. */

@@ -1,5 +1,5 @@
 import type { HeraldErrorCode } from '../kernel/errors.js';
-import { formatRemaining } from '../kernel/duration.js';
+import { ENGLISH, type Messages } from '../i18n/Messages.js';
 import { catalogueEntry } from '../kernel/errorCatalogue.js';
 import type { ChatProblem } from '../model/chat.js';
 import type { SubscriptionKind, SubscriptionRecord } from '../model/subscription.js';
@@ -92,7 +92,7 @@ export async function describeChat(rt: SubscriptionRuntime, chatId: string): Pro
 }
 
 /** Lines `@Herald status` adds to chatStatusLines (which already lists subscriptions and their expiry). */
-export async function statusLines(rt: SubscriptionRuntime, chatId: string): Promise<string[]> {
+export async function statusLines(rt: SubscriptionRuntime, chatId: string, m: Messages = ENGLISH): Promise<string[]> {
   const view = await describeChat(rt, chatId);
   const lines: string[] = [];
   const now = rt.deps.clock().getTime();
@@ -100,12 +100,13 @@ export async function statusLines(rt: SubscriptionRuntime, chatId: string): Prom
     .map((s) => (s.nextRenewalAt ? Date.parse(s.nextRenewalAt) : null))
     .filter((t): t is number => t !== null)
     .sort((a, b) => a - b);
-  if (renewals[0] !== undefined) lines.push(`Next subscription renewal: in ${formatRemaining(renewals[0] - now, 'now')}.`);
+  const remaining = (ms: number) => m.remaining(ms, m.text('status.now'));
+  if (renewals[0] !== undefined) lines.push(m.text('status.nextRenewal', { remaining: remaining(renewals[0] - now) }));
   if (view.pendingSyncAt) {
     const at = Date.parse(view.pendingSyncAt);
-    lines.push(at > now ? `Subscription set-up: retrying in ${formatRemaining(at - now, 'now')}.` : 'Subscription set-up: in progress.');
+    lines.push(at > now ? m.text('status.setupRetrying', { remaining: remaining(at - now) }) : m.text('status.setupInProgress'));
   }
-  if (view.tenantProblem) lines.push(`Tenant-wide subscriptions: ${view.tenantProblem}`);
+  if (view.tenantProblem) lines.push(m.text('status.tenantProblem', { problem: view.tenantProblem }));
   return lines;
 }
 

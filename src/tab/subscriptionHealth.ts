@@ -1,19 +1,12 @@
 import type { ChatProblem } from '../model/chat.js';
 import type { SubscriptionKind, SubscriptionRecord } from '../model/subscription.js';
 import { codeForFailureText } from '../graph/describeFailure.js';
-import { formatRemaining } from '../kernel/duration.js';
+import { ENGLISH, type Messages } from '../i18n/Messages.js';
 import { adviceFor as catalogueAdvice } from '../kernel/errorCatalogue.js';
 import type { StoreContract } from '../storage/StoreContract.js';
 import { chatProblemCode } from '../subscriptions/accessProblem.js';
 import type { ChatSubscriptionsView } from '../subscriptions/SubscriptionManager.js';
 import type { TabSubscriptionHealth, TabSubscriptionsResponse } from './tabApiTypes.js';
-
-const LABEL: Record<SubscriptionKind, string> = {
-  chatMembers: 'People joining and leaving this chat',
-  chat: 'This chat (topic changes)',
-  tenantMembers: 'Members of every chat Herald is in (tenant-wide)',
-  tenantChats: 'Every chat Herald is in (tenant-wide)',
-};
 
 const ORDER: SubscriptionKind[] = ['chatMembers', 'chat', 'tenantMembers', 'tenantChats'];
 
@@ -22,18 +15,19 @@ export function adviceFor(text: string): string {
   return catalogueAdvice(codeForFailureText(text));
 }
 
-export function subscriptionHealth(record: SubscriptionRecord, now: Date, nextRenewalAt: string | null = null): TabSubscriptionHealth {
+/** One subscription for the tab; its label and time left in the chat's language (`m`). */
+export function subscriptionHealth(record: SubscriptionRecord, now: Date, nextRenewalAt: string | null = null, m: Messages = ENGLISH): TabSubscriptionHealth {
   const remainingMs = Date.parse(record.expirationDateTime) - now.getTime();
   const expired = !(remainingMs > 0);
   const state = record.lastError ? 'failing' : expired ? 'expired' : 'alive';
   return {
     id: record.id,
     kind: record.kind,
-    label: LABEL[record.kind],
+    label: m.text('tab.subLabel', { kind: record.kind }),
     scope: record.chatId === null ? 'tenant' : 'chat',
     state,
     expiresAt: record.expirationDateTime,
-    expiresIn: formatRemaining(Number.isNaN(remainingMs) ? 0 : remainingMs),
+    expiresIn: m.remaining(Number.isNaN(remainingMs) ? 0 : remainingMs, m.text('status.expired')),
     lastNotificationAt: record.lastNotificationAt,
     lastRenewedAt: record.lastRenewedAt,
     nextRenewalAt,
@@ -55,6 +49,7 @@ export async function chatSubscriptionsView(
   chatId: string,
   chatTenantId: string,
   now: Date,
+  m: Messages = ENGLISH,
 ): Promise<TabSubscriptionsResponse> {
   const { store } = deps;
   const [own, tenantWideRecords, chat, installation, insight] = await Promise.all([
@@ -73,7 +68,7 @@ export async function chatSubscriptionsView(
     chatId,
     checkedAt: now.toISOString(),
     installed: installation?.status === 'installed',
-    subscriptions: records.map((r) => subscriptionHealth(r, now, renewals.get(r.id) ?? null)),
+    subscriptions: records.map((r) => subscriptionHealth(r, now, renewals.get(r.id) ?? null, m)),
     problem: problem && { code: problem.code, message: problem.message, at: problem.at, advice: catalogueAdvice(chatProblemCode(problem)) },
     tenantProblem: insight?.tenantProblem
       ? { message: insight.tenantProblem, advice: insight.tenantProblemCode ? catalogueAdvice(insight.tenantProblemCode) : adviceFor(insight.tenantProblem) }

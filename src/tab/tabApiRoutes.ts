@@ -5,7 +5,7 @@ import type { HistoryEntry, HistoryKind } from '../model/history.js';
 import { changeSentence, SettingsError, validateSettingsPatch, type ChatSettingsService } from '../settings/ChatSettingsService.js';
 import type { SettingsGate, SettingsActor } from '../settings/SettingsGate.js';
 import { refusalMessage } from '../settings/settingsPermission.js';
-import { messagesFor } from '../i18n/Messages.js';
+import { messagesFor, type Messages } from '../i18n/Messages.js';
 import type { StoreContract } from '../storage/StoreContract.js';
 import type { ChatMembership } from './ChatMembership.js';
 import { chatSubscriptionsView, type SubscriptionInsight } from './subscriptionHealth.js';
@@ -103,7 +103,7 @@ export function registerTabApiRoutes(server: Server, deps: TabApiDeps): void {
   server.put('/api/tab/chats/:chatId/settings', async (req, res) => {
     const access = await authorize(req, res);
     if (!access) return;
-    const parsed = parseSettingsBody(req.body);
+    const parsed = parseSettingsBody(req.body, await chatMessages(access.chatId));
     if ('error' in parsed) return send(res, 400, parsed.error);
     const outcome = await deps.gate.change({ chatId: access.chatId, chatTenantId: access.chatTenantId, actor: actorOf(access.caller), patch: parsed.patch, source: 'tab' });
     if (!outcome.allowed) return send(res, 403, { error: 'not_allowed', rule: outcome.rule, message: refusalMessage(outcome.rule, outcome.reason, messagesFor(outcome.settings.language)) });
@@ -117,7 +117,7 @@ export function registerTabApiRoutes(server: Server, deps: TabApiDeps): void {
   server.get('/api/tab/chats/:chatId/subscriptions', async (req, res) => {
     const access = await authorize(req, res);
     if (!access) return;
-    send(res, 200, await chatSubscriptionsView({ store: deps.store, insight: deps.subscriptionInsight }, access.chatId, access.chatTenantId, deps.clock()));
+    send(res, 200, await chatSubscriptionsView({ store: deps.store, insight: deps.subscriptionInsight }, access.chatId, access.chatTenantId, deps.clock(), await chatMessages(access.chatId)));
   });
 }
 
@@ -144,6 +144,7 @@ function toTabEntry(entry: HistoryEntry): TabHistoryEntry {
     from: entry.from ?? null,
     to: entry.to ?? null,
     detail: entry.detail ?? null,
+    source: entry.source ?? null,
   };
 }
 
@@ -176,7 +177,7 @@ function parseHistoryQuery(query: Record<string, unknown> | undefined): HistoryQ
 type SettingsBodyResult = { patch: Partial<ChatSettings> } | { error: TabErrorResponse };
 
 /** Validates key by key so the 400 can name the setting that is wrong. */
-function parseSettingsBody(body: unknown): SettingsBodyResult {
+function parseSettingsBody(body: unknown, m: Messages): SettingsBodyResult {
   let input = body;
   if (typeof input === 'string' || Buffer.isBuffer(input)) {
     try {
@@ -193,7 +194,7 @@ function parseSettingsBody(body: unknown): SettingsBodyResult {
     try {
       Object.assign(patch, validateSettingsPatch({ [key]: value }));
     } catch (error) {
-      if (error instanceof SettingsError) return { error: { error: 'invalid_setting', setting: key.slice(0, 60), message: error.message.slice(0, 200) } };
+      if (error instanceof SettingsError) return { error: { error: 'invalid_setting', setting: key.slice(0, 60), message: error.reason(m).slice(0, 200) } };
       throw error;
     }
   }

@@ -3,7 +3,7 @@
  * Type-only: the page imports it with `import type`, so nothing from the server ends up in the bundle.
  */
 import type { ChatSettings, SettingsRule } from '../model/chat.js';
-import type { HistoryKind } from '../model/history.js';
+import type { HistoryKind, HistorySource } from '../model/history.js';
 import type { SubscriptionKind } from '../model/subscription.js';
 
 /** `GET /api/tab/chats/{chatId}/history?limit=&before=&kinds=joined,left` */
@@ -25,6 +25,8 @@ export interface TabHistoryEntry {
   from: string | null;
   to: string | null;
   detail: string | null;
+  /** Who told Herald (joined, left, renamed): `graph` or `bot` (Teams' conversationUpdate); null when not recorded. */
+  source: HistorySource | null;
 }
 
 /** `GET /api/tab/chats/{chatId}/settings` and the answer to `PUT` (which also lists what changed). */

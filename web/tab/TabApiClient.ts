@@ -5,6 +5,7 @@ import type {
   TabSettingsResponse,
   TabSubscriptionsResponse,
 } from '../../src/tab/tabApiTypes.js';
+import { ENGLISH, type Messages } from './i18n.js';
 
 /** A non-2xx answer from Herald's tab API (or no answer at all: status 0). */
 export class TabApiError extends Error {
@@ -90,22 +91,22 @@ async function readError(response: Response): Promise<TabErrorResponse | null> {
 }
 
 /** What to tell a person about a failed call. */
-export function describeApiError(error: unknown): string {
-  if (!(error instanceof TabApiError)) return 'Something went wrong. Try again in a moment.';
+export function describeApiError(error: unknown, m: Messages = ENGLISH): string {
+  if (!(error instanceof TabApiError)) return m.text('tab.error.generic');
   switch (error.status) {
     case 0:
-      return "Herald can't be reached right now. Check your connection and try again.";
+      return m.text('tab.error.unreachable');
     case 401:
-      return "Teams couldn't sign you in to Herald. Close and reopen the tab; if that doesn't help, ask whoever runs Herald to check its single sign-on setup.";
+      return m.text('tab.error.signIn');
     case 403:
-      // A member whom the chat's rule does not let change settings is told why and who may.
+      // A member whom the chat's rule does not let change settings is told why and who may (in the chat's language, by Herald).
       if (error.body?.error === 'not_allowed') return error.body.message;
-      return 'Only members of this chat can see and change Herald here.';
+      return m.text('tab.error.forbidden');
     case 400:
-      return error.body && 'message' in error.body ? error.body.message : 'Herald did not accept that.';
+      return error.body && 'message' in error.body ? error.body.message : m.text('tab.error.notAccepted');
     case 503:
-      return "Herald can't check your sign-in right now. Try again in a moment.";
+      return m.text('tab.error.unavailable');
     default:
-      return 'Herald had a problem answering. Try again in a moment.';
+      return m.text('tab.error.server');
   }
 }

@@ -1,5 +1,6 @@
 import type { TabHistoryEntry } from '../../src/tab/tabApiTypes.js';
 import { byId, el } from './dom.js';
+import { ENGLISH, type Messages } from './i18n.js';
 import { describeApiError, type TabApiClient } from './TabApiClient.js';
 
 export const HISTORY_PAGE_SIZE = 20;
@@ -14,29 +15,30 @@ const ICON: Record<TabHistoryEntry['kind'], string> = {
   problem: '!',
 };
 
-/** One line of the timeline, in words. */
-export function describeEntry(entry: TabHistoryEntry): { text: string; detail: string | null } {
-  const who = entry.actor?.trim() || 'Someone';
+/** One line of the timeline, in words of the tab's language. */
+export function describeEntry(entry: TabHistoryEntry, m: Messages = ENGLISH): { text: string; detail: string | null } {
+  const actor = entry.actor?.trim() ?? '';
+  const who = actor || m.text('person.someone');
+  const named = actor !== '';
   switch (entry.kind) {
     case 'joined':
-      return { text: `${who} joined the chat`, detail: entry.detail };
+      return { text: m.text('tab.entry.joined', { who }), detail: entry.detail };
     case 'left':
-      return { text: `${who} left the chat`, detail: entry.detail };
+      return { text: m.text('tab.entry.left', { who }), detail: entry.detail };
     case 'renamed': {
       const to = entry.to?.trim();
       const from = entry.from?.trim();
-      const by = entry.actor?.trim() ? `${entry.actor.trim()} renamed the chat` : 'The chat was renamed';
-      if (!to) return { text: entry.actor?.trim() ? `${entry.actor.trim()} removed the chat's name` : "The chat's name was removed", detail: from ? `It was “${from}”` : null };
-      return { text: from ? `${by} from “${from}” to “${to}”` : `${by} to “${to}”`, detail: entry.detail };
+      if (!to) return { text: m.text('tab.entry.nameRemoved', { named, actor }), detail: from ? m.text('tab.entry.wasNamed', { from }) : null };
+      return { text: m.text('tab.entry.renamed', { named, actor, hasFrom: Boolean(from), from: from ?? '', to }), detail: entry.detail };
     }
     case 'installed':
-      return { text: entry.actor?.trim() ? `${entry.actor.trim()} added Herald to the chat` : 'Herald was added to the chat', detail: entry.detail };
+      return { text: m.text('tab.entry.installed', { named, actor }), detail: entry.detail };
     case 'uninstalled':
-      return { text: entry.actor?.trim() ? `${entry.actor.trim()} removed Herald from the chat` : 'Herald was removed from the chat', detail: entry.detail };
+      return { text: m.text('tab.entry.uninstalled', { named, actor }), detail: entry.detail };
     case 'settingsChanged':
-      return { text: `${who} changed Herald's settings`, detail: entry.detail };
+      return { text: m.text('tab.entry.settingsChanged', { who }), detail: entry.detail };
     case 'problem':
-      return { text: 'Herald ran into a problem', detail: entry.detail };
+      return { text: m.text('tab.entry.problem'), detail: entry.detail };
   }
 }
 
@@ -55,6 +57,7 @@ export class HistoryView {
     private readonly api: TabApiClient,
     private readonly announce: (message: string) => void,
     locale: string | undefined,
+    private readonly m: Messages = ENGLISH,
   ) {
     this.list = byId<HTMLOListElement>(doc, 'history-list');
     this.empty = byId(doc, 'history-empty');
@@ -70,7 +73,8 @@ export class HistoryView {
     if (this.loading) return;
     this.loading = true;
     this.more.disabled = true;
-    this.announce(reset ? 'Loading history…' : 'Loading older entries…');
+    const m = this.m;
+    this.announce(m.text(reset ? 'tab.loadingHistory' : 'tab.loadingOlder'));
     try {
       const page = await this.api.history({ limit: HISTORY_PAGE_SIZE, before: reset ? null : this.nextBefore, kinds: this.filter.value || null });
       if (reset) this.list.replaceChildren();
@@ -80,11 +84,11 @@ export class HistoryView {
       this.more.hidden = page.nextBefore === null;
       this.empty.hidden = this.list.childElementCount > 0;
       const count = this.list.childElementCount;
-      this.announce(count === 0 ? 'No history entries to show.' : `Showing ${count} ${count === 1 ? 'entry' : 'entries'}${page.nextBefore ? '; older ones are available' : ''}.`);
+      this.announce(count === 0 ? m.text('tab.noEntries') : m.text('tab.showing', { count, more: page.nextBefore !== null }));
       // Keyboard users asked for more: take them to the first new entry.
       if (!reset) items[0]?.focus();
     } catch (error) {
-      this.announce(`History could not be loaded. ${describeApiError(error)}`);
+      this.announce(m.text('tab.historyFailed', { reason: describeApiError(error, m) }));
     } finally {
       this.loading = false;
       this.more.disabled = false;
@@ -92,16 +96,20 @@ export class HistoryView {
   }
 
   private renderEntry(entry: TabHistoryEntry): HTMLLIElement {
-    const { text, detail } = describeEntry(entry);
+    const m = this.m;
+    const { text, detail } = describeEntry(entry, m);
     const badges: HTMLElement[] = [];
-    if (entry.guest) badges.push(el(this.doc, 'span', { className: 'badge', text: 'Guest' }));
-    if (entry.external) badges.push(el(this.doc, 'span', { className: 'badge', text: 'External', attrs: { title: 'From another organisation' } }));
+    if (entry.guest) badges.push(el(this.doc, 'span', { className: 'badge', text: m.text('tab.guest') }));
+    if (entry.external) badges.push(el(this.doc, 'span', { className: 'badge', text: m.text('tab.external'), attrs: { title: m.text('tab.externalTitle') } }));
+    // Issue 16: a change Herald heard of from Teams' bot event is marked as such, apart from Graph's.
+    const source = entry.source ? el(this.doc, 'span', { className: 'source', text: m.text('tab.entry.source', { source: entry.source }), attrs: { 'data-source': entry.source } }) : null;
     const at = new Date(entry.at);
     return el(this.doc, 'li', { className: `kind-${entry.kind}`, attrs: { tabindex: '-1', 'data-entry-id': entry.id } }, [
       el(this.doc, 'span', { className: 'icon', text: ICON[entry.kind], attrs: { 'aria-hidden': 'true' } }),
       el(this.doc, 'span', { className: 'what' }, [
         this.doc.createTextNode(text),
         ...badges,
+        source,
         detail ? el(this.doc, 'span', { className: 'detail', text: detail }) : null,
       ]),
       el(this.doc, 'time', { text: Number.isNaN(at.getTime()) ? entry.at : this.timeFormat.format(at), attrs: { datetime: entry.at } }),

@@ -5,6 +5,7 @@ import { HistoryView } from './historyView.js';
 import { SettingsView } from './settingsView.js';
 import { SubscriptionsView } from './subscriptionsView.js';
 import { describeApiError, TabApiClient, TabApiError } from './TabApiClient.js';
+import { ENGLISH, tabMessages, translatePage } from './i18n.js';
 import { setUpTablist } from './tablist.js';
 import { connectToTeams, followTeamsTheme, showFailure, showOutsideTeams } from './teamsSession.js';
 
@@ -18,25 +19,30 @@ async function boot(doc: Document, win: Window): Promise<void> {
   if (!connection.inTeams) return showOutsideTeams(doc, connection);
   const context = connection.context;
   followTeamsTheme(doc, context.app.theme);
-  if (context.app.locale) doc.documentElement.lang = context.app.locale;
   void app.notifySuccess().catch(() => undefined);
 
+  // Until the chat's language is known, the person's own Teams language.
+  const personal = tabMessages(null, context.app.locale);
+  translatePage(doc, personal);
   const chatId = context.chat?.id;
-  if (!chatId) return showFailure(doc, "This tab belongs in a group chat. Add Herald's tab to a group chat to see its history and settings.");
+  if (!chatId) return showFailure(doc, personal.text('tab.notGroupChat'));
 
   const api = new TabApiClient(chatId, () => authentication.getAuthToken());
-  const settings = new SettingsView(doc, api, announce);
-  const history = new HistoryView(doc, api, announce, context.app.locale);
-  const subscriptions = new SubscriptionsView(doc, api, announce, context.app.locale);
 
-  // One call first: it proves the token and the membership before anything is shown.
-  announce('Signing you in…');
+  // One call first: it proves the token and the membership before anything is shown, and names the chat's language.
+  announce(personal.text('tab.signingIn'));
+  let chatLanguage: string | null;
   try {
-    await api.settings();
+    chatLanguage = (await api.settings()).settings.language ?? null;
   } catch (error) {
     const forbidden = error instanceof TabApiError && error.status === 403;
-    return showFailure(doc, forbidden ? 'Only members of this chat can see Herald here. Ask a member to add you to the chat.' : describeApiError(error));
+    return showFailure(doc, forbidden ? personal.text('tab.membersOnly') : describeApiError(error, personal));
   }
+  const m = tabMessages(chatLanguage, context.app.locale);
+  translatePage(doc, m);
+  const settings = new SettingsView(doc, api, announce, m);
+  const history = new HistoryView(doc, api, announce, context.app.locale, m);
+  const subscriptions = new SubscriptionsView(doc, api, announce, context.app.locale, m);
 
   byId(doc, 'app').hidden = false;
   setUpTablist(byId(doc, 'app'), (panelId) => {
@@ -48,5 +54,5 @@ async function boot(doc: Document, win: Window): Promise<void> {
 }
 
 void boot(document, window).catch((error: unknown) => {
-  showFailure(document, `Herald's tab failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  showFailure(document, ENGLISH.text('tab.failedToStart', { error: error instanceof Error ? error.message : String(error) }));
 });

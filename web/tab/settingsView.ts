@@ -2,6 +2,7 @@ import type { ChatSettings, SettingsRule } from '../../src/model/chat.js';
 import { LANGUAGES } from '../../src/i18n/languages.js';
 import type { TabSettingsPatch } from '../../src/tab/tabApiTypes.js';
 import { byId } from './dom.js';
+import { ENGLISH, type Messages } from './i18n.js';
 import { describeApiError, TabApiError, type TabApiClient } from './TabApiClient.js';
 
 const FLAGS = ['enabled', 'announceJoins', 'announceLeaves', 'announceTopic', 'guestsOnly', 'mentionNewcomers'] as const;
@@ -29,9 +30,10 @@ export function settingsPatch(current: ChatSettings, wanted: ChatSettings): TabS
 }
 
 /** A join announcement as the chat would see it with these settings (text only; names as typed). */
-export function welcomePreview(settings: Pick<ChatSettings, 'welcomeLine' | 'mentionNewcomers' | 'announceJoins' | 'enabled'>, newcomer = 'Grace Hopper'): string[] {
-  if (!settings.enabled || !settings.announceJoins) return ['Joins are not announced in this chat, so nobody sees a welcome.'];
-  const lines = [`${newcomer} joined`];
+export function welcomePreview(settings: Pick<ChatSettings, 'welcomeLine' | 'mentionNewcomers' | 'announceJoins' | 'enabled'>, newcomer = 'Grace Hopper', m: Messages = ENGLISH): string[] {
+  if (!settings.enabled || !settings.announceJoins) return [m.text('tab.previewOff')];
+  // The announcement's own words, as the chat would read them.
+  const lines = [m.text('summary.joined', { count: 1, people: newcomer })];
   if (settings.mentionNewcomers) lines.push(`@${newcomer}`);
   if (settings.welcomeLine) lines.push(settings.welcomeLine);
   return lines;
@@ -55,6 +57,7 @@ export class SettingsView {
     private readonly doc: Document,
     private readonly api: TabApiClient,
     private readonly announce: (message: string) => void,
+    private readonly m: Messages = ENGLISH,
   ) {
     this.form = byId<HTMLFormElement>(doc, 'settings-form');
     this.windowInput = byId<HTMLInputElement>(doc, 's-windowSeconds');
@@ -74,7 +77,7 @@ export class SettingsView {
     });
     byId(doc, 'settings-undo').addEventListener('click', () => {
       if (this.current) this.fill(this.current);
-      this.announce('Changes undone.');
+      this.announce(this.m.text('tab.undone'));
     });
   }
 
@@ -87,7 +90,7 @@ export class SettingsView {
       this.readonly.textContent = mayChange.allowed ? '' : (mayChange.message ?? '');
       this.readonly.hidden = mayChange.allowed;
     } catch (error) {
-      this.showError(`Settings could not be loaded. ${describeApiError(error)}`);
+      this.showError(this.m.text('tab.settingsFailed', { reason: describeApiError(error, this.m) }));
     }
   }
 
@@ -106,7 +109,7 @@ export class SettingsView {
   private read(): ChatSettings | null {
     const windowMs = parseWindowSeconds(this.windowInput.value);
     if (windowMs === null) {
-      this.setWindowError(`Enter a number of seconds from 0 to ${MAX_WINDOW_SECONDS}.`);
+      this.setWindowError(this.m.text('tab.windowInvalid', { max: MAX_WINDOW_SECONDS }));
       this.windowInput.focus();
       return null;
     }
@@ -119,12 +122,16 @@ export class SettingsView {
 
   private showPreview(): void {
     const flag = (f: (typeof FLAGS)[number]) => byId<HTMLInputElement>(this.doc, `s-${f}`).checked;
-    const lines = welcomePreview({
-      enabled: flag('enabled'),
-      announceJoins: flag('announceJoins'),
-      mentionNewcomers: flag('mentionNewcomers'),
-      welcomeLine: this.welcomeInput.value.replace(/\s+/g, ' ').trim().slice(0, MAX_WELCOME_LINE),
-    });
+    const lines = welcomePreview(
+      {
+        enabled: flag('enabled'),
+        announceJoins: flag('announceJoins'),
+        mentionNewcomers: flag('mentionNewcomers'),
+        welcomeLine: this.welcomeInput.value.replace(/\s+/g, ' ').trim().slice(0, MAX_WELCOME_LINE),
+      },
+      undefined,
+      this.m,
+    );
     // textContent only: the line is shown exactly as typed, never as markup.
     this.preview.replaceChildren(...lines.map((line) => Object.assign(this.doc.createElement('p'), { textContent: line })));
   }
@@ -136,22 +143,22 @@ export class SettingsView {
     if (!wanted) return;
     const patch = settingsPatch(this.current, wanted);
     if (Object.keys(patch).length === 0) {
-      this.announce('Nothing to save: these are the settings already.');
+      this.announce(this.m.text('tab.nothingToSave'));
       return;
     }
     this.save.disabled = true;
-    this.announce('Saving…');
+    this.announce(this.m.text('tab.saving'));
     try {
       const result = await this.api.saveSettings(patch);
       this.current = result.settings;
       this.fill(result.settings);
-      this.announce(result.changes.length > 0 ? `Saved. Herald told the chat: ${result.changes.join('; ')}.` : 'Saved.');
+      this.announce(this.m.text('tab.saved', { changed: result.changes.length > 0, changes: result.changes.join('; ') }));
     } catch (error) {
       if (error instanceof TabApiError && error.body?.error === 'invalid_setting' && error.body.setting === 'windowMs') {
         this.setWindowError(error.body.message);
         this.windowInput.focus();
       }
-      this.showError(`Not saved. ${describeApiError(error)}`);
+      this.showError(this.m.text('tab.notSaved', { reason: describeApiError(error, this.m) }));
     } finally {
       this.save.disabled = false;
     }

@@ -1,39 +1,33 @@
 import type { TabSubscriptionHealth } from '../../src/tab/tabApiTypes.js';
 import { byId, el } from './dom.js';
 import { safeDateFormat } from './historyView.js';
+import { ENGLISH, type Messages } from './i18n.js';
 import { describeApiError, type TabApiClient } from './TabApiClient.js';
 
-const STATE_TEXT: Record<TabSubscriptionHealth['state'], string> = {
-  alive: 'Working',
-  failing: 'Failing',
-  expired: 'Expired',
-};
-
 /** "5 minutes ago" relative to the server's check time (the person's clock may be off). */
-export function timeAgo(iso: string | null, nowIso: string): string {
-  if (!iso) return 'none yet';
+export function timeAgo(iso: string | null, nowIso: string, m: Messages = ENGLISH): string {
+  if (!iso) return m.text('tab.noneYet');
   const ms = Date.parse(nowIso) - Date.parse(iso);
   if (Number.isNaN(ms)) return iso;
   const minutes = Math.round(ms / 60_000);
-  if (minutes < 1) return 'just now';
-  if (minutes < 60) return `${minutes} minute${minutes === 1 ? '' : 's'} ago`;
+  if (minutes < 1) return m.text('tab.justNow');
+  if (minutes < 60) return m.text('tab.minutesAgo', { count: minutes });
   const hours = Math.round(minutes / 60);
-  if (hours < 48) return `${hours} hour${hours === 1 ? '' : 's'} ago`;
-  const days = Math.round(hours / 24);
-  return `${days} days ago`;
+  if (hours < 48) return m.text('tab.hoursAgo', { count: hours });
+  return m.text('tab.daysAgo', { count: Math.round(hours / 24) });
 }
 
 /** "in 35 minutes" relative to the server's check time. */
-export function timeUntil(iso: string | null, nowIso: string): string {
-  if (!iso) return 'not scheduled';
+export function timeUntil(iso: string | null, nowIso: string, m: Messages = ENGLISH): string {
+  if (!iso) return m.text('tab.notScheduled');
   const ms = Date.parse(iso) - Date.parse(nowIso);
   if (Number.isNaN(ms)) return iso;
   const minutes = Math.round(ms / 60_000);
-  if (minutes < 1) return 'now';
-  if (minutes < 60) return `in ${minutes} minute${minutes === 1 ? '' : 's'}`;
+  if (minutes < 1) return m.text('tab.now');
+  if (minutes < 60) return m.text('tab.inMinutes', { count: minutes });
   const hours = Math.round(minutes / 60);
-  if (hours < 48) return `in ${hours} hour${hours === 1 ? '' : 's'}`;
-  return `in ${Math.round(hours / 24)} days`;
+  if (hours < 48) return m.text('tab.inHours', { count: hours });
+  return m.text('tab.inDays', { count: Math.round(hours / 24) });
 }
 
 /** The Subscriptions panel: one card per Graph subscription serving this chat, plus any chat problem. */
@@ -46,6 +40,7 @@ export class SubscriptionsView {
     private readonly api: TabApiClient,
     private readonly announce: (message: string) => void,
     private readonly locale: string | undefined,
+    private readonly m: Messages = ENGLISH,
   ) {
     this.list = byId<HTMLUListElement>(doc, 'subs-list');
     byId(doc, 'subs-refresh').addEventListener('click', () => void this.load());
@@ -54,7 +49,8 @@ export class SubscriptionsView {
   async load(): Promise<void> {
     if (this.loading) return;
     this.loading = true;
-    this.announce('Checking subscriptions…');
+    const m = this.m;
+    this.announce(m.text('tab.checkingSubs'));
     try {
       const view = await this.api.subscriptions();
       this.list.replaceChildren(...view.subscriptions.map((s) => this.renderCard(s, view.checkedAt)));
@@ -62,25 +58,25 @@ export class SubscriptionsView {
       const problem = byId(this.doc, 'subs-problem');
       problem.hidden = view.problem === null;
       byId(this.doc, 'subs-problem-text').textContent = view.problem?.message ?? '';
-      byId(this.doc, 'subs-problem-advice').textContent = view.problem ? `What to do: ${view.problem.advice}` : '';
+      byId(this.doc, 'subs-problem-advice').textContent = view.problem ? m.text('tab.whatToDo', { advice: view.problem.advice }) : '';
       byId(this.doc, 'subs-tenant-problem').hidden = view.tenantProblem === null;
       byId(this.doc, 'subs-tenant-problem-text').textContent = view.tenantProblem?.message ?? '';
-      byId(this.doc, 'subs-tenant-problem-advice').textContent = view.tenantProblem ? `What to do: ${view.tenantProblem.advice}` : '';
+      byId(this.doc, 'subs-tenant-problem-advice').textContent = view.tenantProblem ? m.text('tab.whatToDo', { advice: view.tenantProblem.advice }) : '';
       const pending = byId(this.doc, 'subs-pending');
       pending.hidden = view.pendingSyncAt === null;
-      pending.textContent = view.pendingSyncAt ? `Herald is setting up this chat's subscriptions; next attempt ${timeUntil(view.pendingSyncAt, view.checkedAt)}.` : '';
+      pending.textContent = view.pendingSyncAt ? m.text('tab.pending', { when: timeUntil(view.pendingSyncAt, view.checkedAt, m) }) : '';
       byId(this.doc, 'subs-evaluation').hidden = !view.evaluationMode;
-      byId(this.doc, 'subs-checked').textContent = `Checked ${safeDateFormat(this.locale).format(new Date(view.checkedAt))}`;
+      byId(this.doc, 'subs-checked').textContent = m.text('tab.checked', { time: safeDateFormat(this.locale).format(new Date(view.checkedAt)) });
       const failing = view.subscriptions.filter((s) => s.state !== 'alive').length;
       this.announce(
         view.subscriptions.length === 0
-          ? 'No subscriptions yet.'
+          ? m.text('tab.noSubs')
           : failing === 0 && !view.problem && !view.tenantProblem
-            ? `All ${view.subscriptions.length} subscriptions are working.`
-            : `${failing} of ${view.subscriptions.length} subscriptions need attention.`,
+            ? m.text('tab.allWorking', { count: view.subscriptions.length })
+            : m.text('tab.needAttention', { failing, count: view.subscriptions.length }),
       );
     } catch (error) {
-      this.announce(`Subscriptions could not be checked. ${describeApiError(error)}`);
+      this.announce(m.text('tab.subsFailed', { reason: describeApiError(error, m) }));
     } finally {
       this.loading = false;
     }
@@ -88,18 +84,19 @@ export class SubscriptionsView {
 
   private renderCard(s: TabSubscriptionHealth, checkedAt: string): HTMLLIElement {
     const d = this.doc;
+    const m = this.m;
     const row = (term: string, value: string) => [el(d, 'dt', { text: term }), el(d, 'dd', { text: value })];
     const rows = [
-      ...row('Expires', s.state === 'expired' ? 'expired' : `in ${s.expiresIn}`),
-      ...(s.nextRenewalAt ? row('Renewal', timeUntil(s.nextRenewalAt, checkedAt)) : []),
-      ...row('Last notification', timeAgo(s.lastNotificationAt, checkedAt)),
-      ...(s.lastError ? row('Last error', s.lastError) : []),
+      ...row(m.text('tab.expires'), m.text('tab.expiresIn', { expired: s.state === 'expired', remaining: s.expiresIn })),
+      ...(s.nextRenewalAt ? row(m.text('tab.renewal'), timeUntil(s.nextRenewalAt, checkedAt, m)) : []),
+      ...row(m.text('tab.lastNotification'), timeAgo(s.lastNotificationAt, checkedAt, m)),
+      ...(s.lastError ? row(m.text('tab.lastError'), s.lastError) : []),
     ];
     return el(d, 'li', { className: `card state-${s.state}`, attrs: { 'data-kind': s.kind } }, [
       el(d, 'h2', { text: s.label }),
-      el(d, 'span', { className: 'state', text: `${STATE_TEXT[s.state]}${s.scope === 'tenant' ? ' · shared by every chat in your organisation' : ''}` }),
+      el(d, 'span', { className: 'state', text: m.text('tab.stateLine', { state: s.state, tenant: s.scope === 'tenant' }) }),
       el(d, 'dl', {}, rows),
-      s.advice ? el(d, 'p', { className: 'advice', text: `What to do: ${s.advice}` }) : null,
+      s.advice ? el(d, 'p', { className: 'advice', text: m.text('tab.whatToDo', { advice: s.advice }) }) : null,
     ]);
   }
 }

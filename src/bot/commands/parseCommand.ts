@@ -1,7 +1,7 @@
 import type { ChatSettings, SettingsRule } from '../../model/chat.js';
 import { ENGLISH, type Messages, type MessageKey, type MessageValues } from '../../i18n/Messages.js';
 import { languageOf } from '../../i18n/languages.js';
-import { MAX_WINDOW_MS, SettingsError, welcomeLineOf } from '../../settings/ChatSettingsService.js';
+import { MAX_WINDOW_MS, SettingsError, WELCOME_LINE_MAX, welcomeLineOf, type SettingsErrorKey } from '../../settings/ChatSettingsService.js';
 
 export type Command =
   | { name: 'help' }
@@ -94,13 +94,16 @@ export function parseCommand(rawText: string): Command {
   return { name: 'unknown', text };
 }
 
+const WELCOME_PROBLEM: Partial<Record<SettingsErrorKey, 'tooLong' | 'control'>> = { 'settingsError.welcomeTooLong': 'tooLong', 'settingsError.welcomeControl': 'control' };
+
 function welcomeCommand(rest: string): Command {
   if (rest === '') return { name: 'invalid', message: 'command.welcomeMissing', values: {} };
   if (/^(off|none|clear|remove)$/i.test(rest)) return { name: 'set', patch: { welcomeLine: '' } };
   try {
     return { name: 'set', patch: { welcomeLine: welcomeLineOf(rest) } };
   } catch (error) {
-    if (error instanceof SettingsError) return { name: 'invalid', message: 'command.welcomeBad', values: { reason: error.message.replace(/^welcomeLine /, 'it ') } };
+    // Said of "that welcome line" in the chat's language, so the reason is the command's own wording.
+    if (error instanceof SettingsError) return { name: 'invalid', message: 'command.welcomeBad', values: { problem: WELCOME_PROBLEM[error.key] ?? 'notText', max: WELCOME_LINE_MAX } };
     throw error;
   }
 }

@@ -254,7 +254,7 @@ describe('announcements in the chat (Herald ↔ Teams double over HTTP)', () => 
       await h.double.channel.sendMessage({ chatId, from: ann, text: 'status' });
       await h.announcements.idle();
       const answer = h.double.connector.posts(chatId).map((p) => p.text ?? '').find((t) => t.includes('Herald status')) ?? '';
-      assert.match(answer, /Summary window open: 1 change\(s\), posting in \d/);
+      assert.match(answer, /Summary window open: 1 change, posting in \d/);
       assert.equal(((await h.herald.context.health.snapshot()).announcements as { openWindows: number }).openWindows, 1);
     });
 

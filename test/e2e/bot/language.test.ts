@@ -72,4 +72,21 @@ describe('the chat\'s language (Herald ↔ Teams double over HTTP)', () => {
     await h.herald.context.settings.adoptLanguage(chatId, '', 'es');
     assert.equal((await h.herald.context.settings.get(chatId)).language, 'de');
   });
+
+  it('answers "@Herald status" in German once the chat chose German, subscriptions and all', async () => {
+    h = await startHarness();
+    const ann = person('Ann Lee');
+    const chatId = await installChat(h, [ann], 'Startteam');
+    await say(chatId, ann, 'language de');
+    const at = (hours: number) => new Date(Date.now() + hours * 3_600_000).toISOString();
+    const record = { tenantId: TENANT, chatId, changeType: 'created,deleted', clientState: 'x', encryptionCertificateId: null, createdAt: at(0), lastRenewedAt: null, lastNotificationAt: null };
+    await h.herald.context.store.subscriptions.put('s1', { ...record, id: 's1', kind: 'chatMembers', resource: `/chats/${chatId}/members`, expirationDateTime: at(70), lastError: null });
+    await h.herald.context.store.subscriptions.put('s2', { ...record, id: 's2', kind: 'chat', resource: `/chats/${chatId}`, expirationDateTime: at(-1), lastError: 'Forbidden' });
+    const lines = (await say(chatId, ann, 'status')).split('\n');
+    assert.deepEqual(lines.slice(0, 3), ['**Herald-Status**', '- In diesem Chat installiert.', '- Chatthema: „Startteam“']);
+    assert.match(lines[3] ?? '', /^- Einstellungen: Ankündigungen an · Beitritte an · .* · Sprache Deutsch$/);
+    assert.equal(lines[4], '- Einstellungen zuletzt geändert von Ann Lee: Sprache Deutsch');
+    assert.equal(lines[5], '- Abonnement für diesen Chat (Thema): abgelaufen – letzter Fehler: Forbidden');
+    assert.match(lines[6] ?? '', /^- Abonnement für die Mitglieder dieses Chats: läuft ab in 2 T 2[12]h$/);
+  });
 });

@@ -1,21 +1,19 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { createHerald, type HeraldApp } from '../../../src/app/createHerald.js';
 import { loadConfig } from '../../../src/config/loadConfig.js';
 import { silentLogger } from '../../../src/log/createLogger.js';
 import { REPO_ROOT } from '../../support/appPackage/projectCopy.js';
+import { launchChromium, skipWithoutChromium, type ChromiumSession } from '../../support/browser/chromium.js';
 
 // Microsoft's own offline Teams simulator (npm @microsoft/m365agentsplayground) talking to Herald's
 // /api/messages with BOT_ID blank, driven through its web UI in headless Chromium.
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const PLAYGROUND_CLI = join(createRequire(import.meta.url).resolve('@microsoft/m365agentsplayground/package.json'), '..', 'cli.js');
 const SHOTS = join(REPO_ROOT, 'test-output', 'agents-playground');
 const GROUP_CHAT_ID = '19:herald-launch-crew@thread.v2'; // .m365agentsplayground.yml
@@ -58,15 +56,13 @@ describe('Microsoft 365 Agents Playground against Herald (BOT_ID blank)', functi
   this.timeout(120_000);
   let herald: HeraldApp;
   let playground: ChildProcess | undefined;
+  let chrome: ChromiumSession | undefined;
   let browser: BrowserContext;
   let page: Page;
   let workDir: string;
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      console.log(`    (Agents Playground test skipped: ${CHROMIUM} is missing; install it with: apt-get update && apt-get install -y chromium)`);
-      this.skip();
-    }
+    skipWithoutChromium(this, 'Agents Playground test');
     workDir = await mkdtemp(join(tmpdir(), 'herald-agents-playground-'));
     await mkdir(SHOTS, { recursive: true });
     // Live mode, as the README documents it for the Playground. Login and Graph point at a closed local
@@ -89,9 +85,9 @@ describe('Microsoft 365 Agents Playground against Herald (BOT_ID blank)', functi
     await copyFile(join(REPO_ROOT, '.m365agentsplayground.yml'), join(workDir, '.m365agentsplayground.yml'));
     const port = await freePort();
     playground = await startPlayground(workDir, `${heraldUrl}/api/messages`, port);
-    browser = await chromium.launchPersistentContext(join(workDir, 'chromium'), { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1400, height: 900 } });
     // Its page loads fonts and animations from Microsoft's CDN; there is no internet here.
-    await browser.route(/^https:\/\/(?!127\.0\.0\.1)/, (route) => route.abort());
+    chrome = await launchChromium({ viewport: { width: 1400, height: 900 }, offline: 'none', profileParent: workDir });
+    browser = chrome.context;
     page = await browser.newPage();
     await page.goto(`http://127.0.0.1:${port}/`);
     await page.getByText('Connected.').waitFor({ timeout: 30_000 });
@@ -99,7 +95,7 @@ describe('Microsoft 365 Agents Playground against Herald (BOT_ID blank)', functi
 
   after(async () => {
     if (page) await page.screenshot({ path: join(SHOTS, 'group-chat.png') }).catch(() => undefined);
-    await browser?.close();
+    await chrome?.close();
     playground?.kill();
     await herald?.stop();
     if (workDir) await rm(workDir, { recursive: true, force: true });

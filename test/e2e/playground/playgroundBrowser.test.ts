@@ -1,15 +1,10 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { chromium, type BrowserContext, type Frame, type Page } from 'playwright-core';
+import type { BrowserContext, Frame, Page } from 'playwright-core';
+import { ensureWebBundles, launchChromium, skipWithoutChromium, type ChromiumSession } from '../../support/browser/chromium.js';
 import { startPlaygroundRun, type PlaygroundRun } from '../../support/playground/playgroundHarness.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const ROOT = new URL('../../../', import.meta.url).pathname;
 const SHOTS = join(ROOT, 'test-output', 'playground');
 
@@ -18,38 +13,27 @@ describe('playground page in a browser', function () {
   let run: PlaygroundRun;
   let browser: BrowserContext;
   let page: Page;
-  let userDataDir: string;
-  const pageErrors: string[] = [];
+  let chrome: ChromiumSession | undefined;
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      console.log(`    (browser tests skipped: ${CHROMIUM} is missing; install it with: apt-get update && apt-get install -y chromium)`);
-      this.skip();
-    }
-    // npm test bundles the pages first; a lone mocha run may not have.
-    if (!existsSync(join(ROOT, 'public', 'build', 'playground.js')) || !existsSync(join(ROOT, 'public', 'build', 'tab.js'))) {
-      await promisify(execFile)(process.execPath, [join(ROOT, 'scripts', 'buildWeb.mjs')]);
-    }
+    skipWithoutChromium(this);
+    await ensureWebBundles('playground', 'tab');
     await mkdir(SHOTS, { recursive: true });
     run = await startPlaygroundRun();
-    userDataDir = await mkdtemp(join(tmpdir(), 'herald-chromium-'));
-    browser = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 800 } });
-    // teams-js (in the Herald tab) asks a CDN for its valid-domains list; there is no internet here.
-    await browser.route('**/validDomains.json', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ validOrigins: [] }) }));
-    browser.on('page', (p) => p.on('pageerror', (error) => pageErrors.push(error.message)));
+    chrome = await launchChromium({ viewport: { width: 1280, height: 800 } });
+    browser = chrome.context;
     page = await browser.newPage();
     await page.goto(run.pg.playgroundUrl);
     await page.waitForSelector('body[data-ready="true"]');
   });
 
   after(async () => {
-    await browser?.close();
+    await chrome?.close();
     await run?.close();
-    if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
   });
 
   afterEach(() => {
-    assert.deepEqual(pageErrors.splice(0), [], 'no script errors on the page');
+    assert.deepEqual(chrome?.pageErrors.splice(0) ?? [], [], 'no script errors on the page');
   });
 
   const post = (text: string) => page.locator('#stream li[data-kind="post"]', { hasText: text });

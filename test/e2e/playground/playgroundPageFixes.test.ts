@@ -1,16 +1,7 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { chromium, type BrowserContext, type Frame, type Page } from 'playwright-core';
+import type { BrowserContext, Frame, Page } from 'playwright-core';
+import { ensureWebBundles, launchChromium, skipWithoutChromium, type ChromiumSession } from '../../support/browser/chromium.js';
 import { startPlaygroundRun, type PlaygroundRun } from '../../support/playground/playgroundHarness.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const ROOT = new URL('../../../', import.meta.url).pathname;
 
 /** Whether the stream shows its newest entry (scrolled to the end, last entry inside the visible box). */
 function showsNewest(page: Page): Promise<boolean> {
@@ -28,8 +19,7 @@ describe('playground page: layout and form fixes', function () {
   this.timeout(90_000);
   let run: PlaygroundRun;
   let browser: BrowserContext;
-  let userDataDir: string;
-  const pageErrors: string[] = [];
+  let chrome: ChromiumSession | undefined;
   const pages: Page[] = [];
 
   async function openPage(viewport: { width: number; height: number }): Promise<Page> {
@@ -46,31 +36,23 @@ describe('playground page: layout and form fixes', function () {
   const entryCount = (page: Page) => page.locator('#stream li[data-entry]').count();
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      console.log(`    (browser tests skipped: ${CHROMIUM} is missing; install it with: apt-get update && apt-get install -y chromium)`);
-      this.skip();
-    }
-    if (!existsSync(join(ROOT, 'public', 'build', 'playground.js')) || !existsSync(join(ROOT, 'public', 'build', 'tab.js'))) {
-      await promisify(execFile)(process.execPath, [join(ROOT, 'scripts', 'buildWeb.mjs')]);
-    }
+    skipWithoutChromium(this);
+    await ensureWebBundles('playground', 'tab');
     run = await startPlaygroundRun();
     // A chat long enough to scroll.
     for (let i = 1; i <= 40; i++) await say(`Message number ${i}`);
-    userDataDir = await mkdtemp(join(tmpdir(), 'herald-chromium-'));
-    browser = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
-    await browser.route('**/validDomains.json', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ validOrigins: [] }) }));
-    browser.on('page', (p) => p.on('pageerror', (error) => pageErrors.push(error.message)));
+    chrome = await launchChromium();
+    browser = chrome.context;
   });
 
   after(async () => {
-    await browser?.close();
+    await chrome?.close();
     await run?.close();
-    if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
   });
 
   afterEach(async () => {
     for (const page of pages.splice(0)) await page.close();
-    assert.deepEqual(pageErrors.splice(0), [], 'no script errors on the page');
+    assert.deepEqual(chrome?.pageErrors.splice(0) ?? [], [], 'no script errors on the page');
   });
 
   it('scrolling the side panel scrolls the panel, never the page', async () => {

@@ -163,7 +163,7 @@ describe('tab API', () => {
       assert.equal(nextBefore, null);
       assert.deepEqual(entries.find((e) => e.id === 'h4'), {
         id: 'h4', at: entries.find((e) => e.id === 'h4')?.at, kind: 'joined', actor: 'Gil Guest', userId: entries.find((e) => e.id === 'h4')?.userId,
-        guest: true, external: false, from: null, to: null, detail: null,
+        guest: true, external: false, from: null, to: null, detail: null, source: null,
       });
       assert.equal(entries[0]?.external, true);
       assert.deepEqual({ from: entries[2]?.from, to: entries[2]?.to }, { from: 'Project chat', to: 'Launch crew' });
@@ -222,7 +222,8 @@ describe('tab API', () => {
       assert.deepEqual(put.body.changes, ['départs désactivés', 'langue Français']);
       assert.equal(put.body.message, 'Grace Hopper a modifié les paramètres de Herald : départs désactivés; langue Français');
       const refused = await call('PUT', chatPath('/settings'), { token: await world.token(world.ada), body: { language: 'klingon' } });
-      assert.deepEqual(refused.body, { error: 'invalid_setting', setting: 'language', message: 'language must be one of en, de, fr, es' });
+      // Refused in the chat's language, now French.
+      assert.deepEqual(refused.body, { error: 'invalid_setting', setting: 'language', message: 'language doit être l’une de ces valeurs : en, de, fr, es' });
 
       const back = await call<TabSettingsResponse>('PUT', chatPath('/settings'), { token: await world.token(world.ada), body: { language: null, announceLeaves: true } });
       assert.deepEqual(back.body.settings, DEFAULT_CHAT_SETTINGS);

@@ -1,20 +1,15 @@
 import assert from 'node:assert/strict';
 import type { ChatSettings } from '../../../src/model/chat.js';
 import { randomUUID } from 'node:crypto';
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { chromium, type BrowserContext, type Frame, type Page } from 'playwright-core';
-import { startTabWorld, type Person, type TabWorld } from '../../support/tab/tabWorld.js';
+import type { BrowserContext, Frame, Page } from 'playwright-core';
+import { ensureWebBundles, launchChromium, skipWithoutChromium, type ChromiumSession } from '../../support/browser/chromium.js';
+import { frameOf, startBrowserTabWorld, TabHost } from '../../support/tab/tabHost.js';
+import type { Person, TabWorld } from '../../support/tab/tabWorld.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const ROOT = new URL('../../../', import.meta.url).pathname;
 const SHOTS = join(ROOT, 'test-output', 'tab');
-const TOKEN_ROUTE = '/test-only/sso-token';
 
 interface HostState {
   initialized: boolean;
@@ -26,45 +21,24 @@ interface HostState {
 describe('companion tab in a browser', function () {
   this.timeout(60_000);
   let world: TabWorld;
+  let chrome: ChromiumSession | undefined;
   let browser: BrowserContext;
-  let userDataDir: string;
-  const pageErrors: string[] = [];
+  let host: TabHost;
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      console.log(`    (skipped: ${CHROMIUM} is missing; install it with: apt-get update && apt-get install -y chromium)`);
-      this.skip();
-    }
-    // npm test bundles the pages first; a lone mocha run may not have.
-    if (!existsSync(join(ROOT, 'public', 'build', 'tab.js')) || !existsSync(join(ROOT, 'public', 'build', 'teamsHost.js'))) {
-      await promisify(execFile)(process.execPath, [join(ROOT, 'scripts', 'buildWeb.mjs')]);
-    }
+    skipWithoutChromium(this);
+    await ensureWebBundles('tab', 'teamsHost');
     await mkdir(SHOTS, { recursive: true });
-    world = await startTabWorld({
-      mode: 'playground',
-      beforeListen(w) {
-        // The playground's stand-in for Teams' token service: tokens signed by the login double, so the
-        // tab API runs the same validation as live.
-        w.herald.context.server.get(TOKEN_ROUTE, async (req, res) => {
-          const query = req.query as Record<string, string | undefined>;
-          const token = await w.login.signUserToken({
-            tenantId: query.tid ?? '', clientId: w.clientId, apiHost: 'herald.example.test', oid: query.oid ?? '', name: query.name ?? '',
-          });
-          res.json(200, { token });
-        });
-      },
-    });
-    userDataDir = await mkdtemp(join(tmpdir(), 'herald-chromium-'));
-    browser = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1000, height: 760 } });
-    // teams-js asks a CDN for its valid-domains list; there is no internet here.
-    await browser.route('**/validDomains.json', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ validOrigins: [] }) }));
-    browser.on('page', (page) => page.on('pageerror', (error) => pageErrors.push(error.message)));
+    world = await startBrowserTabWorld();
+    // teams-js asks a CDN for its valid-domains list; there is no internet here (launchChromium answers it).
+    chrome = await launchChromium({ viewport: { width: 1000, height: 760 } });
+    browser = chrome.context;
+    host = new TabHost(browser, world);
   });
 
   after(async () => {
-    await browser?.close();
+    await chrome?.close();
     await world?.close();
-    if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
   });
 
   // One world serves every test (starting it is slow); each test starts from the chat's seeded settings,
@@ -79,31 +53,12 @@ describe('companion tab in a browser', function () {
   });
 
   afterEach(() => {
-    assert.deepEqual(pageErrors.splice(0), [], 'no script errors on the page');
+    assert.deepEqual(chrome?.pageErrors.splice(0) ?? [], [], 'no script errors on the page');
   });
 
-  function hostUrl(person: Person, extra: Record<string, string> = {}): string {
-    const params = new URLSearchParams({
-      chatId: world.chatId, tenantId: world.tenantId, userId: person.oid, name: person.name, upn: 'someone@contoso.test', chatName: 'Launch crew', tokenUrl: TOKEN_ROUTE, ...extra,
-    });
-    return `${world.url}/tab/host-demo.html?${params.toString()}`;
-  }
-
-  async function openTab(person: Person, extra: Record<string, string> = {}): Promise<{ page: Page; tab: Frame }> {
-    const page = await browser.newPage();
-    await page.goto(hostUrl(person, extra));
-    const tab = await tabFrame(page, '/tab/index.html');
-    return { page, tab };
-  }
-
-  async function tabFrame(page: Page, path: string): Promise<Frame> {
-    const handle = await page.waitForSelector('#host-tab');
-    await page.waitForFunction((p) => (document.getElementById('host-tab') as HTMLIFrameElement | null)?.contentWindow?.location.pathname === p, path);
-    const frame = await handle.contentFrame();
-    assert.ok(frame, 'the tab frame exists');
-    await frame.waitForSelector('body[data-ready="true"], #failure:not([hidden])');
-    return frame;
-  }
+  const hostUrl = (person: Person, extra: Record<string, string> = {}) => host.url(person, extra);
+  const openTab = (person: Person, extra: Record<string, string> = {}) => host.open(person, extra);
+  const tabFrame = frameOf;
 
   const hostState = (page: Page) =>
     page.evaluate((): HostState => {

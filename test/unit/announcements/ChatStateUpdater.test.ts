@@ -38,16 +38,21 @@ describe('chat state updater', () => {
     it('records a join and reports it once; the same join again changes nothing', () => {
       const first = updater.apply(knownChat(), added(member(BOB), T(10)));
       assert.equal(first.outcome, 'applied');
-      assert.deepEqual(first.changes, [{ kind: 'joined', at: T(10), person: { userId: BOB, displayName: null, guest: false, external: false } }]);
+      assert.deepEqual(first.changes, [{ kind: 'joined', at: T(10), person: { userId: BOB, displayName: null, guest: false, external: false }, source: 'graph' }]);
       assert.equal(first.state.roster[BOB].present, true);
       const again = updater.apply(first.state, added(member(BOB), T(11)));
       assert.equal(again.outcome, 'unchanged');
       assert.deepEqual(again.changes, []);
     });
 
+    it('keeps where a join was heard of: Teams\' bot event, or Graph (a notification or a reconcile)', () => {
+      assert.deepEqual(updater.apply(knownChat(), { ...added(member(BOB), T(10)), source: 'bot' }).changes, [{ kind: 'joined', at: T(10), person: { userId: BOB, displayName: null, guest: false, external: false }, source: 'bot' }]);
+      assert.deepEqual(updater.apply(knownChat(), { ...added(member(BOB), T(10)), source: 'reconcile' }).changes, [{ kind: 'joined', at: T(10), person: { userId: BOB, displayName: null, guest: false, external: false }, source: 'graph' }]);
+    });
+
     it('keeps people who left in the roster with their name, and a second leave changes nothing', () => {
       const gone = updater.apply(knownChat(), removed({ userId: ALICE }, T(10)));
-      assert.deepEqual(gone.changes, [{ kind: 'left', at: T(10), person: { userId: ALICE, displayName: 'Alice Example', guest: false, external: false } }]);
+      assert.deepEqual(gone.changes, [{ kind: 'left', at: T(10), person: { userId: ALICE, displayName: 'Alice Example', guest: false, external: false }, source: 'graph' }]);
       assert.equal(gone.state.roster[ALICE].present, false);
       assert.equal(gone.state.roster[ALICE].displayName, 'Alice Example');
       assert.equal(updater.apply(gone.state, removed({ userId: ALICE }, T(12))).outcome, 'unchanged');

@@ -36,6 +36,31 @@ describe('replies in the chat\'s language', () => {
     assert.match(helpText(), /- `welcome <line>` \/ `welcome off`: /);
   });
 
+  it('gives the reason a setting is refused in the language, English in the error\'s own message', () => {
+    const refused = (patch: unknown): SettingsError => {
+      try {
+        validateSettingsPatch(patch);
+      } catch (error) {
+        if (error instanceof SettingsError) return error;
+      }
+      return assert.fail('not refused');
+    };
+    const fr = messagesFor('fr');
+    const window = refused({ windowMs: 3_600_000 });
+    assert.equal(window.reason(fr), 'windowMs doit être un nombre entier de millisecondes de 0 à 600000');
+    assert.equal(window.message, 'windowMs must be a whole number of milliseconds from 0 to 600000');
+    assert.equal(refused({ welcomeLine: 'x'.repeat(281) }).reason(fr), 'welcomeLine peut compter au plus 280 caractères');
+    assert.equal(refused({ loud: true }).reason(messagesFor('de')), 'unbekannte Einstellung „loud“');
+    assert.equal(refused({ guestsOnly: 'yes' }).reason(messagesFor('es')), 'guestsOnly debe ser true o false');
+  });
+
+  it('says in French why a welcome line typed in the chat cannot be used', () => {
+    const command = parseCommand(`welcome ${'x'.repeat(281)}`);
+    assert.ok(command.name === 'invalid');
+    assert.equal(messagesFor('fr').text(command.message, command.values), 'Cette ligne de bienvenue ne peut pas être utilisée : elle peut compter au plus 280 caractères.');
+    assert.equal(messagesFor('en').text(command.message, command.values), 'That welcome line cannot be used: it can be at most 280 characters.');
+  });
+
   it('takes a language from the tab\'s settings, and refuses one Herald does not speak', () => {
     assert.deepEqual(validateSettingsPatch({ language: 'fr' }), { language: 'fr' });
     assert.deepEqual(validateSettingsPatch({ language: null }), { language: null });
