@@ -9,7 +9,7 @@ import type { StoreContract } from '../storage/StoreContract.js';
 import { loadNotificationKeyRing, type CertificatePolicy } from '../certificates/loadNotificationKeyRing.js';
 import type { NotificationKeyRing } from '../certificates/NotificationKeyRing.js';
 import type { ChatGraph } from '../graph/ChatGraph.js';
-import { InboxProcessor, type RetryPolicy } from './inbox/InboxProcessor.js';
+import { InboxProcessor, type InboxLeasePolicy, type InboxTimers, type RetryPolicy } from './inbox/InboxProcessor.js';
 import { NotificationMetrics } from './inbox/NotificationMetrics.js';
 import { registerNotificationRoutes } from './receive/registerNotificationRoutes.js';
 import { ChangeDeduplicator, DEDUPE_RETENTION_MS } from './route/ChangeDeduplicator.js';
@@ -28,6 +28,10 @@ export interface NotificationDeps {
   jwksCooldownMs?: number;
   concurrency?: number;
   retry?: Partial<RetryPolicy>;
+  /** How inbox batches are leased, heartbeaten and taken over between instances (tests shorten them). */
+  lease?: Partial<InboxLeasePolicy>;
+  /** Timers of the inbox heartbeat and takeover loop (fake ones in tests). */
+  timers?: InboxTimers;
   /** The subscription module's creations in flight (items arriving before Graph's 201 are held, not dropped). */
   pendingCreations?: PendingCreationLookup;
 }
@@ -46,6 +50,8 @@ export interface NotificationModuleInput {
   config: HeraldConfig;
   log: Logger;
   clock: () => Date;
+  /** This instance's id: the owner of the inbox batches it holds (HeraldContext's; random when absent). */
+  instanceId?: string;
   store: StoreContract;
   events: HeraldEvents;
   server: Server;
@@ -58,7 +64,7 @@ export interface NotificationModuleInput {
  * typed `change` and `lifecycle` events out on `events`. Knows nothing about announcements.
  */
 export async function wireNotifications(host: ModuleHost, input: NotificationModuleInput, deps: NotificationDeps = {}): Promise<NotificationsModule> {
-  const { config, log, clock, store, events, server, metricsRegistry } = input;
+  const { config, log, clock, instanceId, store, events, server, metricsRegistry } = input;
   const moduleLog = log.child({ module: 'notifications' });
   const keys = deps.keys ?? (await loadNotificationKeyRing({ config, log: moduleLog, clock, policy: deps.certificatePolicy }));
   const verifier = new ValidationTokenVerifier({
@@ -71,7 +77,10 @@ export async function wireNotifications(host: ModuleHost, input: NotificationMod
   const dedupe = await ChangeDeduplicator.load(store.changeLogs);
   const metrics = new NotificationMetrics();
   const pipeline = new NotificationPipeline({ store, keys, verifier, dedupe, events, chatGraph: deps.chatGraph, pendingCreations: deps.pendingCreations, clock, log: moduleLog });
-  const processor = new InboxProcessor({ store, pipeline, metrics, clock, log: moduleLog, concurrency: deps.concurrency, retry: deps.retry });
+  const processor = new InboxProcessor({
+    store, instanceId, pipeline, metrics, clock, log: moduleLog,
+    concurrency: deps.concurrency, retry: deps.retry, lease: deps.lease, timers: deps.timers,
+  });
 
   registerNotificationRoutes({ server, inbox: processor, log: moduleLog });
   metrics.expose(metricsRegistry);
