@@ -203,7 +203,8 @@ export class InboxProcessor {
 
   /**
    * Stops taking work: running batches stop before their next item (finished items stay finished) and
-   * everything unfinished stays in the inbox for the next start.
+   * everything unfinished stays in the inbox, handed back (lease released, progress recorded) for
+   * another instance or the next start.
    */
   async stop(): Promise<void> {
     this.stopping = true;
@@ -350,7 +351,7 @@ export class InboxProcessor {
         signal: state.abort.signal,
         onItem: (index, outcome) => {
           state.done.add(index);
-          this.deps.metrics.finished(outcome, this.deps.clock().getTime() - Date.parse(batch.receivedAt));
+          this.deps.metrics.finished(outcome, this.deps.clock().getTime() - Date.parse(batch.receivedAt), !state.lost);
         },
       });
       if (state.lost) return;

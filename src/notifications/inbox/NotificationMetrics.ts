@@ -78,8 +78,9 @@ export class NotificationMetrics {
     this.inbox = Math.max(0, this.inbox - items);
   }
 
-  finished(outcome: ItemOutcome, lagMs: number): void {
-    this.inbox = Math.max(0, this.inbox - 1);
+  /** `inInbox` false: an item of a batch already let go (its unfinished items left `inbox` then). */
+  finished(outcome: ItemOutcome, lagMs: number, inInbox = true): void {
+    if (inInbox) this.inbox = Math.max(0, this.inbox - 1);
     switch (outcome.status) {
       case 'dropped':
         this.dropped++;

@@ -114,6 +114,33 @@ describe('notification inbox: leases, heartbeat and takeover', () => {
     assert.deepEqual([b.metrics.snapshot().takenOver, b.metrics.snapshot().leasesLost], [1, 0]);
   });
 
+  it('does not count items a let-go batch still finished against the items it holds', async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const a = instance('a');
+    const b = instance('b');
+    a.processor = new InboxProcessor({
+      store: asyncStoreFrom(store), instanceId: 'a', metrics: a.metrics, clock: () => now, log: silentLogger(), timers: a.timers,
+      lease: { leaseMs: LEASE_MS },
+      // Finishes its items after the gate whatever the abort signal says (an item already under way).
+      pipeline: { process: async (_batch, run) => { await gate; run.onItem(0, { status: 'emitted', event: 'change' }); run.onItem(1, { status: 'emitted', event: 'change' }); } },
+    });
+    await a.processor.start();
+    await a.processor.accept('notifications', inboxBody(2), 2);
+    a.processor.pause();
+    advance(LEASE_MS / 2);
+    await a.processor.accept('notifications', inboxBody(1), 1); // queued, its lease younger
+    advance(LEASE_MS / 2);
+    b.processor.pause();
+    await b.processor.start(); // takes the first batch only
+    a.timers.fire(HEARTBEAT_MS);
+    await a.processor.heartbeat();
+    assert.equal(a.metrics.snapshot().inbox, 1);
+    open();
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual([a.metrics.snapshot().inbox, a.metrics.snapshot().processed, a.metrics.snapshot().leasesLost], [1, 2, 1]);
+  });
+
   it('leaves a batch it finished after losing the lease to the instance that took it over', async () => {
     const { a, b, batch } = await heldByA(2, 1);
     advance(LEASE_MS);
