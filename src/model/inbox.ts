@@ -5,6 +5,11 @@ export interface InboxBatch {
   receivedAt: string;
   /** The raw JSON body exactly as received (parsed once). */
   body: unknown;
+  /**
+   * Indexes of items already finished, written now and then while the batch is processed, so an instance
+   * taking the batch over (its owner died) skips them. Absent: none recorded.
+   */
+  done?: number[];
 }
 
 /** A post waiting to be delivered to a chat (survives restarts). */

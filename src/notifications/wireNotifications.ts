@@ -10,7 +10,7 @@ import { loadNotificationKeyRing, type CertificatePolicy } from '../certificates
 import type { NotificationKeyRing } from '../certificates/NotificationKeyRing.js';
 import type { ChatGraph } from '../graph/ChatGraph.js';
 import { KeyUnwrapPool } from './decode/KeyUnwrapPool.js';
-import { InboxProcessor, type RetryPolicy } from './inbox/InboxProcessor.js';
+import { InboxProcessor, type InboxLeasePolicy, type InboxTimers, type RetryPolicy } from './inbox/InboxProcessor.js';
 import { NotificationMetrics } from './inbox/NotificationMetrics.js';
 import { registerNotificationRoutes } from './receive/registerNotificationRoutes.js';
 import { ChangeDeduplicator, DEDUPE_RETENTION_MS } from './route/ChangeDeduplicator.js';
@@ -31,6 +31,10 @@ export interface NotificationDeps {
   /** Worker threads for the RSA unwrap of encrypted resource data (default one per core); 0 unwraps inline. */
   unwrapWorkers?: number;
   retry?: Partial<RetryPolicy>;
+  /** How inbox batches are leased, heartbeaten and taken over between instances (tests shorten them). */
+  lease?: Partial<InboxLeasePolicy>;
+  /** Timers of the inbox heartbeat and takeover loop (fake ones in tests). */
+  timers?: InboxTimers;
   /** The subscription module's creations in flight (items arriving before Graph's 201 are held, not dropped). */
   pendingCreations?: PendingCreationLookup;
 }
@@ -50,6 +54,8 @@ export interface NotificationModuleInput {
   config: HeraldConfig;
   log: Logger;
   clock: () => Date;
+  /** This instance's id: the owner of the inbox batches it holds (HeraldContext's; random when absent). */
+  instanceId?: string;
   store: StoreContract;
   events: HeraldEvents;
   server: Server;
@@ -62,7 +68,7 @@ export interface NotificationModuleInput {
  * typed `change` and `lifecycle` events out on `events`. Knows nothing about announcements.
  */
 export async function wireNotifications(host: ModuleHost, input: NotificationModuleInput, deps: NotificationDeps = {}): Promise<NotificationsModule> {
-  const { config, log, clock, store, events, server, metricsRegistry } = input;
+  const { config, log, clock, instanceId, store, events, server, metricsRegistry } = input;
   const moduleLog = log.child({ module: 'notifications' });
   const keys = deps.keys ?? (await loadNotificationKeyRing({ config, log: moduleLog, clock, policy: deps.certificatePolicy }));
   const verifier = new ValidationTokenVerifier({
@@ -77,7 +83,10 @@ export async function wireNotifications(host: ModuleHost, input: NotificationMod
   const unwrapPool = new KeyUnwrapPool({ size: deps.unwrapWorkers, log: moduleLog });
   const unwrapper = unwrapPool.size > 0 ? unwrapPool : undefined;
   const pipeline = new NotificationPipeline({ store, keys, unwrapper, verifier, dedupe, events, chatGraph: deps.chatGraph, pendingCreations: deps.pendingCreations, clock, log: moduleLog });
-  const processor = new InboxProcessor({ store, pipeline, metrics, clock, log: moduleLog, concurrency: deps.concurrency, retry: deps.retry });
+  const processor = new InboxProcessor({
+    store, instanceId, pipeline, metrics, clock, log: moduleLog,
+    concurrency: deps.concurrency, retry: deps.retry, lease: deps.lease, timers: deps.timers,
+  });
 
   registerNotificationRoutes({ server, inbox: processor, log: moduleLog });
   metrics.expose(metricsRegistry);

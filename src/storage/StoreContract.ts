@@ -100,6 +100,12 @@ export interface ClaimOptions {
  */
 export interface ClaimableCollection<T> extends AsyncCollection<T> {
   claim(options: ClaimOptions): Promise<Array<Claimed<T>>>;
+  /**
+   * Stores a new item already leased to `owner` (the instance that accepted it keeps it from the first
+   * moment, so no other instance's claim can take it before its lease runs out). Meant for fresh keys:
+   * an existing item is overwritten and its lease taken.
+   */
+  putClaimed(key: string, item: T, lease: Pick<ClaimOptions, 'owner' | 'at' | 'leaseMs'>): Promise<Claimed<T>>;
   /** Lengthens a lease still held by `owner`; false if it was lost (expired and taken, or the item is gone). */
   extend(key: string, options: Pick<ClaimOptions, 'owner' | 'at' | 'leaseMs'>): Promise<boolean>;
   /** Gives the item back unfinished, claimable at once; false if `owner` no longer held it. */

@@ -94,6 +94,13 @@ function claimable<T extends WorkItem>(collection: Collection<T>, shape: RecordS
         return { key, item, leasedUntil: new Date(until) };
       });
     },
+    putClaimed: async (key, item, { owner, at, leaseMs }) => {
+      const until = at.getTime() + leaseMs;
+      // Leased before the write resolves: a claim in this process between the two must not take it.
+      leases.set(leaseKey(key), { owner, until });
+      await collection.put(key, item);
+      return { key, item, leasedUntil: new Date(until) };
+    },
     extend: async (key, { owner, at, leaseMs }) => {
       if (!heldBy(key, owner) || collection.get(key) === undefined) return false;
       leases.set(leaseKey(key), { owner, until: at.getTime() + leaseMs });

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { HeraldError } from '../../kernel/errors.js';
 import { backoffDelayMs } from '../../kernel/retry.js';
 import type { InboxBatch } from '../../model/inbox.js';
-import type { StoreContract } from '../../storage/StoreContract.js';
+import { DEFAULT_LEASE_MS, type Claimed, type StoreContract } from '../../storage/StoreContract.js';
 import { readEnvelope } from '../decode/normalizeNotification.js';
 import type { BatchRun } from '../route/NotificationPipeline.js';
 import { ProcessingStoppedError, RetryLaterError, type DropReason } from '../route/ItemOutcome.js';
@@ -25,8 +25,40 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { initialMs: 1_000, maxMs: 60_000, giveUpAfterMs: 4 * 60 * 60 * 1000, maxUnexpectedFailures: 5 };
 
+/** How batches are held by one instance while several share the inbox. */
+export interface InboxLeasePolicy {
+  /** How long a batch stays this instance's without a heartbeat (default 30 s): a dead instance's batches are taken over after it. */
+  leaseMs: number;
+  /** How often held batches' leases are extended (default a third of the lease). */
+  heartbeatMs: number;
+  /** How often batches whose lease ran out (their instance died) are looked for and taken over (default 5 s). */
+  takeoverEveryMs: number;
+  /** Batches claimed per query while taking over. */
+  claimLimit: number;
+}
+
+/** The timers the heartbeat and the takeover loop run on (fake ones in tests). */
+export interface InboxTimers {
+  setInterval(fn: () => void, ms: number): unknown;
+  clearInterval(handle: unknown): void;
+}
+
+// Looked up at call time, so sinon's fake timers installed after load apply.
+const GLOBAL_TIMERS: InboxTimers = {
+  setInterval: (fn, ms) => {
+    const handle = globalThis.setInterval(fn, ms);
+    handle.unref?.();
+    return handle;
+  },
+  clearInterval: (handle) => globalThis.clearInterval(handle as ReturnType<typeof setInterval>),
+};
+
 export interface InboxProcessorDeps {
   store: Pick<StoreContract, 'inbox'>;
+  /** This instance's id: the owner of the leases it holds (default: a random one). */
+  instanceId?: string;
+  lease?: Partial<InboxLeasePolicy>;
+  timers?: InboxTimers;
   pipeline: BatchProcessor;
   metrics: NotificationMetrics;
   clock: () => Date;
@@ -51,6 +83,12 @@ interface BatchState {
   batch: InboxBatch;
   items: number;
   done: Set<number>;
+  /** How many of `done` the stored batch records (progress is written with the heartbeat). */
+  saved: number;
+  /** Set when another instance took the batch over: this one stops and never completes it. */
+  lost: boolean;
+  /** Aborts this batch's run (stop, or the lease was lost). */
+  abort: AbortController;
   attempts: number;
   unexpectedFailures: number;
   retryTimer: ReturnType<typeof setTimeout> | null;
@@ -58,8 +96,15 @@ interface BatchState {
 
 /**
  * The durable queue between the HTTP answer and the processing: a batch is written to the inbox before
- * Graph gets its 202, processed afterwards, and removed only when every item is finished. Leftovers
- * from a crash are replayed on start; nothing accepted is lost.
+ * Graph gets its 202, processed afterwards, and removed only when every item is finished. Nothing
+ * accepted is lost.
+ *
+ * Several instances may share the inbox: the accepting instance stores the batch already leased to
+ * itself and extends the lease while it holds the batch (queued, running or waiting for a retry). A
+ * takeover loop on every instance claims batches whose lease ran out (their instance died; after a
+ * restart, the leftovers) and processes them. An instance that finds its lease lost stops that batch and
+ * leaves it to the new owner; finished items are recorded in the batch with the heartbeat so the new
+ * owner skips them (the deduplication logs cover the last few seconds).
  */
 export class InboxProcessor {
   private readonly batches = new Map<string, BatchState>();
@@ -70,45 +115,74 @@ export class InboxProcessor {
   private started = false;
   private paused = false;
   private stopping = false;
-  private readonly abort = new AbortController();
+  private readonly lease: InboxLeasePolicy;
+  private readonly owner: string;
+  private readonly timers: InboxTimers;
+  private heartbeatTimer: unknown = null;
+  private takeoverTimer: unknown = null;
+  private beating: Promise<void> | null = null;
+  private takingOver: Promise<void> | null = null;
   private waiters: Array<() => void> = [];
 
   constructor(private readonly deps: InboxProcessorDeps) {
     this.retry = { ...DEFAULT_RETRY_POLICY, ...deps.retry };
     this.concurrency = Math.max(1, deps.concurrency ?? 16);
-    // Every running batch listens for the stop signal while it waits (listeners are removed when done).
-    setMaxListeners(0, this.abort.signal);
+    const leaseMs = deps.lease?.leaseMs ?? DEFAULT_LEASE_MS;
+    this.lease = { leaseMs, heartbeatMs: Math.max(1, Math.floor(leaseMs / 3)), takeoverEveryMs: 5_000, claimLimit: 64, ...deps.lease };
+    this.owner = deps.instanceId ?? `inbox-${randomUUID()}`;
+    this.timers = deps.timers ?? GLOBAL_TIMERS;
   }
 
-  /** Stores the batch durably; resolves when it is safe to answer 202. */
+  /** Stores the batch durably, leased to this instance; resolves when it is safe to answer 202. */
   async accept(route: InboxBatch['route'], body: unknown, items: number): Promise<InboxBatch> {
     if (this.stopping) throw new InboxClosedError();
     const batch: InboxBatch = { id: randomUUID(), route, receivedAt: this.deps.clock().toISOString(), body };
-    await this.deps.store.inbox.put(batch.id, batch);
+    await this.deps.store.inbox.putClaimed(batch.id, batch, { owner: this.owner, at: this.deps.clock(), leaseMs: this.lease.leaseMs });
     this.deps.metrics.accepted(items);
     this.enqueue(batch, items);
     return batch;
   }
 
-  /** Replays batches left in the inbox by an earlier run, then processes as they come. */
+  /** Takes over what is left in the inbox (an earlier run's, a dead instance's), then processes as they come. */
   async start(): Promise<void> {
     if (this.started || this.stopping) return;
-    const stored = await this.deps.store.inbox.list();
-    if (this.started || this.stopping) return;
-    // Filtered after the read: a batch accepted while it ran is already queued.
-    const leftovers = stored
-      .filter((b) => !this.batches.has(b.id))
-      .sort((a, b) => (a.receivedAt < b.receivedAt ? -1 : a.receivedAt > b.receivedAt ? 1 : 0));
-    let items = 0;
-    for (const batch of leftovers) {
-      const count = itemCount(batch);
-      items += count;
-      this.deps.metrics.replayed(count);
-      this.enqueue(batch, count);
-    }
-    if (leftovers.length > 0) this.deps.log.info({ batches: leftovers.length, items }, 'replaying notifications accepted before the restart');
     this.started = true;
+    this.startHeartbeat();
+    await this.takeOver();
+    if (this.stopping) return;
+    this.takeoverTimer ??= this.timers.setInterval(() => void this.takeOver(), this.lease.takeoverEveryMs);
     this.pump();
+  }
+
+  /**
+   * Claims batches nobody holds any more (their lease ran out) and queues them oldest first. Runs at
+   * start and then every `takeoverEveryMs`; one pass at a time.
+   */
+  takeOver(): Promise<void> {
+    this.takingOver ??= this.claimAbandoned().finally(() => (this.takingOver = null));
+    return this.takingOver;
+  }
+
+  private async claimAbandoned(): Promise<void> {
+    let batches = 0;
+    let items = 0;
+    try {
+      for (;;) {
+        if (this.stopping) return;
+        const claimed = await this.deps.store.inbox.claim({ owner: this.owner, at: this.deps.clock(), leaseMs: this.lease.leaseMs, limit: this.lease.claimLimit });
+        for (const taken of claimed) {
+          const state = this.adopt(taken);
+          if (!state) continue;
+          batches++;
+          items += state.items - state.done.size;
+        }
+        if (claimed.length < this.lease.claimLimit) break;
+      }
+    } catch (error) {
+      this.deps.log.error({ err: error }, 'taking over notification batches failed; trying again later');
+    } finally {
+      if (batches > 0) this.deps.log.info({ batches, items }, 'took over notification batches nobody was processing (an earlier run or a dead instance accepted them)');
+    }
   }
 
   /** Holds processing (accepting goes on). */
@@ -129,12 +203,15 @@ export class InboxProcessor {
 
   /**
    * Stops taking work: running batches stop before their next item (finished items stay finished) and
-   * everything unfinished stays in the inbox for the next start.
+   * everything unfinished stays in the inbox, handed back (lease released, progress recorded) for
+   * another instance or the next start.
    */
   async stop(): Promise<void> {
     this.stopping = true;
-    this.abort.abort();
+    if (this.takeoverTimer !== null) this.timers.clearInterval(this.takeoverTimer);
+    this.takeoverTimer = null;
     for (const state of this.batches.values()) {
+      state.abort.abort();
       if (state.retryTimer) {
         clearTimeout(state.retryTimer);
         state.retryTimer = null;
@@ -143,13 +220,111 @@ export class InboxProcessor {
     }
     this.queue.length = 0;
     await this.idle();
+    await this.takingOver;
+    if (this.heartbeatTimer !== null) this.timers.clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = null;
+    await this.beating;
+    // Handed back with their progress, so another instance takes them over at once instead of after the lease.
+    await Promise.all([...this.batches.values()].map((state) => this.handBack(state)));
+  }
+
+  private async handBack(state: BatchState): Promise<void> {
+    try {
+      if (state.lost) return;
+      await this.saveProgress(state);
+      await this.deps.store.inbox.release(state.batch.id, this.owner);
+    } catch (error) {
+      // Still stored: another instance takes it over once the lease runs out.
+      this.deps.log.warn({ err: error, batchId: state.batch.id }, 'could not hand back a notification batch');
+    }
+  }
+
+  /** Queues a claimed batch in order of receipt; null when this instance already holds it (its lease had run out meanwhile). */
+  private adopt({ key, item }: Claimed<InboxBatch>): BatchState | null {
+    if (this.batches.has(key)) return null;
+    const done = new Set((item.done ?? []).filter((index) => Number.isInteger(index)));
+    const state = this.hold(item, itemCount(item), done);
+    this.deps.metrics.tookOver(state.items - done.size);
+    const at = this.queue.findIndex((id) => {
+      const queued = this.batches.get(id);
+      return queued !== undefined && queued.batch.receivedAt > item.receivedAt;
+    });
+    if (at === -1) this.queue.push(key);
+    else this.queue.splice(at, 0, key);
+    this.pump();
+    return state;
   }
 
   private enqueue(batch: InboxBatch, items: number): void {
-    this.deps.metrics.batches++;
-    this.batches.set(batch.id, { batch, items, done: new Set(), attempts: 0, unexpectedFailures: 0, retryTimer: null });
+    this.hold(batch, items, new Set());
     this.queue.push(batch.id);
     this.pump();
+  }
+
+  private hold(batch: InboxBatch, items: number, done: Set<number>): BatchState {
+    this.deps.metrics.batches++;
+    const state: BatchState = { batch, items, done, saved: done.size, lost: false, abort: new AbortController(), attempts: 0, unexpectedFailures: 0, retryTimer: null };
+    // The pipeline listens for the abort while it waits (listeners are removed when done).
+    setMaxListeners(0, state.abort.signal);
+    if (this.stopping) state.abort.abort();
+    this.batches.set(batch.id, state);
+    this.startHeartbeat();
+    return state;
+  }
+
+  private startHeartbeat(): void {
+    if (this.heartbeatTimer !== null || this.stopping) return;
+    this.heartbeatTimer = this.timers.setInterval(() => void this.heartbeat(), this.lease.heartbeatMs);
+  }
+
+  /**
+   * Extends the lease of every batch this instance holds and records finished items in the stored batch.
+   * A batch whose lease is lost (this instance stalled past it and another took the batch over) is let go.
+   */
+  heartbeat(): Promise<void> {
+    this.beating ??= Promise.all([...this.batches.values()].map((state) => this.keep(state))).then(
+      () => void (this.beating = null),
+    );
+    return this.beating;
+  }
+
+  private async keep(state: BatchState): Promise<void> {
+    const id = state.batch.id;
+    try {
+      const held = await this.deps.store.inbox.extend(id, { owner: this.owner, at: this.deps.clock(), leaseMs: this.lease.leaseMs });
+      if (state.lost || this.batches.get(id) !== state) return;
+      if (!held) return this.letGo(state);
+      await this.saveProgress(state);
+    } catch (error) {
+      // The store is unreachable: the lease may run out, in which case the next heartbeat lets the batch go.
+      this.deps.log.warn({ err: error, batchId: id }, 'could not extend the lease of a notification batch');
+    }
+  }
+
+  /** Writes the finished items into the stored batch (merged with what is there: never forgets one). */
+  private async saveProgress(state: BatchState): Promise<void> {
+    if (state.done.size <= state.saved) return;
+    const done = [...state.done];
+    await this.deps.store.inbox.update(state.batch.id, (current) => current && { ...current, done: [...new Set([...(current.done ?? []), ...done])].sort((a, b) => a - b) });
+    state.saved = Math.max(state.saved, done.length);
+  }
+
+  /** Another instance holds the batch now: stop it here without completing, and stop counting its items. */
+  private letGo(state: BatchState): void {
+    state.lost = true;
+    state.abort.abort();
+    this.batches.delete(state.batch.id);
+    const queued = this.queue.indexOf(state.batch.id);
+    if (queued !== -1) this.queue.splice(queued, 1);
+    if (state.retryTimer) {
+      clearTimeout(state.retryTimer);
+      state.retryTimer = null;
+      this.deps.metrics.retrying--;
+    }
+    this.deps.metrics.batches--;
+    this.deps.metrics.lostLease(state.items - state.done.size);
+    this.deps.log.warn({ batchId: state.batch.id, owner: this.owner }, 'lost the lease of a notification batch; another instance has taken it over');
+    this.notifyIdle();
   }
 
   private pump(): void {
@@ -173,15 +348,16 @@ export class InboxProcessor {
     try {
       await this.deps.pipeline.process(batch, {
         skip: state.done,
-        signal: this.abort.signal,
+        signal: state.abort.signal,
         onItem: (index, outcome) => {
           state.done.add(index);
-          this.deps.metrics.finished(outcome, this.deps.clock().getTime() - Date.parse(batch.receivedAt));
+          this.deps.metrics.finished(outcome, this.deps.clock().getTime() - Date.parse(batch.receivedAt), !state.lost);
         },
       });
+      if (state.lost) return;
       await this.finish(state);
     } catch (error) {
-      if (error instanceof ProcessingStoppedError) return;
+      if (state.lost || error instanceof ProcessingStoppedError) return;
       if (error instanceof RetryLaterError) return this.retryLater(state, error.reason, error.message);
       state.unexpectedFailures++;
       this.deps.log.error({ err: error, batchId: batch.id, attempt: state.attempts }, 'processing a notification batch failed');
@@ -192,11 +368,15 @@ export class InboxProcessor {
 
   private async finish(state: BatchState): Promise<void> {
     this.batches.delete(state.batch.id);
+    this.deps.metrics.batches--;
     try {
-      await this.deps.store.inbox.delete(state.batch.id);
-      this.deps.metrics.batches--;
+      // Only while still ours: a batch another instance took over meanwhile is that instance's to remove.
+      if (!(await this.deps.store.inbox.complete(state.batch.id, this.owner))) {
+        this.deps.metrics.lostLease(0);
+        this.deps.log.warn({ batchId: state.batch.id, owner: this.owner }, 'finished a notification batch whose lease another instance had taken; left it to that instance');
+      }
     } catch (error) {
-      // Processed but still stored: a replay after restart meets the deduplication logs.
+      // Processed but still stored: its takeover after the lease meets the deduplication logs.
       this.deps.log.error({ err: error, batchId: state.batch.id }, 'could not remove a processed batch from the inbox');
     }
   }
@@ -204,13 +384,14 @@ export class InboxProcessor {
   private async retryLater(state: BatchState, reason: DropReason, detail: string): Promise<void> {
     const age = this.deps.clock().getTime() - Date.parse(state.batch.receivedAt);
     if (age >= this.retry.giveUpAfterMs) return this.giveUp(state, reason);
-    if (this.stopping) return;
+    if (this.stopping || state.lost) return;
     const delay = backoffDelayMs(state.attempts, { baseMs: this.retry.initialMs, maxMs: this.retry.maxMs });
     this.deps.log.warn({ batchId: state.batch.id, reason, detail, attempt: state.attempts, retryInMs: delay }, 'notification batch will be retried');
     this.deps.metrics.retrying++;
     state.retryTimer = setTimeout(() => {
       state.retryTimer = null;
       this.deps.metrics.retrying--;
+      if (state.lost) return;
       this.queue.push(state.batch.id);
       this.pump();
     }, delay);

@@ -31,6 +31,10 @@ export interface NotificationHealth {
   batches: number;
   /** Batches waiting to be tried again (signing keys or Graph unreachable). */
   retrying: number;
+  /** Batches this instance took over since start: nobody held them (left by an earlier run or a dead instance). */
+  takenOver: number;
+  /** Batches this instance let go because another instance had taken them over (its lease ran out while it stalled). */
+  leasesLost: number;
   /** Milliseconds from receipt to the end of processing. */
   lagMs: LagSummary;
 }
@@ -48,6 +52,8 @@ export class NotificationMetrics {
   ignored = 0;
   batches = 0;
   retrying = 0;
+  takenOver = 0;
+  leasesLost = 0;
   readonly droppedByReason = new Map<DropReason, number>();
   readonly ignoredByReason = new Map<IgnoreReason, number>();
   private readonly lags: number[] = [];
@@ -60,13 +66,21 @@ export class NotificationMetrics {
     this.inbox += items;
   }
 
-  /** Items found in the inbox at start (accepted before a restart). */
-  replayed(items: number): void {
+  /** A batch nobody held any more, taken over with its unfinished items (accepted before a restart, or by a dead instance). */
+  tookOver(items: number): void {
+    this.takenOver++;
     this.inbox += items;
   }
 
-  finished(outcome: ItemOutcome, lagMs: number): void {
-    this.inbox = Math.max(0, this.inbox - 1);
+  /** A batch another instance took over: its unfinished items are no longer this instance's to process. */
+  lostLease(items: number): void {
+    this.leasesLost++;
+    this.inbox = Math.max(0, this.inbox - items);
+  }
+
+  /** `inInbox` false: an item of a batch already let go (its unfinished items left `inbox` then). */
+  finished(outcome: ItemOutcome, lagMs: number, inInbox = true): void {
+    if (inInbox) this.inbox = Math.max(0, this.inbox - 1);
     switch (outcome.status) {
       case 'dropped':
         this.dropped++;
@@ -102,6 +116,8 @@ export class NotificationMetrics {
       ignoredByReason: Object.fromEntries(this.ignoredByReason),
       batches: this.batches,
       retrying: this.retrying,
+      takenOver: this.takenOver,
+      leasesLost: this.leasesLost,
       lagMs: this.lagSummary(),
     };
   }
@@ -133,6 +149,8 @@ export class NotificationMetrics {
     gauge('herald_notifications_inbox', 'Items accepted and not processed yet.', () => this.inbox);
     gauge('herald_notifications_inbox_batches', 'Batches still stored in the inbox.', () => this.batches);
     gauge('herald_notifications_retrying_batches', 'Batches waiting to be retried.', () => this.retrying);
+    counter('herald_notifications_taken_over_batches_total', 'Inbox batches taken over from an earlier run or a dead instance.', () => this.takenOver);
+    counter('herald_notifications_leases_lost_total', 'Inbox batches let go because another instance had taken them over.', () => this.leasesLost);
     this.lagHistogram = new Histogram({
       name: 'herald_notifications_lag_milliseconds',
       help: 'Time from receipt to the end of processing, per item.',

@@ -37,6 +37,11 @@ import type { AsyncCollection } from '../../storage/StoreContract.js';
  * reporting it while the first report is still being handled) must not persist it, or a crash before the
  * first report was handled would replay that batch as a duplicate and lose the change.
  * Logs are forgotten after Graph's 4-hour retry window plus a margin.
+ *
+ * Several instances share the logs: `refresh` merges a resource's stored log (what other instances
+ * handed on) into memory before deciding, and `commit` merges into the stored log rather than
+ * overwriting it. Two instances deciding the same change within the moment between one's decision and
+ * its commit can still both say new; handling a change is idempotent per chat for that reason.
  */
 export type DedupeVerdict = { status: 'new'; changeKey: string } | { status: 'duplicate'; changeKey: string } | { status: 'stale' };
 
@@ -75,6 +80,17 @@ export class ChangeDeduplicator {
     return dedupe;
   }
 
+  /** Learns what other instances handed on for a resource since it was last read (call before `decide`). */
+  async refresh(tenantId: string, resource: string): Promise<void> {
+    const key = `${tenantId.toLowerCase()}|${resource}`;
+    const stored = await this.collection.get(key);
+    if (!stored) return;
+    const mine = this.logs.get(key);
+    this.logs.set(key, mine ? mergeLogs(stored, mine) : structuredClone(stored));
+    const settled = this.settledStamps.get(key) ?? null;
+    if (stored.latestStamp && (!settled || Date.parse(stored.latestStamp) > Date.parse(settled))) this.settledStamps.set(key, stored.latestStamp);
+  }
+
   decide(report: ChangeReport): DedupeVerdict {
     const key = `${report.tenantId.toLowerCase()}|${report.resource}`;
     const identity = `${report.changeType}|${report.contentHash}`;
@@ -108,14 +124,19 @@ export class ChangeDeduplicator {
     if (!log) return Promise.resolve();
     const settled = handedOn ? [handedOn] : Object.values(log.changes).map((c) => c.changeKey);
     for (const changeKey of settled) this.settle(key, changeKey);
-    return this.collection.put(key, this.durable(log));
+    return this.store(key, this.durable(log));
   }
 
   /** Persists a duplicate's report (its reporter), leaving out changes of the resource still being handed on. */
   commitDuplicate(tenantId: string, resource: string): Promise<void> {
     const key = `${tenantId.toLowerCase()}|${resource}`;
     const log = this.logs.get(key);
-    return log ? this.collection.put(key, this.durable(log)) : Promise.resolve();
+    return log ? this.store(key, this.durable(log)) : Promise.resolve();
+  }
+
+  /** Merged into what is stored, atomically: another instance's changes of the resource are kept. */
+  private async store(key: string, log: ResourceChangeLog): Promise<void> {
+    await this.collection.update(key, (stored) => (stored ? mergeLogs(stored, log) : log));
   }
 
   private settle(key: string, changeKey: string): void {
@@ -140,19 +161,25 @@ export class ChangeDeduplicator {
   /** Forgets changes handed on before `before`; returns how many resources were forgotten entirely. */
   async prune(before: Date): Promise<number> {
     const cutoff = before.toISOString();
-    const writes: Promise<void>[] = [];
+    const recent = (changes: Record<string, SeenChange>) => Object.fromEntries(Object.entries(changes).filter(([, change]) => change.at >= cutoff));
+    const writes: Promise<unknown>[] = [];
     let forgotten = 0;
     for (const [key, log] of this.logs) {
-      const kept = Object.entries(log.changes).filter(([, change]) => change.at >= cutoff);
-      if (kept.length === Object.keys(log.changes).length) continue;
-      if (kept.length === 0) {
+      const kept = recent(log.changes);
+      if (Object.keys(kept).length === Object.keys(log.changes).length) continue;
+      const durable = this.durable(log);
+      if (Object.keys(kept).length === 0) {
         this.logs.delete(key);
-        writes.push(this.collection.delete(key));
         forgotten++;
-      } else {
-        log.changes = Object.fromEntries(kept);
-        writes.push(this.collection.put(key, this.durable(log)));
-      }
+      } else log.changes = kept;
+      // Pruned after merging with the stored log: another instance's recent changes of the resource stay.
+      writes.push(
+        this.collection.update(key, (stored) => {
+          const merged = stored ? mergeLogs(stored, durable) : durable;
+          const changes = recent(merged.changes);
+          return Object.keys(changes).length === 0 ? undefined : { ...merged, changes };
+        }),
+      );
     }
     await Promise.all(writes);
     return forgotten;
@@ -161,4 +188,32 @@ export class ChangeDeduplicator {
   get size(): number {
     return this.logs.size;
   }
+}
+
+/**
+ * One resource's log as two instances (or the store and memory) know it. Per identity: the same change
+ * (same changeKey) keeps every reporter and is superseded if either side says so; different changes of
+ * one identity (it happened again) keep the later one (`mine` on a tie). A change older than another one
+ * kept is superseded. Fresh objects: `decide` mutates what it holds.
+ */
+export function mergeLogs(stored: ResourceChangeLog, mine: ResourceChangeLog): ResourceChangeLog {
+  const changes: Record<string, SeenChange> = {};
+  for (const identity of new Set([...Object.keys(stored.changes), ...Object.keys(mine.changes)])) {
+    const theirs = stored.changes[identity];
+    const ours = mine.changes[identity];
+    if (theirs && ours && theirs.changeKey === ours.changeKey) {
+      changes[identity] = { ...ours, reporters: [...new Set([...ours.reporters, ...theirs.reporters])], superseded: ours.superseded || theirs.superseded };
+    } else {
+      const kept = !theirs || (ours && ours.at >= theirs.at) ? ours! : theirs;
+      changes[identity] = { ...kept, reporters: [...kept.reporters] };
+    }
+  }
+  const newest = Object.values(changes).reduce((at, change) => (change.at > at ? change.at : at), '');
+  for (const change of Object.values(changes)) if (change.at < newest) change.superseded = true;
+  return { key: mine.key, latestStamp: laterStamp(stored.latestStamp, mine.latestStamp), changes };
+}
+
+function laterStamp(a: string | null, b: string | null): string | null {
+  if (!a || !b) return a ?? b;
+  return Date.parse(a) >= Date.parse(b) ? a : b;
 }

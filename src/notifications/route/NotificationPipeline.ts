@@ -222,6 +222,7 @@ export class NotificationPipeline {
     const described = describeChange({ tenantId, target, changeType: item.changeType, content, receivedAt: batch.receivedAt });
     if (!described.ok) return described.outcome === 'ignored' ? { status: 'ignored', reason: described.reason } : drop(described.reason);
     const { change } = described;
+    await this.deps.dedupe.refresh(tenantId, change.resource);
     const verdict = this.deps.dedupe.decide({
       tenantId,
       resource: change.resource,

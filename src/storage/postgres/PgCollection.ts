@@ -25,9 +25,13 @@ function derivedColumns<T>(shape: RecordShape<T>, item: T): Array<[string, unkno
   return columns;
 }
 
-/** INSERT … ON CONFLICT DO UPDATE of one record; leases (work tables) are left as they are. */
-function upsert<T>(table: Table<T>, key: string, item: T): { sql: string; params: unknown[] } {
+/**
+ * INSERT … ON CONFLICT DO UPDATE of one record; leases (work tables) are left as they are unless
+ * `lease` names the owner to hold it.
+ */
+function upsert<T>(table: Table<T>, key: string, item: T, lease?: { owner: string; until: Date }): { sql: string; params: unknown[] } {
   const columns = derivedColumns(table.shape, item);
+  if (lease) columns.push(['leased_by', lease.owner], ['leased_until', lease.until]);
   const names = ['key', ...columns.map(([name]) => name), 'doc'];
   const params = [toPgText(key), ...columns.map(([, value]) => toPg(value)), JSON.stringify(toPg(item))];
   const placeholders = names.map((name, i) => (name === 'doc' ? `$${i + 1}::jsonb` : `$${i + 1}`));
@@ -129,6 +133,12 @@ export function pgClaimableCollection<T>(db: PgConnection, table: Table<T>): Cla
       );
       rows.sort((a, b) => a.order_at.getTime() - b.order_at.getTime() || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
       return rows.map((row): Claimed<T> => ({ key: fromPgText(row.key), item: fromPg(row.doc) as T, leasedUntil: row.leased_until }));
+    },
+    putClaimed: async (key, item, { owner, at, leaseMs }) => {
+      const until = new Date(at.getTime() + leaseMs);
+      const { sql, params } = upsert(table, key, item, { owner, until });
+      await db.query(op('putClaimed'), sql, params);
+      return { key, item, leasedUntil: until };
     },
     extend: (key, { owner, at, leaseMs }) =>
       owned('extend', `UPDATE ${table.name} SET leased_until = $3 WHERE key = $1 AND leased_by = $2`, [toPgText(key), toPgText(owner), new Date(at.getTime() + leaseMs)]),

@@ -260,6 +260,35 @@ export function storeContractSuite(fixture: StoreFixture): void {
     });
   });
 
+  describe('storing work already claimed', () => {
+    const lease = { leaseMs: 30_000, limit: 10 };
+
+    it('keeps a batch stored with its lease away from other claimants until the lease runs out', async () => {
+      const held = await world.a.inbox.putClaimed('b1', batch('b1', T0.toISOString()), { owner: 'a', at: T0, leaseMs: 30_000 });
+      assert.equal(held.leasedUntil.getTime(), later(30_000).getTime());
+      assert.deepEqual(await world.b.inbox.get('b1'), batch('b1', T0.toISOString()));
+      assert.deepEqual(await world.b.inbox.claim({ owner: 'b', at: later(29_999), ...lease }), []);
+      assert.deepEqual((await world.b.inbox.claim({ owner: 'b', at: later(30_000), ...lease })).map((c) => c.key), ['b1']);
+    });
+
+    it('lets the owner extend and complete a batch it stored claimed; nobody else', async () => {
+      await world.a.inbox.putClaimed('b1', batch('b1', T0.toISOString()), { owner: 'a', at: T0, leaseMs: 30_000 });
+      assert.equal(await world.b.inbox.extend('b1', { owner: 'b', at: later(10_000), leaseMs: 30_000 }), false);
+      assert.equal(await world.b.inbox.complete('b1', 'b'), false);
+      assert.equal(await world.a.inbox.extend('b1', { owner: 'a', at: later(20_000), leaseMs: 30_000 }), true);
+      assert.deepEqual(await world.b.inbox.claim({ owner: 'b', at: later(30_000), ...lease }), []);
+      assert.equal(await world.a.inbox.complete('b1', 'a'), true);
+      assert.equal(await world.b.inbox.get('b1'), undefined);
+    });
+
+    it('keeps the lease when the owner rewrites the batch (its progress)', async () => {
+      await world.a.inbox.putClaimed('b1', batch('b1', T0.toISOString()), { owner: 'a', at: T0, leaseMs: 30_000 });
+      await world.a.inbox.update('b1', (current) => current && { ...current, done: [0] });
+      assert.deepEqual(await world.b.inbox.claim({ owner: 'b', at: later(1_000), ...lease }), []);
+      assert.deepEqual((await world.b.inbox.get('b1'))?.done, [0]);
+    });
+  });
+
   describe('key locks', () => {
     const holdAndRecord = (store: StoreContract, key: string, name: string, log: string[], ms = 30) =>
       store.locks.run(key, async () => {
