@@ -52,6 +52,8 @@ export interface SubscriptionRuntime {
   readonly pending: PendingCreations;
   readonly ownIds: Set<string>;
   readonly notificationUrl: string;
+  /** This instance (HeraldContext.instanceId), recorded as `lastRenewedBy`; null when not given. */
+  readonly instanceId: string | null;
   readonly lifecycleUrl: string;
   stopped: boolean;
   /**
@@ -81,6 +83,7 @@ export function createRuntime(deps: SubscriptionManagerDeps): SubscriptionRuntim
     pending: new PendingCreations(),
     ownIds: new Set((deps.ownIds ?? []).filter(Boolean).flatMap((id) => [id.toLowerCase(), `28:${id.toLowerCase()}`])),
     notificationUrl: `${base}/api/notifications`,
+    instanceId: deps.instanceId ?? null,
     lifecycleUrl: `${base}/api/notifications/lifecycle`,
     stopped: false,
     renewJob: () => Promise.reject(new Error('renewJob not bound')),
