@@ -10,7 +10,7 @@ import { silentLogger } from '../../../src/log/createLogger.js';
 import type { Installation } from '../../../src/model/installation.js';
 import { PostgresStore } from '../../../src/storage/postgres/PostgresStore.js';
 import { ChatProblemReporter } from '../../../src/subscriptions/ChatProblemReporter.js';
-import { SubscriptionManager, type SubscriptionGraph } from '../../../src/subscriptions/SubscriptionManager.js';
+import { SubscriptionManager, type SubscriptionGraph, type SubscriptionManagerOptions } from '../../../src/subscriptions/SubscriptionManager.js';
 import { freshSchema, type TestSchema } from '../../support/storage/testPostgres.js';
 
 const TENANT = 'tenant-1';
@@ -88,7 +88,7 @@ interface Instance {
   manager: SubscriptionManager;
 }
 
-async function openInstance(db: TestSchema, table: GraphTable, id: string): Promise<Instance> {
+async function openInstance(db: TestSchema, table: GraphTable, id: string, options: Partial<SubscriptionManagerOptions>): Promise<Instance> {
   const store = await PostgresStore.open({ url: db.url, schema: db.schema });
   const graph = new CountingGraph(table);
   const log = silentLogger();
@@ -105,6 +105,7 @@ async function openInstance(db: TestSchema, table: GraphTable, id: string): Prom
     teamsAppId: null,
     billingModel: null,
     instanceId: id,
+    options,
   });
   return { id, store, graph, manager };
 }
@@ -144,8 +145,8 @@ describe('subscriptions on several instances sharing one PostgreSQL', function (
     await db.drop();
   });
 
-  async function start(count: number): Promise<Instance[]> {
-    const opened = await Promise.all(Array.from({ length: count }, (_, i) => openInstance(db, table, `instance-${i + 1}`)));
+  async function start(count: number, options: Partial<SubscriptionManagerOptions> = {}): Promise<Instance[]> {
+    const opened = await Promise.all(Array.from({ length: count }, (_, i) => openInstance(db, table, `instance-${instances.length + i + 1}`, options)));
     instances.push(...opened);
     return opened;
   }
@@ -196,5 +197,53 @@ describe('subscriptions on several instances sharing one PostgreSQL', function (
     assert.equal(answers, 1);
     const after = await a.store.subscriptions.get(record.id);
     assert.equal(after?.reauthorizeDueAt ?? null, null);
+  });
+
+  /** Makes every stored subscription (and Graph's copy) due for renewal now: ten minutes left. */
+  async function makeDue(store: PostgresStore): Promise<void> {
+    const expiry = new Date(Date.now() + 10 * 60_000).toISOString();
+    for (const record of await store.subscriptions.list()) {
+      await store.subscriptions.update(record.id, (current) => (current ? { ...current, expirationDateTime: expiry } : current));
+      const live = table.subs.get(record.id);
+      if (live) live.expirationDateTime = expiry;
+    }
+  }
+
+  async function settle(on: Instance[], until: () => boolean): Promise<void> {
+    for (let i = 0; i < 200 && !until(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    // And a little longer: a second renewal, if the runtimes were to send one, would show now.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await Promise.all(on.map((i) => i.manager.whenIdle()));
+  }
+
+  it('PATCHes each subscription once per renewal across instances, and says which one did', async () => {
+    const [first] = await start(1);
+    await installEverywhere([first]);
+    await first.manager.stop();
+    await makeDue(first.store);
+    // No 10-minute PATCH spacing: a second PATCH, if one were sent, would go out at once.
+    const running = await start(2, { reauthorizeSpacingMs: 0 });
+    await Promise.all(running.map((i) => i.manager.start()));
+    const renews = () => running.reduce((n, i) => n + i.graph.count('renew'), 0);
+    await settle(running, () => renews() >= 2);
+    assert.equal(renews(), 2);
+    for (const record of await first.store.subscriptions.list()) {
+      assert.ok(record.lastRenewedAt, record.id);
+      assert.ok(['instance-2', 'instance-3'].includes(record.lastRenewedBy ?? ''), String(record.lastRenewedBy));
+    }
+  });
+
+  it('another instance renews what a dead instance was keeping', async () => {
+    const [first, second] = await start(2);
+    await installEverywhere([first]);
+    // The first instance dies: its timers and its connection to the database are gone.
+    await first.manager.stop();
+    await first.store.close();
+    instances.splice(instances.indexOf(first), 1);
+    await makeDue(second.store);
+    await second.manager.start();
+    await settle([second], () => second.graph.count('renew') >= 2);
+    assert.equal(second.graph.count('renew'), 2);
+    assert.equal(second.graph.count('create'), 0);
   });
 });
