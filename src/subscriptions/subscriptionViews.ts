@@ -19,6 +19,8 @@ export interface SubscriptionView {
   expiresInMs: number;
   nextRenewalAt: string | null;
   lastRenewedAt: string | null;
+  /** The instance that created, last renewed or reauthorized it (several instances may share the store). */
+  lastRenewedBy?: string | null;
   lastError: string | null;
 }
 
@@ -74,6 +76,7 @@ export async function describeChat(rt: SubscriptionRuntime, chatId: string): Pro
     expiresInMs: Date.parse(r.expirationDateTime) - now,
     nextRenewalAt: rt.wheel.dueAt(jobKeys.renew(r.id))?.toISOString() ?? null,
     lastRenewedAt: r.lastRenewedAt,
+    lastRenewedBy: r.lastRenewedBy ?? null,
     lastError: r.lastError,
   });
   const byKind = (a: SubscriptionRecord, b: SubscriptionRecord) => a.kind.localeCompare(b.kind);
@@ -101,6 +104,8 @@ export async function statusLines(rt: SubscriptionRuntime, chatId: string): Prom
     .filter((t): t is number => t !== null)
     .sort((a, b) => a - b);
   if (renewals[0] !== undefined) lines.push(`Next subscription renewal: in ${formatRemaining(renewals[0] - now, 'now')}.`);
+  const keepers = [...new Set([...view.subscriptions, ...view.tenantSubscriptions].map((s) => s.lastRenewedBy).filter((by): by is string => !!by))];
+  if (keepers.length > 0) lines.push(`Subscriptions renewed by ${keepers.join(', ')}.`);
   if (view.pendingSyncAt) {
     const at = Date.parse(view.pendingSyncAt);
     lines.push(at > now ? `Subscription set-up: retrying in ${formatRemaining(at - now, 'now')}.` : 'Subscription set-up: in progress.');

@@ -36,6 +36,7 @@ export function subscriptionHealth(record: SubscriptionRecord, now: Date, nextRe
     expiresIn: formatRemaining(Number.isNaN(remainingMs) ? 0 : remainingMs),
     lastNotificationAt: record.lastNotificationAt,
     lastRenewedAt: record.lastRenewedAt,
+    lastRenewedBy: record.lastRenewedBy ?? null,
     nextRenewalAt,
     lastError: record.lastError,
     advice: record.lastError ? adviceFor(record.lastError) : expired ? catalogueAdvice('herald.subscription.expired') : null,

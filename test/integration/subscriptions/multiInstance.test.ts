@@ -172,6 +172,14 @@ describe('subscriptions on several instances sharing one PostgreSQL', function (
     for (const record of await a.store.subscriptions.list()) assert.equal(record.lastRenewedBy, 'instance-1');
   });
 
+  it('shows who renewed the subscriptions in describeChat and the status lines', async () => {
+    const [a, b] = await start(2);
+    await installEverywhere([a]);
+    const view = await b.manager.describeChat(CHAT);
+    assert.deepEqual(view.subscriptions.map((s) => s.lastRenewedBy), ['instance-1', 'instance-1']);
+    assert.ok((await b.manager.statusLines(CHAT)).includes('Subscriptions renewed by instance-1.'));
+  });
+
   it('creates and deletes nothing when every instance restarts at once', async () => {
     const [first] = await start(1);
     await installEverywhere([first]);
