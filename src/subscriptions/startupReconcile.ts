@@ -126,7 +126,10 @@ async function adopt(
       if (record.id !== keep?.id) await dropRecord(rt, record, { deleteAtGraph: false });
     }
     if (keep) {
-      const updated = await store.subscriptions.update(keep.id, (current) => (current ? { ...current, expirationDateTime: keep.expirationDateTime } : current));
+      // The later of the two: another instance may have renewed it since Graph's list was read.
+      const updated = await store.subscriptions.update(keep.id, (current) =>
+        current ? { ...current, expirationDateTime: laterOf(current.expirationDateTime, keep.expirationDateTime) } : current,
+      );
       if (updated) scheduleRenewal(rt, updated);
     } else {
       missing = true;
@@ -147,6 +150,10 @@ async function withFreshRecords(rt: SubscriptionRuntime, stored: SubscriptionRec
     if (record) fresh.push(record);
   }
   return fresh.length === 0 ? stored : [...stored, ...fresh];
+}
+
+function laterOf(a: string, b: string): string {
+  return Date.parse(a) > Date.parse(b) ? a : b;
 }
 
 /** The lock of a listed subscription's owner: its chat for a per-chat resource, else its tenant. */
