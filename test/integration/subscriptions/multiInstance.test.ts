@@ -207,6 +207,19 @@ describe('subscriptions on several instances sharing one PostgreSQL', function (
     assert.equal(after?.reauthorizeDueAt ?? null, null);
   });
 
+  it('replaces a subscription Graph removed once when both instances hear of it', async () => {
+    const [a, b] = await start(2);
+    await installEverywhere([a]);
+    const [record] = await a.store.subscriptions.list((r) => r.kind === 'chatMembers');
+    table.subs.delete(record.id);
+    const event = { kind: 'subscriptionRemoved' as const, subscriptionId: record.id, tenantId: TENANT, subscriptionExpirationDateTime: null, receivedAt: new Date().toISOString() };
+    await Promise.all([a.manager.onLifecycle(event), b.manager.onLifecycle(event)]);
+    await Promise.all([a.manager.whenIdle(), b.manager.whenIdle()]);
+    assert.equal(a.graph.count('create') + b.graph.count('create'), 3);
+    assert.equal(table.subs.size, 2);
+    assert.equal((await a.store.subscriptions.list()).length, 2);
+  });
+
   /** Makes every stored subscription (and Graph's copy) due for renewal now: ten minutes left. */
   async function makeDue(store: PostgresStore): Promise<void> {
     const expiry = new Date(Date.now() + 10 * 60_000).toISOString();
