@@ -17,6 +17,8 @@ export interface SubscriptionRecord {
   encryptionCertificateThumbprint?: string | null;
   createdAt: string;
   lastRenewedAt: string | null;
+  /** The instance that created, last renewed or reauthorized it (HeraldContext.instanceId); absent in older records. */
+  lastRenewedBy?: string | null;
   lastNotificationAt: string | null;
   lastError: string | null;
   /**

@@ -48,12 +48,25 @@ export class RenewalPolicy {
 
   /** When to renew a subscription: a share of its lifetime before expiry, minus jitter; never in the past. */
   renewAt(record: Pick<SubscriptionRecord, 'expirationDateTime' | 'createdAt' | 'lastRenewedAt'>, now: Date): Date {
+    const { expiry, lead } = this.lead(record);
+    const jitter = this.options.random() * this.options.jitterFraction * lead;
+    return new Date(Math.max(now.getTime(), expiry - lead - jitter));
+  }
+
+  /**
+   * The earliest time `renewAt` can answer for this record (the most jitter). A renewal job running before
+   * it finds a record renewed meanwhile (by another instance): nothing is due yet.
+   */
+  earliestRenewAt(record: Pick<SubscriptionRecord, 'expirationDateTime' | 'createdAt' | 'lastRenewedAt'>): Date {
+    const { expiry, lead } = this.lead(record);
+    return new Date(expiry - lead * (1 + this.options.jitterFraction));
+  }
+
+  private lead(record: Pick<SubscriptionRecord, 'expirationDateTime' | 'createdAt' | 'lastRenewedAt'>): { expiry: number; lead: number } {
     const expiry = Date.parse(record.expirationDateTime);
     const since = Date.parse(record.lastRenewedAt ?? record.createdAt);
     const lifetime = Number.isFinite(since) && since < expiry ? expiry - since : this.options.lifetimeMinutes * 60_000;
-    const lead = Math.max(this.options.minLeadMs, lifetime * this.options.leadFraction);
-    const jitter = this.options.random() * this.options.jitterFraction * lead;
-    return new Date(Math.max(now.getTime(), expiry - lead - jitter));
+    return { expiry, lead: Math.max(this.options.minLeadMs, lifetime * this.options.leadFraction) };
   }
 
   /** Delay before retry number `attempt` (1-based) of a transient failure; at least what Retry-After asked. */

@@ -16,7 +16,7 @@ export type JobKey =
   | `delete:${string}`
   | 'certificates:check';
 
-/** Locks: one per chat, one per tenant (KeyedQueue; never nested). */
+/** Locks: one per chat, one per tenant (the store's key locks, shared by every instance; never nested). */
 export type LockKey = `chat:${string}` | `tenant:${string}`;
 
 export const jobKeys = {

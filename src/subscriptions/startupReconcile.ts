@@ -74,9 +74,14 @@ async function reconcileTenantAtStart(rt: SubscriptionRuntime, tenantId: string)
   let orphans = 0;
   for (const sub of mine) {
     if (handled.has(sub.id)) continue;
-    orphans++;
-    await deleteAtGraph(rt, tenantId, sub.id);
-    await store.subscriptions.delete(sub.id);
+    // Re-checked under its owner's lock right before deleting: another instance may have created and stored
+    // it since the list, and one creating it now holds that lock from its POST until its record is stored.
+    const deleted = await rt.mutex.run(orphanOwnerKey(tenantId, sub), async () => {
+      if (await store.subscriptions.get(sub.id)) return false;
+      await deleteAtGraph(rt, tenantId, sub.id);
+      return true;
+    });
+    if (deleted) orphans++;
   }
   // Stored records Graph no longer has, for chats Herald left or resources it no longer wants.
   for (const record of await store.subscriptions.list((r) => storedBefore.has(r.id) && !handled.has(r.id), { tenantId })) {
@@ -101,8 +106,8 @@ async function adopt(
   const { store } = rt.deps;
   let missing = false;
   for (const spec of specs) {
-    const stored = storedBySpec.get(specKey(spec)) ?? [];
     const candidates = mine.filter((s) => !handled.has(s.id) && matchesSpec(s, spec));
+    const stored = await withFreshRecords(rt, storedBySpec.get(specKey(spec)) ?? [], candidates);
     const usable = candidates
       .filter((s) => stored.some((r) => r.id === s.id && matchesSpec(r, spec)))
       .filter((s) => sameUrl(s.notificationUrl, rt.notificationUrl) && sameUrl(s.lifecycleNotificationUrl, rt.lifecycleUrl))
@@ -121,13 +126,46 @@ async function adopt(
       if (record.id !== keep?.id) await dropRecord(rt, record, { deleteAtGraph: false });
     }
     if (keep) {
-      const updated = await store.subscriptions.update(keep.id, (current) => (current ? { ...current, expirationDateTime: keep.expirationDateTime } : current));
+      // The later of the two: another instance may have renewed it since Graph's list was read.
+      const updated = await store.subscriptions.update(keep.id, (current) =>
+        current ? { ...current, expirationDateTime: laterOf(current.expirationDateTime, keep.expirationDateTime) } : current,
+      );
       if (updated) scheduleRenewal(rt, updated);
     } else {
       missing = true;
     }
   }
   return missing;
+}
+
+/**
+ * The records read before the list, plus any a live candidate has now (read under the owner's lock):
+ * another instance may have created it meanwhile, and it is then adopted, not deleted as unknown.
+ */
+async function withFreshRecords(rt: SubscriptionRuntime, stored: SubscriptionRecord[], candidates: GraphSubscription[]): Promise<SubscriptionRecord[]> {
+  const fresh: SubscriptionRecord[] = [];
+  for (const sub of candidates) {
+    if (stored.some((r) => r.id === sub.id)) continue;
+    const record = await rt.deps.store.subscriptions.get(sub.id);
+    if (record) fresh.push(record);
+  }
+  return fresh.length === 0 ? stored : [...stored, ...fresh];
+}
+
+function laterOf(a: string, b: string): string {
+  return Date.parse(a) > Date.parse(b) ? a : b;
+}
+
+/** The lock of a listed subscription's owner: its chat for a per-chat resource, else its tenant. */
+function orphanOwnerKey(tenantId: string, sub: Pick<GraphSubscription, 'resource'>): string {
+  // Not normalizeResource: it lower-cases, and the lock key must spell the chat id as the installation does.
+  const chat = /^\/*chats\/([^/?]+)/i.exec(sub.resource.trim());
+  if (!chat) return lockKeys.tenant(tenantId);
+  try {
+    return lockKeys.chat(decodeURIComponent(chat[1]));
+  } catch {
+    return lockKeys.chat(chat[1]);
+  }
 }
 
 /** Records and specs of one subscription slot (tenant, chat, kind) share this key. */

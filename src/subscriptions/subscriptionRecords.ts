@@ -61,6 +61,7 @@ async function createSubscription(rt: SubscriptionRuntime, spec: SubscriptionSpe
       encryptionCertificateThumbprint: certificate.thumbprint,
       createdAt: now,
       lastRenewedAt: null,
+      lastRenewedBy: rt.instanceId,
       lastNotificationAt: null,
       lastError: null,
       // A creation is neither a PATCH nor a reauthorize: Graph's 10-minute spacing does not start here.

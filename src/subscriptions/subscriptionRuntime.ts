@@ -2,7 +2,7 @@ import { GraphRequestError, type GraphFailure } from '../graph/GraphRequestError
 import type { Installation } from '../model/installation.js';
 import type { SubscriptionRecord } from '../model/subscription.js';
 import type { JobKey } from './jobKeys.js';
-import { KeyedQueue } from '../kernel/KeyedQueue.js';
+import type { KeyLocks } from '../storage/StoreContract.js';
 import { PendingCreations } from './PendingCreations.js';
 import { RenewalPolicy } from './RenewalPolicy.js';
 import { matchesSpec, tenantSubscriptionSpecs, type SubscriptionSpec } from './subscriptionSpecs.js';
@@ -44,13 +44,16 @@ export interface SubscriptionRuntime {
   readonly options: SubscriptionManagerOptions;
   readonly policy: RenewalPolicy;
   readonly wheel: TimerWheel;
-  readonly mutex: KeyedQueue;
+  /** The store's key locks (lockKeys.chat/tenant): one holder per chat or tenant across every instance on the store. */
+  readonly mutex: KeyLocks;
   readonly chatFlags: Map<string, ChatSyncFlags>;
   readonly attempts: Map<JobKey, number>;
   /** Creations in flight, for notifications that arrive before Graph's 201. */
   readonly pending: PendingCreations;
   readonly ownIds: Set<string>;
   readonly notificationUrl: string;
+  /** This instance (HeraldContext.instanceId), recorded as `lastRenewedBy`; null when not given. */
+  readonly instanceId: string | null;
   readonly lifecycleUrl: string;
   stopped: boolean;
   /**
@@ -74,12 +77,13 @@ export function createRuntime(deps: SubscriptionManagerDeps): SubscriptionRuntim
       concurrency: options.concurrency,
       onError: (key, error) => deps.log.error({ err: error, job: key }, 'subscription job failed'),
     }),
-    mutex: new KeyedQueue(),
+    mutex: deps.store.locks,
     chatFlags: new Map(),
     attempts: new Map(),
     pending: new PendingCreations(),
     ownIds: new Set((deps.ownIds ?? []).filter(Boolean).flatMap((id) => [id.toLowerCase(), `28:${id.toLowerCase()}`])),
     notificationUrl: `${base}/api/notifications`,
+    instanceId: deps.instanceId ?? null,
     lifecycleUrl: `${base}/api/notifications/lifecycle`,
     stopped: false,
     renewJob: () => Promise.reject(new Error('renewJob not bound')),

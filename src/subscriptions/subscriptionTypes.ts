@@ -46,6 +46,8 @@ export interface SubscriptionManagerDeps {
   billingModel: 'B' | null;
   /** Herald's own ids (bot app id, Entra client id): never part of a roster. */
   ownIds?: readonly string[];
+  /** This instance's id (HeraldContext.instanceId), recorded on the subscriptions it creates, renews or reauthorizes. */
+  instanceId?: string;
   options?: Partial<SubscriptionManagerOptions>;
 }
 

@@ -19,6 +19,8 @@ export interface SubscriptionView {
   expiresInMs: number;
   nextRenewalAt: string | null;
   lastRenewedAt: string | null;
+  /** The instance that created, last renewed or reauthorized it (several instances may share the store). */
+  lastRenewedBy?: string | null;
   lastError: string | null;
 }
 
@@ -74,6 +76,7 @@ export async function describeChat(rt: SubscriptionRuntime, chatId: string): Pro
     expiresInMs: Date.parse(r.expirationDateTime) - now,
     nextRenewalAt: rt.wheel.dueAt(jobKeys.renew(r.id))?.toISOString() ?? null,
     lastRenewedAt: r.lastRenewedAt,
+    lastRenewedBy: r.lastRenewedBy ?? null,
     lastError: r.lastError,
   });
   const byKind = (a: SubscriptionRecord, b: SubscriptionRecord) => a.kind.localeCompare(b.kind);
@@ -102,6 +105,8 @@ export async function statusLines(rt: SubscriptionRuntime, chatId: string, m: Me
     .sort((a, b) => a - b);
   const remaining = (ms: number) => m.remaining(ms, m.text('status.now'));
   if (renewals[0] !== undefined) lines.push(m.text('status.nextRenewal', { remaining: remaining(renewals[0] - now) }));
+  const keepers = [...new Set([...view.subscriptions, ...view.tenantSubscriptions].map((s) => s.lastRenewedBy).filter((by): by is string => !!by))];
+  if (keepers.length > 0) lines.push(m.text('status.renewedBy', { instances: m.list(keepers) }));
   if (view.pendingSyncAt) {
     const at = Date.parse(view.pendingSyncAt);
     lines.push(at > now ? m.text('status.setupRetrying', { remaining: remaining(at - now) }) : m.text('status.setupInProgress'));

@@ -18,7 +18,8 @@ export async function renew(rt: SubscriptionRuntime, id: string): Promise<void> 
   await rt.mutex.run(ownerKey(record), () => renewLocked(rt, id));
 }
 
-async function renewLocked(rt: SubscriptionRuntime, id: string): Promise<void> {
+/** `due`: renew now even if the record looks freshly renewed (a reauthorize answered by a PATCH). */
+async function renewLocked(rt: SubscriptionRuntime, id: string, due = false): Promise<void> {
   const { store, graph, clock } = rt.deps;
   const record = await store.subscriptions.get(id);
   if (!record) return;
@@ -36,6 +37,11 @@ async function renewLocked(rt: SubscriptionRuntime, id: string): Promise<void> {
     await replaceReporting(rt, record, 'encryption certificate rotated', { deleteFirst: true });
     return;
   }
+  if (!due && rt.policy.earliestRenewAt(record).getTime() > now) {
+    // Another instance renewed it since this job was scheduled (re-read under the lock): just follow it.
+    scheduleRenewal(rt, record);
+    return;
+  }
   const spacingEnds = spacingEndsAt(rt, record);
   if (spacingEnds !== null && spacingEnds > now) {
     scheduleRenewal(rt, record, new Date(spacingEnds));
@@ -49,7 +55,7 @@ async function renewLocked(rt: SubscriptionRuntime, id: string): Promise<void> {
     // A PATCH also reauthorizes: a deferred reauthorizationRequired is answered by it.
     const updated = await store.subscriptions.update(id, (current) =>
       current
-        ? { ...current, expirationDateTime: renewed.expirationDateTime, lastRenewedAt: at, lastTouchedAt: at, reauthorizeDueAt: null, lastError: null }
+        ? { ...current, expirationDateTime: renewed.expirationDateTime, lastRenewedAt: at, lastRenewedBy: rt.instanceId, lastTouchedAt: at, reauthorizeDueAt: null, lastError: null }
         : current,
     );
     if (updated) scheduleRenewal(rt, updated);
@@ -73,18 +79,27 @@ export async function onLifecycle(rt: SubscriptionRuntime, event: LifecycleEvent
     return;
   }
   log.info({ subscriptionId: record.id, kind: record.kind, chatId: record.chatId, lifecycleEvent: event.kind }, 'lifecycle event');
-  rt.wheel.schedule(jobKeys.lifecycle(record.id, event.kind), clock(), () => handleLifecycle(rt, record.id, event.kind));
+  const receivedAt = clock();
+  rt.wheel.schedule(jobKeys.lifecycle(record.id, event.kind), receivedAt, () => handleLifecycle(rt, record.id, event.kind, receivedAt));
 }
 
 type LifecycleJob = LifecycleEvent['kind'] | 'reauthorizeDeferred';
 
-async function handleLifecycle(rt: SubscriptionRuntime, id: string, kind: LifecycleJob): Promise<void> {
+/** `receivedAt`: when this instance got the event (a reauthorize stored since then answered it). */
+async function handleLifecycle(rt: SubscriptionRuntime, id: string, kind: LifecycleJob, receivedAt?: Date): Promise<void> {
   const record = await rt.deps.store.subscriptions.get(id);
   if (!record) return;
   await rt.mutex.run(ownerKey(record), async () => {
     const current = await rt.deps.store.subscriptions.get(id);
     if (!current) return;
-    if (kind === 'reauthorizationRequired') await reauthorize(rt, current);
+    if (kind === 'reauthorizationRequired') {
+      // The same event delivered to another instance too, and answered there (PATCH or reauthorize) after it arrived here.
+      if (receivedAt && answeredSince(current, receivedAt)) {
+        rt.deps.log.debug({ subscriptionId: id }, 'reauthorizationRequired already answered by another instance');
+        return;
+      }
+      await reauthorize(rt, current);
+    }
     else if (kind === 'reauthorizeDeferred') {
       // Answered meanwhile (a renewal PATCH reauthorizes too): nothing is owed any more.
       if (current.reauthorizeDueAt) await reauthorize(rt, current);
@@ -104,7 +119,7 @@ async function reauthorize(rt: SubscriptionRuntime, record: SubscriptionRecord):
   const renewAt = rt.wheel.dueAt(jobKeys.renew(record.id));
   if (renewAt && renewAt.getTime() - now < rt.options.reauthorizeSpacingMs * 6) {
     // A renewal is close anyway: PATCH now (it also reauthorizes) rather than both within minutes.
-    await renewLocked(rt, record.id);
+    await renewLocked(rt, record.id, true);
     return;
   }
   const key = jobKeys.reauthorize(record.id);
@@ -112,7 +127,7 @@ async function reauthorize(rt: SubscriptionRuntime, record: SubscriptionRecord):
     await rt.deps.graph.reauthorizeSubscription(record.tenantId, record.id);
     rt.attempts.delete(key);
     const at = rt.deps.clock().toISOString();
-    await rt.deps.store.subscriptions.update(record.id, (current) => (current ? { ...current, lastTouchedAt: at, reauthorizeDueAt: null, lastError: null } : current));
+    await rt.deps.store.subscriptions.update(record.id, (current) => (current ? { ...current, lastTouchedAt: at, lastRenewedBy: rt.instanceId, reauthorizeDueAt: null, lastError: null } : current));
     if (record.chatId) await rt.deps.problems.clear(record.chatId);
     rt.deps.log.info({ subscriptionId: record.id, deferred: Boolean(record.reauthorizeDueAt) }, 'subscription reauthorized');
   } catch (error) {
@@ -123,6 +138,11 @@ async function reauthorize(rt: SubscriptionRuntime, record: SubscriptionRecord):
       ),
     );
   }
+}
+
+function answeredSince(record: SubscriptionRecord, at: Date): boolean {
+  const touched = record.lastTouchedAt ? Date.parse(record.lastTouchedAt) : NaN;
+  return !record.reauthorizeDueAt && Number.isFinite(touched) && touched >= at.getTime();
 }
 
 /**

@@ -33,6 +33,8 @@ export interface SubscriptionModuleInput {
   store: StoreContract;
   events: HeraldEvents;
   poster: ChatPoster;
+  /** This instance (HeraldContext.instanceId): who renewed a subscription, in its record. */
+  instanceId?: string;
 }
 
 /**
@@ -41,7 +43,7 @@ export interface SubscriptionModuleInput {
  * Returns null (and says why) when PUBLIC_URL is not set, since Graph could not reach Herald.
  */
 export async function wireSubscriptions(host: ModuleHost, input: SubscriptionModuleInput, deps: SubscriptionWiringDeps = {}): Promise<SubscriptionManager | null> {
-  const { config, log, clock, store, events, poster } = input;
+  const { config, log, clock, store, events, poster, instanceId } = input;
   if (!config.publicUrl) {
     log.warn('PUBLIC_URL is not set: Herald creates no Graph subscriptions');
     return null;
@@ -69,6 +71,7 @@ export async function wireSubscriptions(host: ModuleHost, input: SubscriptionMod
     teamsAppId: config.teamsAppId,
     billingModel: config.graph.billingModel,
     ownIds: [config.bot.appId, config.aad.clientId],
+    instanceId,
     options: deps.options,
   });
   events.on('installed', (event) => manager.onInstalled(event));

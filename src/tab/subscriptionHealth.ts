@@ -30,6 +30,7 @@ export function subscriptionHealth(record: SubscriptionRecord, now: Date, nextRe
     expiresIn: m.remaining(Number.isNaN(remainingMs) ? 0 : remainingMs, m.text('status.expired')),
     lastNotificationAt: record.lastNotificationAt,
     lastRenewedAt: record.lastRenewedAt,
+    lastRenewedBy: record.lastRenewedBy ?? null,
     nextRenewalAt,
     lastError: record.lastError,
     advice: record.lastError ? adviceFor(record.lastError) : expired ? catalogueAdvice('herald.subscription.expired') : null,

@@ -59,6 +59,8 @@ export interface TabSubscriptionHealth {
   expiresIn: string;
   lastNotificationAt: string | null;
   lastRenewedAt: string | null;
+  /** The Herald instance that created, last renewed or reauthorized it. */
+  lastRenewedBy: string | null;
   /** When Herald plans to renew it (null when unknown or nothing is scheduled). */
   nextRenewalAt: string | null;
   lastError: string | null;

@@ -103,6 +103,7 @@ export const de: Catalogue = {
   'status.problem': 'Problem: {message}',
   'status.warning': 'Warnung: {reason}. {advice}',
   'status.nextRenewal': 'Nächste Verlängerung eines Abonnements: in {remaining}.',
+  'status.renewedBy': 'Abonnements verlängert von {instances}.',
   'status.setupRetrying': 'Einrichtung der Abonnements: neuer Versuch in {remaining}.',
   'status.setupInProgress': 'Einrichtung der Abonnements: läuft.',
   'status.tenantProblem': 'Mandantenweite Abonnements: {problem}',

@@ -105,6 +105,7 @@ export const en = {
   'status.problem': 'Problem: {message}',
   'status.warning': 'Warning: {reason}. {advice}',
   'status.nextRenewal': 'Next subscription renewal: in {remaining}.',
+  'status.renewedBy': 'Subscriptions renewed by {instances}.',
   'status.setupRetrying': 'Subscription set-up: retrying in {remaining}.',
   'status.setupInProgress': 'Subscription set-up: in progress.',
   'status.tenantProblem': 'Tenant-wide subscriptions: {problem}',

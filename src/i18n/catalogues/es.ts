@@ -103,6 +103,7 @@ export const es: Catalogue = {
   'status.problem': 'Problema: {message}',
   'status.warning': 'Advertencia: {reason}. {advice}',
   'status.nextRenewal': 'Próxima renovación de suscripción: en {remaining}.',
+  'status.renewedBy': 'Suscripciones renovadas por {instances}.',
   'status.setupRetrying': 'Configuración de suscripciones: nuevo intento en {remaining}.',
   'status.setupInProgress': 'Configuración de suscripciones: en curso.',
   'status.tenantProblem': 'Suscripciones de todo el inquilino: {problem}',

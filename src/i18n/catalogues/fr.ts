@@ -103,6 +103,7 @@ export const fr: Catalogue = {
   'status.problem': 'Problème : {message}',
   'status.warning': 'Avertissement : {reason}. {advice}',
   'status.nextRenewal': "Prochain renouvellement d''abonnement : dans {remaining}.",
+  'status.renewedBy': 'Abonnements renouvelés par {instances}.',
   'status.setupRetrying': 'Mise en place des abonnements : nouvel essai dans {remaining}.',
   'status.setupInProgress': 'Mise en place des abonnements : en cours.',
   'status.tenantProblem': "Abonnements à l''échelle du locataire : {problem}",

@@ -29,6 +29,14 @@ describe('RenewalPolicy', () => {
     assert.equal(policy.renewAt(record, later).getTime(), later.getTime());
   });
 
+  it('knows the earliest time it could schedule a renewal: a quarter of the lifetime plus all the jitter before expiry', () => {
+    const lifetime = 4230 * MINUTE;
+    const record = { createdAt: now.toISOString(), lastRenewedAt: null, expirationDateTime: new Date(now.getTime() + lifetime).toISOString() };
+    const policy = new RenewalPolicy({ random: () => 0.999999 });
+    assert.equal(policy.earliestRenewAt(record).getTime(), now.getTime() + lifetime * (1 - 0.25 * 1.2));
+    assert.ok(policy.earliestRenewAt(record).getTime() <= policy.renewAt(record, now).getTime());
+  });
+
   it('keeps a minimum lead for short subscriptions', () => {
     const policy = new RenewalPolicy({ random: () => 0, minLeadMs: 15 * MINUTE });
     const record = { createdAt: now.toISOString(), lastRenewedAt: null, expirationDateTime: new Date(now.getTime() + 45 * MINUTE).toISOString() };
