@@ -77,6 +77,13 @@ export class PgConnection {
       throw this.translate(operation, error);
     }
     let failure: Error | undefined;
+    // Checked out, the connection is not the pool's to watch: a server that drops it between two
+    // statements emits here, and without a listener the process would crash. The statement in flight
+    // (or the next) then fails, and the connection is destroyed on release.
+    const onError = (error: Error) => {
+      failure = error;
+    };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const result = await fn(client);
@@ -87,6 +94,7 @@ export class PgConnection {
       else await client.query('ROLLBACK').catch((rollbackError: unknown) => void (failure = rollbackError as Error));
       throw this.translate(operation, error);
     } finally {
+      client.removeListener('error', onError);
       // A broken connection is destroyed instead of going back to the pool.
       client.release(failure);
     }

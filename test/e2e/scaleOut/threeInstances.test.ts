@@ -5,15 +5,23 @@ import { startScaleOutWorld, type ScaleOutWorld } from '../../support/scaleOut/s
 const WELCOME = /^Hi, I'm Herald/;
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const added = (name: string) => new RegExp(`added ${escape(name)}\\b`);
+/** An announcement of the person, whether it names who added them or not. */
+const announced = (name: string) => new RegExp(`\\b${escape(name)}\\b`);
 
 /** Lets late duplicates (a second instance, a redelivery) show up before counting. */
 const quiet = (ms = 3_000) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Installs Herald, sets the window to 0 and waits until Graph has the chat's two subscriptions. */
 async function installWithWindowZero(world: ScaleOutWorld): Promise<void> {
   await world.controller.installHerald();
   await world.waitForPost(WELCOME);
   await world.controller.send('@Herald window 0');
   await world.waitForPost(/window 0s/);
+  const deadline = Date.now() + 30_000;
+  while (world.controller.subscriptions().filter((s) => s.resource.startsWith('/chats/')).length < 2) {
+    if (Date.now() > deadline) throw new Error('the chat\'s subscriptions were not created within 30 s');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 describe('three Herald instances on one PostgreSQL, behind a round-robin proxy', function () {
@@ -49,15 +57,19 @@ describe('three Herald instances on one PostgreSQL, behind a round-robin proxy',
 
     it('loses nothing when an instance is killed (SIGKILL) during a burst: another takes its work over', async () => {
       const names = ['Kai Burst', 'Kim Burst', 'Kit Burst', 'Kev Burst', 'Kat Burst'];
+      // Teams' bot event in flight to the killed instance fails (the proxy answers 502, Teams does not
+      // retry): that change is then announced from Graph alone, without who made it.
+      const refused: string[] = [];
       const burst = (async () => {
-        for (const name of names) await world.controller.addMember({ name });
+        for (const name of names) await world.controller.addMember({ name }).catch(() => void refused.push(name));
       })();
-      await world.waitForPost(added(names[0] as string));
+      await world.waitForPost(announced(names[0] as string));
       await world.kill(1);
       await burst;
-      for (const name of names) await world.waitForPost(added(name), 90_000);
+      assert.ok(refused.length <= 1, `at most the bot event in flight is refused: ${refused.join(', ')}`);
+      for (const name of names) await world.waitForPost(announced(name), 90_000);
       await quiet();
-      for (const name of names) assert.equal(world.texts().filter((t) => added(name).test(t)).length, 1, `${name}: ${JSON.stringify(world.texts())}`);
+      for (const name of names) assert.equal(world.texts().filter((t) => announced(name).test(t)).length, 1, `${name}: ${JSON.stringify(world.texts())}`);
       await world.start(1);
     });
   });
@@ -85,9 +97,15 @@ describe('three Herald instances on one PostgreSQL, behind a round-robin proxy',
       await quiet(15_000);
       await relay.restore();
       await change;
-      await world.waitForPost(added('Olga Outage'), 60_000);
+      // Teams' bot event for the change was refused while the database was away (it is not retried), so
+      // the announcement comes from Graph alone and cannot name who added her.
+      await world.waitForPost(/Olga Outage\b/, 60_000).catch((error: Error) => {
+        const wire = world.simulated.graphWorld.wire.ofKind('notification').map((e) => JSON.stringify(e).slice(0, 300));
+        throw new Error(`${error.message}\n${wire.slice(-20).join('\n')}\n${world.instances.map((i) => `--- ${i.id}\n${i.output.slice(-3000)}`).join('\n')}`);
+      });
       await quiet();
-      assert.equal(world.texts().filter((t) => added('Olga Outage').test(t)).length, 1);
+      assert.equal(world.texts().filter((t) => /Olga Outage\b/.test(t)).length, 1, JSON.stringify(world.texts()));
+      assert.ok(world.instances.every((i) => i.child?.exitCode === null && i.child.signalCode === null), 'every instance is still running');
     });
   });
 });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { MIGRATIONS } from '../../../src/storage/postgres/migrations.js';
+import { PgConnection } from '../../../src/storage/postgres/PgConnection.js';
 import { PostgresStore } from '../../../src/storage/postgres/PostgresStore.js';
 import { StoreUnavailableError } from '../../../src/storage/StoreErrors.js';
 import { startOutageProxy } from '../../support/storage/outageProxy.js';
@@ -60,6 +61,31 @@ describe('store contract: PostgreSQL', () => {
         await holding;
       } finally {
         await other.close();
+      }
+    });
+  });
+
+  describe('the database cut away mid-transaction (a connection that is checked out, idle between statements)', () => {
+    it('fails the transaction with STORE_UNAVAILABLE instead of crashing the process on the connection\'s error event', async () => {
+      const relay = await startOutageProxy(db.url);
+      const connection = new PgConnection({ url: relay.url, schema: db.schema, connectTimeoutMs: 1_000 });
+      try {
+        const outcome = connection
+          .transaction('test', async (client) => {
+            await client.query('SELECT 1');
+            await new Promise((resolve) => setTimeout(resolve, 300));
+            await client.query('SELECT 2');
+          })
+          .then(() => null, (error: unknown) => error);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        await relay.cut();
+        const error = await outcome;
+        assert.ok(error instanceof StoreUnavailableError, String(error));
+        await relay.restore();
+        assert.equal((await connection.query<{ n: number }>('test', 'SELECT 1 AS n')).rows[0]?.n, 1, 'a fresh connection after the outage');
+      } finally {
+        await connection.close();
+        await relay.close();
       }
     });
   });

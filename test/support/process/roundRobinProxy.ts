@@ -39,7 +39,9 @@ export async function startRoundRobinProxy(upstreams: readonly string[], options
         const index = (first + i) % bases.length;
         if ((await forward(req, res, bases[index]!, () => (counts[index]! += 1))) === 'forwarded') return;
       }
-      res.writeHead(502, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'no upstream accepted the connection' }));
+      // Separate calls: restify (loaded in the same process by the doubles) patches writeHead, which then returns nothing.
+      res.writeHead(502, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: 'no upstream accepted the connection' }));
     })();
   });
   const sockets = new Set<Socket>();
@@ -101,8 +103,10 @@ function forward(req: IncomingMessage, res: ServerResponse, base: URL, accepted:
     upstream.once('error', (error: NodeJS.ErrnoException) => {
       if (!connected && error.code === 'ECONNREFUSED') return resolve('refused');
       // It had the request: retrying elsewhere could run it twice.
-      if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' }).end(JSON.stringify({ error: `upstream failed: ${error.code ?? error.message}` }));
-      else res.destroy();
+      if (!res.headersSent) {
+        res.writeHead(502, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: `upstream failed: ${error.code ?? error.message}` }));
+      } else res.destroy();
       resolve('forwarded');
     });
   });

@@ -88,6 +88,7 @@ export async function startScaleOutWorld(options: { instances?: number; relayDat
         HERALD_INSTANCE_ID: instance.id,
         BOT_AUTH: 'off',
         LOG_LEVEL: 'warn',
+        HERALD_TEST_LOG: '1',
         HERALD_TEST_CA_FILE: caFile,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
