@@ -55,6 +55,19 @@ describe('three Herald instances on one PostgreSQL, behind a round-robin proxy',
       assert.ok(world.proxy.counts().every((n) => n > 0), `every instance served requests: ${world.proxy.counts().join(', ')}`);
     });
 
+    it('announces a leave once, and a change Graph delivers twice (a redelivery) once', async () => {
+      const lena = await world.controller.addMember({ name: 'Lena Leave' });
+      await world.waitForPost(added('Lena Leave'));
+      await world.controller.removeMember(lena.userId);
+      await world.waitForPost(/removed Lena Leave/);
+      await world.controller.trouble('duplicate');
+      await world.controller.addMember({ name: 'Dora Double' });
+      await world.waitForPost(added('Dora Double'));
+      await quiet();
+      assert.equal(world.texts().filter((t) => /removed Lena Leave/.test(t)).length, 1, JSON.stringify(world.texts()));
+      assert.equal(world.texts().filter((t) => added('Dora Double').test(t)).length, 1, JSON.stringify(world.texts()));
+    });
+
     it('loses nothing when an instance is killed (SIGKILL) during a burst: another takes its work over', async () => {
       const names = ['Kai Burst', 'Kim Burst', 'Kit Burst', 'Kev Burst', 'Kat Burst'];
       // Teams' bot event in flight to the killed instance fails (the proxy answers 502, Teams does not
@@ -74,7 +87,7 @@ describe('three Herald instances on one PostgreSQL, behind a round-robin proxy',
     });
   });
 
-  describe('the database away for 15 s while running', () => {
+  describe('the database away for 30 s while running', () => {
     let world: ScaleOutWorld;
     let relay: OutageProxy;
     before(async () => {
@@ -94,7 +107,7 @@ describe('three Herald instances on one PostgreSQL, behind a round-robin proxy',
       await installWithWindowZero(world);
       await relay.cut();
       const change = world.controller.addMember({ name: 'Olga Outage' });
-      await quiet(15_000);
+      await quiet(30_000);
       await relay.restore();
       await change;
       // Teams' bot event for the change was refused while the database was away (it is not retried), so
