@@ -35,6 +35,9 @@ import { wireNotifications, type NotificationsModule } from '../src/notification
 import { LowdbStore } from '../src/storage/LowdbStore.js';
 import type { LoadMessage, LoadPlan, LoadSubscription } from './receivePathLoad.js';
 import { asyncStoreFrom } from '../src/storage/asyncStoreFrom.js';
+import { PostgresStore } from '../src/storage/postgres/PostgresStore.js';
+import type { StoreContract } from '../src/storage/StoreContract.js';
+import { freshSchema } from '../test/support/storage/testPostgres.js';
 
 export interface ReceivePathOptions {
   /** Notifications in the throughput run (default 6000). */
@@ -48,6 +51,8 @@ export interface ReceivePathOptions {
   runs?: number;
   /** Unwrap workers for the pool runs (default: Herald's, one per core). */
   unwrapWorkers?: number;
+  /** Where Herald keeps its state: the embedded store (default) or PostgreSQL (a fresh schema per run, TEST_DATABASE_URL's server). */
+  store?: 'embedded' | 'postgres';
 }
 
 export interface ThroughputRun {
@@ -72,6 +77,7 @@ export interface RateRun {
 }
 
 export interface ReceivePathResult {
+  store: 'embedded' | 'postgres';
   /** With the unwrap pool, as Herald runs. */
   notificationsPerSecond: number;
   rsaFloorPerSecond: number;
@@ -93,6 +99,8 @@ export async function receivePathBenchmark(options: ReceivePathOptions = {}): Pr
   const rateSeconds = options.rateSeconds ?? 10;
   const runs = options.runs ?? 3;
   const workers = options.unwrapWorkers ?? Math.max(1, availableParallelism());
+  const storeKind = options.store ?? 'embedded';
+  const openStore = storeKind === 'postgres' ? openPostgresStore : openEmbeddedStore;
 
   const ca = await createLoopbackCa();
   const restoreTrust = trustCaForFetch(ca.caCertPem);
@@ -115,7 +123,7 @@ export async function receivePathBenchmark(options: ReceivePathOptions = {}): Pr
     // One key set for all runs, fetched once, as Herald fetches it about once an hour.
     const signingKeys = createRemoteJWKSet(new URL(`${login.origin}/common/discovery/v2.0/keys`), { cacheMaxAge: 60 * 60 * 1000 });
     const receive = async (dataDir: string, unwrapWorkers = workers): Promise<ReceivePath> => {
-      const herald = await startReceivePath({ clientId, authorityHost: login.origin, dataDir, keys, subscriptions, signingKeys, unwrapWorkers });
+      const herald = await startReceivePath({ clientId, authorityHost: login.origin, dataDir, keys, subscriptions, signingKeys, unwrapWorkers, openStore });
       running.add(herald);
       return {
         ...herald,
@@ -187,6 +195,7 @@ export async function receivePathBenchmark(options: ReceivePathOptions = {}): Pr
     const steadiest = rateRuns.reduce((a, b) => (b.p99 < a.p99 ? b : a));
 
     return {
+      store: storeKind,
       notificationsPerSecond,
       rsaFloorPerSecond,
       ratio: notificationsPerSecond / rsaFloorPerSecond,
@@ -207,6 +216,7 @@ export function formatReceivePath(r: ReceivePathResult): string {
   const t = r.throughput;
   const l = r.timeTo202;
   return [
+    `store: ${r.store === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : 'embedded (DATA_DIR)'}`,
     `RSA-2048 OAEP private decryption (the floor): ${Math.round(r.rsaFloorPerSecond)}/s on one core of this machine`,
     ...t.runs.map(
       (run, i) =>
@@ -219,7 +229,7 @@ export function formatReceivePath(r: ReceivePathResult): string {
         `time to 202, run ${i + 1}: ${run.requests} single-notification POSTs at ${l.perSecond}/s for ${l.seconds} s (${run.processed} processed): ` +
         `p50 ${ms(run.p50)} ms, p95 ${ms(run.p95)} ms, p99 ${ms(run.p99)} ms, max ${ms(run.max)} ms${run.failures ? `, ${run.failures} failed` : ''}`,
     ),
-    `receive path: ${Math.round(r.notificationsPerSecond)} notifications/s = ${r.ratio.toFixed(2)}× the RSA-2048 floor (${Math.round(r.rsaFloorPerSecond)}/s) ` +
+    `receive path${r.store === 'postgres' ? ' on PostgreSQL' : ''}: ${Math.round(r.notificationsPerSecond)} notifications/s = ${r.ratio.toFixed(2)}× the RSA-2048 floor (${Math.round(r.rsaFloorPerSecond)}/s) ` +
       `with ${t.workers} unwrap workers, ${Math.round(r.inline.notificationsPerSecond)}/s = ${r.inline.ratio.toFixed(2)}× inline; ` +
       `p99 time-to-202 ${ms(l.best.p99)} ms at ${l.perSecond}/s (workers)`,
   ].join('\n');
@@ -267,6 +277,7 @@ async function startReceivePath(input: {
   subscriptions: LoadSubscription[];
   signingKeys: JWTVerifyGetKey;
   unwrapWorkers: number;
+  openStore: (dataDir: string) => Promise<OpenedStore>;
 }): Promise<ReceivePath> {
   const config = loadConfig({
     BOT_AUTH: 'off',
@@ -281,7 +292,8 @@ async function startReceivePath(input: {
   });
   const log = silentLogger();
   const clock = () => new Date();
-  const store = await LowdbStore.openFile(config.dataDir);
+  const opened = await input.openStore(config.dataDir);
+  const { store } = opened;
   for (const s of input.subscriptions) await store.subscriptions.put(s.id, subscriptionRecord(s));
   const events = new HeraldEvents();
   const health = new HealthRegistry();
@@ -294,7 +306,7 @@ async function startReceivePath(input: {
     reportHealth: (section, read) => health.register(section, read),
     addStatusLines: () => undefined,
   };
-  const module = await wireNotifications(host, { config, log, clock, store: asyncStoreFrom(store), events, server, metricsRegistry: new Registry() }, {
+  const module = await wireNotifications(host, { config, log, clock, store, events, server, metricsRegistry: new Registry() }, {
     keys: input.keys,
     signingKeys: input.signingKeys,
     unwrapWorkers: input.unwrapWorkers,
@@ -317,7 +329,30 @@ async function startReceivePath(input: {
       stopped = true;
       await new Promise<void>((resolve) => server.close(() => resolve()));
       for (const hook of stopHooks.reverse()) await hook();
+      await opened.close();
+    },
+  };
+}
+
+interface OpenedStore {
+  store: StoreContract;
+  close(): Promise<void>;
+}
+
+async function openEmbeddedStore(dataDir: string): Promise<OpenedStore> {
+  const store = asyncStoreFrom(await LowdbStore.openFile(dataDir));
+  return { store, close: () => store.close() };
+}
+
+/** A fresh schema on the test server (TEST_DATABASE_URL, else an embedded PostgreSQL), dropped afterwards. */
+async function openPostgresStore(): Promise<OpenedStore> {
+  const db = await freshSchema('bench');
+  const store = await PostgresStore.open({ url: db.url, schema: db.schema });
+  return {
+    store,
+    close: async () => {
       await store.close();
+      await db.drop();
     },
   };
 }
@@ -365,5 +400,6 @@ function percentile(sorted: number[], q: number): number {
 
 // `node --import tsx bench/receivePath.ts` runs this benchmark alone (npm run bench runs it last of all).
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  process.stdout.write(`${formatReceivePath(await receivePathBenchmark())}\n`);
+  // `… bench/receivePath.ts postgres`: the same on PostgreSQL.
+  process.stdout.write(`${formatReceivePath(await receivePathBenchmark({ store: process.argv[2] === 'postgres' ? 'postgres' : 'embedded' }))}\n`);
 }

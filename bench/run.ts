@@ -31,5 +31,8 @@ process.stdout.write(`the whole app at scale (issue 17): playground doubles, ${a
 for (const n of appSizes) process.stdout.write(`${formatAppScale(await appAtScale(n, 30))}\n`);
 process.stdout.write('\n');
 
+process.stdout.write('receive path on PostgreSQL (issue 15): the same, with Herald\'s state in PostgreSQL (a fresh schema per run)\n');
+process.stdout.write(`${formatReceivePath(await receivePathBenchmark({ store: 'postgres' }))}\n\n`);
+
 process.stdout.write('receive path (issues 4, 17): notifications/s with the RSA unwrap in worker threads and inline, time to 202 under load\n');
 process.stdout.write(`${formatReceivePath(await receivePathBenchmark())}\n`);
