@@ -202,6 +202,7 @@ export const de: Catalogue = {
   'tab.expires': "Läuft ab",
   'tab.expiresIn': "{expired, select, true {abgelaufen} other {in {remaining}}}",
   'tab.renewal': "Verlängerung",
+  'tab.renewedBy': "Verlängert von",
   'tab.lastNotification': "Letzte Benachrichtigung",
   'tab.lastError': "Letzter Fehler",
   'tab.whatToDo': "Was zu tun ist: {advice}",

@@ -204,6 +204,7 @@ export const en = {
   'tab.expires': "Expires",
   'tab.expiresIn': "{expired, select, true {expired} other {in {remaining}}}",
   'tab.renewal': "Renewal",
+  'tab.renewedBy': "Renewed by",
   'tab.lastNotification': "Last notification",
   'tab.lastError': "Last error",
   'tab.whatToDo': "What to do: {advice}",

@@ -202,6 +202,7 @@ export const es: Catalogue = {
   'tab.expires': "Caduca",
   'tab.expiresIn': "{expired, select, true {caducada} other {en {remaining}}}",
   'tab.renewal': "Renovación",
+  'tab.renewedBy': "Renovada por",
   'tab.lastNotification': "Última notificación",
   'tab.lastError': "Último error",
   'tab.whatToDo': "Qué hacer: {advice}",

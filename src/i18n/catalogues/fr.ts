@@ -202,6 +202,7 @@ export const fr: Catalogue = {
   'tab.expires': "Expire",
   'tab.expiresIn': "{expired, select, true {expiré} other {dans {remaining}}}",
   'tab.renewal': "Renouvellement",
+  'tab.renewedBy': "Renouvelé par",
   'tab.lastNotification': "Dernière notification",
   'tab.lastError': "Dernière erreur",
   'tab.whatToDo': "Que faire : {advice}",

@@ -125,6 +125,7 @@ describe('companion tab in a browser', function () {
     const cards = await tab.locator('#subs-list .card').allInnerTexts();
     assert.equal(cards.length, 3);
     assert.match(cards[0] ?? '', /People joining and leaving this chat[\s\S]*Working[\s\S]*in (49|50)m[\s\S]*10 minutes ago/);
+    assert.match(cards[0] ?? '', /Renewed by\s*herald-2/, 'which instance last renewed it');
     assert.match(cards[1] ?? '', /Failing[\s\S]*missing resource-specific consent[\s\S]*What to do: Herald lacks permission/);
     assert.match(cards[2] ?? '', /Expired[\s\S]*shared by every chat/);
     await page.screenshot({ path: join(SHOTS, 'subscriptions-dark.png') });
