@@ -168,7 +168,7 @@ export class AnnouncementService {
       const { store, registry, log } = this.deps;
       const pending = await this.window.get(chatId);
       if (!pending) return;
-      if (!force && !(await this.window.isDue(chatId))) {
+      if (!force && !this.window.isDue(pending)) {
         await this.window.rearm(chatId);
         return;
       }

@@ -74,9 +74,9 @@ export class SummaryWindow {
     return { windowEndsAt: pending.windowEndsAt, changes: pending.changes.filter(isAnnouncementChange) };
   }
 
-  async isDue(chatId: string): Promise<boolean> {
-    const pending = await this.deps.store.pendingSummaries.get(chatId);
-    return pending !== undefined && Date.parse(pending.windowEndsAt) <= this.deps.clock().getTime();
+  /** Whether a window read with `get` has reached its end (no second read of the store). */
+  isDue(pending: { windowEndsAt: string }): boolean {
+    return Date.parse(pending.windowEndsAt) <= this.deps.clock().getTime();
   }
 
   /** Closes the window (its changes were handled). Starts the store write synchronously, like `add`. */

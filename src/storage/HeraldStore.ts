@@ -5,8 +5,8 @@ import type { Installation } from '../model/installation.js';
 import type { SubscriptionRecord } from '../model/subscription.js';
 
 /**
- * Herald's storage, as the rest of the code sees it. The lowdb file store is the embedded default;
- * other backends implement this interface.
+ * The embedded store's own interface (LogStore, DocumentStore). The rest of Herald sees it through
+ * `asyncStoreFrom` as a StoreContract, the interface PostgreSQL implements too.
  *
  * Reads are synchronous snapshots (copies: mutate and `put` them back). Every mutation resolves only
  * once it is durable; mutations made in the same tick share one write. Two exceptions, whose loss in a

@@ -9,7 +9,7 @@ export interface StoreHealthReport {
   /** Checks now and remembers the answer. */
   refresh(): Promise<StoreHealthSection>;
   /**
-   * The `/healthz` section: the last answer at once (health sections are synchronous), starting a new
+   * The `/healthz` section: the last answer at once (a probe must not wait for the database), starting a new
    * check in the background when that answer is older than `maxAgeMs`, so probes do not each cost a
    * database round trip.
    */
