@@ -29,3 +29,26 @@ export interface SubscriptionRecord {
   /** A reauthorizationRequired that arrived inside that window, deferred to its end (ISO); null when none is owed. */
   reauthorizeDueAt?: string | null;
 }
+
+/**
+ * A subscription Herald has asked Graph for and not yet stored, written before the POST: Graph may
+ * deliver through it before its 201 arrives, to this or another instance, and the instance that sent
+ * the POST may die before the 201. With it, such a notification is held rather than dropped as from an
+ * unknown subscription, and a subscription created by a dead instance can be adopted, not deleted.
+ */
+export interface PendingCreationRecord {
+  /** SHA-256 of the clientState (base64url): notifications are looked up by the secret they echo. */
+  key: string;
+  kind: SubscriptionKind;
+  tenantId: string;
+  chatId: string | null;
+  resource: string;
+  changeType: string;
+  clientState: string;
+  notificationUrl: string;
+  encryptionCertificateId: string | null;
+  encryptionCertificateThumbprint: string | null;
+  /** When the POST was about to be sent (ISO). */
+  startedAt: string;
+  startedBy: string | null;
+}

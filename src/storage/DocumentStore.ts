@@ -3,7 +3,7 @@ import type { ChatState } from '../model/chat.js';
 import type { HistoryEntry } from '../model/history.js';
 import type { InboxBatch, OutboxPost, PendingSummary } from '../model/inbox.js';
 import type { Installation } from '../model/installation.js';
-import type { SubscriptionRecord } from '../model/subscription.js';
+import type { PendingCreationRecord, SubscriptionRecord } from '../model/subscription.js';
 import type { Collection, HeraldStore, HistoryLog, ResourceChangeLog, SeenKeys } from './HeraldStore.js';
 import { appendCapped, queryHistory } from './historyQuery.js';
 import { recordCollection } from './recordCollection.js';
@@ -17,12 +17,13 @@ export interface StoreDocument {
   inbox: Record<string, InboxBatch>;
   outbox: Record<string, OutboxPost>;
   pendingSummaries: Record<string, PendingSummary>;
+  pendingCreations: Record<string, PendingCreationRecord>;
   history: Record<string, HistoryEntry[]>;
   seen: Record<string, string>;
   changeLogs: Record<string, ResourceChangeLog>;
 }
 
-export type DocumentCollection = 'installations' | 'subscriptions' | 'chats' | 'inbox' | 'outbox' | 'pendingSummaries' | 'changeLogs';
+export type DocumentCollection = 'installations' | 'subscriptions' | 'chats' | 'inbox' | 'outbox' | 'pendingSummaries' | 'pendingCreations' | 'changeLogs';
 
 export const emptyDocument = (): StoreDocument => ({
   version: 1,
@@ -32,6 +33,7 @@ export const emptyDocument = (): StoreDocument => ({
   inbox: {},
   outbox: {},
   pendingSummaries: {},
+  pendingCreations: {},
   history: {},
   seen: {},
   changeLogs: {},
@@ -53,6 +55,7 @@ export class DocumentStore implements HeraldStore {
   readonly inbox: Collection<InboxBatch>;
   readonly outbox: Collection<OutboxPost>;
   readonly pendingSummaries: Collection<PendingSummary>;
+  readonly pendingCreations: Collection<PendingCreationRecord>;
   readonly history: HistoryLog;
   readonly seen: SeenKeys;
   readonly changeLogs: Collection<ResourceChangeLog>;
@@ -70,6 +73,7 @@ export class DocumentStore implements HeraldStore {
     this.inbox = this.collection('inbox');
     this.outbox = this.collection('outbox');
     this.pendingSummaries = this.collection('pendingSummaries');
+    this.pendingCreations = this.collection('pendingCreations');
     this.changeLogs = this.collection('changeLogs');
     this.history = {
       append: (entry) => {

@@ -2,7 +2,7 @@ import type { ChatState } from '../model/chat.js';
 import type { HistoryEntry } from '../model/history.js';
 import type { InboxBatch, OutboxPost, PendingSummary } from '../model/inbox.js';
 import type { Installation } from '../model/installation.js';
-import type { SubscriptionRecord } from '../model/subscription.js';
+import type { PendingCreationRecord, SubscriptionRecord } from '../model/subscription.js';
 
 /**
  * The embedded store's own interface (LogStore, DocumentStore). The rest of Herald sees it through
@@ -20,6 +20,8 @@ export interface HeraldStore {
   readonly inbox: Collection<InboxBatch>;
   readonly outbox: Collection<OutboxPost>;
   readonly pendingSummaries: Collection<PendingSummary>;
+  /** Subscriptions asked of Graph and not yet stored (keyed by `PendingCreationRecord.key`). */
+  readonly pendingCreations: Collection<PendingCreationRecord>;
   readonly history: HistoryLog;
   readonly seen: SeenKeys;
   /** Recent changes per Graph resource, for deduplicating notifications (keyed by `ResourceChangeLog.key`). */

@@ -2,7 +2,7 @@ import { Memory, type Adapter } from 'lowdb';
 import type { ChatState } from '../model/chat.js';
 import type { InboxBatch, OutboxPost, PendingSummary } from '../model/inbox.js';
 import type { Installation } from '../model/installation.js';
-import type { SubscriptionRecord } from '../model/subscription.js';
+import type { PendingCreationRecord, SubscriptionRecord } from '../model/subscription.js';
 import { DocumentStore, type StoreDocument } from './DocumentStore.js';
 import type { Collection, HeraldStore, HistoryLog, ResourceChangeLog, SeenKeys } from './HeraldStore.js';
 import { LogStore } from './log/LogStore.js';
@@ -23,6 +23,7 @@ export class LowdbStore implements HeraldStore {
   readonly inbox: Collection<InboxBatch>;
   readonly outbox: Collection<OutboxPost>;
   readonly pendingSummaries: Collection<PendingSummary>;
+  readonly pendingCreations: Collection<PendingCreationRecord>;
   readonly history: HistoryLog;
   readonly seen: SeenKeys;
   readonly changeLogs: Collection<ResourceChangeLog>;
@@ -34,6 +35,7 @@ export class LowdbStore implements HeraldStore {
     this.inbox = engine.inbox;
     this.outbox = engine.outbox;
     this.pendingSummaries = engine.pendingSummaries;
+    this.pendingCreations = engine.pendingCreations;
     this.history = engine.history;
     this.seen = engine.seen;
     this.changeLogs = engine.changeLogs;

@@ -2,7 +2,7 @@ import type { ChatState } from '../model/chat.js';
 import type { HistoryEntry } from '../model/history.js';
 import type { InboxBatch, OutboxPost, PendingSummary } from '../model/inbox.js';
 import type { Installation } from '../model/installation.js';
-import type { SubscriptionRecord } from '../model/subscription.js';
+import type { PendingCreationRecord, SubscriptionRecord } from '../model/subscription.js';
 import type { HistoryQuery, ResourceChangeLog } from './HeraldStore.js';
 
 /**
@@ -23,6 +23,8 @@ export interface StoreContract {
   readonly inbox: ClaimableCollection<InboxBatch>;
   readonly outbox: ClaimableCollection<OutboxPost>;
   readonly pendingSummaries: AsyncCollection<PendingSummary>;
+  /** Subscriptions asked of Graph and not yet stored (keyed by `PendingCreationRecord.key`). */
+  readonly pendingCreations: AsyncCollection<PendingCreationRecord>;
   readonly history: AsyncHistoryLog;
   readonly seen: AsyncSeenKeys;
   readonly changeLogs: AsyncCollection<ResourceChangeLog>;

@@ -38,6 +38,7 @@ export function asyncStoreFrom(store: HeraldStore): StoreContract {
     inbox: claimable(store.inbox, RECORD_SHAPES.inbox, 'inbox', shared),
     outbox: claimable(store.outbox, RECORD_SHAPES.outbox, 'outbox', shared),
     pendingSummaries: asyncCollection(store.pendingSummaries, RECORD_SHAPES.pendingSummaries),
+    pendingCreations: asyncCollection(store.pendingCreations, RECORD_SHAPES.pendingCreations),
     changeLogs: asyncCollection(store.changeLogs, RECORD_SHAPES.changeLogs),
     history: {
       append: (entry) => store.history.append(entry),

@@ -11,6 +11,7 @@ export interface CopyReport {
   inbox: number;
   outbox: number;
   pendingSummaries: number;
+  pendingCreations: number;
   changeLogs: number;
   history: number;
   seen: number;
@@ -47,6 +48,7 @@ export async function copyEmbeddedStore(from: HeraldStore, extras: EmbeddedExtra
     inbox: await copy(from.inbox, to.inbox, (b) => b.id),
     outbox: await copy(from.outbox, to.outbox, (p) => p.id),
     pendingSummaries: await copy(from.pendingSummaries, to.pendingSummaries, (s) => s.chatId),
+    pendingCreations: await copy(from.pendingCreations, to.pendingCreations, (p) => p.key),
     changeLogs: await copy(from.changeLogs, to.changeLogs, (l) => l.key),
     history: 0,
     seen: 0,

@@ -1,7 +1,7 @@
 import type { ChatState } from '../model/chat.js';
 import type { InboxBatch, OutboxPost, PendingSummary } from '../model/inbox.js';
 import type { Installation } from '../model/installation.js';
-import type { SubscriptionRecord } from '../model/subscription.js';
+import type { PendingCreationRecord, SubscriptionRecord } from '../model/subscription.js';
 import type { ResourceChangeLog } from './HeraldStore.js';
 import type { ListScope } from './StoreContract.js';
 
@@ -28,6 +28,7 @@ export const RECORD_SHAPES = {
   inbox: { orderOf: (b: InboxBatch) => b.receivedAt },
   outbox: { chatOf: (p: OutboxPost) => p.chatId, orderOf: (p: OutboxPost) => p.notBefore, dueAt: (p: OutboxPost) => p.notBefore },
   pendingSummaries: { chatOf: (s: PendingSummary) => s.chatId },
+  pendingCreations: { tenantOf: (p: PendingCreationRecord) => p.tenantId, chatOf: (p: PendingCreationRecord) => p.chatId },
   changeLogs: { tenantOf: (l: ResourceChangeLog) => l.key.slice(0, Math.max(0, l.key.indexOf('|'))) },
 } satisfies Record<string, RecordShape<never>>;
 

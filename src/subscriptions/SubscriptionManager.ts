@@ -2,6 +2,7 @@ import type { InstalledEvent, UninstalledEvent } from '../events/HeraldEvents.js
 import type { LifecycleEvent } from '../model/changeEvents.js';
 import type { Messages } from '../i18n/Messages.js';
 import { requestChatInstall, requestChatRemoval } from './chatSubscriptions.js';
+import { resolvePendingCreation } from './pendingAdoption.js';
 import type { PendingCreations } from './PendingCreations.js';
 import type { RenewalPolicy } from './RenewalPolicy.js';
 import { reconcileAtStart } from './startupReconcile.js';
@@ -37,6 +38,7 @@ export class SubscriptionManager {
   constructor(deps: SubscriptionManagerDeps) {
     this.rt = createRuntime(deps);
     this.rt.renewJob = (id) => renew(this.rt, id);
+    this.rt.resolveStaleCreation = async (marker) => void (await resolvePendingCreation(this.rt, marker));
     this.policy = this.rt.policy;
     this.pendingCreations = this.rt.pending;
   }

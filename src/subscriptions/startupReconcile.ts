@@ -4,6 +4,7 @@ import { isGraphFailure } from '../graph/GraphRequestError.js';
 import { moveToCurrentCertificate, scheduleCertificateCheck } from './certificateUpkeep.js';
 import { requestChatSync } from './chatSubscriptions.js';
 import { jobKeys, lockKeys } from './jobKeys.js';
+import { adoptPendingCreations } from './pendingAdoption.js';
 import { deleteAtGraph, dropRecord, scheduleRenewal } from './subscriptionRecords.js';
 import { EXPIRY_MARGIN_MS, installedChats, sameUrl, tenantSpecs, type SubscriptionRuntime } from './subscriptionRuntime.js';
 import { chatSubscriptionSpecs, matchesSpec, type SubscriptionSpec } from './subscriptionSpecs.js';
@@ -56,6 +57,12 @@ async function reconcileTenantAtStart(rt: SubscriptionRuntime, tenantId: string)
     for (const installation of chats) requestChatSync(rt, installation.chatId, { ensure: true });
     requestTenantSync(rt, tenantId);
     return;
+  }
+  // A creation an earlier run (or a dead instance) never settled: its subscription is adopted, so
+  // notifications already accepted through it are handed on rather than lost with a deleted orphan.
+  for (const record of await adoptPendingCreations(rt, tenantId, live)) {
+    storedBefore.add(record.id);
+    storedBySpec.set(specKey(record), [...(storedBySpec.get(specKey(record)) ?? []), record]);
   }
   // Herald's own: pointing at this PUBLIC_URL, or known to the store (e.g. created under an older URL).
   const mine = live.filter((s) => sameUrl(s.notificationUrl, rt.notificationUrl) || storedBefore.has(s.id));

@@ -42,8 +42,19 @@ async function createSubscription(rt: SubscriptionRuntime, spec: SubscriptionSpe
     encryptionCertificateId: certificate.id,
     latestSupportedTlsVersion: 'v1_2',
   };
-  // Known before it is asked for: Graph may deliver through it before its 201 arrives (PendingCreations).
-  const creation = rt.pending.begin(body.clientState);
+  // Known (and stored) before it is asked for: Graph may deliver through it before its 201 arrives, to
+  // any instance, and this one may die before storing the record (PendingCreations, pendingAdoption).
+  const creation = await rt.pending.begin({
+    kind: spec.kind,
+    tenantId: spec.tenantId,
+    chatId: spec.chatId,
+    resource: spec.resource,
+    changeType: spec.changeType,
+    clientState: body.clientState,
+    notificationUrl: body.notificationUrl,
+    encryptionCertificateId: certificate.id,
+    encryptionCertificateThumbprint: certificate.thumbprint,
+  });
   let record: SubscriptionRecord;
   try {
     const created = await postSubscription(rt, spec, body);
@@ -70,7 +81,7 @@ async function createSubscription(rt: SubscriptionRuntime, spec: SubscriptionSpe
     };
     await store.subscriptions.put(record.id, record);
   } finally {
-    creation.settle();
+    await creation.settle();
   }
   scheduleRenewal(rt, record);
   log.info({ subscriptionId: record.id, kind: record.kind, chatId: record.chatId, tenantId: record.tenantId, expires: record.expirationDateTime }, 'subscription created');

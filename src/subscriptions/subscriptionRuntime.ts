@@ -1,6 +1,6 @@
 import { GraphRequestError, type GraphFailure } from '../graph/GraphRequestError.js';
 import type { Installation } from '../model/installation.js';
-import type { SubscriptionRecord } from '../model/subscription.js';
+import type { PendingCreationRecord, SubscriptionRecord } from '../model/subscription.js';
 import type { JobKey } from './jobKeys.js';
 import type { KeyLocks } from '../storage/StoreContract.js';
 import { PendingCreations } from './PendingCreations.js';
@@ -61,13 +61,15 @@ export interface SubscriptionRuntime {
    * renewals, so this one call is late-bound to keep the modules free of import cycles.
    */
   renewJob: (subscriptionId: string) => Promise<void>;
+  /** Settles a creation a dead instance left behind (pendingAdoption), bound by the facade likewise. */
+  resolveStaleCreation: (marker: PendingCreationRecord) => Promise<void>;
 }
 
 export function createRuntime(deps: SubscriptionManagerDeps): SubscriptionRuntime {
   const { timers, ...rest } = deps.options ?? {};
   const options: SubscriptionManagerOptions = { ...new RenewalPolicy().options, ...DEFAULT_MANAGER_OPTIONS, ...rest, timers };
   const base = deps.publicUrl.replace(/\/+$/, '');
-  return {
+  const rt: SubscriptionRuntime = {
     deps,
     options,
     policy: new RenewalPolicy(options),
@@ -80,14 +82,22 @@ export function createRuntime(deps: SubscriptionManagerDeps): SubscriptionRuntim
     mutex: deps.store.locks,
     chatFlags: new Map(),
     attempts: new Map(),
-    pending: new PendingCreations(),
+    pending: new PendingCreations({
+      store: deps.store,
+      clock: deps.clock,
+      log: deps.log,
+      instanceId: deps.instanceId ?? null,
+      resolveStale: (marker) => rt.resolveStaleCreation(marker),
+    }),
     ownIds: new Set((deps.ownIds ?? []).filter(Boolean).flatMap((id) => [id.toLowerCase(), `28:${id.toLowerCase()}`])),
     notificationUrl: `${base}/api/notifications`,
     instanceId: deps.instanceId ?? null,
     lifecycleUrl: `${base}/api/notifications/lifecycle`,
     stopped: false,
     renewJob: () => Promise.reject(new Error('renewJob not bound')),
+    resolveStaleCreation: () => Promise.reject(new Error('resolveStaleCreation not bound')),
   };
+  return rt;
 }
 
 export interface RetryPlan {

@@ -35,8 +35,11 @@ export interface NotificationPipelineDeps {
 }
 
 export interface PendingCreationLookup {
-  /** Resolves when the creation `clientState` belongs to is stored or failed; null when none matches. */
-  settled(clientState: string | null): Promise<void> | null;
+  /**
+   * Whether `clientState` belongs to a subscription being created: 'settled' once that creation is
+   * stored or failed (look again), 'elsewhere' while another instance is creating it, else 'none'.
+   */
+  lookup(clientState: string | null): Promise<'settled' | 'elsewhere' | 'none'>;
 }
 
 export interface BatchRun {
@@ -258,11 +261,16 @@ export class NotificationPipeline {
     };
     const known = await lookup();
     if (known) return known;
-    const creation = this.deps.pendingCreations?.settled(item.clientState);
-    if (!creation) return undefined;
+    const pending = this.deps.pendingCreations;
+    if (!pending) return undefined;
     const where = { batchId: batch.id, index: item.index, subscriptionId: id };
-    this.deps.log.info(where, 'notification for a subscription still being created; held until Graph answers');
-    await abortable(creation, signal);
+    const creation = await abortable(pending.lookup(item.clientState), signal);
+    if (creation === 'none') return undefined;
+    if (creation === 'elsewhere') {
+      // Another instance sent the POST and has not stored the record yet: the batch stays in the inbox.
+      this.deps.log.info(where, 'notification for a subscription another instance is still creating; tried again later');
+      throw new RetryLaterError('unknownSubscription', 'its subscription is still being created');
+    }
     subscriptions.delete(id);
     const stored = await lookup();
     if (!stored) this.deps.log.warn(where, 'the subscription this notification came through was not created; dropped');

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { ChatState } from '../../model/chat.js';
 import type { InboxBatch, OutboxPost, PendingSummary } from '../../model/inbox.js';
 import type { Installation } from '../../model/installation.js';
-import type { SubscriptionRecord } from '../../model/subscription.js';
+import type { PendingCreationRecord, SubscriptionRecord } from '../../model/subscription.js';
 import type { Collection, HeraldStore, HistoryLog, ResourceChangeLog, SeenKeys } from '../HeraldStore.js';
 import { queryHistory } from '../historyQuery.js';
 import { recordCollection } from '../recordCollection.js';
@@ -43,6 +43,7 @@ export class LogStore implements HeraldStore {
   readonly inbox: Collection<InboxBatch>;
   readonly outbox: Collection<OutboxPost>;
   readonly pendingSummaries: Collection<PendingSummary>;
+  readonly pendingCreations: Collection<PendingCreationRecord>;
   readonly changeLogs: Collection<ResourceChangeLog>;
   readonly history: HistoryLog;
   readonly seen: SeenKeys;
@@ -69,6 +70,7 @@ export class LogStore implements HeraldStore {
     this.inbox = this.collection('inbox');
     this.outbox = this.collection('outbox');
     this.pendingSummaries = this.collection('pendingSummaries');
+    this.pendingCreations = this.collection('pendingCreations');
     this.changeLogs = this.collection('changeLogs');
     this.history = {
       append: (entry) => {

@@ -12,7 +12,7 @@ export const LEGACY_JOURNAL = 'notifications.jsonl';
 /** Suffix the migrated files are kept under (a copy to go back to; never read again). */
 export const MIGRATED_SUFFIX = '.migrated';
 
-const COLLECTIONS: readonly DocumentCollection[] = ['installations', 'subscriptions', 'chats', 'inbox', 'outbox', 'pendingSummaries', 'changeLogs'];
+const COLLECTIONS: readonly DocumentCollection[] = ['installations', 'subscriptions', 'chats', 'inbox', 'outbox', 'pendingSummaries', 'pendingCreations', 'changeLogs'];
 
 /**
  * Loads an earlier version's DATA_DIR into `tables`: the document first, then its journal replayed on

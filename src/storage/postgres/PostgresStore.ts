@@ -3,7 +3,7 @@ import type { ChatState } from '../../model/chat.js';
 import type { HistoryEntry } from '../../model/history.js';
 import type { InboxBatch, OutboxPost, PendingSummary } from '../../model/inbox.js';
 import type { Installation } from '../../model/installation.js';
-import type { SubscriptionRecord } from '../../model/subscription.js';
+import type { PendingCreationRecord, SubscriptionRecord } from '../../model/subscription.js';
 import type { ResourceChangeLog } from '../HeraldStore.js';
 import { HISTORY_LIMIT_PER_CHAT } from '../LowdbStore.js';
 import { RECORD_SHAPES } from '../recordShapes.js';
@@ -34,6 +34,7 @@ export class PostgresStore implements StoreContract {
   readonly inbox: ClaimableCollection<InboxBatch>;
   readonly outbox: ClaimableCollection<OutboxPost>;
   readonly pendingSummaries: AsyncCollection<PendingSummary>;
+  readonly pendingCreations: AsyncCollection<PendingCreationRecord>;
   readonly changeLogs: AsyncCollection<ResourceChangeLog>;
   readonly history: AsyncHistoryLog;
   readonly seen: AsyncSeenKeys;
@@ -53,6 +54,7 @@ export class PostgresStore implements StoreContract {
     this.inbox = pgClaimableCollection(db, { name: 'inbox', shape: RECORD_SHAPES.inbox });
     this.outbox = pgClaimableCollection(db, { name: 'outbox', shape: RECORD_SHAPES.outbox });
     this.pendingSummaries = pgCollection(db, { name: 'pending_summaries', shape: RECORD_SHAPES.pendingSummaries });
+    this.pendingCreations = pgCollection(db, { name: 'pending_creations', shape: RECORD_SHAPES.pendingCreations });
     this.changeLogs = pgCollection(db, { name: 'change_logs', shape: RECORD_SHAPES.changeLogs });
     this.history = historyLog(db);
     this.seen = seenKeys(db);

@@ -66,6 +66,16 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE TABLE notification_certificates (thumbprint text PRIMARY KEY, created_at timestamptz NOT NULL, doc jsonb NOT NULL);
     `,
   },
+  {
+    version: 3,
+    name: 'subscriptions asked of Graph and not yet stored',
+    sql: `
+      -- Written before each POST /subscriptions: a notification through the new subscription may reach
+      -- another instance before the 201, and the instance that sent the POST may die before it.
+      CREATE TABLE pending_creations (key text PRIMARY KEY, tenant_id text NOT NULL, chat_id text, doc jsonb NOT NULL);
+      CREATE INDEX pending_creations_scope ON pending_creations (tenant_id, chat_id);
+    `,
+  },
 ];
 
 /** Advisory lock namespace ('HRLD'); the second half of the key is the schema, so schemas migrate independently. */

@@ -90,4 +90,59 @@ describe('a notification that arrives before Graph has answered the subscription
     assert.equal(notifications().droppedByReason.unknownSubscription ?? 0, 0);
     assert.ok(h.changes.some((c) => c.kind === 'chatUpdated' && c.source === 'notification' && c.chatId === other));
   });
+  it('killed between its POST and the 201: after the restart the subscription is adopted and the join delivered through it is handed on', async () => {
+    await advance(h, clock, HOUR);
+    const old = h.stored((r) => r.chatId === chatId && r.kind === 'chatMembers')[0] ?? assert.fail('no members subscription');
+    const newcomer = h.gw.world.addUser({ displayName: 'Dorothy Vaughan', tenantId: tenant });
+    const before = notifications();
+    let through: SubscriptionView | null = null;
+    h.gw.graph.deliverBeforeNextCreated(async (sub) => {
+      through = sub;
+      h.gw.world.addMember(chatId, newcomer.id);
+      await deliveredAndSeen(before);
+      // The process dies here: Graph's 201 reaches nobody, and the record is never stored.
+      h.storage.crash();
+    });
+    assert.equal(h.gw.graph.sendLifecycleEvent(old.id, 'subscriptionRemoved'), true);
+    for (let i = 0; i < 400 && !h.storage.crashed; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.ok(through, 'the join was delivered during the creation');
+    await h.kill();
+    const joins = () => h.changes.filter((c) => c.kind === 'memberAdded' && c.member.userId === newcomer.id);
+    // The batch may be tried before the start-up reconcile has adopted the subscription: then it is
+    // tried again after the inbox's first back-off (about a second of real time).
+    for (let i = 0; i < 100 && joins().length === 0; i++) {
+      await h.herald.modules.notifications.processor.idle();
+      await h.idle();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const adopted = h.store.subscriptions.get((through as SubscriptionView | null)?.id ?? '') ?? assert.fail('the subscription created before the kill was not adopted');
+    assert.equal(adopted.chatId, chatId);
+    assert.ok(h.live(tenant).some((s) => s.id === adopted.id), 'it is still live at Graph (not deleted as an orphan)');
+    assert.deepEqual(h.store.pendingCreations.list(), [], 'the creation is settled');
+    assert.equal(joins().length, 1, `handed on once: ${JSON.stringify(joins().map((c) => c.source))}`);
+    assert.equal(joins()[0]?.source, 'notification', 'the notification itself is handed on, not a reconcile guess');
+    assert.equal(h.store.chats.get(chatId)?.roster[newcomer.id]?.present, true);
+  });
+
+  it('a creation that never reached Graph is forgotten at the next start, and the chat keeps its subscriptions', async () => {
+    const ids = h.stored((r) => r.chatId === chatId).map((r) => r.id).sort();
+    await h.store.pendingCreations.put('left-behind', {
+      key: 'left-behind',
+      kind: 'chatMembers',
+      tenantId: tenant,
+      chatId,
+      resource: `/chats/${chatId}/members`,
+      changeType: 'created,deleted',
+      clientState: 'a-secret-graph-never-saw',
+      notificationUrl: `${h.publicUrl}/api/notifications`,
+      encryptionCertificateId: null,
+      encryptionCertificateThumbprint: null,
+      startedAt: new Date().toISOString(),
+      startedBy: 'a-dead-instance',
+    });
+    await h.restart();
+    await h.idle();
+    assert.deepEqual(h.store.pendingCreations.list(), []);
+    assert.deepEqual(h.stored((r) => r.chatId === chatId).map((r) => r.id).sort(), ids);
+  });
 });

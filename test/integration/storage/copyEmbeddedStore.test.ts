@@ -21,6 +21,10 @@ async function fillDataDir(dir: string): Promise<void> {
   await store.inbox.put('b1', batch('b1', '2026-03-01T10:00:00.000Z'));
   await store.outbox.put('p1', post('p1', '19:one', '2026-03-01T10:00:01.000Z'));
   await store.pendingSummaries.put('19:one', { chatId: '19:one', windowEndsAt: '2026-03-01T10:00:05.000Z', changes: [{ kind: 'joined', userId: 'u1' }] });
+  await store.pendingCreations.put('pc1', {
+    key: 'pc1', kind: 'chat', tenantId: 'tenant-a', chatId: '19:one', resource: '/chats/19:one', changeType: 'updated', clientState: 'secret',
+    notificationUrl: 'https://herald.example/api/notifications', encryptionCertificateId: 'c1', encryptionCertificateThumbprint: 'AB', startedAt: '2026-03-01T10:00:00.000Z', startedBy: 'i-1',
+  });
   await store.changeLogs.put('tenant-a|/chats/19:one', { key: 'tenant-a|/chats/19:one', latestStamp: null, changes: {} });
   await store.history.append(entry('19:one', 'e1', '2026-03-01T10:00:01.000Z'));
   await store.history.append(entry('19:one', 'e2', '2026-03-01T10:00:02.000Z', 'left'));
@@ -47,6 +51,7 @@ async function everything(store: StoreContract) {
     inbox: await sorted(store.inbox.list()),
     outbox: await sorted(store.outbox.list()),
     pendingSummaries: await sorted(store.pendingSummaries.list()),
+    pendingCreations: await sorted(store.pendingCreations.list()),
     changeLogs: await sorted(store.changeLogs.list()),
     history: [await store.history.list('19:one'), await store.history.list('19:gone')],
     seen: await store.seen.has('seen-1'),
@@ -72,7 +77,7 @@ describe('copying an embedded store into PostgreSQL (store:migrate)', () => {
     const target = await PostgresStore.open({ url: db.url, schema: db.schema });
     try {
       const report = await copyEmbeddedStore(source, await readEmbeddedExtras(dir), target);
-      assert.deepEqual(report, { installations: 1, subscriptions: 2, chats: 1, inbox: 1, outbox: 1, pendingSummaries: 1, changeLogs: 1, history: 4, seen: 1 });
+      assert.deepEqual(report, { installations: 1, subscriptions: 2, chats: 1, inbox: 1, outbox: 1, pendingSummaries: 1, pendingCreations: 1, changeLogs: 1, history: 4, seen: 1 });
       const copied = await everything(target);
       assert.deepEqual(copied, await everything(asyncStoreFrom(source)));
       assert.deepEqual(copied.history[0]!.map((e) => e.id), ['e2', 'e3', 'e1']);

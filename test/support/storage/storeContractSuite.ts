@@ -3,7 +3,7 @@ import { DEFAULT_CHAT_SETTINGS } from '../../../src/model/chat.js';
 import { HISTORY_LIMIT_PER_CHAT } from '../../../src/storage/LowdbStore.js';
 import type { StoreContract } from '../../../src/storage/StoreContract.js';
 import { StoreUnavailableError } from '../../../src/storage/StoreErrors.js';
-import { batch, entry, installation, post, subscription } from './storeRecords.js';
+import { batch, entry, installation, pendingCreation, post, subscription } from './storeRecords.js';
 
 /** Two instances over one shared storage, fresh for each test. */
 export interface StoreWorld {
@@ -68,6 +68,18 @@ export function storeContractSuite(fixture: StoreFixture): void {
       assert.deepEqual(byKey(await world.a.subscriptions.list(undefined, { tenantId: 'tenant-a' })), ['s1', 's2']);
       assert.deepEqual(byKey(await world.a.subscriptions.list(undefined, { tenantId: 'tenant-a', chatId: null })), ['s2']);
       assert.deepEqual(byKey(await world.a.subscriptions.list(undefined, { chatId: '19:two' })), ['s3']);
+    });
+
+    it("keeps a pending creation where the other instance finds it, by key and by its tenant and chat", async () => {
+      await world.a.pendingCreations.put('p1', pendingCreation('p1', 'tenant-a', '19:one'));
+      await world.a.pendingCreations.put('p2', pendingCreation('p2', 'tenant-a', null));
+      await world.a.pendingCreations.put('p3', pendingCreation('p3', 'tenant-b', '19:two'));
+      assert.deepEqual(await world.b.pendingCreations.get('p1'), pendingCreation('p1', 'tenant-a', '19:one'));
+      const keys = async (scope: { tenantId?: string; chatId?: string | null }) => (await world.b.pendingCreations.list(undefined, scope)).map((p) => p.key).sort();
+      assert.deepEqual(await keys({ tenantId: 'tenant-a' }), ['p1', 'p2']);
+      assert.deepEqual(await keys({ tenantId: 'tenant-a', chatId: null }), ['p2']);
+      await world.b.pendingCreations.delete('p1');
+      assert.equal(await world.a.pendingCreations.get('p1'), undefined);
     });
 
     it('scopes change logs by the tenant their key starts with', async () => {

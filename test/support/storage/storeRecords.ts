@@ -1,7 +1,7 @@
 import type { HistoryEntry, HistoryKind } from '../../../src/model/history.js';
 import type { InboxBatch, OutboxPost } from '../../../src/model/inbox.js';
 import type { Installation } from '../../../src/model/installation.js';
-import type { SubscriptionRecord } from '../../../src/model/subscription.js';
+import type { PendingCreationRecord, SubscriptionRecord } from '../../../src/model/subscription.js';
 
 /** Records for storage tests, each built from the few fields a test cares about. */
 export const installation = (chatId: string, tenantId = 'tenant-a'): Installation => ({
@@ -54,4 +54,19 @@ export const entry = (chatId: string, id: string, at: string, kind: HistoryKind 
   at,
   kind,
   actor: `person ${id}`,
+});
+
+export const pendingCreation = (key: string, tenantId: string, chatId: string | null): PendingCreationRecord => ({
+  key,
+  kind: chatId ? 'chatMembers' : 'tenantMembers',
+  tenantId,
+  chatId,
+  resource: chatId ? `/chats/${chatId}/members` : '/appCatalogs/teamsApps/app-1/installedToChats/getAllMembers',
+  changeType: 'created,deleted',
+  clientState: `secret-of-${key}`,
+  notificationUrl: 'https://herald.example/api/notifications',
+  encryptionCertificateId: 'cert-1',
+  encryptionCertificateThumbprint: 'ABCDEF',
+  startedAt: '2026-03-01T10:00:00.000Z',
+  startedBy: 'instance-a',
 });

@@ -70,6 +70,7 @@ export function crashable(inner: HeraldStore): CrashableStore {
     inbox: collection('inbox', inner.inbox),
     outbox: collection('outbox', inner.outbox),
     pendingSummaries: collection('pendingSummaries', inner.pendingSummaries),
+    pendingCreations: collection('pendingCreations', inner.pendingCreations),
     changeLogs: collection('changeLogs', inner.changeLogs),
     history,
     seen,

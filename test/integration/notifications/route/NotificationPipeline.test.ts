@@ -11,13 +11,13 @@ import { HeraldEvents } from '../../../../src/events/HeraldEvents.js';
 import { silentLogger } from '../../../../src/log/createLogger.js';
 import type { ChangeEvent, LifecycleEvent, MemberAddedEvent } from '../../../../src/model/changeEvents.js';
 import type { InboxBatch } from '../../../../src/model/inbox.js';
-import type { SubscriptionRecord } from '../../../../src/model/subscription.js';
+import type { PendingCreationRecord, SubscriptionRecord } from '../../../../src/model/subscription.js';
 import { ChangeDeduplicator } from '../../../../src/notifications/route/ChangeDeduplicator.js';
 import { RetryLaterError, type ItemOutcome } from '../../../../src/notifications/route/ItemOutcome.js';
 import { NotificationPipeline } from '../../../../src/notifications/route/NotificationPipeline.js';
 import { ValidationTokenVerifier } from '../../../../src/notifications/verify/ValidationTokenVerifier.js';
 import { LowdbStore } from '../../../../src/storage/LowdbStore.js';
-import { PendingCreations } from '../../../../src/subscriptions/PendingCreations.js';
+import { pendingCreationKey, PendingCreations } from '../../../../src/subscriptions/PendingCreations.js';
 import { GraphNotifier, membershipId, pascalCased, subscriptionRecord, type TestCertificate } from '../../../support/notifications/graphNotifications.js';
 import { asyncStoreFrom } from '../../../../src/storage/asyncStoreFrom.js';
 
@@ -272,37 +272,93 @@ describe('notification pipeline (verify → decode → route)', () => {
   describe('a subscription still being created (Graph delivers before its 201 arrives)', () => {
     let pending: PendingCreations;
     let fresh: SubscriptionRecord;
+    let now: Date;
+    let resolved: PendingCreationRecord[];
+
+    /** The creation tracker of an instance on this store (the test's own one, or another instance's). */
+    const tracker = (instanceId: string) =>
+      new PendingCreations({
+        store: asyncStoreFrom(store),
+        clock: () => now,
+        log: silentLogger(),
+        instanceId,
+        resolveStale: async (marker) => void resolved.push(marker),
+      });
+    const draft = (record: SubscriptionRecord) => ({
+      kind: record.kind,
+      tenantId: record.tenantId,
+      chatId: record.chatId,
+      resource: record.resource,
+      changeType: record.changeType,
+      clientState: record.clientState,
+      notificationUrl: 'https://herald.example/api/notifications',
+      encryptionCertificateId: record.encryptionCertificateId,
+      encryptionCertificateThumbprint: null,
+    });
 
     beforeEach(async () => {
-      pending = new PendingCreations();
+      now = new Date();
+      resolved = [];
+      pending = tracker('instance-a');
       pipeline = await build(pending);
       fresh = subscriptionRecord({ tenantId, chatId });
     });
 
     it('holds an item whose clientState matches a creation in flight until its record is stored, then hands it on', async () => {
-      const creation = pending.begin(fresh.clientState);
+      const creation = await pending.begin(draft(fresh));
       const outcome = run(await notifier.batch([joined(alice, fresh)]));
       while (pending.held === 0) await new Promise((resolve) => setImmediate(resolve));
       assert.equal(changes.length, 0, 'nothing is handed on before the record exists');
       await store.subscriptions.put(fresh.id, fresh);
-      creation.settle();
+      await creation.settle();
       assert.deepEqual(statuses(await outcome), ['emitted']);
       assert.equal((changes[0] as MemberAddedEvent).member.userId, alice.userId);
     });
 
     it('drops the item as from an unknown subscription when that creation fails', async () => {
-      const creation = pending.begin(fresh.clientState);
+      const creation = await pending.begin(draft(fresh));
       const outcome = run(await notifier.batch([joined(alice, fresh)]));
       while (pending.held === 0) await new Promise((resolve) => setImmediate(resolve));
-      creation.settle();
+      await creation.settle();
       assert.deepEqual(statuses(await outcome), ['dropped:unknownSubscription']);
       assert.equal(changes.length, 0);
     });
 
     it('does not hold items whose clientState matches no creation in flight', async () => {
-      pending.begin(randomUUID());
+      await pending.begin(draft(subscriptionRecord({ tenantId, chatId })));
       assert.deepEqual(statuses(await run(await notifier.batch([joined(alice, fresh)]))), ['dropped:unknownSubscription']);
       assert.equal(pending.held, 0);
+    });
+
+    it('keeps the creation in the store until it settles, and removes it then', async () => {
+      const creation = await pending.begin(draft(fresh));
+      const stored = store.pendingCreations.list();
+      assert.equal(stored.length, 1);
+      assert.equal(stored[0]?.startedBy, 'instance-a');
+      assert.equal(stored[0]?.key, pendingCreationKey(fresh.clientState));
+      await creation.settle();
+      assert.deepEqual(store.pendingCreations.list(), []);
+    });
+
+    it('asks for the batch to be tried again later when another instance is creating the subscription', async () => {
+      await tracker('instance-b').begin(draft(fresh));
+      await assert.rejects(run(await notifier.batch([joined(alice, fresh)])), (error: unknown) => error instanceof RetryLaterError && error.reason === 'unknownSubscription');
+      assert.equal(changes.length, 0);
+      assert.deepEqual(resolved, [], 'a creation in flight elsewhere is not judged');
+    });
+
+    it("resolves a creation another instance never settled (it died), then hands the item on through the adopted record", async () => {
+      await tracker('instance-b').begin(draft(fresh));
+      now = new Date(now.getTime() + 3 * 60_000);
+      const resolveStale = async (marker: PendingCreationRecord) => {
+        resolved.push(marker);
+        await store.subscriptions.put(fresh.id, fresh);
+        await store.pendingCreations.delete(marker.key);
+      };
+      pipeline = await build(new PendingCreations({ store: asyncStoreFrom(store), clock: () => now, log: silentLogger(), instanceId: 'instance-a', resolveStale }));
+      assert.deepEqual(statuses(await run(await notifier.batch([joined(alice, fresh)]))), ['emitted']);
+      assert.equal(resolved.length, 1);
+      assert.equal(resolved[0]?.startedBy, 'instance-b');
     });
   });
 
