@@ -116,6 +116,8 @@ export class KeyUnwrapPool implements DataKeyUnwrapper {
       slot.items = 0;
     }
     for (const job of pending) this.unwrapNow(job);
+    // Unref'd first: a worker whose termination takes a while (still booting) must not hold the process.
+    for (const worker of workers) worker.unref();
     await Promise.all(workers.map((worker) => worker.terminate()));
   }
 
@@ -179,7 +181,6 @@ export class KeyUnwrapPool implements DataKeyUnwrapper {
       this.died(slot, null);
       return null;
     }
-    worker.unref();
     slot.worker = worker;
     slot.keys.clear();
     worker.on('message', (message: FromUnwrapWorker) => this.answered(slot, worker, message));
@@ -189,12 +190,20 @@ export class KeyUnwrapPool implements DataKeyUnwrapper {
       this.options.log.warn({ code, inFlight: slot.items }, 'a key unwrap worker stopped; its items go to a new one');
       this.died(slot, worker);
     });
+    // After the listeners: adding the first 'message' listener to a Worker ref()s its port again
+    // (node:internal/worker setupPortReferencing), which would keep the process alive for good.
+    worker.unref();
     return worker;
   }
 
   private answered(slot: Slot, worker: Worker, message: FromUnwrapWorker): void {
+    if (slot.worker !== worker) {
+      // A worker the pool no longer uses (closed, or replaced): nothing of it may hold the process.
+      worker.unref();
+      return;
+    }
     const jobs = slot.inFlight.get(message.id);
-    if (!jobs || slot.worker !== worker) return;
+    if (!jobs) return;
     slot.inFlight.delete(message.id);
     slot.items -= jobs.length;
     if (slot.items === 0) worker.unref();
