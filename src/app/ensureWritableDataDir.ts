@@ -20,6 +20,8 @@ export async function ensureWritableDataDir(dataDir: string): Promise<void> {
   } catch (error) {
     const code = (error as { code?: unknown } | null)?.code;
     if (typeof code !== 'string' || !NOT_WRITABLE.has(code)) throw error;
-    throw new ConfigError([`DATA_DIR: Herald cannot write ${dataDir} (${describeFileError(error)}): make that folder writable for this user, or set DATA_DIR to a folder it can write`], { cause: error });
+    // A file where the folder (or one above it) should be is not fixed by permissions.
+    const fix = code === 'ENOTDIR' || code === 'EEXIST' ? 'move that file away, or set DATA_DIR to another folder' : 'make that folder writable for this user, or set DATA_DIR to a folder it can write';
+    throw new ConfigError([`DATA_DIR: Herald cannot write ${dataDir} (${describeFileError(error)}): ${fix}`], { cause: error });
   }
 }

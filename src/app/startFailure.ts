@@ -28,7 +28,7 @@ function startFailureCode(error: unknown): { code: HeraldErrorCode; path: string
  * else, which is then reported with its stack.
  */
 export function describeStartFailure(error: unknown, config: Pick<HeraldConfig, 'port' | 'host' | 'dataDir'>): string | null {
-  if (error instanceof ConfigError) return error.message;
+  if (error instanceof ConfigError) return `${error.message}\n${error.advice}`;
   if (error instanceof StoreUnavailableError) return `Herald could not start: ${error.message}: start the database or fix DATABASE_URL.`;
   if (error instanceof StoreMigrationError) {
     return `Herald could not start: ${error.message}. Nothing of it is applied; the database is as before. Fix what the error names in the database DATABASE_URL points to, or run the Herald release that ran on it before.`;

@@ -68,9 +68,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd(), 
   if (!appType) problems.push(`BOT_TYPE: "${appTypeRaw}" is not one of ${APP_TYPES.join(', ')}`);
   const botTenantId = opt('BOT_TENANT_ID') ?? tenantId;
 
-  for (const [name, value] of [['AAD_APP_CLIENT_ID', clientId], ['BOT_ID', botId], ['AAD_APP_TENANT_ID', tenantId], ['BOT_TENANT_ID', botTenantId]] as const) {
+  // Only what the user set: a setting that took its default from another is named with that one.
+  const defaultsTo = { BOT_ID: 'AAD_APP_CLIENT_ID', AAD_APP_TENANT_ID: 'BOT_TENANT_ID' } as const;
+  for (const [name, value] of [['AAD_APP_CLIENT_ID', str('AAD_APP_CLIENT_ID')], ['BOT_ID', botId], ['AAD_APP_TENANT_ID', tenantId], ['BOT_TENANT_ID', opt('BOT_TENANT_ID')]] as const) {
     if (value && !GUIDISH.test(value) && !(name.endsWith('TENANT_ID') && /^[a-z0-9.-]+$/i.test(value))) {
-      problems.push(`${name}: "${value}" is not a GUID`);
+      const follower = name in defaultsTo ? defaultsTo[name as keyof typeof defaultsTo] : null;
+      const also = follower && !str(follower) ? ` (${follower}, not set, defaults to it)` : '';
+      problems.push(`${name}: "${value}" is not a GUID${also}`);
     }
   }
 
@@ -86,8 +90,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd(), 
     );
   }
   if (mode === 'live') {
-    if (!clientSecret) problems.push('AAD_APP_CLIENT_SECRET (or BOT_PASSWORD): required to call Microsoft Graph');
-    if (botId && !botPassword && appType !== 'UserAssignedMSI') problems.push('BOT_PASSWORD: required when BOT_ID is set');
+    const botNeedsPassword = Boolean(botId) && !botPassword && appType !== 'UserAssignedMSI';
+    if (botNeedsPassword) {
+      problems.push(`BOT_PASSWORD: required when BOT_ID is set${clientSecret ? '' : ' (AAD_APP_CLIENT_SECRET, not set, defaults to it: Herald calls Microsoft Graph with it)'}`);
+    } else if (!clientSecret) {
+      problems.push('AAD_APP_CLIENT_SECRET: required to call Microsoft Graph (it defaults to BOT_PASSWORD)');
+    }
     if (botId && appType !== 'MultiTenant' && !botTenantId) problems.push(`BOT_TENANT_ID (or AAD_APP_TENANT_ID): required when BOT_TYPE is ${appType}`);
     if (!str('PUBLIC_URL')) problems.push('PUBLIC_URL: required (the public https base URL Graph delivers notifications to)');
   }

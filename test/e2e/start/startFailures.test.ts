@@ -66,20 +66,17 @@ describe('npm start: start-up failures name their setting', function () {
     const file = join(workDir, 'a-file');
     await writeFile(file, 'not a folder');
     const run = startHeraldProcess(workDir, join(file, 'data'), {});
-    await assertPlainFailure(run, 'DATA_DIR', /Herald cannot write .*a-file\/data \(a file is in the way where a folder should be\): make that folder writable/);
+    await assertPlainFailure(run, 'DATA_DIR', /Herald cannot write .*a-file\/data \(a file is in the way where a folder should be\): move that file away, or set DATA_DIR to another folder\nFix each setting named above/);
   });
 
   it('a DATA_DIR this user may not write', async () => {
-    // Root writes anywhere, so as root the start runs as nobody.
-    const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
     const shared = await mkdtemp(join(tmpdir(), 'herald-readonly-'));
     try {
-      await chmod(shared, 0o755);
       const dataDir = join(shared, 'data');
       await mkdir(dataDir, { mode: 0o555 });
       await chmod(dataDir, 0o555);
-      const run = startHeraldProcess(shared, dataDir, {}, asNobody);
-      await assertPlainFailure(run, 'DATA_DIR', new RegExp(`Herald cannot write ${dataDir} \\(permission denied\\)`));
+      const run = startHeraldProcess(shared, dataDir, {}, { withoutRootOverride: true });
+      await assertPlainFailure(run, 'DATA_DIR', new RegExp(`Herald cannot write ${dataDir} \\(permission denied\\): make that folder writable for this user, or set DATA_DIR to a folder it can write\\nFix each setting named above`));
     } finally {
       await rm(shared, { recursive: true, force: true });
     }

@@ -53,7 +53,9 @@ describe('store contract: PostgreSQL', () => {
         let release!: () => void;
         const held = new Promise<void>((resolve) => (release = resolve));
         const holding = store.locks.run('chat:19:one', () => held);
-        await waitFor(async () => (await db.admin('SELECT 1 FROM pg_locks WHERE locktype = $1 AND granted', ['advisory'])).rowCount === 1);
+        // This store's lock only: other test files (and other instances) hold advisory locks on the same server.
+        const heldHere = 'SELECT 1 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = $1 AND l.granted AND a.application_name = $2';
+        await waitFor(async () => (await db.admin(heldHere, ['advisory', `${app()}-locks`])).rowCount === 1);
         const waiting = other.locks.run('chat:19:one', async () => 'taken over');
         await db.admin('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [`${app()}-locks`]);
         assert.equal(await waiting, 'taken over');

@@ -19,17 +19,22 @@ export interface HeraldProcess {
   exit: Promise<number | null>;
 }
 
-export function startHeraldProcess(
-  cwd: string,
-  dataDir: string,
-  env: Record<string, string> = {},
-  options: { uid?: number; gid?: number } = {},
-): HeraldProcess {
-  const child = spawn(process.execPath, ['--import', TSX, join(ROOT, 'bin', 'herald.ts')], {
+export interface HeraldProcessOptions {
+  /**
+   * Run without the power to override file permissions, as an ordinary user would (root writes anywhere).
+   * As root this drops CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH (util-linux `setpriv`) instead of switching
+   * to another user, who may not be able to read the clone (a `mktemp -d` folder is 0700).
+   */
+  withoutRootOverride?: boolean;
+}
+
+export function startHeraldProcess(cwd: string, dataDir: string, env: Record<string, string> = {}, options: HeraldProcessOptions = {}): HeraldProcess {
+  const node = [process.execPath, '--import', TSX, join(ROOT, 'bin', 'herald.ts')];
+  const [command, ...args] = options.withoutRootOverride && process.getuid?.() === 0 ? ['setpriv', '--bounding-set=-dac_override,-dac_read_search', '--', ...node] : node;
+  const child = spawn(command as string, args, {
     cwd,
     env: { PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
-    ...options,
   });
   let text = '';
   const url = new Promise<string>((resolve, reject) => {

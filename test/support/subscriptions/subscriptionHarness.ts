@@ -212,6 +212,8 @@ export class SubscriptionHarness {
     this.storage.crash();
     // A dead process runs no timers: the subscription wheel (possibly on the shared fake clock) stops.
     void this.manager.stop();
+    // Nor threads: its key unwrap workers end with it (anything they still hold is unwrapped inline, and lost with the crashed store).
+    void this.herald.modules.notifications.unwrapPool.close();
     const http = this.herald.context.server.server;
     await new Promise<void>((resolve) => {
       http.close(() => resolve());

@@ -30,9 +30,12 @@ describe('describeStartFailure', () => {
     });
   }
 
-  it('a configuration error found while starting is shown as it is', () => {
+  it('a configuration error found while starting is shown as it is, with the closing advice of every configuration error', () => {
     const error = new ConfigError(['NOTIFICATION_KEY_FILE: cannot read /k.pem (permission denied): set it to a readable key']);
-    assert.equal(describeStartFailure(error, config), 'Invalid configuration:\n  - NOTIFICATION_KEY_FILE: cannot read /k.pem (permission denied): set it to a readable key');
+    assert.equal(
+      describeStartFailure(error, config),
+      'Invalid configuration:\n  - NOTIFICATION_KEY_FILE: cannot read /k.pem (permission denied): set it to a readable key\nFix each setting named above (environment or .env file) and start Herald again.',
+    );
   });
 
   it('anything else has no plain message (it is logged with its stack)', () => {

@@ -67,11 +67,29 @@ describe('configuration', () => {
   });
 
   it('names every missing live setting', () => {
+    const problems = problemsOf({ AAD_APP_CLIENT_ID: CLIENT });
+    assert.ok(problems.some((p) => p.startsWith('AAD_APP_CLIENT_SECRET: required to call Microsoft Graph (it defaults to BOT_PASSWORD)')));
+    assert.ok(problems.some((p) => p.startsWith('PUBLIC_URL')));
+  });
+
+  it('with BOT_ID alone, names only what the user set or must set: BOT_PASSWORD covers the Graph secret', () => {
     const problems = problemsOf({ BOT_ID: CLIENT });
-    assert.ok(problems.some((p) => p.startsWith('AAD_APP_CLIENT_SECRET')));
-    assert.ok(problems.some((p) => p.startsWith('BOT_PASSWORD')));
+    assert.ok(problems.includes('BOT_PASSWORD: required when BOT_ID is set (AAD_APP_CLIENT_SECRET, not set, defaults to it: Herald calls Microsoft Graph with it)'), problems.join(' | '));
+    assert.ok(!problems.some((p) => p.startsWith('AAD_APP_CLIENT_SECRET')), problems.join(' | '));
     assert.ok(problems.some((p) => p.startsWith('BOT_TENANT_ID')));
     assert.ok(problems.some((p) => p.startsWith('PUBLIC_URL')));
+  });
+
+  it('blames a malformed BOT_ID on BOT_ID alone, saying that AAD_APP_CLIENT_ID defaults to it', () => {
+    const problems = problemsOf({ BOT_ID: 'x' });
+    assert.ok(problems.includes('BOT_ID: "x" is not a GUID (AAD_APP_CLIENT_ID, not set, defaults to it)'), problems.join(' | '));
+    assert.ok(!problems.some((p) => p.startsWith('AAD_APP_CLIENT_ID')), problems.join(' | '));
+  });
+
+  it('names a malformed AAD_APP_CLIENT_ID the user did set, beside a malformed BOT_ID', () => {
+    const problems = problemsOf({ BOT_ID: 'x', AAD_APP_CLIENT_ID: 'y' });
+    assert.ok(problems.includes('BOT_ID: "x" is not a GUID'), problems.join(' | '));
+    assert.ok(problems.includes('AAD_APP_CLIENT_ID: "y" is not a GUID'), problems.join(' | '));
   });
 
   it('names malformed settings', () => {
