@@ -172,6 +172,8 @@ export const de: Catalogue = {
   'tab.failedToStart': "Die Registerkarte von Herald konnte nicht starten: {error}",
   'tab.entry.joined': "{who} ist dem Chat beigetreten",
   'tab.entry.left': "{who} hat den Chat verlassen",
+  'tab.entry.addedBy': "{by} hat {who} zum Chat hinzugefügt",
+  'tab.entry.removedBy': "{by} hat {who} aus dem Chat entfernt",
   'tab.entry.renamed': "{named, select, true {{actor} hat den Chat} other {Der Chat wurde}}{hasFrom, select, true { von „{from}“} other {}} in „{to}“ umbenannt",
   'tab.entry.nameRemoved': "{named, select, true {{actor} hat den Namen des Chats entfernt} other {Der Name des Chats wurde entfernt}}",
   'tab.entry.wasNamed': "Er lautete „{from}“",

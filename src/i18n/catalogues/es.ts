@@ -172,6 +172,8 @@ export const es: Catalogue = {
   'tab.failedToStart': "La pestaña de Herald no pudo iniciarse: {error}",
   'tab.entry.joined': "{who} entró en el chat",
   'tab.entry.left': "{who} salió del chat",
+  'tab.entry.addedBy': "{by} agregó a {who} al chat",
+  'tab.entry.removedBy': "{by} quitó a {who} del chat",
   'tab.entry.renamed': "{named, select, true {{actor} cambió el nombre del chat} other {Se cambió el nombre del chat}}{hasFrom, select, true { de «{from}»} other {}} a «{to}»",
   'tab.entry.nameRemoved': "{named, select, true {{actor} quitó el nombre del chat} other {Se quitó el nombre del chat}}",
   'tab.entry.wasNamed': "Se llamaba «{from}»",

@@ -172,6 +172,8 @@ export const fr: Catalogue = {
   'tab.failedToStart': "L’onglet de Herald n’a pas pu démarrer : {error}",
   'tab.entry.joined': "{who} a rejoint la conversation",
   'tab.entry.left': "{who} a quitté la conversation",
+  'tab.entry.addedBy': "{by} a ajouté {who} à la conversation",
+  'tab.entry.removedBy': "{by} a retiré {who} de la conversation",
   'tab.entry.renamed': "{named, select, true {{actor} a renommé la conversation} other {La conversation a été renommée}}{hasFrom, select, true { de « {from} »} other {}} en « {to} »",
   'tab.entry.nameRemoved': "{named, select, true {{actor} a supprimé le nom de la conversation} other {Le nom de la conversation a été supprimé}}",
   'tab.entry.wasNamed': "Elle s’appelait « {from} »",
