@@ -111,7 +111,7 @@ export class SubscriptionsView {
       ...row(m.text('tab.expires'), m.text('tab.expiresIn', { expired: s.state === 'expired', remaining: s.expiresIn })),
       ...(s.nextRenewalAt ? row(m.text('tab.renewal'), timeUntil(s.nextRenewalAt, checkedAt, m)) : []),
       // Which of the instances sharing the database last renewed it (several instances on one DATABASE_URL).
-      ...(s.lastRenewedBy ? row(m.text('tab.renewedBy'), s.lastRenewedBy) : []),
+      ...(s.lastRenewedBy ? row(m.text(s.lastRenewedAt ? 'tab.renewedBy' : 'tab.setUpBy'), s.lastRenewedBy) : []),
       ...row(m.text('tab.lastNotification'), timeAgo(s.lastNotificationAt, checkedAt, m)),
       ...(s.lastError ? row(m.text('tab.lastError'), s.lastError) : []),
     ];

@@ -141,6 +141,16 @@ describe('companion tab in the reader’s language', function () {
     assert.ok(lines.includes('Lee Ver left the chat'), 'the seeded leave had no one else behind it');
   });
 
+  it('says which instance renewed a subscription, and which only set one up that was never renewed', async () => {
+    const { tab } = await openTab();
+    await tab.click('#tab-subscriptions');
+    await tab.waitForSelector('#subs-list .card');
+    const cards = await tab.locator('#subs-list .card').allInnerTexts();
+    assert.match(cards[0] ?? '', /Renewed by\s*herald-2/);
+    assert.match(cards[1] ?? '', /Set up by\s*herald-1/);
+    assert.doesNotMatch(cards[1] ?? '', /Renewed by/);
+  });
+
   it('spells “organization” as the chat and its card do', async () => {
     const { tab } = await openTab();
     await tab.click('#tab-settings');
