@@ -10,13 +10,15 @@ import type { WorldUser } from '../doubles/world/types.js';
 import { WorldError } from '../doubles/world/World.js';
 import type { SimulatedWorld } from './startSimulatedWorld.js';
 import type { TimelineChange, TimelineEntry } from './Timeline.js';
-import { wireItemOfConnectorRequest, wireItemOfDelivery, wireItemOfEntry, type WireItem } from './wireView.js';
+import { readable, wireItemOfConnectorRequest, wireItemOfDelivery, wireItemOfEntry, type WireItem } from './wireView.js';
 
 export type MemberKind = 'member' | 'guest' | 'external';
 export const MEMBER_KINDS: readonly MemberKind[] = ['member', 'guest', 'external'];
 
 export type TroubleKind = 'drop' | 'reauthorizationRequired' | 'subscriptionRemoved' | 'duplicate' | 'throttle';
 export const TROUBLE_KINDS: readonly TroubleKind[] = ['drop', 'reauthorizationRequired', 'subscriptionRemoved', 'duplicate', 'throttle'];
+/** What the armed 429 asks Herald to wait. */
+export const THROTTLE_RETRY_AFTER_SECONDS = 1;
 /** Troubles that wait for the next notification or Graph call; the page shows them as armed. */
 export type ArmedTrouble = 'drop' | 'duplicate' | 'throttle';
 
@@ -105,6 +107,8 @@ export class PlaygroundController {
   private readonly wireCapacity: number;
   private wireSeq = 0;
   private readonly armed: Record<ArmedTrouble, boolean> = { drop: false, duplicate: false, throttle: false };
+  /** The armed 429, once Graph answered it: the next call to the same address is Herald's retry. */
+  private throttled: { method: string; path: string; at: number; retryAfterSeconds: number } | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly unsubscribe: Array<() => void> = [];
 
@@ -345,7 +349,7 @@ export class PlaygroundController {
           this.armed.duplicate = true;
           break;
         case 'throttle':
-          graph.failNextRequests({ count: 1, status: 429, retryAfterSeconds: 1 });
+          graph.failNextRequests({ count: 1, status: 429, retryAfterSeconds: THROTTLE_RETRY_AFTER_SECONDS });
           this.armed.throttle = true;
           break;
         case 'reauthorizationRequired':
@@ -453,11 +457,23 @@ export class PlaygroundController {
       this.armed.duplicate = false;
       armedChanged = true;
     }
+    let note: string | undefined;
     if (entry.kind === 'graphRequest' && entry.status === 429 && this.armed.throttle) {
       this.armed.throttle = false;
       armedChanged = true;
+      this.throttled = { method: entry.method, path: entry.path, at: Date.parse(entry.at), retryAfterSeconds: THROTTLE_RETRY_AFTER_SECONDS };
+      note = `throttled, Retry-After: ${THROTTLE_RETRY_AFTER_SECONDS} s`;
+      this.options.simulated.timeline.system(
+        entry.at,
+        `Graph answered Herald's ${entry.method} ${readable(entry.path)} with 429 Too Many Requests (Retry-After: ${THROTTLE_RETRY_AFTER_SECONDS} s, as armed). Herald must wait before it asks again.`,
+      );
+    } else if (entry.kind === 'graphRequest' && this.throttled && entry.method === this.throttled.method && entry.path === this.throttled.path) {
+      const waited = ((Date.parse(entry.at) - this.throttled.at) / 1000).toFixed(1);
+      this.throttled = null;
+      note = `retry after 429, ${waited} s later`;
+      this.options.simulated.timeline.system(entry.at, `Herald retried ${entry.method} ${readable(entry.path)} ${waited} s later: Graph answered ${entry.status}.`);
     }
-    this.addWire(wireItemOfEntry(entry));
+    this.addWire(wireItemOfEntry(entry, note));
     if (entry.kind === 'subscription') this.emit({ type: 'subscriptions', subscriptions: this.subscriptions() });
     if (armedChanged) this.emitChat();
   }

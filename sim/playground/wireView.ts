@@ -38,8 +38,13 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-/** A Graph/login wire log entry as a list item. */
-export function wireItemOfEntry(entry: WireEntry): Omit<WireItem, 'id'> {
+/** A Graph/login wire log entry as a list item; `note` says what the playground knows about it ("retry after 429"). */
+export function wireItemOfEntry(entry: WireEntry, note?: string): Omit<WireItem, 'id'> {
+  const item = describeEntry(entry);
+  return note ? { ...item, title: `${item.title} — ${note}`, detail: { ...entry, note } } : item;
+}
+
+function describeEntry(entry: WireEntry): Omit<WireItem, 'id'> {
   const base = { at: entry.at, detail: entry };
   switch (entry.kind) {
     case 'token':

@@ -332,5 +332,10 @@ function historyEntry(chatId: string, change: AnnouncementChange): HistoryEntry 
     return { id: randomUUID(), chatId, at: change.at, kind: 'renamed', from: change.from, to: change.to, source: 'graph' };
   }
   const { person } = change;
-  return { id: randomUUID(), chatId, at: change.at, kind: change.kind, actor: person.displayName, userId: person.userId, guest: person.guest, external: person.external, ...(change.source ? { source: change.source } : {}) };
+  return {
+    id: randomUUID(), chatId, at: change.at, kind: change.kind, actor: person.displayName, userId: person.userId, guest: person.guest, external: person.external,
+    // Who added or removed them, as the chat's announcement says it ("Ada removed Grace", not "Grace left").
+    ...(person.by ? { by: person.by } : {}),
+    ...(change.source ? { source: change.source } : {}),
+  };
 }

@@ -1,7 +1,8 @@
 import type { Activity, Attachment } from 'botbuilder';
 import * as ACData from 'adaptivecards-templating';
 import { markdownLiteral, xmlLiteral } from '../bot/teamsText.js';
-import { LINE_SEPARATOR, linesText, type SummaryLine, type SummaryLineKind } from './formatSummary.js';
+import { ANNOUNCEMENT_ICONS } from './announcementIcons.js';
+import { LINE_SEPARATOR, linesText, type SummaryLine } from './formatSummary.js';
 
 export const ADAPTIVE_CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
 
@@ -30,13 +31,6 @@ export interface JoinWelcome {
   mention: ReadonlyArray<{ id: string; name: string }>;
 }
 
-const ICONS: Record<SummaryLineKind, string> = {
-  joined: '➕',
-  joinedAndLeft: '🔁',
-  left: '➖',
-  renamed: '✏️',
-  settings: '⚙️',
-};
 
 /**
  * One compact row per line: an icon column and a RichTextBlock whose TextRuns carry names verbatim
@@ -103,7 +97,7 @@ export function buildAnnouncementCard(lines: readonly SummaryLine[], welcome?: J
     fallbackText: markdownLiteral(plain),
     speak: xmlLiteral(plain),
     lines: lines.map((line) => ({
-      icon: ICONS[line.kind],
+      icon: ANNOUNCEMENT_ICONS[line.kind],
       runs: line.runs.map((r) => ({ text: r.text, bold: r.bold ?? false, subtle: r.subtle ?? false })),
       others: line.others,
     })),

@@ -6,7 +6,7 @@ import type { HeraldEvents } from '../events/HeraldEvents.js';
 import type { InstallationRegistry } from '../installations/InstallationRegistry.js';
 import type { ModuleHost } from '../kernel/ModuleHost.js';
 import type { StoreContract } from '../storage/StoreContract.js';
-import { formatWindow } from '../settings/ChatSettingsService.js';
+import { formatWindow } from '../settings/settingChanges.js';
 import { BotConnectorMembers, type ConnectorMemberDirectory } from '../names/ConnectorMembers.js';
 import { DisplayNameResolver } from '../names/DisplayNameResolver.js';
 import { AnnouncementService } from './AnnouncementService.js';

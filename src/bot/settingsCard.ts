@@ -31,7 +31,8 @@ export function buildSettingsCard(settings: ChatSettings, notice?: SettingsCardN
   // Notices carry names and refusals: TextRuns are never read as Markdown, so a name shows as typed.
   if (notice) body.push({ type: 'RichTextBlock', inlines: [{ type: 'TextRun', text: notice.text, color: notice.tone }] });
   for (const id of TOGGLES) {
-    body.push({ type: 'Input.Toggle', id, title: m.text(`card.${id}`), value: String(settings[id]), valueOn: 'true', valueOff: 'false' });
+    // wrap: a long title reads whole on a phone instead of ending in "…".
+    body.push({ type: 'Input.Toggle', id, title: m.text(`card.${id}`), value: String(settings[id]), valueOn: 'true', valueOff: 'false', wrap: true });
   }
   body.push({
     type: 'Input.ChoiceSet',

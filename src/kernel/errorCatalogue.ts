@@ -25,7 +25,7 @@ function fact(context: ErrorContext, key: string, fallback: string): string {
  * compile), so advice is written here once and status lines, the tab, /healthz and start-up draw on it.
  */
 export function catalogueEntry(code: HeraldErrorCode, context: ErrorContext = {}): CatalogueEntry {
-  const tenant = fact(context, 'tenantId', 'this organisation');
+  const tenant = fact(context, 'tenantId', 'this organization');
   switch (code) {
     case 'herald.config.invalid':
       return { reason: 'a setting is missing or malformed', advice: 'Fix each setting named above (environment or .env file) and start Herald again.', permanent: true };
@@ -51,7 +51,7 @@ export function catalogueEntry(code: HeraldErrorCode, context: ErrorContext = {}
       return {
         reason: "Microsoft Graph refused access to the chat (the chat's resource-specific consent was not granted, or Herald was removed)",
         advice:
-          'Herald lacks permission to read this chat. Someone who can add apps to this chat should remove Herald and add it again, accepting the permissions it asks for. If your organisation blocks chat-level (resource-specific) consent, a Teams admin must allow it (Teams admin center → Permission policies / app permissions).',
+          'Herald lacks permission to read this chat. Someone who can add apps to this chat should remove Herald and add it again, accepting the permissions it asks for. If your organization blocks chat-level (resource-specific) consent, a Teams admin must allow it (Teams admin center → Permission policies / app permissions).',
         permanent: true,
       };
     case 'herald.graph.tenant_permissions_missing':
@@ -96,25 +96,25 @@ export function catalogueEntry(code: HeraldErrorCode, context: ErrorContext = {}
     case 'herald.login.tenant_not_found':
       return {
         reason: `Microsoft's sign-in service does not know the tenant ${tenant} (AADSTS90002)`,
-        advice: `Check that the chat's organisation is a Microsoft Entra tenant in the cloud AAD_AUTHORITY_HOST points at (national clouds have their own sign-in host); Herald does not retry until it is added again or restarted. See ${LOGIN_DOCS}.`,
+        advice: `Check that the chat's organization is a Microsoft Entra tenant in the cloud AAD_AUTHORITY_HOST points at (national clouds have their own sign-in host); Herald does not retry until it is added again or restarted. See ${LOGIN_DOCS}.`,
         permanent: true,
       };
     case 'herald.login.app_not_in_tenant':
       return {
         reason: `Herald's app registration is not known in ${tenant} (AADSTS700016)`,
-        advice: `An administrator of that organisation must consent to Herald (Microsoft Entra admin center → Enterprise applications, or the admin-consent URL); the app registration (AAD_APP_CLIENT_ID) must be multi-tenant. ${cap(REINSTALL)}`,
+        advice: `An administrator of that organization must consent to Herald (Microsoft Entra admin center → Enterprise applications, or the admin-consent URL); the app registration (AAD_APP_CLIENT_ID) must be multi-tenant. ${cap(REINSTALL)}`,
         permanent: true,
       };
     case 'herald.login.consent_required':
       return {
         reason: `no administrator of ${tenant} has consented to Herald's permissions (AADSTS65001)`,
-        advice: `An administrator of that organisation must grant admin consent (Microsoft Entra admin center → Enterprise applications → Herald → Permissions → Grant admin consent), ${REINSTALL}`,
+        advice: `An administrator of that organization must grant admin consent (Microsoft Entra admin center → Enterprise applications → Herald → Permissions → Grant admin consent), ${REINSTALL}`,
         permanent: true,
       };
     case 'herald.login.service_principal_missing':
       return {
         reason: `Herald has no service principal (enterprise application) in ${tenant} (AADSTS7000229)`,
-        advice: `An administrator of that organisation must add Herald as an enterprise application by consenting to it (the admin-consent URL), ${REINSTALL}`,
+        advice: `An administrator of that organization must add Herald as an enterprise application by consenting to it (the admin-consent URL), ${REINSTALL}`,
         permanent: true,
       };
     case 'herald.login.bad_secret':
@@ -126,7 +126,7 @@ export function catalogueEntry(code: HeraldErrorCode, context: ErrorContext = {}
     case 'herald.login.refused':
       return {
         reason: `Microsoft's sign-in service refused Herald for ${tenant}`,
-        advice: `An administrator of your organisation must consent to Herald (Microsoft Entra admin center → Enterprise applications), ${REINSTALL} The AADSTS code in the log says more: ${LOGIN_DOCS}.`,
+        advice: `An administrator of your organization must consent to Herald (Microsoft Entra admin center → Enterprise applications), ${REINSTALL} The AADSTS code in the log says more: ${LOGIN_DOCS}.`,
         permanent: true,
       };
     case 'herald.login.unavailable':

@@ -1,3 +1,6 @@
+import type { Language } from '../i18n/languages.js';
+import type { SettingsRule } from './chat.js';
+
 /** One line of a chat's timeline, shown by the tab. */
 export type HistoryKind = 'joined' | 'left' | 'renamed' | 'installed' | 'uninstalled' | 'settingsChanged' | 'problem';
 
@@ -6,6 +9,15 @@ export type HistoryKind = 'joined' | 'left' | 'renamed' | 'installed' | 'uninsta
  * through the bot (`conversationUpdate`). The tab shows it; entries from before it was kept have none.
  */
 export type HistorySource = 'graph' | 'bot';
+
+/** One setting a person changed, as facts (worded in each reader's language when shown). */
+export type SettingChange =
+  | { setting: 'enabled' | 'announceJoins' | 'announceLeaves' | 'announceTopic' | 'guestsOnly' | 'mentionNewcomers'; to: boolean }
+  | { setting: 'windowMs'; to: number }
+  | { setting: 'whoMayChange'; to: SettingsRule }
+  | { setting: 'language'; to: Language | null }
+  /** The line itself is not kept in the history: the chat's settings have it. */
+  | { setting: 'welcomeLine'; change: 'set' | 'changed' | 'removed' };
 
 export interface HistoryEntry {
   id: string;
@@ -19,7 +31,12 @@ export interface HistoryEntry {
   external?: boolean;
   from?: string | null;
   to?: string | null;
+  /** Text recorded with the entry; for settingsChanged, the changes as said then (entries before `settings` have only this). */
   detail?: string | null;
+  /** For settingsChanged: what changed, so the tab and status can say it in the reader's language. */
+  settings?: SettingChange[];
+  /** For joined and left: who added or removed the person, when Teams named someone else (absent: by themselves or unknown). */
+  by?: string | null;
   /** For joined, left and renamed: where the change was first heard of (the one announced). */
   source?: HistorySource;
 }

@@ -1,11 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { ENGLISH, messagesFor, type MessageKey, type Messages, type MessageValues } from '../i18n/Messages.js';
-import { DEFAULT_LANGUAGE, isLanguage, LANGUAGE_NAMES, LANGUAGES, type Language } from '../i18n/languages.js';
+import { isLanguage, LANGUAGE_NAMES, LANGUAGES, type Language } from '../i18n/languages.js';
 import { HeraldError } from '../kernel/errors.js';
 import { emptyChatState, DEFAULT_CHAT_SETTINGS, type ChatSettings, type SettingsRule } from '../model/chat.js';
 import type { HeraldEvents } from '../events/HeraldEvents.js';
 import type { StoreContract } from '../storage/StoreContract.js';
 import { ruleLabel, SETTINGS_RULES } from './settingsPermission.js';
+import { describeSettingChange, formatWindow, settingChanges, type SettingChange } from './settingChanges.js';
+
+// formatWindow moved to settingChanges.ts (the tab's page bundles it); kept importable from here.
+export { formatWindow };
 
 export const MAX_WINDOW_MS = 10 * 60_000;
 /** A welcome line is one short sentence or two, like a chat message preview. */
@@ -58,13 +62,6 @@ export function changeSentence(who: string | null, changes: readonly string[], m
 /** Settings stored before a setting existed get its default. */
 export function withDefaults(stored: Partial<ChatSettings> | undefined): ChatSettings {
   return { ...DEFAULT_CHAT_SETTINGS, ...stored };
-}
-
-/** "5s", "2m", "0s (post at once)", with the language's narrow units. */
-export function formatWindow(ms: number, messages: Messages = ENGLISH): string {
-  if (ms === 0) return messages.text('settings.windowAtOnce', { duration: messages.unit(0, 'second') });
-  if (ms % 60_000 === 0) return messages.unit(ms / 60_000, 'minute');
-  return messages.unit(Math.round(ms / 100) / 10, 'second');
 }
 
 /** Validates a partial settings object (from the tab's PUT or a chat command). */
@@ -126,18 +123,21 @@ export class ChatSettingsService {
    * who may: people's changes go through SettingsGate, which does.
    */
   async apply(chatId: string, tenantId: string, patch: Partial<ChatSettings>, by: string | null, source: SettingsSource): Promise<{ settings: ChatSettings; changes: string[] }> {
-    let changes: string[] = [];
+    let changed: SettingChange[] = [];
     const state = await this.deps.store.chats.update(chatId, (current) => {
       const base = current ?? emptyChatState(chatId, tenantId);
       const before = withDefaults(base.settings);
       const next = { ...before, ...patch };
-      changes = diffSettings(before, next);
+      changed = settingChanges(before, next);
       return { ...base, settings: next };
     });
     const settings = withDefaults(state?.settings);
+    // Said in the chat's language after the change; the history keeps the facts for every other reader.
+    const m = messagesFor(settings.language);
+    const changes = changed.map((c) => describeSettingChange(c, m));
     if (changes.length > 0) {
       await this.deps.store.history.append({
-        id: randomUUID(), chatId, at: this.deps.clock().toISOString(), kind: 'settingsChanged', actor: by, detail: changes.join('; '),
+        id: randomUUID(), chatId, at: this.deps.clock().toISOString(), kind: 'settingsChanged', actor: by, detail: changes.join('; '), settings: changed,
       });
       await this.deps.events.emit('settingsChanged', { chatId, by, changes, source });
     }
@@ -156,21 +156,4 @@ export class ChatSettingsService {
     });
     return withDefaults(state?.settings);
   }
-}
-
-/** What changed, in words of the chat's language after the change (the history keeps them as said). */
-function diffSettings(a: ChatSettings, b: ChatSettings): string[] {
-  const m = messagesFor(b.language);
-  const out: string[] = [];
-  if (a.enabled !== b.enabled) out.push(m.text('change.enabled', { on: b.enabled }));
-  if (a.announceJoins !== b.announceJoins) out.push(m.text('settings.joins', { on: b.announceJoins }));
-  if (a.announceLeaves !== b.announceLeaves) out.push(m.text('settings.leaves', { on: b.announceLeaves }));
-  if (a.announceTopic !== b.announceTopic) out.push(m.text('change.topic', { on: b.announceTopic }));
-  if (a.guestsOnly !== b.guestsOnly) out.push(m.text('settings.guestsOnly', { on: b.guestsOnly }));
-  if (a.windowMs !== b.windowMs) out.push(m.text('change.window', { duration: formatWindow(b.windowMs, m) }));
-  if (a.whoMayChange !== b.whoMayChange) out.push(m.text('settings.rule', { rule: ruleLabel(b.whoMayChange, m) }));
-  if ((a.language ?? null) !== (b.language ?? null)) out.push(m.text('settings.language', { language: LANGUAGE_NAMES[b.language ?? DEFAULT_LANGUAGE] }));
-  if (a.welcomeLine !== b.welcomeLine) out.push(m.text('change.welcomeLine', { change: b.welcomeLine ? (a.welcomeLine ? 'changed' : 'set') : 'removed' }));
-  if (a.mentionNewcomers !== b.mentionNewcomers) out.push(m.text('change.mentionNewcomers', { on: b.mentionNewcomers }));
-  return out;
 }

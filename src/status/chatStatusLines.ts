@@ -3,6 +3,7 @@ import type { HeraldConfig } from '../config/HeraldConfig.js';
 import type { SubscriptionRecord } from '../model/subscription.js';
 import { markdownLiteral } from '../bot/teamsText.js';
 import { describeSettings, withDefaults } from '../settings/ChatSettingsService.js';
+import { recordedChanges } from '../settings/settingChanges.js';
 import type { StoreContract } from '../storage/StoreContract.js';
 import { ENGLISH, type Messages } from '../i18n/Messages.js';
 
@@ -21,7 +22,7 @@ export async function chatStatusLines(deps: { store: StoreContract; config: Hera
   if (chat?.topic) lines.push(m.text('status.topic', { topic: markdownLiteral(chat.topic) }));
   lines.push(m.text('status.settings', { settings: describeSettings(withDefaults(chat?.settings), m) }));
   const lastChange = settingsChanges[0];
-  if (lastChange) lines.push(m.text('status.settingsChangedBy', { who: lastChange.actor?.trim() ? markdownLiteral(lastChange.actor) : m.text('status.someone'), changes: lastChange.detail ?? '' }));
+  if (lastChange) lines.push(m.text('status.settingsChangedBy', { who: lastChange.actor?.trim() ? markdownLiteral(lastChange.actor) : m.text('status.someone'), changes: recordedChanges(lastChange, m) }));
   const tenantId = installation?.tenantId ?? chat?.tenantId;
   const subs = [
     ...(await store.subscriptions.list(undefined, { chatId })),

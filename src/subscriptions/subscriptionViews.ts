@@ -105,8 +105,13 @@ export async function statusLines(rt: SubscriptionRuntime, chatId: string, m: Me
     .sort((a, b) => a - b);
   const remaining = (ms: number) => m.remaining(ms, m.text('status.now'));
   if (renewals[0] !== undefined) lines.push(m.text('status.nextRenewal', { remaining: remaining(renewals[0] - now) }));
-  const keepers = [...new Set([...view.subscriptions, ...view.tenantSubscriptions].map((s) => s.lastRenewedBy).filter((by): by is string => !!by))];
-  if (keepers.length > 0) lines.push(m.text('status.renewedBy', { instances: m.list(keepers) }));
+  // "Renewed by" only once something was renewed: until then the instance named is the one that set them up.
+  const all = [...view.subscriptions, ...view.tenantSubscriptions];
+  const keepers = (renewed: boolean) => [...new Set(all.filter((s) => (s.lastRenewedAt !== null) === renewed).map((s) => s.lastRenewedBy).filter((by): by is string => !!by))];
+  const renewers = keepers(true);
+  const setUpBy = keepers(false);
+  if (renewers.length > 0) lines.push(m.text('status.renewedBy', { instances: m.list(renewers) }));
+  else if (setUpBy.length > 0) lines.push(m.text('status.setUpBy', { instances: m.list(setUpBy) }));
   if (view.pendingSyncAt) {
     const at = Date.parse(view.pendingSyncAt);
     lines.push(at > now ? m.text('status.setupRetrying', { remaining: remaining(at - now) }) : m.text('status.setupInProgress'));

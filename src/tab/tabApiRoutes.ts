@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Request, Response, Server } from 'restify';
 import type { ChatSettings } from '../model/chat.js';
+import { readSettingChanges } from '../settings/settingChanges.js';
 import type { HistoryEntry, HistoryKind } from '../model/history.js';
 import { changeSentence, SettingsError, validateSettingsPatch, type ChatSettingsService } from '../settings/ChatSettingsService.js';
 import type { SettingsGate, SettingsActor } from '../settings/SettingsGate.js';
@@ -144,6 +145,8 @@ function toTabEntry(entry: HistoryEntry): TabHistoryEntry {
     from: entry.from ?? null,
     to: entry.to ?? null,
     detail: entry.detail ?? null,
+    settings: readSettingChanges(entry.settings),
+    by: entry.by?.trim() || null,
     source: entry.source ?? null,
   };
 }

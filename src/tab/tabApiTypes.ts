@@ -3,7 +3,7 @@
  * Type-only: the page imports it with `import type`, so nothing from the server ends up in the bundle.
  */
 import type { ChatSettings, SettingsRule } from '../model/chat.js';
-import type { HistoryKind, HistorySource } from '../model/history.js';
+import type { HistoryKind, HistorySource, SettingChange } from '../model/history.js';
 import type { SubscriptionKind } from '../model/subscription.js';
 
 /** `GET /api/tab/chats/{chatId}/history?limit=&before=&kinds=joined,left` */
@@ -24,7 +24,12 @@ export interface TabHistoryEntry {
   external: boolean;
   from: string | null;
   to: string | null;
+  /** Text recorded with the entry (for settingsChanged: the changes as said then, for entries without `settings`). */
   detail: string | null;
+  /** settingsChanged: what changed, for the page to say in the reader's language; null when not recorded. */
+  settings: SettingChange[] | null;
+  /** joined/left: who added or removed the person (someone else); null when they joined or left by themselves, or it is unknown. */
+  by: string | null;
   /** Who told Herald (joined, left, renamed): `graph` or `bot` (Teams' conversationUpdate); null when not recorded. */
   source: HistorySource | null;
 }

@@ -10,9 +10,16 @@ export interface TabPagesOptions {
   hostDemo: boolean;
 }
 
-// Everything the pages need is served from here: no CDN, no inline script. `connect-src 'self'` also
-// keeps teams-js from fetching its valid-domains list from the CDN (it falls back to its built-in list).
-const PAGE_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-src 'self'; object-src 'none'; base-uri 'none'";
+/**
+ * The one address off this origin the pages talk to: teams-js fetches Microsoft's current list of Teams
+ * host domains from it as soon as it loads (and falls back to its built-in copy when that fails).
+ * Refusing it by CSP cost two console errors on every load; the list is what teams-js checks the
+ * host's messages against, so it is allowed, and nothing else on that CDN.
+ */
+export const TEAMS_JS_VALID_DOMAINS_URL = 'https://res.cdn.office.net/teams-js/validDomains/json/validDomains.json';
+
+// Everything else the pages need is served from here: no CDN scripts, no inline script.
+const PAGE_CSP = `default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ${TEAMS_JS_VALID_DOMAINS_URL}; frame-src 'self'; object-src 'none'; base-uri 'none'`;
 
 /**
  * The tab's pages: `/tab/index.html` (content), `/tab/config.html` (configurable-tab setup),

@@ -3,6 +3,7 @@
  * close to Teams' own, in the light or dark colours of the page.
  */
 import { AdaptiveCard, ExecuteAction, HostConfig, type Action } from 'adaptivecards';
+import { drawCardIcons } from './cardIcons.js';
 
 const ADAPTIVE_CARD = 'application/vnd.microsoft.card.adaptive';
 
@@ -65,7 +66,9 @@ export function renderCard(content: unknown, dark: boolean, onExecute?: ExecuteH
       };
     }
     card.parse(withMentionsShown(content));
-    return card.render() ?? null;
+    const rendered = card.render() ?? null;
+    if (rendered) drawCardIcons(rendered);
+    return rendered;
   } catch {
     return null;
   }

@@ -143,10 +143,23 @@ for (const button of Array.from(document.querySelectorAll<HTMLButtonElement>('[d
   button.addEventListener('click', () => {
     void act(button, async () => {
       const result = await callApi<{ kind: TroubleKind; affected: number }>('POST', `trouble/${button.dataset.trouble ?? ''}`);
-      const armedKinds: TroubleKind[] = ['drop', 'duplicate', 'throttle'];
-      say(armedKinds.includes(result.kind) ? 'Armed: it happens on the next notification or Graph call.' : `Sent to ${result.affected} subscription(s).`);
+      say(troubleSaid(result.kind, result.affected));
     });
   });
+}
+
+/** What the toast says once a trouble is armed or sent. */
+function troubleSaid(kind: TroubleKind, affected: number): string {
+  switch (kind) {
+    case 'drop':
+      return 'Armed: Graph loses the next change notification for this chat and tells Herald it missed one.';
+    case 'duplicate':
+      return 'Armed: Graph delivers the next change notification twice.';
+    case 'throttle':
+      return 'Armed: Herald’s next call to Graph answers 429. Add or remove Herald (or drop a notification) to make one; the chat and the Wire tab show the 429 and the retry.';
+    default:
+      return `Sent to ${affected} subscription${affected === 1 ? '' : 's'}.`;
+  }
 }
 
 const compose = byId<HTMLFormElement>('compose');

@@ -1,3 +1,4 @@
+import { recordedChanges } from '../../src/settings/settingChanges.js';
 import type { TabHistoryEntry } from '../../src/tab/tabApiTypes.js';
 import { byId, el } from './dom.js';
 import { ENGLISH, type Messages } from './i18n.js';
@@ -21,10 +22,11 @@ export function describeEntry(entry: TabHistoryEntry, m: Messages = ENGLISH): { 
   const who = actor || m.text('person.someone');
   const named = actor !== '';
   switch (entry.kind) {
+    // As the chat's announcement says it: someone else added or removed them, or they joined or left.
     case 'joined':
-      return { text: m.text('tab.entry.joined', { who }), detail: entry.detail };
+      return { text: entry.by ? m.text('tab.entry.addedBy', { by: entry.by, who }) : m.text('tab.entry.joined', { who }), detail: entry.detail };
     case 'left':
-      return { text: m.text('tab.entry.left', { who }), detail: entry.detail };
+      return { text: entry.by ? m.text('tab.entry.removedBy', { by: entry.by, who }) : m.text('tab.entry.left', { who }), detail: entry.detail };
     case 'renamed': {
       const to = entry.to?.trim();
       const from = entry.from?.trim();
@@ -36,7 +38,7 @@ export function describeEntry(entry: TabHistoryEntry, m: Messages = ENGLISH): { 
     case 'uninstalled':
       return { text: m.text('tab.entry.uninstalled', { named, actor }), detail: entry.detail };
     case 'settingsChanged':
-      return { text: m.text('tab.entry.settingsChanged', { who }), detail: entry.detail };
+      return { text: m.text('tab.entry.settingsChanged', { who }), detail: recordedChanges(entry, m) || null };
     case 'problem':
       return { text: m.text('tab.entry.problem'), detail: entry.detail };
   }
@@ -50,14 +52,16 @@ export class HistoryView {
   private readonly empty: HTMLElement;
   private readonly more: HTMLButtonElement;
   private readonly filter: HTMLSelectElement;
-  private readonly timeFormat: Intl.DateTimeFormat;
+  private timeFormat: Intl.DateTimeFormat;
+  /** What the list shows, kept so a change of language can say it again without asking the server. */
+  private shown: TabHistoryEntry[] = [];
 
   constructor(
     private readonly doc: Document,
     private readonly api: TabApiClient,
     private readonly announce: (message: string) => void,
     locale: string | undefined,
-    private readonly m: Messages = ENGLISH,
+    private m: Messages = ENGLISH,
   ) {
     this.list = byId<HTMLOListElement>(doc, 'history-list');
     this.empty = byId(doc, 'history-empty');
@@ -77,7 +81,11 @@ export class HistoryView {
     this.announce(m.text(reset ? 'tab.loadingHistory' : 'tab.loadingOlder'));
     try {
       const page = await this.api.history({ limit: HISTORY_PAGE_SIZE, before: reset ? null : this.nextBefore, kinds: this.filter.value || null });
-      if (reset) this.list.replaceChildren();
+      if (reset) {
+        this.list.replaceChildren();
+        this.shown = [];
+      }
+      this.shown.push(...page.entries);
       const items = page.entries.map((entry) => this.renderEntry(entry));
       this.list.append(...items);
       this.nextBefore = page.nextBefore;
@@ -93,6 +101,13 @@ export class HistoryView {
       this.loading = false;
       this.more.disabled = false;
     }
+  }
+
+  /** Says the entries shown again in another language (chosen in the Settings panel), dates included. */
+  setMessages(m: Messages, locale: string): void {
+    this.m = m;
+    this.timeFormat = safeDateFormat(locale);
+    this.list.replaceChildren(...this.shown.map((entry) => this.renderEntry(entry)));
   }
 
   private renderEntry(entry: TabHistoryEntry): HTMLLIElement {

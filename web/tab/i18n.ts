@@ -11,6 +11,15 @@ export function tabMessages(chatLanguage: string | null | undefined, teamsLocale
   return messagesFor(languageOf(chatLanguage) ?? languageOf(teamsLocale));
 }
 
+/**
+ * The locale dates and numbers are written in: the person's own Teams locale when it is the tab's
+ * language (de-AT for a German tab), else the tab's language itself, so a date never reads in another
+ * language than the words around it.
+ */
+export function readerLocale(m: Messages, teamsLocale: string | null | undefined): string {
+  return teamsLocale && languageOf(teamsLocale) === m.language ? teamsLocale : m.language;
+}
+
 function isMessageKey(key: string | undefined): key is MessageKey {
   return key !== undefined && key in CATALOGUES.en;
 }

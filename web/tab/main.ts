@@ -5,7 +5,8 @@ import { HistoryView } from './historyView.js';
 import { SettingsView } from './settingsView.js';
 import { SubscriptionsView } from './subscriptionsView.js';
 import { describeApiError, TabApiClient, TabApiError } from './TabApiClient.js';
-import { ENGLISH, tabMessages, translatePage } from './i18n.js';
+import type { ChatSettings } from '../../src/model/chat.js';
+import { ENGLISH, readerLocale, tabMessages, translatePage } from './i18n.js';
 import { setUpTablist } from './tablist.js';
 import { connectToTeams, followTeamsTheme, showFailure, showOutsideTeams } from './teamsSession.js';
 
@@ -38,11 +39,22 @@ async function boot(doc: Document, win: Window): Promise<void> {
     const forbidden = error instanceof TabApiError && error.status === 403;
     return showFailure(doc, forbidden ? personal.text('tab.membersOnly') : describeApiError(error, personal));
   }
-  const m = tabMessages(chatLanguage, context.app.locale);
+  let m = tabMessages(chatLanguage, context.app.locale);
   translatePage(doc, m);
-  const settings = new SettingsView(doc, api, announce, m);
-  const history = new HistoryView(doc, api, announce, context.app.locale, m);
-  const subscriptions = new SubscriptionsView(doc, api, announce, context.app.locale, m);
+  const locale = readerLocale(m, context.app.locale);
+  // A language chosen in Settings is the chat's from then on: the whole page switches to it at once.
+  const switchLanguage = (saved: ChatSettings) => {
+    const next = tabMessages(saved.language ?? null, context.app.locale);
+    if (next === m) return;
+    m = next;
+    translatePage(doc, m);
+    settings.setMessages(m);
+    history.setMessages(m, readerLocale(m, context.app.locale));
+    subscriptions.setMessages(m, readerLocale(m, context.app.locale));
+  };
+  const settings: SettingsView = new SettingsView(doc, api, announce, m, switchLanguage);
+  const history = new HistoryView(doc, api, announce, locale, m);
+  const subscriptions = new SubscriptionsView(doc, api, announce, locale, m);
 
   byId(doc, 'app').hidden = false;
   setUpTablist(byId(doc, 'app'), (panelId) => {

@@ -57,7 +57,9 @@ export class SettingsView {
     private readonly doc: Document,
     private readonly api: TabApiClient,
     private readonly announce: (message: string) => void,
-    private readonly m: Messages = ENGLISH,
+    private m: Messages = ENGLISH,
+    /** Told of every saved change before it is announced (a new language switches the page at once). */
+    private readonly onSaved: (settings: ChatSettings) => void = () => undefined,
   ) {
     this.form = byId<HTMLFormElement>(doc, 'settings-form');
     this.windowInput = byId<HTMLInputElement>(doc, 's-windowSeconds');
@@ -92,6 +94,12 @@ export class SettingsView {
     } catch (error) {
       this.showError(this.m.text('tab.settingsFailed', { reason: describeApiError(error, this.m) }));
     }
+  }
+
+  /** Speaks another language from now on (the preview is said again in it). */
+  setMessages(m: Messages): void {
+    this.m = m;
+    this.showPreview();
   }
 
   private fill(settings: ChatSettings): void {
@@ -151,6 +159,7 @@ export class SettingsView {
     try {
       const result = await this.api.saveSettings(patch);
       this.current = result.settings;
+      this.onSaved(result.settings);
       this.fill(result.settings);
       this.announce(this.m.text('tab.saved', { changed: result.changes.length > 0, changes: result.changes.join('; ') }));
     } catch (error) {

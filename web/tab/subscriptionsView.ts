@@ -1,4 +1,4 @@
-import type { TabSubscriptionHealth } from '../../src/tab/tabApiTypes.js';
+import type { TabSubscriptionHealth, TabSubscriptionsResponse } from '../../src/tab/tabApiTypes.js';
 import { byId, el } from './dom.js';
 import { safeDateFormat } from './historyView.js';
 import { ENGLISH, type Messages } from './i18n.js';
@@ -34,41 +34,32 @@ export function timeUntil(iso: string | null, nowIso: string, m: Messages = ENGL
 export class SubscriptionsView {
   private readonly list: HTMLUListElement;
   private loading = false;
+  private lastView: TabSubscriptionsResponse | null = null;
 
   constructor(
     private readonly doc: Document,
     private readonly api: TabApiClient,
     private readonly announce: (message: string) => void,
-    private readonly locale: string | undefined,
-    private readonly m: Messages = ENGLISH,
+    private locale: string | undefined,
+    private m: Messages = ENGLISH,
   ) {
     this.list = byId<HTMLUListElement>(doc, 'subs-list');
     byId(doc, 'subs-refresh').addEventListener('click', () => void this.load());
   }
 
-  async load(): Promise<void> {
+  /** Checks the subscriptions; `quiet` leaves the status line to whatever the person just did. */
+  async load(quiet = false): Promise<void> {
     if (this.loading) return;
     this.loading = true;
     const m = this.m;
-    this.announce(m.text('tab.checkingSubs'));
+    const announce = quiet ? () => undefined : this.announce;
+    announce(m.text('tab.checkingSubs'));
     try {
       const view = await this.api.subscriptions();
-      this.list.replaceChildren(...view.subscriptions.map((s) => this.renderCard(s, view.checkedAt)));
-      byId(this.doc, 'subs-empty').hidden = view.subscriptions.length > 0;
-      const problem = byId(this.doc, 'subs-problem');
-      problem.hidden = view.problem === null;
-      byId(this.doc, 'subs-problem-text').textContent = view.problem?.message ?? '';
-      byId(this.doc, 'subs-problem-advice').textContent = view.problem ? m.text('tab.whatToDo', { advice: view.problem.advice }) : '';
-      byId(this.doc, 'subs-tenant-problem').hidden = view.tenantProblem === null;
-      byId(this.doc, 'subs-tenant-problem-text').textContent = view.tenantProblem?.message ?? '';
-      byId(this.doc, 'subs-tenant-problem-advice').textContent = view.tenantProblem ? m.text('tab.whatToDo', { advice: view.tenantProblem.advice }) : '';
-      const pending = byId(this.doc, 'subs-pending');
-      pending.hidden = view.pendingSyncAt === null;
-      pending.textContent = view.pendingSyncAt ? m.text('tab.pending', { when: timeUntil(view.pendingSyncAt, view.checkedAt, m) }) : '';
-      byId(this.doc, 'subs-evaluation').hidden = !view.evaluationMode;
-      byId(this.doc, 'subs-checked').textContent = m.text('tab.checked', { time: safeDateFormat(this.locale).format(new Date(view.checkedAt)) });
+      this.lastView = view;
+      this.render(view);
       const failing = view.subscriptions.filter((s) => s.state !== 'alive').length;
-      this.announce(
+      announce(
         view.subscriptions.length === 0
           ? m.text('tab.noSubs')
           : failing === 0 && !view.problem && !view.tenantProblem
@@ -76,10 +67,40 @@ export class SubscriptionsView {
             : m.text('tab.needAttention', { failing, count: view.subscriptions.length }),
       );
     } catch (error) {
-      this.announce(m.text('tab.subsFailed', { reason: describeApiError(error, m) }));
+      announce(m.text('tab.subsFailed', { reason: describeApiError(error, m) }));
     } finally {
       this.loading = false;
     }
+  }
+
+  /**
+   * Says the last check again in another language (chosen in the Settings panel), then checks again
+   * quietly: the server words labels and advice in the chat's language too.
+   */
+  setMessages(m: Messages, locale: string): void {
+    this.m = m;
+    this.locale = locale;
+    if (!this.lastView) return;
+    this.render(this.lastView);
+    void this.load(true);
+  }
+
+  private render(view: TabSubscriptionsResponse): void {
+    const m = this.m;
+    this.list.replaceChildren(...view.subscriptions.map((s) => this.renderCard(s, view.checkedAt)));
+    byId(this.doc, 'subs-empty').hidden = view.subscriptions.length > 0;
+    const problem = byId(this.doc, 'subs-problem');
+    problem.hidden = view.problem === null;
+    byId(this.doc, 'subs-problem-text').textContent = view.problem?.message ?? '';
+    byId(this.doc, 'subs-problem-advice').textContent = view.problem ? m.text('tab.whatToDo', { advice: view.problem.advice }) : '';
+    byId(this.doc, 'subs-tenant-problem').hidden = view.tenantProblem === null;
+    byId(this.doc, 'subs-tenant-problem-text').textContent = view.tenantProblem?.message ?? '';
+    byId(this.doc, 'subs-tenant-problem-advice').textContent = view.tenantProblem ? m.text('tab.whatToDo', { advice: view.tenantProblem.advice }) : '';
+    const pending = byId(this.doc, 'subs-pending');
+    pending.hidden = view.pendingSyncAt === null;
+    pending.textContent = view.pendingSyncAt ? m.text('tab.pending', { when: timeUntil(view.pendingSyncAt, view.checkedAt, m) }) : '';
+    byId(this.doc, 'subs-evaluation').hidden = !view.evaluationMode;
+    byId(this.doc, 'subs-checked').textContent = m.text('tab.checked', { time: safeDateFormat(this.locale).format(new Date(view.checkedAt)) });
   }
 
   private renderCard(s: TabSubscriptionHealth, checkedAt: string): HTMLLIElement {
@@ -90,7 +111,7 @@ export class SubscriptionsView {
       ...row(m.text('tab.expires'), m.text('tab.expiresIn', { expired: s.state === 'expired', remaining: s.expiresIn })),
       ...(s.nextRenewalAt ? row(m.text('tab.renewal'), timeUntil(s.nextRenewalAt, checkedAt, m)) : []),
       // Which of the instances sharing the database last renewed it (several instances on one DATABASE_URL).
-      ...(s.lastRenewedBy ? row(m.text('tab.renewedBy'), s.lastRenewedBy) : []),
+      ...(s.lastRenewedBy ? row(m.text(s.lastRenewedAt ? 'tab.renewedBy' : 'tab.setUpBy'), s.lastRenewedBy) : []),
       ...row(m.text('tab.lastNotification'), timeAgo(s.lastNotificationAt, checkedAt, m)),
       ...(s.lastError ? row(m.text('tab.lastError'), s.lastError) : []),
     ];

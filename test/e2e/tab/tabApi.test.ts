@@ -163,7 +163,7 @@ describe('tab API', () => {
       assert.equal(nextBefore, null);
       assert.deepEqual(entries.find((e) => e.id === 'h4'), {
         id: 'h4', at: entries.find((e) => e.id === 'h4')?.at, kind: 'joined', actor: 'Gil Guest', userId: entries.find((e) => e.id === 'h4')?.userId,
-        guest: true, external: false, from: null, to: null, detail: null, source: null,
+        guest: true, external: false, from: null, to: null, detail: null, settings: null, by: null, source: null,
       });
       assert.equal(entries[0]?.external, true);
       assert.deepEqual({ from: entries[2]?.from, to: entries[2]?.to }, { from: 'Project chat', to: 'Launch crew' });
@@ -210,6 +210,7 @@ describe('tab API', () => {
       const latest = (await call<TabHistoryResponse>('GET', chatPath('/history?kinds=settingsChanged'), { token: await world.token(world.ada) })).body.entries[0];
       assert.equal(latest?.actor, 'Grace Hopper');
       assert.equal(latest?.detail, 'joins off; summary window 0s (post at once)');
+      assert.deepEqual(latest?.settings, [{ setting: 'announceJoins', to: false }, { setting: 'windowMs', to: 0 }], 'the facts, for the page to word in its reader’s language');
 
       const back = await call<TabSettingsResponse>('PUT', chatPath('/settings'), { token: await world.token(world.ada), body: { announceJoins: true, windowMs: DEFAULT_CHAT_SETTINGS.windowMs } });
       assert.deepEqual(back.body.settings, DEFAULT_CHAT_SETTINGS);

@@ -46,6 +46,24 @@ describe('tab API: where a history entry came from', () => {
     ]);
   });
 
+  it('names who added or removed someone, as the chat’s announcement does, and no one for a person who left by themselves', async () => {
+    const newcomer = randomUUID();
+    const ada = { userId: world.ada.oid, name: 'Ada Lovelace' };
+    await emit({
+      ...base(), kind: 'memberAdded', source: 'bot', changeKey: `bot|2|added|${newcomer}`,
+      member: { userId: newcomer, displayName: 'Nia Newcomer', tenantId: null, roles: [] }, actor: ada,
+    });
+    await emit({ ...base(), kind: 'memberRemoved', source: 'bot', changeKey: `bot|3|removed|${world.grace.oid}`, member: { userId: world.grace.oid, displayName: 'Grace Hopper', tenantId: null, roles: [] }, actor: ada });
+    await emit({ ...base(), kind: 'memberRemoved', source: 'bot', changeKey: `bot|4|removed|${newcomer}`, member: { userId: newcomer, displayName: 'Nia Newcomer', tenantId: null, roles: [] }, actor: { userId: newcomer, name: 'Nia Newcomer' } });
+
+    const { entries } = await history();
+    assert.deepEqual(entries.slice(0, 3).map((e) => ({ kind: e.kind, actor: e.actor, by: e.by })), [
+      { kind: 'left', actor: 'Nia Newcomer', by: null },
+      { kind: 'left', actor: 'Grace Hopper', by: 'Ada Lovelace' },
+      { kind: 'joined', actor: 'Nia Newcomer', by: 'Ada Lovelace' },
+    ]);
+  });
+
   it('shows no source for entries recorded before Herald kept one', async () => {
     const { entries } = await history();
     assert.ok(entries.length > 0);

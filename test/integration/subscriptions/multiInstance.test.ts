@@ -172,12 +172,14 @@ describe('subscriptions on several instances sharing one PostgreSQL', function (
     for (const record of await a.store.subscriptions.list()) assert.equal(record.lastRenewedBy, 'instance-1');
   });
 
-  it('shows who renewed the subscriptions in describeChat and the status lines', async () => {
+  it('shows who set up the subscriptions in describeChat and the status lines, without calling it a renewal', async () => {
     const [a, b] = await start(2);
     await installEverywhere([a]);
     const view = await b.manager.describeChat(CHAT);
     assert.deepEqual(view.subscriptions.map((s) => s.lastRenewedBy), ['instance-1', 'instance-1']);
-    assert.ok((await b.manager.statusLines(CHAT)).includes('Subscriptions renewed by instance-1.'));
+    const lines = await b.manager.statusLines(CHAT);
+    assert.ok(lines.includes('Subscriptions set up by instance-1; not renewed yet.'), JSON.stringify(lines));
+    assert.ok(!lines.some((l) => l.startsWith('Subscriptions renewed by')), 'nothing was renewed yet');
   });
 
   it('creates and deletes nothing when every instance restarts at once', async () => {
@@ -252,6 +254,8 @@ describe('subscriptions on several instances sharing one PostgreSQL', function (
       assert.ok(record.lastRenewedAt, record.id);
       assert.ok(['instance-2', 'instance-3'].includes(record.lastRenewedBy ?? ''), String(record.lastRenewedBy));
     }
+    const lines = await running[0]?.manager.statusLines(CHAT);
+    assert.ok(lines?.some((l) => /^Subscriptions renewed by instance-[23]( and instance-[23])?\.$/.test(l)), JSON.stringify(lines));
   });
 
   it('another instance renews what a dead instance was keeping', async () => {

@@ -125,8 +125,9 @@ export async function startTabWorld(options: TabWorldOptions = {}): Promise<TabW
     encryptionCertificateId: null, createdAt: new Date(now - minutes(120)).toISOString(), lastRenewedAt: null,
     lastNotificationAt: new Date(now - minutes(10)).toISOString(), lastError: null, ...extra,
   });
-  await store.subscriptions.put('s1', subscription('chatMembers', chatId, { lastRenewedBy: 'herald-2' }));
-  await store.subscriptions.put('s2', subscription('chat', chatId, { lastError: 'Forbidden: missing resource-specific consent (ChatSettings.Read.Chat)', lastNotificationAt: null }));
+  // s1 was renewed by another instance; s2 was set up by one and never renewed.
+  await store.subscriptions.put('s1', subscription('chatMembers', chatId, { lastRenewedBy: 'herald-2', lastRenewedAt: new Date(now - minutes(15)).toISOString() }));
+  await store.subscriptions.put('s2', subscription('chat', chatId, { lastRenewedBy: 'herald-1', lastError: 'Forbidden: missing resource-specific consent (ChatSettings.Read.Chat)', lastNotificationAt: null }));
   await store.subscriptions.put('s3', subscription('tenantMembers', null, { expirationDateTime: new Date(now - minutes(5)).toISOString() }));
   await store.subscriptions.put('s4', subscription('chatMembers', '19:0000@thread.v2'));
 

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { IntlMessageFormat } from 'intl-messageformat';
 import { en, type MessageKey } from '../../../src/i18n/catalogues/en.js';
 import { CATALOGUES, Messages, messagesFor } from '../../../src/i18n/Messages.js';
@@ -36,6 +37,17 @@ describe('message catalogues', () => {
       for (const key of keys) assert.deepEqual(argumentsOf(catalogue[key] ?? ''), argumentsOf(en[key]), `${language} ${key}`);
     });
   }
+
+  it('spells each English word one way everywhere a person reads it (chat, card, tab, advice)', () => {
+    const root = new URL('../../../', import.meta.url);
+    const sources = [
+      ['the English catalogue', Object.values(en).join('\n')],
+      ['the tab page', readFileSync(new URL('public/tab/index.html', root), 'utf8')],
+      ['the error advice', readFileSync(new URL('src/kernel/errorCatalogue.ts', root), 'utf8')],
+    ];
+    // Teams and Microsoft Entra write US English; so does Herald.
+    for (const [where, text] of sources) assert.doesNotMatch(text ?? '', /organis/i, `${where} says "organization"`);
+  });
 
   it('falls back to English for a message a language lacks', () => {
     const catalogue = CATALOGUES.de;

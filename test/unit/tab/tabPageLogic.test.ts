@@ -6,7 +6,7 @@ import { parseWindowSeconds, settingsPatch } from '../../../web/tab/settingsView
 import { timeAgo } from '../../../web/tab/subscriptionsView.js';
 
 const entry = (extra: Partial<TabHistoryEntry>): TabHistoryEntry => ({
-  id: 'e', at: '2026-03-01T10:00:00Z', kind: 'joined', actor: null, userId: null, guest: false, external: false, from: null, to: null, detail: null, source: null, ...extra,
+  id: 'e', at: '2026-03-01T10:00:00Z', kind: 'joined', actor: null, userId: null, guest: false, external: false, from: null, to: null, detail: null, settings: null, by: null, source: null, ...extra,
 });
 
 describe('tab page wording and form logic', () => {
