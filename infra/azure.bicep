@@ -102,7 +102,7 @@ resource webApp 'Microsoft.Web/sites@2022-09-01' = {
     serverFarmId: serverfarm.id
     httpsOnly: true
     siteConfig: {
-      linuxFxVersion: 'NODE|22-lts'
+      linuxFxVersion: 'NODE|24-lts'
       appCommandLine: 'npm start'
       alwaysOn: true
       ftpsState: 'Disabled'

@@ -36,7 +36,7 @@ describe('infra/azure.bicep (Azure hosting for environment dev)', () => {
     assert.match(readProjectText('package.json'), /"prestart": "node scripts\/buildIfChanged\.mjs"/);
     assert.match(site, /name: 'SCM_DO_BUILD_DURING_DEPLOYMENT'\n\s+value: 'true'/);
     assert.match(site, /name: 'NPM_CONFIG_PRODUCTION'\n\s+value: 'false'/);
-    assert.match(site, /linuxFxVersion: 'NODE\|22-lts'/);
+    assert.match(site, /linuxFxVersion: 'NODE\|24-lts'/);
     assert.match(site, /appCommandLine: 'npm start'/);
     assert.match(site, /healthCheckPath: '\/healthz'/);
     assert.match(site, /httpsOnly: true/);

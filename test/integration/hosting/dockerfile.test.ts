@@ -32,8 +32,8 @@ const argsOf = (stage: Instruction[], keyword: string) => stage.filter((i) => i.
 describe('Dockerfile', () => {
   it('is multi-stage: a build stage compiles, the final stage starts from a clean Node LTS image', () => {
     assert.ok(dockerfile.length >= 2);
-    assert.match(dockerfile[0][0].args, /^node:22[\w.-]* AS build$/);
-    assert.match(runtime[0].args, /^node:22[\w.-]*$/);
+    assert.match(dockerfile[0][0].args, /^node:24[\w.-]* AS build$/);
+    assert.match(runtime[0].args, /^node:24[\w.-]*$/);
     assert.ok(argsOf(dockerfile[0], 'RUN').includes('npm run build'));
     // tsconfig.build.json compiles src, sim and bin; scripts/buildWeb.mjs bundles web/ into public/build.
     const copied = argsOf(dockerfile[0], 'COPY').join('\n');

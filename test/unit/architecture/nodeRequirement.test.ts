@@ -28,37 +28,53 @@ function admits(range: string, version: Version): boolean {
   });
 }
 
-const declared = /^>=(\d+\.\d+)$/.exec(pkg.engines?.node ?? '')?.[1];
-const minimum = parse(declared ?? '0');
+/** engines.node names each tested release line: "^20.19.0 || ^24.0.0". */
+const lines = (pkg.engines?.node ?? '').split('||').map((part) => /^\^(\d+)\.(\d+)\.(\d+)$/.exec(part.trim()));
+const floors: Version[] = lines.map((m) => (m ? [Number(m[1]), Number(m[2]), Number(m[3])] : [0, 0, 0]));
 const enginesOf = (name: string) => readJson(join(ROOT, 'node_modules', name, 'package.json')).engines?.node ?? null;
 const direct = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies });
+const ciScript = readFileSync(join(ROOT, '.ci/run'), 'utf8');
 
 describe('the Node.js requirement', () => {
-  it('package.json engines and the README state the same minimum', () => {
-    assert.ok(declared, `package.json engines.node is a plain ">=major.minor" (got ${pkg.engines?.node})`);
-    assert.match(readme, new RegExp(`Requirements: Node\\.js ${declared.replace('.', '\\.')} or later`));
+  it('package.json engines names the tested release lines, each as ^major.minor.patch', () => {
+    assert.ok(lines.length > 0 && lines.every(Boolean), `package.json engines.node is "^a.b.c || ^d.e.f" (got ${pkg.engines?.node})`);
   });
 
-  it('the Node running these tests meets it', () => {
-    assert.ok(compare(parse(process.versions.node), minimum) >= 0, `Node ${process.versions.node} is older than ${declared}`);
+  it('the README states the same versions', () => {
+    const words = floors.map(([major, minor]) => (minor > 0 ? `${major} (${major}.${minor} or later)` : String(major)));
+    assert.match(readme, new RegExp(`Requirements: Node\\.js ${words.join(' or ').replace(/[().]/g, '\\$&')}, the versions the tests run on`));
   });
 
-  it('every dependency accepts it, except the ones whose warning the README explains', () => {
-    const refusing = direct.filter((name) => {
-      const range = enginesOf(name);
-      return range !== null && !admits(range, minimum);
-    });
-    for (const name of refusing) {
-      assert.match(readme, new RegExp(`EBADENGINE Unsupported engine \\{ package: '${name}@`), `${name} (engines ${enginesOf(name)}) refuses Node ${declared}; the README must explain its warning`);
+  it('.ci/run runs the suite on exactly those release lines', () => {
+    const versions = /HERALD_CI_NODE_VERSIONS:-([\d ]+)\}/.exec(ciScript)?.[1]?.trim().split(/\s+/).map(Number);
+    assert.deepEqual(versions, floors.map(([major]) => major));
+  });
+
+  it('the Node running these tests is one of them', () => {
+    const running = parse(process.versions.node);
+    assert.ok(floors.some((floor) => running[0] === floor[0] && compare(running, floor) >= 0), `Node ${process.versions.node} is not in ${pkg.engines?.node}`);
+  });
+
+  it('every dependency accepts each of them, except the ones whose warning the README explains', () => {
+    for (const floor of floors) {
+      const refusing = direct.filter((name) => {
+        const range = enginesOf(name);
+        return range !== null && !admits(range, floor);
+      });
+      for (const name of refusing) {
+        assert.match(readme, new RegExp(`EBADENGINE Unsupported engine \\{ package: '${name}@`), `${name} (engines ${enginesOf(name)}) refuses Node ${floor.join('.')}; the README must explain its warning`);
+      }
     }
   });
 
-  it('is the real minimum: a dependency needs it', () => {
-    const before: Version = minimum[1] > 0 ? [minimum[0], minimum[1] - 1, 0] : [minimum[0] - 1, 99, 0];
-    const needing = direct.filter((name) => {
-      const range = enginesOf(name);
-      return range !== null && admits(range, minimum) && !admits(range, before);
-    });
-    assert.ok(needing.length > 0, `no dependency needs Node ${declared}; the stated minimum could be lower`);
+  it('each floor above x.0.0 is real: a dependency needs it', () => {
+    for (const floor of floors.filter(([, minor]) => minor > 0)) {
+      const before: Version = [floor[0], floor[1] - 1, 0];
+      const needing = direct.filter((name) => {
+        const range = enginesOf(name);
+        return range !== null && admits(range, floor) && !admits(range, before);
+      });
+      assert.ok(needing.length > 0, `no dependency needs Node ${floor.join('.')}; the stated floor could be lower`);
+    }
   });
 });
