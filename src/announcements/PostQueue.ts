@@ -307,25 +307,17 @@ export class PostQueue {
       this.stats.dropped++;
       return { outcome: 'sent' };
     }
-    // The time the request leaves, taken right before it: Teams counts posts as they arrive, so a stamp taken
-    // before a slow store write would let the next post (here or on another instance) follow too closely.
-    // Refused attempts count against Teams' limits too.
-    const sentAt = this.deps.clock().getTime();
-    this.perConversation.record(post.chatId, sentAt);
-    this.perTenant.record(tenantId, sentAt);
-    let failure: unknown = null;
+    const now = this.deps.clock().getTime();
+    // Refused attempts count against Teams' limits too. Stored before sending, for every instance to see.
+    this.perConversation.record(post.chatId, now);
+    this.perTenant.record(tenantId, now);
+    const windows = this.pacing.perConversation;
+    await store.chats.update(post.chatId, (current) => current && { ...current, postsSentAt: stampsThatCount([...(current.postsSentAt ?? []), now], windows, now) });
     try {
       await this.deps.poster.post(installation, post.activity as Partial<Activity>);
     } catch (error) {
-      failure = error ?? new Error('the post failed');
+      return this.failed(post, error, installation);
     }
-    // Still under the chat's lock, so every instance's next step for this chat sees it. Written after the
-    // attempt: a store failure here must not fail a post Teams accepted (it would be sent again).
-    const windows = this.pacing.perConversation;
-    await store.chats
-      .update(post.chatId, (current) => current && { ...current, postsSentAt: stampsThatCount([...(current.postsSentAt ?? []), sentAt], windows, sentAt) })
-      .catch((error: unknown) => log.warn({ err: error, chatId: post.chatId }, 'could not record when a post was sent; other instances pace this chat from what they know'));
-    if (failure !== null) return this.failed(post, failure, installation);
     await this.forget(post);
     this.stats.sent++;
     log.debug({ chatId: post.chatId, postId: post.id, attempts: post.attempts + 1 }, 'announcement posted');
