@@ -15,7 +15,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { ChildProcess } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Server, Socket } from 'node:net';
 import type { Worker } from 'node:worker_threads';
@@ -241,15 +241,31 @@ function setTimeoutUntracked(callback: () => void, ms: number): void {
 
 const GRACE_MS = 3_000;
 
-/** HERALD_TEST_FILE_TIMES=<file>: each test file's wall time is appended there ("ms<TAB>file"), to find the slow ones. */
+/**
+ * HERALD_TEST_FILE_TIMES=<file>: each test file's wall time and CPU time (its process's and its finished child
+ * processes', from /proc/self/stat) are appended there ("wall ms<TAB>cpu ms<TAB>file"), to find the slow ones.
+ */
 const TIMES_FILE = process.env.HERALD_TEST_FILE_TIMES;
 let fileStartedAt = 0;
+let fileCpuAtStart = 0;
+
+function cpuMsWithChildren(): number {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+    // utime, stime, cutime, cstime (fields 14-17 of proc(5)), in clock ticks of 10 ms.
+    return ((fields[11] ?? 0) + (fields[12] ?? 0) + (fields[13] ?? 0) + (fields[14] ?? 0)) * 10;
+  } catch {
+    return 0;
+  }
+}
 
 type HookContext = Mocha.Context & { test?: Mocha.Runnable & { parent?: Mocha.Suite } };
 
 export const mochaHooks = {
   beforeAll(this: HookContext) {
     fileStartedAt = Date.now();
+    if (TIMES_FILE) fileCpuAtStart = cpuMsWithChildren();
     const s = state();
     const root = this.test?.parent;
     if (!root) return;
@@ -269,7 +285,7 @@ export const mochaHooks = {
   async afterAll(this: HookContext) {
     this.timeout(GRACE_MS + 5_000);
     const left = await settleThenList(GRACE_MS);
-    if (TIMES_FILE) appendFileSync(TIMES_FILE, `${Date.now() - fileStartedAt}\t${state().currentFile}\n`);
+    if (TIMES_FILE) appendFileSync(TIMES_FILE, `${Date.now() - fileStartedAt}\t${cpuMsWithChildren() - fileCpuAtStart}\t${state().currentFile}\n`);
     if (left.length === 0) return;
     throw new Error(`the leak guard found what tests left running (each test must stop what it starts):\n  - ${left.join('\n  - ')}`);
   },
