@@ -129,12 +129,12 @@ export class ChatStateUpdater {
     const at = normaliseInstant(event.at) ?? normaliseInstant(event.receivedAt) ?? event.receivedAt;
     const entry = state.roster[userId];
     if (entry && isBefore(at, entry.changedAt)) return result(state, 'stale', 'older than the roster entry');
+    const facts = factsOfJoin(event, entry);
     const merged: RosterEntry = {
       membershipId: member.membershipId ?? entry?.membershipId,
       userId,
       displayName: nonEmpty(member.displayName) ?? entry?.displayName ?? null,
-      tenantId: member.tenantId ?? entry?.tenantId ?? null,
-      roles: member.roles ?? entry?.roles ?? [],
+      ...facts,
       present: true,
       changedAt: entry?.present ? entry.changedAt : at,
     };
@@ -188,6 +188,20 @@ export function actorName(state: ChatState, actor: ChangeActor | null | undefine
   if (!actor?.userId || actor.userId.toLowerCase() === personId.toLowerCase()) return null;
   const known = Object.values(state.roster).find((e) => e.userId.toLowerCase() === actor.userId.toLowerCase());
   return nonEmpty(actor.name) ?? nonEmpty(known?.displayName) ?? null;
+}
+
+/**
+ * Home tenant and roles of someone joining. Graph's member item is the authority (it alone knows owners).
+ * A bot event knows them only from the Bot Connector (tenant, guest), or not at all (tenant null): it
+ * never overwrites what Graph said about someone present, and without the connector's record it leaves
+ * what was known before.
+ */
+function factsOfJoin(event: MemberAddedEvent, entry: RosterEntry | undefined): Pick<RosterEntry, 'tenantId' | 'roles'> {
+  const { member } = event;
+  if (event.source !== 'bot') return { tenantId: member.tenantId ?? entry?.tenantId ?? null, roles: member.roles ?? entry?.roles ?? [] };
+  if (entry?.present && entry.tenantId) return { tenantId: entry.tenantId, roles: entry.roles };
+  if (member.tenantId) return { tenantId: member.tenantId, roles: member.roles };
+  return { tenantId: entry?.tenantId ?? null, roles: entry?.roles ?? [] };
 }
 
 /** A notification or a reconcile is Graph's word; a conversationUpdate is Teams' through the bot. */

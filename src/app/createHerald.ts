@@ -13,7 +13,7 @@ import { HealthRegistry } from '../http/HealthRegistry.js';
 import { InstallationRegistry } from '../installations/InstallationRegistry.js';
 import { ChatSettingsService } from '../settings/ChatSettingsService.js';
 import { SettingsGate } from '../settings/SettingsGate.js';
-import { BotConnectorMembers } from '../names/ConnectorMembers.js';
+import { BotConnectorMembers } from '../bot/BotConnectorMembers.js';
 import { chatStatusLines } from '../status/chatStatusLines.js';
 import { messagesFor, type Messages } from '../i18n/Messages.js';
 import type { HeraldStore } from '../storage/HeraldStore.js';
@@ -131,7 +131,7 @@ export async function createHerald(config: HeraldConfig, log: Logger, overrides:
     ...subscriptionDeps,
     graph: subscriptionGraph,
   });
-  const announcements = wireAnnouncements(host, context, { chatGraph: subscriptionGraph });
+  const announcements = wireAnnouncements(host, context, { chatGraph: subscriptionGraph, connectorMembers });
   const notifications = await wireNotifications(host, { ...context, metricsRegistry }, {
     chatGraph: graphAccess.api,
     keys,
