@@ -162,6 +162,7 @@ export class ChatStateUpdater {
       displayName: entry?.displayName ?? nonEmpty(member.displayName) ?? null,
       tenantId: entry?.tenantId ?? member.tenantId ?? null,
       roles: entry?.roles ?? member.roles ?? [],
+      ...(entry?.rolesSource ? { rolesSource: entry.rolesSource } : {}),
       present: false,
       changedAt: at,
     };
@@ -196,12 +197,13 @@ export function actorName(state: ChatState, actor: ChangeActor | null | undefine
  * never overwrites what Graph said about someone present, and without the connector's record it leaves
  * what was known before.
  */
-function factsOfJoin(event: MemberAddedEvent, entry: RosterEntry | undefined): Pick<RosterEntry, 'tenantId' | 'roles'> {
+function factsOfJoin(event: MemberAddedEvent, entry: RosterEntry | undefined): Pick<RosterEntry, 'tenantId' | 'roles' | 'rolesSource'> {
   const { member } = event;
   if (event.source !== 'bot') return { tenantId: member.tenantId ?? entry?.tenantId ?? null, roles: member.roles ?? entry?.roles ?? [] };
-  if (entry?.present && entry.tenantId) return { tenantId: entry.tenantId, roles: entry.roles };
-  if (member.tenantId) return { tenantId: member.tenantId, roles: member.roles };
-  return { tenantId: entry?.tenantId ?? null, roles: entry?.roles ?? [] };
+  const kept = (e: RosterEntry) => ({ tenantId: e.tenantId, roles: e.roles, ...(e.rolesSource ? { rolesSource: e.rolesSource } : {}) });
+  if (entry?.present && entry.tenantId) return kept(entry);
+  if (member.tenantId || !entry) return { tenantId: member.tenantId, roles: member.roles, rolesSource: 'connector' };
+  return kept(entry);
 }
 
 /** A notification or a reconcile is Graph's word; a conversationUpdate is Teams' through the bot. */
@@ -220,6 +222,7 @@ function sameEntry(a: RosterEntry, b: RosterEntry): boolean {
     a.tenantId === b.tenantId &&
     a.present === b.present &&
     a.changedAt === b.changedAt &&
+    a.rolesSource === b.rolesSource &&
     a.roles.join('\n') === b.roles.join('\n')
   );
 }

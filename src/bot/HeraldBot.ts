@@ -4,7 +4,7 @@ import type { HeraldEvents } from '../events/HeraldEvents.js';
 import type { InstallationRegistry } from '../installations/InstallationRegistry.js';
 import { tenantOf } from '../installations/InstallationRegistry.js';
 import { changeSentence, describeSettings, SettingsError, type ChatSettingsService } from '../settings/ChatSettingsService.js';
-import type { SettingsGate } from '../settings/SettingsGate.js';
+import type { SettingsActor, SettingsGate } from '../settings/SettingsGate.js';
 import type { ChatSettings } from '../model/chat.js';
 import { ENGLISH, messagesFor, type Messages } from '../i18n/Messages.js';
 import { languageOf } from '../i18n/languages.js';
@@ -12,7 +12,7 @@ import { refusalMessage } from '../settings/settingsPermission.js';
 import { helpText, parseCommand } from './commands/parseCommand.js';
 import { buildSettingsCard, cardInvokeError, cardInvokeResponse, patchFromCardInputs, settingsCardActivity, SETTINGS_VERBS } from './settingsCard.js';
 import { markdownLiteral } from './teamsText.js';
-import { readTurnMembers } from './BotConnectorMembers.js';
+import { readTurnMember, readTurnMembers } from './BotConnectorMembers.js';
 import type { ConnectorMember } from '../names/ConnectorMembers.js';
 import { welcomeText } from './welcomeText.js';
 
@@ -172,7 +172,7 @@ export class HeraldBot extends TeamsActivityHandler {
         await context.sendActivity(settingsCardActivity(await this.deps.settings.get(chatId)));
         return;
       case 'set':
-        await context.sendActivity(await this.change(chatId, tenantId, activity, command.patch));
+        await context.sendActivity(await this.change(context, chatId, tenantId, command.patch));
         return;
       case 'invalid':
         await context.sendActivity(m.text(command.message, { languages: m.languages(), ...command.values }));
@@ -215,8 +215,7 @@ export class HeraldBot extends TeamsActivityHandler {
       const notice = m.text('card.notSaved', { reason: error.reason(m) });
       return cardInvokeResponse(buildSettingsCard(settings, { text: notice, tone: 'attention' }));
     }
-    const actor = { userId: activity.from?.aadObjectId ?? null, name: activity.from?.name ?? null };
-    const outcome = await this.deps.gate.change({ chatId, chatTenantId: tenantOf(activity) ?? '', actor, patch, source: 'chat' });
+    const outcome = await this.deps.gate.change({ chatId, chatTenantId: tenantOf(activity) ?? '', actor: await this.sender(context), patch, source: 'chat' });
     const m = messagesFor(outcome.settings.language);
     if (!outcome.allowed) return cardInvokeResponse(buildSettingsCard(outcome.settings, { text: refusalMessage(outcome.rule, outcome.reason, m), tone: 'attention' }));
     if (outcome.changes.length === 0) return cardInvokeResponse(buildSettingsCard(outcome.settings, { text: m.text('card.nothingToChange'), tone: 'good' }));
@@ -232,10 +231,27 @@ export class HeraldBot extends TeamsActivityHandler {
     return cardInvokeResponse(buildSettingsCard(outcome.settings, { text: `${changeSentence(outcome.by, outcome.changes, m)}.`, tone: 'good' }));
   }
 
+  /**
+   * The person a message or card action comes from, with the Bot Connector's record of them in this
+   * conversation (tenant, guest role), so settings can be changed where Graph cannot confirm membership
+   * (no Graph consent yet, Graph down, Microsoft 365 Agents Playground). Read by the `29:` id the activity
+   * carries, the id every Bot Connector answers to.
+   */
+  private async sender(context: TurnContext): Promise<SettingsActor> {
+    const from = context.activity.from;
+    const actor: SettingsActor = { userId: from?.aadObjectId ?? null, name: from?.name ?? null };
+    if (!from?.id || !actor.userId) return actor;
+    try {
+      return { ...actor, connector: await readTurnMember(context, from.id) };
+    } catch (error) {
+      this.deps.log.warn({ err: error, chatId: context.activity.conversation.id }, 'could not read the sender from the Bot Connector; asking the roster and Graph');
+      return actor;
+    }
+  }
+
   /** The answer to a settings command: who changed what, or why the person may not. */
-  private async change(chatId: string, tenantId: string, activity: Partial<Activity>, patch: Partial<ChatSettings>): Promise<string> {
-    const actor = { userId: activity.from?.aadObjectId ?? null, name: activity.from?.name ?? null };
-    const outcome = await this.deps.gate.change({ chatId, chatTenantId: tenantId, actor, patch, source: 'chat' });
+  private async change(context: TurnContext, chatId: string, tenantId: string, patch: Partial<ChatSettings>): Promise<string> {
+    const outcome = await this.deps.gate.change({ chatId, chatTenantId: tenantId, actor: await this.sender(context), patch, source: 'chat' });
     // In the chat's language after the change: `language de` is answered in German.
     const m = messagesFor(outcome.settings.language);
     if (!outcome.allowed) return refusalMessage(outcome.rule, outcome.reason, m);
