@@ -11,7 +11,7 @@ import { emptyChatState } from '../model/chat.js';
 import type { StoreContract } from '../storage/StoreContract.js';
 import { isPersonChange, type AnnouncementChange, type PersonRef } from './AnnouncementChange.js';
 import { buildAnnouncementActivity, type JoinWelcome } from './buildAnnouncementCard.js';
-import { actorName, type ApplyOutcome, type ApplyResult, type ChatStateUpdater } from './ChatStateUpdater.js';
+import { actorName, personOf, type ApplyOutcome, type ApplyResult, type ChatStateUpdater } from './ChatStateUpdater.js';
 import { hasUncertain, MembershipOrder, settleUncertain } from './MembershipOrder.js';
 import { settingsLine, summaryLines } from './formatSummary.js';
 import { messagesFor } from '../i18n/Messages.js';
@@ -93,7 +93,7 @@ export class AnnouncementService {
       const result = this.applyOrdered(event, (await store.chats.get(event.chatId)) ?? empty());
       this.changeStats[result.outcome]++;
       log.debug({ chatId: event.chatId, kind: event.kind, source: event.source, outcome: result.outcome, reason: result.reason }, 'change applied');
-      if (result.changes.length === 0) await this.namedByTeams(event, result.state);
+      if (result.changes.length === 0) await this.completedByOtherSource(event, result.state);
       if (result.outcome !== 'applied') return;
       if (result.changes.length > 0 && result.state.settings.windowMs === 0 && !(await this.window.get(event.chatId))) {
         // Posting at once: names first, then state, timeline and post in one storage write. Nothing is
@@ -117,13 +117,25 @@ export class AnnouncementService {
   }
 
   /**
-   * A bot event for a change Graph reported first names who made it: the window still collecting that
-   * change takes the name (a change already posted stays as posted).
+   * A report of a change the other source made first completes it while its window is open (a change
+   * already posted stays as posted): a bot event names who made a change Graph reported; Graph's item
+   * says whether someone Teams' bot event reported is a guest or from another organization (the bot event
+   * knows it only when the Bot Connector could be read), so marks and "guests only" do not depend on
+   * which source came first.
    */
-  private async namedByTeams(event: ChangeEvent, state: ChatState): Promise<void> {
-    if (event.source !== 'bot' || (event.kind !== 'memberAdded' && event.kind !== 'memberRemoved') || !event.member.userId) return;
-    const by = actorName(state, event.actor, event.member.userId);
-    if (by) await this.window.attachActor(event.chatId, event.member.userId, event.kind === 'memberAdded' ? 'joined' : 'left', by);
+  private async completedByOtherSource(event: ChangeEvent, state: ChatState): Promise<void> {
+    if ((event.kind !== 'memberAdded' && event.kind !== 'memberRemoved') || !event.member.userId) return;
+    const userId = event.member.userId;
+    const kind = event.kind === 'memberAdded' ? 'joined' : 'left';
+    if (event.source === 'bot') {
+      const by = actorName(state, event.actor, userId);
+      if (by) await this.window.amendPerson(event.chatId, userId, kind, (person) => (person.by ? null : { ...person, by }));
+      return;
+    }
+    const entry = state.roster[userId];
+    if (kind !== 'joined' || !entry?.present || !entry.tenantId) return;
+    const { guest, external } = personOf(entry, state.tenantId);
+    await this.window.amendPerson(event.chatId, userId, kind, (person) => (person.guest === guest && person.external === external ? null : { ...person, guest, external }));
   }
 
   /** Settings changed from the tab are told to the chat (chat commands are answered there already). */

@@ -129,12 +129,12 @@ export class ChatStateUpdater {
     const at = normaliseInstant(event.at) ?? normaliseInstant(event.receivedAt) ?? event.receivedAt;
     const entry = state.roster[userId];
     if (entry && isBefore(at, entry.changedAt)) return result(state, 'stale', 'older than the roster entry');
+    const facts = factsOfJoin(event, entry);
     const merged: RosterEntry = {
       membershipId: member.membershipId ?? entry?.membershipId,
       userId,
       displayName: nonEmpty(member.displayName) ?? entry?.displayName ?? null,
-      tenantId: member.tenantId ?? entry?.tenantId ?? null,
-      roles: member.roles ?? entry?.roles ?? [],
+      ...facts,
       present: true,
       changedAt: entry?.present ? entry.changedAt : at,
     };
@@ -162,6 +162,7 @@ export class ChatStateUpdater {
       displayName: entry?.displayName ?? nonEmpty(member.displayName) ?? null,
       tenantId: entry?.tenantId ?? member.tenantId ?? null,
       roles: entry?.roles ?? member.roles ?? [],
+      ...(entry?.rolesSource ? { rolesSource: entry.rolesSource } : {}),
       present: false,
       changedAt: at,
     };
@@ -190,6 +191,21 @@ export function actorName(state: ChatState, actor: ChangeActor | null | undefine
   return nonEmpty(actor.name) ?? nonEmpty(known?.displayName) ?? null;
 }
 
+/**
+ * Home tenant and roles of someone joining. Graph's member item is the authority (it alone knows owners).
+ * A bot event knows them only from the Bot Connector (tenant, guest), or not at all (tenant null): it
+ * never overwrites what Graph said about someone present, and without the connector's record it leaves
+ * what was known before.
+ */
+function factsOfJoin(event: MemberAddedEvent, entry: RosterEntry | undefined): Pick<RosterEntry, 'tenantId' | 'roles' | 'rolesSource'> {
+  const { member } = event;
+  if (event.source !== 'bot') return { tenantId: member.tenantId ?? entry?.tenantId ?? null, roles: member.roles ?? entry?.roles ?? [] };
+  const kept = (e: RosterEntry) => ({ tenantId: e.tenantId, roles: e.roles, ...(e.rolesSource ? { rolesSource: e.rolesSource } : {}) });
+  if (entry?.present && entry.tenantId) return kept(entry);
+  if (member.tenantId || !entry) return { tenantId: member.tenantId, roles: member.roles, rolesSource: 'connector' };
+  return kept(entry);
+}
+
 /** A notification or a reconcile is Graph's word; a conversationUpdate is Teams' through the bot. */
 function sourceOf(event: { source: ChangeEvent['source'] }): HistorySource {
   return event.source === 'bot' ? 'bot' : 'graph';
@@ -206,6 +222,7 @@ function sameEntry(a: RosterEntry, b: RosterEntry): boolean {
     a.tenantId === b.tenantId &&
     a.present === b.present &&
     a.changedAt === b.changedAt &&
+    a.rolesSource === b.rolesSource &&
     a.roles.join('\n') === b.roles.join('\n')
   );
 }

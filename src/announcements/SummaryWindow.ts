@@ -1,6 +1,6 @@
 import type { PendingSummary } from '../model/inbox.js';
 import type { StoreContract } from '../storage/StoreContract.js';
-import { isAnnouncementChange, type AnnouncementChange } from './AnnouncementChange.js';
+import { isAnnouncementChange, type AnnouncementChange, type PersonChange, type PersonRef } from './AnnouncementChange.js';
 import type { Timers } from '../kernel/timers.js';
 
 /** How soon a window whose timer fired while the store was unreachable is looked at again. */
@@ -51,18 +51,22 @@ export class SummaryWindow {
   }
 
   /**
-   * Teams named who made a change Graph reported first: the collected change says so too (the window
-   * has not been posted yet). Nothing happens when the window holds no such change.
+   * A later report completes a change the window still collects (the newest of that person and kind, not
+   * posted yet): Teams named who made a change Graph reported first, or Graph's item said that someone
+   * Teams' bot event announced is a guest or external. `amend` returns the person as they should read,
+   * or null to leave them; nothing happens when the window holds no such change.
    */
-  async attachActor(chatId: string, userId: string, kind: 'joined' | 'left', by: string): Promise<void> {
+  async amendPerson(chatId: string, userId: string, kind: 'joined' | 'left', amend: (person: PersonRef) => PersonRef | null): Promise<void> {
     const lower = userId.toLowerCase();
     await this.deps.store.pendingSummaries.update(chatId, (current) => {
       if (!current) return current;
-      const index = current.changes.findLastIndex((c) => isAnnouncementChange(c) && c.kind === kind && c.person.userId.toLowerCase() === lower && !c.person.by);
+      const index = current.changes.findLastIndex((c) => isAnnouncementChange(c) && c.kind === kind && c.person.userId.toLowerCase() === lower);
       if (index < 0) return current;
-      const change = current.changes[index] as Extract<AnnouncementChange, { kind: 'joined' | 'left' }>;
+      const change = current.changes[index] as PersonChange;
+      const person = amend(change.person);
+      if (!person) return current;
       const changes = [...current.changes];
-      changes[index] = { ...change, person: { ...change.person, by } };
+      changes[index] = { ...change, person };
       return { ...current, changes };
     });
   }

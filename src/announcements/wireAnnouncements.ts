@@ -7,7 +7,8 @@ import type { InstallationRegistry } from '../installations/InstallationRegistry
 import type { ModuleHost } from '../kernel/ModuleHost.js';
 import type { StoreContract } from '../storage/StoreContract.js';
 import { formatWindow } from '../settings/settingChanges.js';
-import { BotConnectorMembers, type ConnectorMemberDirectory } from '../names/ConnectorMembers.js';
+import { BotConnectorMembers } from '../bot/BotConnectorMembers.js';
+import type { ConnectorMemberDirectory } from '../names/ConnectorMembers.js';
 import { DisplayNameResolver } from '../names/DisplayNameResolver.js';
 import { AnnouncementService } from './AnnouncementService.js';
 import type { ChatMemberReader } from '../names/DisplayNameResolver.js';

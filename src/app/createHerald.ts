@@ -13,7 +13,7 @@ import { HealthRegistry } from '../http/HealthRegistry.js';
 import { InstallationRegistry } from '../installations/InstallationRegistry.js';
 import { ChatSettingsService } from '../settings/ChatSettingsService.js';
 import { SettingsGate } from '../settings/SettingsGate.js';
-import { BotConnectorMembers } from '../names/ConnectorMembers.js';
+import { BotConnectorMembers } from '../bot/BotConnectorMembers.js';
 import { chatStatusLines } from '../status/chatStatusLines.js';
 import { messagesFor, type Messages } from '../i18n/Messages.js';
 import type { HeraldStore } from '../storage/HeraldStore.js';
@@ -30,6 +30,7 @@ import type { ModuleHost } from '../kernel/ModuleHost.js';
 import { catalogueEntry } from '../kernel/errorCatalogue.js';
 import type { HeraldContext } from './HeraldContext.js';
 import { createGraphAccess } from '../graph/createGraphAccess.js';
+import { CachedChatMembers } from '../graph/CachedChatMembers.js';
 import { keyRingRotation, loadNotificationKeyRing, type LoadKeyRingDeps } from '../certificates/loadNotificationKeyRing.js';
 import type { CertificateRotation } from '../certificates/EncryptionCertificate.js';
 import type { NotificationKeyRing } from '../certificates/NotificationKeyRing.js';
@@ -117,9 +118,15 @@ export async function createHerald(config: HeraldConfig, log: Logger, overrides:
   const subscriptionDeps = overrides.subscriptions ?? {};
   const graphAccess = createGraphAccess({ config, log: log.child({ module: 'graph' }), clock });
   const subscriptionGraph = subscriptionDeps.graph ?? graphAccess.api;
+  // Graph's member lists for the tab and the settings gate, kept 30 s; a membership change Herald hears of makes a chat's stale.
+  const chatMembers = new CachedChatMembers({ graph: subscriptionGraph });
+  events.on('change', (event) => {
+    if (event.kind === 'memberAdded' || event.kind === 'memberRemoved') chatMembers.forget(event.chatId);
+  });
+  events.on('uninstalled', (event) => chatMembers.forget(event.chatId));
   // One rule for who may change a chat's settings, for the chat commands and the tab API alike.
   const connectorMembers = new BotConnectorMembers({ adapter, botAppId: config.bot.appId });
-  const settingsGate = new SettingsGate({ settings, store, connector: connectorMembers, graph: subscriptionGraph, log: log.child({ module: 'settings' }) });
+  const settingsGate = new SettingsGate({ settings, store, connector: connectorMembers, graph: chatMembers, log: log.child({ module: 'settings' }) });
   const bot = new HeraldBot({ registry, settings, gate: settingsGate, statusLines, events, clock, log });
   registerMessagesRoute(server, adapter, bot);
   // One key ring: the certificate subscriptions send to Graph is the one notifications decrypt with.
@@ -131,14 +138,14 @@ export async function createHerald(config: HeraldConfig, log: Logger, overrides:
     ...subscriptionDeps,
     graph: subscriptionGraph,
   });
-  const announcements = wireAnnouncements(host, context, { chatGraph: subscriptionGraph });
+  const announcements = wireAnnouncements(host, context, { chatGraph: subscriptionGraph, connectorMembers });
   const notifications = await wireNotifications(host, { ...context, metricsRegistry }, {
     chatGraph: graphAccess.api,
     keys,
     ...(subscriptions ? { pendingCreations: subscriptions.pendingCreations } : {}),
   });
   const tab = wireTab(context, {
-    chatGraph: subscriptionGraph,
+    chatGraph: chatMembers,
     settingsGate,
     subscriptionInsight: subscriptions ? (chatId) => subscriptions.describeChat(chatId) : null,
   });

@@ -4,7 +4,7 @@ import type { HeraldEvents } from '../events/HeraldEvents.js';
 import type { InstallationRegistry } from '../installations/InstallationRegistry.js';
 import { tenantOf } from '../installations/InstallationRegistry.js';
 import { changeSentence, describeSettings, SettingsError, type ChatSettingsService } from '../settings/ChatSettingsService.js';
-import type { SettingsGate } from '../settings/SettingsGate.js';
+import type { SettingsActor, SettingsGate } from '../settings/SettingsGate.js';
 import type { ChatSettings } from '../model/chat.js';
 import { ENGLISH, messagesFor, type Messages } from '../i18n/Messages.js';
 import { languageOf } from '../i18n/languages.js';
@@ -12,6 +12,8 @@ import { refusalMessage } from '../settings/settingsPermission.js';
 import { helpText, parseCommand } from './commands/parseCommand.js';
 import { buildSettingsCard, cardInvokeError, cardInvokeResponse, patchFromCardInputs, settingsCardActivity, SETTINGS_VERBS } from './settingsCard.js';
 import { markdownLiteral } from './teamsText.js';
+import { readTurnMember, readTurnMembers } from './BotConnectorMembers.js';
+import type { ConnectorMember } from '../names/ConnectorMembers.js';
 import { welcomeText } from './welcomeText.js';
 
 export { WELCOME_TEXT } from './welcomeText.js';
@@ -89,7 +91,7 @@ export class HeraldBot extends TeamsActivityHandler {
     }
     const result = await this.deps.registry.touch(activity);
     if (result?.becameInstalled) await this.welcome(context, activity);
-    if (activity.type === ActivityTypes.ConversationUpdate) await this.reportMembers(activity);
+    if (activity.type === ActivityTypes.ConversationUpdate) await this.reportMembers(context);
   }
 
   /** The welcome, in the installer's language unless the chat chose one. */
@@ -105,11 +107,15 @@ export class HeraldBot extends TeamsActivityHandler {
   /**
    * People added to or removed from the chat, as Teams tells the bot: a second source besides Graph
    * (and the only one while Graph cannot report the chat), and the only one that says who did it
-   * (`from`). The announcer keeps one change per person whichever source comes first.
+   * (`from`). The announcer keeps one change per person whichever source comes first. The event names
+   * people by id only, so the people added are read from the Bot Connector in the turn: their name, home
+   * tenant and guest role, without which a guest would be announced unmarked (or, with "guests only",
+   * not at all) whenever Teams' event comes before Graph's.
    */
-  private async reportMembers(activity: Activity): Promise<void> {
+  private async reportMembers(context: TurnContext): Promise<void> {
     const { events } = this.deps;
     if (!events) return;
+    const activity = context.activity;
     const chatId = activity.conversation.id;
     const tenantId = tenantOf(activity) ?? '';
     const receivedAt = (this.deps.clock ?? (() => new Date()))().toISOString();
@@ -118,13 +124,28 @@ export class HeraldBot extends TeamsActivityHandler {
     const actor = activity.from?.aadObjectId ? { userId: activity.from.aadObjectId, name: activity.from.name?.trim() || null } : null;
     const people = (list: Activity['membersAdded'] | undefined) => (list ?? []).filter((m) => m.id !== activity.recipient?.id && Boolean(m.aadObjectId));
     const base = { tenantId, chatId, source: 'bot' as const, receivedAt, at, actor };
-    for (const m of people(activity.membersAdded)) {
+    const added = people(activity.membersAdded);
+    const known = added.length > 0 ? await this.connectorRecords(context, added) : new Map<string, ConnectorMember>();
+    for (const m of added) {
       const userId = m.aadObjectId as string;
-      await events.emit('change', { ...base, kind: 'memberAdded', changeKey: `bot|${activity.id ?? receivedAt}|added|${userId}`, member: { userId, displayName: m.name?.trim() || null, tenantId: null, roles: [] } });
+      const record = known.get(userId.toLowerCase());
+      // Without the connector's record the home tenant and role stay unknown (null, no roles), never guessed.
+      const member = { userId, displayName: m.name?.trim() || record?.displayName || null, tenantId: record?.tenantId ?? null, roles: record?.guest ? ['guest'] : [] };
+      await events.emit('change', { ...base, kind: 'memberAdded', changeKey: `bot|${activity.id ?? receivedAt}|added|${userId}`, member });
     }
     for (const m of people(activity.membersRemoved)) {
       const userId = m.aadObjectId as string;
       await events.emit('change', { ...base, kind: 'memberRemoved', changeKey: `bot|${activity.id ?? receivedAt}|removed|${userId}`, member: { userId } });
+    }
+  }
+
+  /** The Bot Connector's records of people, or none when it cannot be read (Graph's item may still tell). */
+  private async connectorRecords(context: TurnContext, accounts: ReadonlyArray<{ id: string }>): Promise<Map<string, ConnectorMember>> {
+    try {
+      return await readTurnMembers(context, accounts);
+    } catch (error) {
+      this.deps.log.warn({ err: error, chatId: context.activity.conversation.id }, 'could not read the people added from the Bot Connector; their guest role waits for Graph');
+      return new Map();
     }
   }
 
@@ -151,7 +172,7 @@ export class HeraldBot extends TeamsActivityHandler {
         await context.sendActivity(settingsCardActivity(await this.deps.settings.get(chatId)));
         return;
       case 'set':
-        await context.sendActivity(await this.change(chatId, tenantId, activity, command.patch));
+        await context.sendActivity(await this.change(context, chatId, tenantId, command.patch));
         return;
       case 'invalid':
         await context.sendActivity(m.text(command.message, { languages: m.languages(), ...command.values }));
@@ -194,8 +215,7 @@ export class HeraldBot extends TeamsActivityHandler {
       const notice = m.text('card.notSaved', { reason: error.reason(m) });
       return cardInvokeResponse(buildSettingsCard(settings, { text: notice, tone: 'attention' }));
     }
-    const actor = { userId: activity.from?.aadObjectId ?? null, name: activity.from?.name ?? null };
-    const outcome = await this.deps.gate.change({ chatId, chatTenantId: tenantOf(activity) ?? '', actor, patch, source: 'chat' });
+    const outcome = await this.deps.gate.change({ chatId, chatTenantId: tenantOf(activity) ?? '', actor: await this.sender(context), patch, source: 'chat' });
     const m = messagesFor(outcome.settings.language);
     if (!outcome.allowed) return cardInvokeResponse(buildSettingsCard(outcome.settings, { text: refusalMessage(outcome.rule, outcome.reason, m), tone: 'attention' }));
     if (outcome.changes.length === 0) return cardInvokeResponse(buildSettingsCard(outcome.settings, { text: m.text('card.nothingToChange'), tone: 'good' }));
@@ -211,10 +231,27 @@ export class HeraldBot extends TeamsActivityHandler {
     return cardInvokeResponse(buildSettingsCard(outcome.settings, { text: `${changeSentence(outcome.by, outcome.changes, m)}.`, tone: 'good' }));
   }
 
+  /**
+   * The person a message or card action comes from, with the Bot Connector's record of them in this
+   * conversation (tenant, guest role), so settings can be changed where Graph cannot confirm membership
+   * (no Graph consent yet, Graph down, Microsoft 365 Agents Playground). Read by the `29:` id the activity
+   * carries, the id every Bot Connector answers to.
+   */
+  private async sender(context: TurnContext): Promise<SettingsActor> {
+    const from = context.activity.from;
+    const actor: SettingsActor = { userId: from?.aadObjectId ?? null, name: from?.name ?? null };
+    if (!from?.id || !actor.userId) return actor;
+    try {
+      return { ...actor, connector: await readTurnMember(context, from.id) };
+    } catch (error) {
+      this.deps.log.warn({ err: error, chatId: context.activity.conversation.id }, 'could not read the sender from the Bot Connector; asking the roster and Graph');
+      return actor;
+    }
+  }
+
   /** The answer to a settings command: who changed what, or why the person may not. */
-  private async change(chatId: string, tenantId: string, activity: Partial<Activity>, patch: Partial<ChatSettings>): Promise<string> {
-    const actor = { userId: activity.from?.aadObjectId ?? null, name: activity.from?.name ?? null };
-    const outcome = await this.deps.gate.change({ chatId, chatTenantId: tenantId, actor, patch, source: 'chat' });
+  private async change(context: TurnContext, chatId: string, tenantId: string, patch: Partial<ChatSettings>): Promise<string> {
+    const outcome = await this.deps.gate.change({ chatId, chatTenantId: tenantId, actor: await this.sender(context), patch, source: 'chat' });
     // In the chat's language after the change: `language de` is answered in German.
     const m = messagesFor(outcome.settings.language);
     if (!outcome.allowed) return refusalMessage(outcome.rule, outcome.reason, m);

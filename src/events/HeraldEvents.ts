@@ -22,12 +22,29 @@ export interface SettingsChangedEvent {
   source: 'chat' | 'tab';
 }
 
+/** What a notification the inbox gave up on was about (any part may be unknown). */
+export interface LostNotificationTarget {
+  tenantId: string | null;
+  chatId: string | null;
+  subscriptionId: string | null;
+}
+
+/**
+ * Notifications were accepted but never handled (their batch kept failing until Graph's own retry window
+ * had passed): the chats they were about must be compared with Graph to learn what they carried.
+ */
+export interface NotificationsLostEvent {
+  targets: LostNotificationTarget[];
+  reason: string;
+}
+
 export interface HeraldEventMap {
   installed: InstalledEvent;
   uninstalled: UninstalledEvent;
   change: ChangeEvent;
   lifecycle: LifecycleEvent;
   settingsChanged: SettingsChangedEvent;
+  notificationsLost: NotificationsLostEvent;
 }
 
 export type HeraldEventName = keyof HeraldEventMap;

@@ -58,6 +58,11 @@ export interface RosterEntry extends ChatMember {
   /** When Herald last saw this membership change (ISO); guards against stale, out-of-order updates. */
   changedAt: string;
   present: boolean;
+  /**
+   * `connector`: tenant and roles came with Teams' bot event (the Bot Connector's record), which knows
+   * guests but not owners, so `roles` says nothing about ownership. Absent: Graph's member roles.
+   */
+  rolesSource?: 'connector';
 }
 
 /** Per-chat state: the truth Herald diffs against. */

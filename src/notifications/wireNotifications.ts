@@ -10,6 +10,7 @@ import { loadNotificationKeyRing, type CertificatePolicy } from '../certificates
 import type { NotificationKeyRing } from '../certificates/NotificationKeyRing.js';
 import type { ChatGraph } from '../graph/ChatGraph.js';
 import { KeyUnwrapPool } from './decode/KeyUnwrapPool.js';
+import { lostTargets } from './inbox/lostTargets.js';
 import { InboxProcessor, type InboxLeasePolicy, type InboxTimers, type RetryPolicy } from './inbox/InboxProcessor.js';
 import { NotificationMetrics } from './inbox/NotificationMetrics.js';
 import { registerNotificationRoutes } from './receive/registerNotificationRoutes.js';
@@ -86,6 +87,11 @@ export async function wireNotifications(host: ModuleHost, input: NotificationMod
   const processor = new InboxProcessor({
     store, instanceId, pipeline, metrics, clock, log: moduleLog,
     concurrency: deps.concurrency, retry: deps.retry, lease: deps.lease, timers: deps.timers,
+    // What a batch given up carried is learnt from Graph's current state instead (the subscription module reconciles).
+    onGivenUp: async (batch, unfinished, reason) => {
+      const targets = lostTargets(batch.body, unfinished);
+      if (targets.length > 0) await events.emit('notificationsLost', { targets, reason });
+    },
   });
 
   registerNotificationRoutes({ server, inbox: processor, log: moduleLog });

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { ChatSettings, SettingsRule } from '../model/chat.js';
-import type { ConnectorMemberDirectory } from '../names/ConnectorMembers.js';
+import type { ConnectorMember, ConnectorMemberDirectory } from '../names/ConnectorMembers.js';
 import type { ChatMemberReader } from '../names/DisplayNameResolver.js';
 import type { StoreContract } from '../storage/StoreContract.js';
 import type { ChatSettingsService, SettingsSource } from './ChatSettingsService.js';
@@ -10,6 +10,12 @@ import { decideSettingsChange, factsFromRoles, type ChangerFacts, type RefusalRe
 export interface SettingsActor {
   userId: string | null;
   name: string | null;
+  /**
+   * What the Bot Connector said about the person in the turn of their own message or card action (Teams
+   * delivers those only from people in the conversation): their record, or null when the connector said
+   * they are not in it. Absent when it was not read (the tab) or could not be.
+   */
+  connector?: ConnectorMember | null;
 }
 
 export interface SettingsChangeRequest {
@@ -30,9 +36,9 @@ export type SettingsChangeOutcome =
 export interface SettingsGateDeps {
   settings: Pick<ChatSettingsService, 'get' | 'apply'>;
   store: Pick<StoreContract, 'chats' | 'installations'>;
-  /** Bot Connector member reads (tenant and guest role; no owner role). */
+  /** Bot Connector member reads (tenant and guest role; no owner role), when no turn gave the person's record. */
   connector?: Pick<ConnectorMemberDirectory, 'getMember'> | null;
-  /** Graph's member list (roles, tenant), asked when the roster and the connector cannot tell. */
+  /** Graph's member list (roles, tenant; Herald's CachedChatMembers): the owner role, and who someone is when nothing else can tell. */
   graph?: ChatMemberReader | null;
   log: Logger;
 }
@@ -48,7 +54,7 @@ export class SettingsGate {
   async permission(chatId: string, chatTenantId: string, actor: SettingsActor): Promise<SettingsPermission> {
     const rule = (await this.deps.settings.get(chatId)).whoMayChange;
     const tenantId = (await this.deps.store.chats.get(chatId))?.tenantId ?? chatTenantId;
-    const facts = actor.userId ? await this.facts(chatId, tenantId, actor.userId, rule === 'owners') : null;
+    const facts = actor.userId ? await this.facts(chatId, tenantId, { ...actor, userId: actor.userId }, rule === 'owners') : null;
     const verdict = decideSettingsChange(rule, tenantId, facts);
     return verdict.allowed ? { allowed: true, rule } : { ...verdict, rule };
   }
@@ -67,31 +73,59 @@ export class SettingsGate {
     return { allowed: true, settings, changes, by };
   }
 
-  /** Roster first (no call), then the Bot Connector, then Graph (the only source of the owner role besides the roster). */
-  private async facts(chatId: string, tenantId: string, userId: string, needOwner: boolean): Promise<ChangerFacts | null> {
+  /**
+   * Who the person is in the chat. Their tenant and guest role: the Bot Connector's record from their own
+   * turn (Teams' word, no Graph permission needed), else the roster, else a connector read, else Graph.
+   * The owner role only Graph knows (the connector has no such role): the roster's roles when Graph gave
+   * them, else Graph's member list; unknown when Graph cannot be read.
+   */
+  private async facts(chatId: string, tenantId: string, actor: SettingsActor & { userId: string }, needOwner: boolean): Promise<ChangerFacts | null> {
+    const { userId } = actor;
     const entry = rosterEntry((await this.deps.store.chats.get(chatId))?.roster, userId);
-    if (entry?.present && entry.tenantId) return factsFromRoles(entry.tenantId, entry.roles);
-    let known: ChangerFacts | null = null;
+    const inRoster = entry?.present && entry.tenantId ? entry : null;
+    // Roles a bot event brought say nothing about ownership.
+    const rosterOwner = inRoster && inRoster.rolesSource !== 'connector' ? factsFromRoles(inRoster.tenantId, inRoster.roles).owner : null;
+    let known: ChangerFacts | null;
+    if (actor.connector !== undefined) {
+      // Teams said the person is not in the conversation (or answered about someone else).
+      if (!actor.connector || actor.connector.userId.toLowerCase() !== userId.toLowerCase()) return null;
+      known = { tenantId: actor.connector.tenantId, guest: actor.connector.guest, owner: rosterOwner };
+    } else if (inRoster) {
+      known = { ...factsFromRoles(inRoster.tenantId, inRoster.roles), owner: rosterOwner };
+    } else {
+      known = await this.fromConnector(chatId, userId);
+    }
+    if (known && (known.guest || !needOwner || known.owner !== null)) return known;
+    const graph = await this.fromGraph(chatId, tenantId, userId);
+    if (!known) return graph ?? null;
+    if (graph === undefined) return known;
+    // Graph read, and the person not listed: Graph, the only source of owners, does not have them as one.
+    return { ...known, guest: known.guest || Boolean(graph?.guest), owner: graph?.owner ?? false };
+  }
+
+  private async fromConnector(chatId: string, userId: string): Promise<ChangerFacts | null> {
     const installation = await this.deps.store.installations.get(chatId);
-    if (this.deps.connector && installation?.status === 'installed') {
-      try {
-        const member = await this.deps.connector.getMember(installation, userId);
-        if (member) known = { tenantId: member.tenantId, guest: member.guest, owner: null };
-      } catch (error) {
-        this.deps.log.warn({ err: error, chatId }, 'settings: Bot Connector member read failed');
-      }
+    if (!this.deps.connector || installation?.status !== 'installed') return null;
+    try {
+      const member = await this.deps.connector.getMember(installation, userId);
+      return member ? { tenantId: member.tenantId, guest: member.guest, owner: null } : null;
+    } catch (error) {
+      this.deps.log.warn({ err: error, chatId }, 'settings: Bot Connector member read failed');
+      return null;
     }
-    if (known && (known.guest || !needOwner)) return known;
-    if (this.deps.graph) {
-      try {
-        const members = await this.deps.graph.listChatMembers(tenantId, chatId);
-        const member = members.find((m) => m.userId?.toLowerCase() === userId.toLowerCase());
-        if (member) return factsFromRoles(member.tenantId ?? null, member.roles);
-      } catch (error) {
-        this.deps.log.warn({ err: error, chatId }, 'settings: Graph member read failed');
-      }
+  }
+
+  /** The person as Graph lists them; null when Graph's list does not have them; undefined when Graph could not be read. */
+  private async fromGraph(chatId: string, tenantId: string, userId: string): Promise<ChangerFacts | null | undefined> {
+    if (!this.deps.graph) return undefined;
+    try {
+      const members = await this.deps.graph.listChatMembers(tenantId, chatId);
+      const member = members.find((m) => m.userId?.toLowerCase() === userId.toLowerCase());
+      return member ? factsFromRoles(member.tenantId ?? null, member.roles) : null;
+    } catch (error) {
+      this.deps.log.warn({ err: error, chatId }, 'settings: Graph member read failed');
+      return undefined;
     }
-    return known;
   }
 }
 

@@ -1,4 +1,4 @@
-import type { InstalledEvent, UninstalledEvent } from '../events/HeraldEvents.js';
+import type { InstalledEvent, NotificationsLostEvent, UninstalledEvent } from '../events/HeraldEvents.js';
 import type { LifecycleEvent } from '../model/changeEvents.js';
 import type { Messages } from '../i18n/Messages.js';
 import { requestChatInstall, requestChatRemoval } from './chatSubscriptions.js';
@@ -9,7 +9,7 @@ import { reconcileAtStart } from './startupReconcile.js';
 import { createRuntime, type SubscriptionRuntime } from './subscriptionRuntime.js';
 import type { SubscriptionManagerDeps } from './subscriptionTypes.js';
 import { describeChat, health, statusLines, type ChatSubscriptionsView, type SubscriptionHealth } from './subscriptionViews.js';
-import { onLifecycle, renew } from './upkeep.js';
+import { catchUpLost, onLifecycle, renew } from './upkeep.js';
 
 export { DEFAULT_MANAGER_OPTIONS, type SubscriptionGraph, type SubscriptionManagerDeps, type SubscriptionManagerOptions } from './subscriptionTypes.js';
 export type { ChatSubscriptionsView, SubscriptionView } from './subscriptionViews.js';
@@ -58,6 +58,11 @@ export class SubscriptionManager {
   /** A lifecycle notification for one of Herald's subscriptions. Returns at once. */
   onLifecycle(event: LifecycleEvent): Promise<void> {
     return onLifecycle(this.rt, event);
+  }
+
+  /** Notifications were given up unhandled: their chats are reconciled with Graph. */
+  onNotificationsLost(event: NotificationsLostEvent): Promise<void> {
+    return catchUpLost(this.rt, event);
   }
 
   // ---- start and stop ----------------------------------------------------------------------

@@ -1,4 +1,5 @@
 import { isGraphFailure } from '../graph/GraphRequestError.js';
+import type { NotificationsLostEvent } from '../events/HeraldEvents.js';
 import type { LifecycleEvent } from '../model/changeEvents.js';
 import type { SubscriptionRecord } from '../model/subscription.js';
 import { onChatFailure, reconcileChat, requestChatSync } from './chatSubscriptions.js';
@@ -190,4 +191,25 @@ async function catchUp(rt: SubscriptionRuntime, record: SubscriptionRecord): Pro
   for (const installation of await installedChats(rt, record.tenantId)) {
     requestChatSync(rt, installation.chatId, { reconcile: true });
   }
+}
+
+/**
+ * Notifications the inbox gave up on (hours of transient failures): the chats they were about are
+ * compared with Graph, so what they carried is announced from Graph's current state. A tenant-wide
+ * subscription's item that names no chat stands for every chat of its tenant. One reconcile per chat
+ * (the chat's sync job gathers requests until it runs).
+ */
+export async function catchUpLost(rt: SubscriptionRuntime, event: NotificationsLostEvent): Promise<void> {
+  const chats = new Set<string>();
+  for (const target of event.targets) {
+    if (target.chatId) {
+      chats.add(target.chatId);
+      continue;
+    }
+    const record = target.subscriptionId ? await rt.deps.store.subscriptions.get(target.subscriptionId) : undefined;
+    if (record?.chatId) chats.add(record.chatId);
+    else if (record) for (const installation of await installedChats(rt, record.tenantId)) chats.add(installation.chatId);
+  }
+  rt.deps.log.warn({ chats: chats.size, reason: event.reason }, 'notifications given up: reconciling their chats with Graph');
+  for (const chatId of chats) requestChatSync(rt, chatId, { reconcile: true });
 }

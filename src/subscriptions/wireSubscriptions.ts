@@ -77,6 +77,7 @@ export async function wireSubscriptions(host: ModuleHost, input: SubscriptionMod
   events.on('installed', (event) => manager.onInstalled(event));
   events.on('uninstalled', (event) => manager.onUninstalled(event));
   events.on('lifecycle', (event) => manager.onLifecycle(event));
+  events.on('notificationsLost', (event) => manager.onNotificationsLost(event));
   host.addStatusLines((chatId, messages) => manager.statusLines(chatId, messages));
   host.reportHealth('subscriptions', async () => ({ ...(await manager.health()), ...(graph.stats ? { graphCalls: graph.stats.snapshot() } : {}) }));
   host.onStart(() => manager.startInBackground());

@@ -1,9 +1,6 @@
 import type { Logger } from 'pino';
-import type { ChatGraph } from '../graph/ChatGraph.js';
+import type { ChatMemberList } from '../graph/CachedChatMembers.js';
 import type { StoreContract } from '../storage/StoreContract.js';
-
-/** How long a Graph member list answers membership questions before it is read again. */
-export const GRAPH_MEMBERS_CACHE_MS = 30_000;
 
 export type MembershipSource = 'roster' | 'graph';
 
@@ -13,22 +10,20 @@ export type MembershipDecision =
 
 export interface ChatMembershipOptions {
   store: Pick<StoreContract, 'chats' | 'installations'>;
-  /** Fallback when the stored roster does not show the person as present; null when Graph is not wired. */
-  graph: Pick<ChatGraph, 'listChatMembers'> | null;
-  clock: () => Date;
+  /**
+   * Fallback when the stored roster does not show the person as present; null when Graph is not wired.
+   * Herald passes its CachedChatMembers, so outsiders cannot make it read Graph on every request.
+   */
+  graph: ChatMemberList | null;
   log: Logger;
-  cacheMs?: number;
 }
 
 /**
  * Decides whether a person is a member of a chat: the stored roster first (no Graph call), then Graph's
  * member list when the roster does not know them as present (it may lag behind, or Herald's install was
- * never seen by the bot). Graph answers are cached briefly per chat so outsiders cannot make Herald
- * hammer Graph.
+ * never seen by the bot).
  */
 export class ChatMembership {
-  private readonly cache = new Map<string, { at: number; userIds: Set<string> }>();
-
   constructor(private readonly options: ChatMembershipOptions) {}
 
   /** The chat's tenant as Herald knows it, or null for a chat Herald has no record of. */
@@ -49,23 +44,12 @@ export class ChatMembership {
     if (!graph) return { member: false, reason: 'not_in_roster' };
     let userIds: Set<string>;
     try {
-      userIds = await this.graphMembers(graph, chatTenantId, chatId);
+      const members = await graph.listChatMembers(chatTenantId, chatId);
+      userIds = new Set(members.map((m) => m.userId?.toLowerCase()).filter((id): id is string => Boolean(id)));
     } catch (error) {
       this.options.log.warn({ err: error, chatId }, 'tab: could not read chat members from Graph');
       return { member: false, reason: 'graph_failed' };
     }
     return userIds.has(caller.oid.toLowerCase()) ? { member: true, chatTenantId, source: 'graph' } : { member: false, reason: 'not_in_graph' };
-  }
-
-  private async graphMembers(graph: Pick<ChatGraph, 'listChatMembers'>, tenantId: string, chatId: string): Promise<Set<string>> {
-    const now = this.options.clock().getTime();
-    const key = `${tenantId}|${chatId}`;
-    const cached = this.cache.get(key);
-    if (cached && now - cached.at < (this.options.cacheMs ?? GRAPH_MEMBERS_CACHE_MS)) return cached.userIds;
-    const members = await graph.listChatMembers(tenantId, chatId);
-    const userIds = new Set(members.map((m) => m.userId?.toLowerCase()).filter((id): id is string => Boolean(id)));
-    this.cache.set(key, { at: now, userIds });
-    if (this.cache.size > 500) this.cache.delete(this.cache.keys().next().value as string);
-    return userIds;
   }
 }

@@ -5,7 +5,7 @@ import type { HeraldConfig } from '../config/HeraldConfig.js';
 import type { ChatSettingsService } from '../settings/ChatSettingsService.js';
 import { SettingsGate } from '../settings/SettingsGate.js';
 import type { StoreContract } from '../storage/StoreContract.js';
-import type { ChatGraph } from '../graph/ChatGraph.js';
+import type { ChatMemberList } from '../graph/CachedChatMembers.js';
 import { ChatMembership } from './ChatMembership.js';
 import type { SubscriptionInsight } from './subscriptionHealth.js';
 import { registerTabApiRoutes } from './tabApiRoutes.js';
@@ -14,8 +14,11 @@ import { registerTabPages } from './tabPages.js';
 import { TeamsSsoVerifier } from './TeamsSsoVerifier.js';
 
 export interface TabDeps {
-  /** Membership fallback when the stored roster does not know the caller; omit when Graph is not wired. */
-  chatGraph?: Pick<ChatGraph, 'listChatMembers'> | null;
+  /**
+   * Membership fallback when the stored roster does not know the caller, and owner roles for the settings
+   * gate: Herald's CachedChatMembers (one Graph read per chat per 30 s). Omit when Graph is not wired.
+   */
+  chatGraph?: ChatMemberList | null;
   /** Repository `public/` folder (found from this module's location by default). */
   publicDir?: string;
   /** Serve the simulated Teams host page; default: only in the playground. */
@@ -48,7 +51,7 @@ export function wireTab(input: TabModuleInput, deps: TabDeps = {}): TabModule {
   const { config, log, clock, store, server, settings } = input;
   const apiHost = config.publicUrl ? new URL(config.publicUrl).host : null;
   const verifier = new TeamsSsoVerifier({ authorityHost: config.aad.authorityHost, clientId: config.aad.clientId, apiHost, clock, keys: deps.ssoKeys });
-  const membership = new ChatMembership({ store, graph: deps.chatGraph ?? null, clock, log });
+  const membership = new ChatMembership({ store, graph: deps.chatGraph ?? null, log });
   if (!config.aad.clientId) log.warn('tab: AAD_APP_CLIENT_ID is not set, so the tab API refuses every token');
   else log.debug({ audiences: verifier.acceptedAudiences }, 'tab: accepting Teams SSO tokens');
 

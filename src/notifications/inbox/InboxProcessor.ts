@@ -33,6 +33,8 @@ export interface InboxProcessorDeps {
    */
   concurrency?: number;
   retry?: Partial<RetryPolicy>;
+  /** Told of the unfinished items of a batch given up, to catch up on what they carried (a reconcile of their chats). */
+  onGivenUp?: (batch: InboxBatch, unfinished: readonly number[], reason: DropReason) => Promise<void>;
 }
 
 /** The processor is stopping; the caller should refuse the request (503) so Graph retries it. */
@@ -370,6 +372,9 @@ export class InboxProcessor {
       if (!state.done.has(index)) this.deps.metrics.finished({ status: 'dropped', reason }, lag);
     }
     this.deps.log.error({ batchId: state.batch.id, reason, items: left }, 'giving up on a notification batch');
+    const unfinished = [...Array(state.items).keys()].filter((index) => !state.done.has(index));
+    const catchUp = unfinished.length > 0 ? this.deps.onGivenUp?.(state.batch, unfinished, reason) : undefined;
+    await catchUp?.catch((error: unknown) => this.deps.log.error({ err: error, batchId: state.batch.id }, 'could not ask for a catch-up of a batch given up'));
     await this.finish(state);
   }
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { DEFAULT_CHAT_SETTINGS } from '../../../src/model/chat.js';
 import { newTeamsMember } from '../../../sim/doubles/teams/index.js';
+import { SETTINGS_VERBS } from '../../../src/bot/settingsCard.js';
 import { OTHER_TENANT, TENANT, installChat, person, startHarness, type Harness } from '../../support/announcements/harness.js';
 
 /**
@@ -89,5 +90,23 @@ describe('chat commands: who may change settings', () => {
     const chatId = await installChat(h, [ada]);
     assert.match(await say(chatId, ada, 'announce constructor off'), /I can announce joins, leaves or topic — not "constructor"/);
     assert.deepEqual(Object.keys((await h.herald.context.store.chats.get(chatId))?.settings ?? {}).sort(), Object.keys(DEFAULT_CHAT_SETTINGS).sort());
+  });
+
+  it('where Graph cannot confirm membership (no roster, Graph unreachable), a member changes settings by command and by the card on the Bot Connector\'s word, asked by the id the activity carries', async () => {
+    // No baseline: Graph never said who is in the chat (consent missing, Graph down, Agents Playground).
+    const chatId = await installChat(h, [ada], undefined, { baseline: false });
+    assert.equal((await h.herald.context.store.chats.get(chatId))?.roster[ada.aadObjectId], undefined);
+    h.double.connector.clearRequests();
+    assert.match(await say(chatId, ada, 'window 30s'), /^Ada Lovelace changed Herald's settings: summary window 30s/);
+    const memberReads = h.double.connector.requests(chatId).filter((r) => r.operation === 'getConversationMember');
+    assert.deepEqual(memberReads.map((r) => decodeURIComponent(r.path.split('/').at(-1) ?? '')), [ada.id], 'one read of the sender by their 29: id');
+
+    const [card] = h.double.connector.posts(chatId).slice(-1);
+    assert.ok(card);
+    const pressed = await h.double.channel.pressCardAction({ chatId, from: ada, verb: SETTINGS_VERBS.save, data: { announceJoins: 'false' }, replyToId: card.id });
+    await h.announcements.idle();
+    assert.equal(pressed.status, 200);
+    assert.equal((await settingsOf(chatId)).announceJoins, false);
+    assert.equal((await settingsOf(chatId)).windowMs, 30_000);
   });
 });

@@ -129,4 +129,23 @@ describe('Microsoft 365 Agents Playground against Herald (BOT_ID blank)', functi
     await herald$('Installed in this chat.').waitFor({ timeout: 20_000 });
     await herald$('Subscriptions: none yet.').waitFor({ timeout: 5_000 });
   });
+
+  it('changes a setting by command: @Herald window 30s (the Bot Connector says who Alex is; there is no Graph)', async () => {
+    await mentionHerald('window 30s');
+    await herald$(/Alex Wilber changed Herald's settings: summary window 30s/).waitFor({ timeout: 20_000 });
+    assert.equal((await herald.context.store.chats.get(GROUP_CHAT_ID))?.settings.windowMs, 30_000);
+  });
+
+  it('changes a setting with the settings card: @Herald settings, untick "Announce topic changes", Save', async () => {
+    await mentionHerald('settings');
+    const topic = page.getByRole('checkbox', { name: 'Announce topic changes' }).last();
+    await topic.waitFor({ timeout: 20_000 });
+    await topic.uncheck();
+    await page.getByRole('button', { name: 'Save' }).last().click();
+    // The chat is told who changed what; the settings are stored.
+    await herald$(/Alex Wilber changed Herald's settings: topic changes off/).waitFor({ timeout: 20_000 });
+    const settings = await herald.context.settings.get(GROUP_CHAT_ID);
+    assert.equal(settings.announceTopic, false);
+    assert.equal(settings.windowMs, 30_000, 'the card kept what the command set');
+  });
 });

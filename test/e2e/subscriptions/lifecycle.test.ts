@@ -186,4 +186,46 @@ describe('lifecycle notifications (through Herald\'s lifecycle route)', () => {
     assert.equal(live.length, 2);
     assert.deepEqual(live.map((s) => s.id).sort(), h.stored().map((r) => r.id).sort());
   });
+
+  /**
+   * Not a lifecycle event, but the same catch-up: a notification batch the inbox gave up on (hours of
+   * transient failures) has its chats reconciled, so what it carried is announced from Graph's current
+   * state, once.
+   */
+  describe('notifications given up', () => {
+    /** A join whose notification is accepted but never handled (the inbox holds it, as while failing). */
+    async function unhandledJoin(name: string): Promise<string> {
+      await advance(h, clock, HOUR);
+      h.herald.modules.notifications.processor.pause();
+      const newcomer = h.gw.world.addUser({ displayName: name, tenantId: tenant });
+      h.gw.world.addMember(chatId, newcomer.id);
+      await h.idle();
+      return newcomer.id;
+    }
+
+    const lost = async (targets: Array<{ chatId: string | null; subscriptionId: string | null }>) => {
+      await h.herald.context.events.emit('notificationsLost', { targets: targets.map((t) => ({ tenantId: tenant, ...t })), reason: 'resourceUnavailable' });
+    };
+    const joinsOf = (userId: string) => h.changes.filter((c) => c.kind === 'memberAdded' && c.member.userId === userId);
+
+    it('reconciles the chat once, however many lost items named it, and emits the join they carried', async () => {
+      const newcomer = await unhandledJoin('Katherine Johnson');
+      const sub = record('chatMembers');
+      await lost([{ chatId, subscriptionId: sub.id }, { chatId, subscriptionId: null }]);
+      await lost([{ chatId, subscriptionId: sub.id }]);
+      await advance(h, clock, 1_000);
+      await h.idle();
+      assert.equal(joinsOf(newcomer).length, 1);
+      assert.equal(joinsOf(newcomer)[0]?.source, 'reconcile');
+      assert.equal(h.store.chats.get(chatId)?.roster[newcomer]?.present, true);
+    });
+
+    it('an item naming only its subscription stands for that subscription\'s chat', async () => {
+      const newcomer = await unhandledJoin('Dorothy Vaughan');
+      await lost([{ chatId: null, subscriptionId: record('chat').id }]);
+      await advance(h, clock, 1_000);
+      await h.idle();
+      assert.equal(joinsOf(newcomer).length, 1);
+    });
+  });
 });

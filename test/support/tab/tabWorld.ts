@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHerald, type HeraldApp, type HeraldOverrides } from '../../../src/app/createHerald.js';
 import { loadConfig } from '../../../src/config/loadConfig.js';
+import { createGraphAccess } from '../../../src/graph/createGraphAccess.js';
+import type { GraphApi } from '../../../src/graph/GraphApi.js';
 import type { HeraldConfig } from '../../../src/config/HeraldConfig.js';
 import { LoginDouble, type UserTokenRequest } from '../../../sim/doubles/login/LoginDouble.js';
 import { createLoopbackCa } from '../../../sim/doubles/tls/loopbackCa.js';
@@ -54,6 +56,8 @@ export interface TabWorldOptions {
   mode?: 'live' | 'playground';
   /** Runs before Herald listens (e.g. to add a test-only route). */
   beforeListen?(world: Omit<TabWorld, 'url'>): void;
+  /** Graph's member list of a chat, in place of Graph's (which these tests cannot reach). */
+  listChatMembers?: GraphApi['listChatMembers'];
 }
 
 const minutes = (n: number) => n * 60_000;
@@ -133,6 +137,11 @@ export async function startTabWorld(options: TabWorldOptions = {}): Promise<TabW
 
   // These tests own the seeded subscription records: the subscription manager's renewal jobs never fire.
   const subscriptions: SubscriptionWiringDeps = { options: { timers: { setTimeout: () => 0, clearTimeout: () => undefined } } };
+  if (options.listChatMembers) {
+    const graph = createGraphAccess({ config, log: silentLogger(), clock: () => new Date() }).api;
+    graph.listChatMembers = options.listChatMembers;
+    subscriptions.graph = graph;
+  }
   const overrides: HeraldOverrides & { subscriptions: SubscriptionWiringDeps } = { store, subscriptions };
   const herald = await createHerald(config, silentLogger(), overrides);
   const settingsEvents: SettingsChangedEvent[] = [];

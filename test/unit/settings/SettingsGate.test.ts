@@ -132,6 +132,70 @@ describe('SettingsGate', () => {
     assert.equal(outcome.reason, 'ownerUnknown');
   });
 
+  describe('with the Bot Connector record from the person\'s own message or card action', () => {
+    const inTurn = (userId: string, connector: ConnectorMember | null, name = 'Ada') =>
+      gate.change({ chatId: CHAT, chatTenantId: TENANT, actor: { userId, name, connector }, patch: { enabled: false }, source: 'chat' });
+
+    it('needs neither the roster nor Graph (no consent yet, Graph down, Agents Playground)', async () => {
+      await seedChat([]);
+      listChatMembers.rejects(new Error('Graph unavailable'));
+      const ada = randomUUID();
+      const outcome = await inTurn(ada, { userId: ada, displayName: 'Ada', tenantId: TENANT, guest: false });
+      assert.ok(outcome.allowed);
+      assert.equal(getMember.callCount + listChatMembers.callCount, 0);
+    });
+
+    it('refuses a guest and someone of another organization the connector names', async () => {
+      await seedChat([]);
+      const gil = randomUUID();
+      const erin = randomUUID();
+      const guest = await inTurn(gil, { userId: gil, displayName: 'Gil', tenantId: TENANT, guest: true });
+      assert.ok(!guest.allowed);
+      assert.equal(guest.reason, 'guest');
+      const external = await inTurn(erin, { userId: erin, displayName: 'Erin', tenantId: randomUUID(), guest: false });
+      assert.ok(!external.allowed);
+      assert.equal(external.reason, 'external');
+    });
+
+    it('refuses someone the connector says is not in the conversation, whatever the roster still says', async () => {
+      const lee = randomUUID();
+      await seedChat([rosterEntry(lee, ['owner'])]);
+      const outcome = await inTurn(lee, null);
+      assert.ok(!outcome.allowed);
+      assert.equal(outcome.reason, 'unknown');
+    });
+
+    it('refuses a record about someone else', async () => {
+      await seedChat([]);
+      const ada = randomUUID();
+      const outcome = await inTurn(ada, { userId: randomUUID(), displayName: 'Other', tenantId: TENANT, guest: false });
+      assert.ok(!outcome.allowed);
+      assert.equal(outcome.reason, 'unknown');
+    });
+
+    it('"owners only": the owner role comes from the roster\'s Graph roles, else from Graph', async () => {
+      const ada = randomUUID();
+      const mo = randomUUID();
+      await seedChat([rosterEntry(ada, ['owner'])], 'owners');
+      assert.ok((await inTurn(ada, { userId: ada, displayName: 'Ada', tenantId: TENANT, guest: false })).allowed);
+      assert.equal(listChatMembers.callCount, 0, 'the roster had the owner role from Graph');
+      listChatMembers.resolves([{ userId: mo, tenantId: TENANT, roles: ['owner'] }]);
+      assert.ok((await inTurn(mo, { userId: mo, displayName: 'Mo', tenantId: TENANT, guest: false })).allowed);
+      listChatMembers.rejects(new Error('Graph unavailable'));
+      const unknown = await inTurn(mo, { userId: mo, displayName: 'Mo', tenantId: TENANT, guest: false });
+      assert.ok(!unknown.allowed);
+      assert.equal(unknown.reason, 'ownerUnknown', 'the connector cannot say who owns the chat');
+    });
+  });
+
+  it('"owners only": a roster entry Teams\' bot event made (roles from the connector) does not say who is an owner: Graph does', async () => {
+    const mo = randomUUID();
+    await seedChat([rosterEntry(mo, [], { rolesSource: 'connector' })], 'owners');
+    listChatMembers.resolves([{ userId: mo, tenantId: TENANT, roles: ['owner'] }]);
+    assert.ok((await change(mo)).allowed);
+    sinon.assert.calledOnce(listChatMembers);
+  });
+
   it('refuses a person nobody knows, and a request without a user id, without failing', async () => {
     await seedChat([]);
     await install();

@@ -151,6 +151,26 @@ describe('notification inbox', () => {
       assert.deepEqual(h.droppedByReason, { verificationUnavailable: 3 });
     });
 
+    it('asks for a catch-up of the items a batch given up left unfinished, once, before dropping it', async () => {
+      pipeline.behaviour = async (_batch, run) => {
+        if (!run.skip.has(0)) run.onItem(0, { status: 'emitted', event: 'change' });
+        throw new RetryLaterError('resourceUnavailable', 'Graph unreachable');
+      };
+      const givenUp: Array<{ id: string; unfinished: readonly number[]; reason: string; stored: boolean }> = [];
+      const inbox = new InboxProcessor({
+        store: asyncStoreFrom(store), pipeline, metrics, clock: () => now, log: silentLogger(), retry: { initialMs: 1000, giveUpAfterMs: 10_000 },
+        onGivenUp: async (batch, unfinished, reason) => void givenUp.push({ id: batch.id, unfinished, reason, stored: Boolean(store.inbox.get(batch.id)) }),
+      });
+      await inbox.start();
+      const batch = await inbox.accept('notifications', body(3), 3);
+      await inbox.idle();
+      now = new Date(now.getTime() + 10_000);
+      await clock.tickAsync(60_000);
+      await inbox.idle();
+      assert.deepEqual(givenUp, [{ id: batch.id, unfinished: [1, 2], reason: 'resourceUnavailable', stored: true }]);
+      assert.equal(store.inbox.get(batch.id), undefined);
+    });
+
     it('gives up on a batch that keeps failing unexpectedly', async () => {
       pipeline.behaviour = async () => {
         throw new TypeError('bug');
