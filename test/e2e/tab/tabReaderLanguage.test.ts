@@ -61,7 +61,9 @@ describe('companion tab in the reader’s language', function () {
   }
 
   async function historyLines(tab: Frame): Promise<string[]> {
-    await tab.waitForSelector('#history-list li');
+    // Visible, not only present: the text of an element that is not rendered (its panel still hidden just
+    // after a tab click) has no line breaks between its parts.
+    await tab.waitForSelector('#history-list li .what', { state: 'visible' });
     return tab.locator('#history-list li .what').allInnerTexts();
   }
 
