@@ -18,13 +18,20 @@ export class UnresolvedPlaceholderError extends AppPackageError {
     readonly variables: readonly string[],
     readonly source: string,
     readonly searched: readonly string[],
+    /** What fills them in, when the caller knows (e.g. the toolkit's provision for an environment). */
+    readonly hints: readonly string[] = [],
   ) {
     super(
       `${source} uses ${variables.length === 1 ? 'a variable' : 'variables'} that ${variables.length === 1 ? 'is' : 'are'} not set: ${variables.join(', ')}`,
-      [`looked in: ${searched.join(' > ')} (empty values count as unset, as in Teams Toolkit)`],
+      [`looked in: ${searched.join(' > ')} (empty values count as unset, as in Teams Toolkit)`, ...hints],
       'herald.app_package.unresolved_placeholder',
     );
     this.name = 'UnresolvedPlaceholderError';
+  }
+
+  /** The same error, saying what fills the variables in. */
+  withHint(hint: string): UnresolvedPlaceholderError {
+    return new UnresolvedPlaceholderError(this.variables, this.source, this.searched, [...this.hints, hint]);
   }
 }
 

@@ -1,12 +1,12 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { AppPackageError, AppPackageValidationError } from './AppPackageError.js';
+import { AppPackageError, AppPackageValidationError, UnresolvedPlaceholderError } from './AppPackageError.js';
 import { checkColorIcon, checkOutlineIcon, type IconFile } from './iconCheck.js';
 import { readLanguageFiles } from './languageFiles.js';
 import { checkManifestConsistency, type SchemaValidManifest } from './manifestConsistency.js';
 import type { ManifestSchemaValidator } from './manifestSchema.js';
 import { placeholdersIn, resolveJsonPlaceholders, type JsonValue } from './placeholders.js';
-import { loadTeamsEnvironment } from './teamsEnvironment.js';
+import { loadTeamsEnvironment, type TeamsEnvironment } from './teamsEnvironment.js';
 import { variablesWithTemplateValues, withStandIns } from './templateValues.js';
 import { zipAppPackage } from './zipAppPackage.js';
 
@@ -74,7 +74,7 @@ export async function buildAppPackage(options: BuildAppPackageOptions): Promise<
   } catch (error) {
     throw new AppPackageError(`${MANIFEST_TEMPLATE} is not valid JSON: ${(error as Error).message}`);
   }
-  const manifest = resolveJsonPlaceholders(template, environment, MANIFEST_TEMPLATE);
+  const manifest = resolveWithProvisionHint(template, environment, envName);
 
   const problems = options.validator.validate(manifest).map((p) => `schema: ${p}`);
   if (problems.length === 0) problems.push(...checkManifestConsistency(manifest as unknown as SchemaValidManifest));
@@ -107,6 +107,23 @@ export async function buildAppPackage(options: BuildAppPackageOptions): Promise<
               `but Teams reaches Herald only once they hold your real ids and host ("atk provision --env ${envName}" fills them into env/.env.${envName}).`,
           ],
   };
+}
+
+/**
+ * The manifest with its variables filled in. The ids and host it needs are created by the Agents Toolkit's
+ * provision, which writes them into env/.env.<environment> ("local" has stand-ins until then): a missing one
+ * says so, with the command.
+ */
+function resolveWithProvisionHint(template: JsonValue, environment: TeamsEnvironment, envName: string): JsonValue {
+  try {
+    return resolveJsonPlaceholders(template, environment, MANIFEST_TEMPLATE);
+  } catch (error) {
+    if (!(error instanceof UnresolvedPlaceholderError)) throw error;
+    throw error.withHint(
+      `provision creates these apps and writes their ids and host into env/.env.${envName}: run "atk provision --env ${envName}" ` +
+        `(the Microsoft 365 Agents Toolkit CLI: npm install -g @microsoft/m365agentstoolkit-cli), then "npm run package -- --env ${envName}" again`,
+    );
+  }
 }
 
 /** Builds the package and writes appPackage/build/appPackage.<env>.zip and manifest.<env>.json. */

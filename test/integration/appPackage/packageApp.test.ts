@@ -180,6 +180,7 @@ describe('npm run package', () => {
       const dev = await run(['--env', 'dev']);
       assert.equal(dev.code, 1);
       assert.match(dev.stderr, /^error: appPackage\/manifest\.json uses variables that are not set: TEAMS_APP_ID, BOT_ID, BOT_DOMAIN, AAD_APP_CLIENT_ID/m);
+      assert.match(dev.stderr, /provision creates these apps and writes their ids and host into env\/\.env\.dev: run "atk provision --env dev" \(the Microsoft 365 Agents Toolkit CLI: npm install -g @microsoft\/m365agentstoolkit-cli\), then "npm run package -- --env dev" again/);
       const unknown = await run(['--env=staging']);
       assert.equal(unknown.code, 1);
       assert.match(unknown.stderr, /Unknown environment "staging": cannot read env\/\.env\.staging/);
