@@ -1,12 +1,12 @@
 /**
- * What `npm start` runs (bin/herald.ts, through tsx here) as a child process with only the given
- * environment (no credentials unless given, no PATH) and a working directory without .env files.
+ * What `npm start` runs (the compiled dist/bin/herald.js, built before the tests by buildHerald.ts) as a
+ * child process with only the given environment (no credentials unless given, no PATH) and a working
+ * directory without .env files.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
-const TSX = import.meta.resolve('tsx');
 const URL_LINE = /^Herald playground: (http:\/\/127\.0\.0\.1:\d+\/playground\/)$/m;
 /** Live mode prints no URL line; its JSON log line (LOG_LEVEL info or lower) carries the URL. */
 const LIVE_URL_LINE = /"url":"(http:\/\/[^"]+)"[^\n]*"msg":"Herald is listening"/;
@@ -29,7 +29,7 @@ export interface HeraldProcessOptions {
 }
 
 export function startHeraldProcess(cwd: string, dataDir: string, env: Record<string, string> = {}, options: HeraldProcessOptions = {}): HeraldProcess {
-  const node = [process.execPath, '--import', TSX, join(ROOT, 'bin', 'herald.ts')];
+  const node = [process.execPath, join(ROOT, 'dist', 'bin', 'herald.js')];
   const [command, ...args] = options.withoutRootOverride && process.getuid?.() === 0 ? ['setpriv', '--bounding-set=-dac_override,-dac_read_search', '--', ...node] : node;
   const child = spawn(command as string, args, {
     cwd,
