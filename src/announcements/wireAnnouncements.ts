@@ -5,7 +5,7 @@ import type { HeraldConfig } from '../config/HeraldConfig.js';
 import type { HeraldEvents } from '../events/HeraldEvents.js';
 import type { InstallationRegistry } from '../installations/InstallationRegistry.js';
 import type { ModuleHost } from '../kernel/ModuleHost.js';
-import type { StoreContract } from '../storage/StoreContract.js';
+import type { Store } from '../storage/Store.js';
 import { formatWindow } from '../settings/ChatSettingsService.js';
 import { BotConnectorMembers, type ConnectorMemberDirectory } from '../names/ConnectorMembers.js';
 import { DisplayNameResolver } from '../names/DisplayNameResolver.js';
@@ -48,7 +48,7 @@ export interface AnnouncementModuleInput {
   config: HeraldConfig;
   log: Logger;
   clock: () => Date;
-  store: StoreContract;
+  store: Store;
   events: HeraldEvents;
   registry: InstallationRegistry;
   adapter: CloudAdapter;

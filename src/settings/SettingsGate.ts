@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { ChatSettings, SettingsRule } from '../model/chat.js';
 import type { ConnectorMemberDirectory } from '../names/ConnectorMembers.js';
 import type { ChatMemberReader } from '../names/DisplayNameResolver.js';
-import type { StoreContract } from '../storage/StoreContract.js';
+import type { Store } from '../storage/Store.js';
 import type { ChatSettingsService, SettingsSource } from './ChatSettingsService.js';
 import { decideSettingsChange, factsFromRoles, type ChangerFacts, type RefusalReason } from './settingsPermission.js';
 
@@ -29,7 +29,7 @@ export type SettingsChangeOutcome =
 
 export interface SettingsGateDeps {
   settings: Pick<ChatSettingsService, 'get' | 'apply'>;
-  store: Pick<StoreContract, 'chats' | 'installations'>;
+  store: Pick<Store, 'chats' | 'installations'>;
   /** Bot Connector member reads (tenant and guest role; no owner role). */
   connector?: Pick<ConnectorMemberDirectory, 'getMember'> | null;
   /** Graph's member list (roles, tenant), asked when the roster and the connector cannot tell. */

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { ChatGraph } from '../graph/ChatGraph.js';
-import type { StoreContract } from '../storage/StoreContract.js';
+import type { Store } from '../storage/Store.js';
 
 /** How long a Graph member list answers membership questions before it is read again. */
 export const GRAPH_MEMBERS_CACHE_MS = 30_000;
@@ -12,7 +12,7 @@ export type MembershipDecision =
   | { member: false; reason: 'tenant_mismatch' | 'not_in_roster' | 'not_in_graph' | 'graph_failed' };
 
 export interface ChatMembershipOptions {
-  store: Pick<StoreContract, 'chats' | 'installations'>;
+  store: Pick<Store, 'chats' | 'installations'>;
   /** Fallback when the stored roster does not show the person as present; null when Graph is not wired. */
   graph: Pick<ChatGraph, 'listChatMembers'> | null;
   clock: () => Date;

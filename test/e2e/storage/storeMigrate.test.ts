@@ -4,7 +4,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { LowdbStore } from '../../../src/storage/LowdbStore.js';
+import { openSqliteStore } from '../../../src/storage/sqlite/SqliteStore.js';
 import { installation } from '../../support/storage/storeRecords.js';
 import { freshSchema, type TestSchema } from '../../support/storage/testPostgres.js';
 
@@ -29,7 +29,7 @@ describe('npm run store:migrate', function () {
   before(async () => {
     db = await freshSchema('cli');
     dataDir = await mkdtemp(join(tmpdir(), 'herald-migrate-'));
-    const store = await LowdbStore.openFile(dataDir);
+    const store = await openSqliteStore(dataDir);
     await store.installations.put('19:one', installation('19:one'));
     await store.close();
   });
