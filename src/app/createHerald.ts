@@ -97,7 +97,8 @@ export async function createHerald(config: HeraldConfig, log: Logger, overrides:
     return (await Promise.all(statusProviders.map((provider) => provider(chatId, messages)))).flat();
   };
   health.register('installations', async () => ({ installed: await registry.countInstalled() }));
-  const storeHealth = storeHealthReport(store, { clock });
+  // The embedded store answers from memory: no reason to serve an older answer.
+  const storeHealth = storeHealthReport(store, { clock, ...(store.kind === 'embedded' ? { maxAgeMs: 0 } : {}) });
   await storeHealth.refresh();
   health.register('store', () => storeHealth.read());
   health.register('instance', () => ({ id: instanceId, startedAt }));

@@ -63,6 +63,8 @@ export interface StoreHealth {
   migrationVersion: number | null;
   /** Why it is not reachable (a stable error code), when it is not. */
   error?: string;
+  /** What to do about it (the catalogue's advice), when it is not. */
+  advice?: string;
 }
 
 /** Records kept under a key (a record's id; chatId for chats, installations and summaries). */

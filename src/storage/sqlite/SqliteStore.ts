@@ -103,6 +103,9 @@ async function bind(connection: Database.Database, location: string, options: Sq
   let migrationVersion: number;
   try {
     migrationVersion = await applyMigrations(db, dialect);
+    // The file is this process's alone: every lease in it was held by a process that is gone, so its
+    // work is free to take now rather than when that lease would have run out.
+    for (const table of ['inbox', 'outbox'] as const) await db.updateTable(table).set({ leased_by: null, leased_until: null }).where('leased_by', 'is not', null).execute();
   } catch (error) {
     await db.destroy();
     throw error;
@@ -118,7 +121,7 @@ async function bind(connection: Database.Database, location: string, options: Sq
     health: async () => {
       const failure = failures.current;
       return failure
-        ? { kind: 'embedded', reachable: false, migrationVersion, error: failure.driverCode ?? failure.code }
+        ? { kind: 'embedded', reachable: false, migrationVersion, error: failure.driverCode ?? failure.code, advice: failure.advice }
         : { kind: 'embedded', reachable: true, migrationVersion };
     },
     close: async () => {
