@@ -158,7 +158,7 @@ describe('subscriptions on installation (against the Graph double)', () => {
     await h.uninstall(b);
     await h.idle();
     assert.deepEqual(h.live(tenant), []);
-    assert.deepEqual(h.stored(), []);
+    assert.deepEqual(await h.stored(), []);
   });
 
   it('uses one cached token per tenant for all of that work', async () => {
