@@ -76,7 +76,7 @@ function chatIdOf(resource: string | undefined): string | null {
  * the simulated world; the Graph double sends encrypted change notifications to Herald (per-chat and
  * tenant-wide subscriptions, `displayName: null`); the clock starts when Herald has accepted the first
  * notification about the change (the double receives 202) and stops when the Teams double's Bot
- * Connector receives the post. Herald is the one `npm start` runs in the playground (createHerald, lowdb
+ * Connector receives the post. Herald is the one `npm start` runs in the playground (createHerald, SQLite
  * file store in a temporary DATA_DIR, real HTTP on loopback), in the same process as the doubles.
  */
 export async function announceLatency(options: AnnounceLatencyOptions = {}): Promise<AnnounceLatencyResult> {
@@ -171,7 +171,7 @@ export async function announceLatency(options: AnnounceLatencyOptions = {}): Pro
  * The announcer alone, with the summary window set to 0: from the moment a change reaches the
  * announcer (the `change` event the notification pipeline emits for an accepted notification item)
  * until the Bot Connector double has received the post. Herald is built by `createHerald` as `npm start`
- * does (lowdb file store in a temporary directory, real HTTP on loopback); every join carries
+ * does (SQLite store in a temporary directory, real HTTP on loopback); every join carries
  * `displayName: null`, so each post includes a Bot Connector member lookup, as in production.
  */
 export async function announcerLatency(options: AnnounceLatencyOptions = {}): Promise<AnnounceLatencyResult> {

@@ -13,7 +13,8 @@ import { performance } from 'node:perf_hooks';
 import { startPlaygroundHerald, type PlaygroundHerald } from '../sim/playground/startPlaygroundHerald.js';
 import { loadConfig } from '../src/config/loadConfig.js';
 import { silentLogger } from '../src/log/createLogger.js';
-import { LogStore } from '../src/storage/log/LogStore.js';
+import { readFileSync } from 'node:fs';
+import { openSqliteStore, type SqliteStore } from '../src/storage/sqlite/SqliteStore.js';
 import { createLoopbackCa } from '../sim/doubles/tls/loopbackCa.js';
 
 export interface AppScaleResult {
@@ -25,9 +26,15 @@ export interface AppScaleResult {
   restart: { openMs: number; reconciledMs: number; subscriptions: number; rssMb: number };
 }
 
-async function start(dataDir: string, tls: Awaited<ReturnType<typeof createLoopbackCa>>): Promise<{ pg: PlaygroundHerald; store: LogStore; openMs: number }> {
+/** Bytes this process has caused to be written to storage so far (Linux: /proc/self/io). */
+function bytesWritten(): number {
+  const line = /^write_bytes: (\d+)$/m.exec(readFileSync('/proc/self/io', 'utf8'));
+  return Number(line?.[1] ?? 0);
+}
+
+async function start(dataDir: string, tls: Awaited<ReturnType<typeof createLoopbackCa>>): Promise<{ pg: PlaygroundHerald; store: SqliteStore; openMs: number }> {
   const t0 = performance.now();
-  const store = await LogStore.open(dataDir);
+  const store = await openSqliteStore(dataDir);
   const openMs = performance.now() - t0;
   const config = loadConfig({ PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
   const pg = await startPlaygroundHerald({ config, log: silentLogger(), tls, overrides: { store } });
@@ -53,7 +60,7 @@ export async function appAtScale(chatCount: number, joinsPerRun = 50): Promise<A
   try {
     const { world, teams, app, tenantId } = pg.simulated;
     const chats: string[] = [];
-    const b0 = store.bytesWritten;
+    const b0 = bytesWritten();
     const t0 = performance.now();
     let next = 0;
     await Promise.all(Array.from({ length: Math.min(20, chatCount) }, async () => {
@@ -69,11 +76,11 @@ export async function appAtScale(chatCount: number, joinsPerRun = 50): Promise<A
     }));
     await settled(pg);
     const installSeconds = (performance.now() - t0) / 1000;
-    const installBytes = store.bytesWritten - b0;
+    const installBytes = bytesWritten() - b0;
 
     const joins: AppScaleResult['joins'] = [];
     for (let run = 0; run < 3; run++) {
-      const b1 = store.bytesWritten;
+      const b1 = bytesWritten();
       let total = 0;
       for (let i = 0; i < joinsPerRun; i++) {
         const chatId = chats[(run * joinsPerRun + i) % chats.length];
@@ -90,7 +97,7 @@ export async function appAtScale(chatCount: number, joinsPerRun = 50): Promise<A
         total += performance.now() - tj;
       }
       await settled(pg);
-      joins.push({ msPerJoin: total / joinsPerRun, bytesPerJoin: (store.bytesWritten - b1) / joinsPerRun });
+      joins.push({ msPerJoin: total / joinsPerRun, bytesPerJoin: (bytesWritten() - b1) / joinsPerRun });
     }
 
     await pg.stop();
@@ -107,7 +114,7 @@ export async function appAtScale(chatCount: number, joinsPerRun = 50): Promise<A
       installPerSecond: chatCount / installSeconds,
       installBytesPerChat: installBytes / chatCount,
       joins,
-      restart: { openMs, reconciledMs, subscriptions: store.subscriptions.list().length, rssMb: process.memoryUsage().rss / 1024 / 1024 },
+      restart: { openMs, reconciledMs, subscriptions: (await store.subscriptions.counts(new Date())).total, rssMb: process.memoryUsage().rss / 1024 / 1024 },
     };
   } finally {
     await pg.stop();

@@ -32,11 +32,10 @@ import { HealthRegistry } from '../src/http/HealthRegistry.js';
 import { silentLogger } from '../src/log/createLogger.js';
 import type { SubscriptionRecord } from '../src/model/subscription.js';
 import { wireNotifications, type NotificationsModule } from '../src/notifications/wireNotifications.js';
-import { LowdbStore } from '../src/storage/LowdbStore.js';
+import { openSqliteStore } from '../src/storage/sqlite/SqliteStore.js';
 import type { LoadMessage, LoadPlan, LoadSubscription } from './receivePathLoad.js';
-import { asyncStoreFrom } from '../src/storage/asyncStoreFrom.js';
-import { PostgresStore } from '../src/storage/postgres/PostgresStore.js';
-import type { StoreContract } from '../src/storage/StoreContract.js';
+import { openPostgresStore as openPostgres } from '../src/storage/postgres/PostgresStore.js';
+import type { Store } from '../src/storage/Store.js';
 import { freshSchema } from '../test/support/storage/testPostgres.js';
 
 export interface ReceivePathOptions {
@@ -335,19 +334,19 @@ async function startReceivePath(input: {
 }
 
 interface OpenedStore {
-  store: StoreContract;
+  store: Store;
   close(): Promise<void>;
 }
 
 async function openEmbeddedStore(dataDir: string): Promise<OpenedStore> {
-  const store = asyncStoreFrom(await LowdbStore.openFile(dataDir));
+  const store = await openSqliteStore(dataDir);
   return { store, close: () => store.close() };
 }
 
 /** A fresh schema on the test server (TEST_DATABASE_URL, else an embedded PostgreSQL), dropped afterwards. */
 async function openPostgresStore(): Promise<OpenedStore> {
   const db = await freshSchema('bench');
-  const store = await PostgresStore.open({ url: db.url, schema: db.schema });
+  const store = await openPostgres({ url: db.url, schema: db.schema });
   return {
     store,
     close: async () => {

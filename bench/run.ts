@@ -5,7 +5,6 @@
 import { announceLatency } from './announceLatency.js';
 import { formatReceivePath, receivePathBenchmark } from './receivePath.js';
 import { appAtScale, formatAppScale } from './appScale.js';
-import { storeScaleReport } from './storeScale.js';
 import { formatSoakReport, runSubscriptionsSoak } from './subscriptionsSoak.js';
 import { formatTroubleSoak, runTroubleSoak } from './troubleSoak.js';
 
@@ -20,9 +19,6 @@ const latency = await announceLatency();
 process.stdout.write(
   `announce latency: median ${latency.medianMs} ms, p99 ${latency.p99Ms} ms, max ${latency.maxMs} ms over ${latency.samples} posts in ${latency.chats} chats (${latency.cpuMsPerPost} ms CPU per post)\n\n`,
 );
-
-process.stdout.write('embedded store at scale (issue 17): 10, 1,000 and 10,000 chats, joins one at a time, restart in a fresh process\n');
-process.stdout.write(`${await storeScaleReport()}\n\n`);
 
 // The whole app at 1,000 chats already takes about 10 minutes on two cores (install at a few chats/s, a restart reconcile of minutes,
 // most of it in the doubles); 10,000 was not run. BENCH_APP_CHATS=10,1000,10000 to include it.

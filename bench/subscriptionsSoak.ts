@@ -97,7 +97,7 @@ export async function runSubscriptionsSoak(options: SubscriptionsSoakOptions = {
       byResource.set(key, (byResource.get(key) ?? 0) + 1);
     }
     const liveById = new Map(live.map((s) => [s.id, s]));
-    const stored = h.stored();
+    const stored = await h.stored();
     const now = Date.now();
     return {
       chats,

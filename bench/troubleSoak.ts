@@ -130,7 +130,7 @@ export async function runTroubleSoak(options: TroubleSoakOptions = {}): Promise<
     const live = h.live();
     const liveById = new Map(live.map((s) => [s.id, s]));
     const expectedSubs = chats * 2 + tenants * 2;
-    const stored = h.stored();
+    const stored = await h.stored();
     const notAlive = stored.filter((r) => {
       const sub = liveById.get(r.id);
       return !sub || Date.parse(sub.expirationDateTime) <= now;
@@ -138,7 +138,7 @@ export async function runTroubleSoak(options: TroubleSoakOptions = {}): Promise<
     let lost = 0;
     let duplicatePosts = 0;
     for (const chatId of chatIds) {
-      const history = h.store.history.list(chatId, { limit: 10_000 }).filter((e) => e.kind === 'joined' || e.kind === 'left');
+      const history = (await h.store.history.page(chatId, { limit: 10_000 })).filter((e) => e.kind === 'joined' || e.kind === 'left');
       const have = history.map((e) => `${e.kind}|${'userId' in e ? e.userId : ''}`);
       for (const entry of expected.get(chatId) ?? []) {
         const at = have.indexOf(entry);
@@ -146,7 +146,7 @@ export async function runTroubleSoak(options: TroubleSoakOptions = {}): Promise<
         else {
           lost++;
           // TROUBLE_SOAK_DEBUG=1 names what was lost, and what Herald's roster says of that person.
-          if (process.env.TROUBLE_SOAK_DEBUG) process.stderr.write(`lost ${chatId} ${entry} roster=${JSON.stringify(h.store.chats.get(chatId)?.roster[entry.split('|')[1] ?? ''] ?? null)}\n`);
+          if (process.env.TROUBLE_SOAK_DEBUG) process.stderr.write(`lost ${chatId} ${entry} roster=${JSON.stringify((await h.store.chats.get(chatId))?.roster[entry.split('|')[1] ?? ''] ?? null)}\n`);
         }
       }
       const posts = h.posts.filter((p) => p.chatId === chatId && /\b(joined|left)\b/.test(p.text)).length;
@@ -177,7 +177,7 @@ async function settle(h: SubscriptionHarness, clock: ReturnType<typeof fakeTime>
     await advance(h, clock, 60_000, 60_000);
     await h.herald.modules.notifications.processor.idle();
     await h.herald.modules.announcements.idle();
-    if (h.store.inbox.list().length === 0 && h.store.outbox.list().length === 0 && h.store.pendingSummaries.list().length === 0) return;
+    if ((await h.store.inbox.count()) === 0 && (await h.store.outbox.count()) === 0 && (await h.store.pendingSummaries.count()) === 0) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

@@ -23,12 +23,8 @@ try {
   throw error;
 }
 const log = createLogger(config.logLevel);
-// Either mode: DATA_DIR must be writable, and an older playground may have left the simulated world's
-// records in DATA_DIR itself.
-const separated = ensureWritableDataDir(config.dataDir)
-  .then(() => import('../sim/playground/separateLegacyPlaygroundState.js'))
-  .then(({ separateLegacyPlaygroundState }) => separateLegacyPlaygroundState(config.dataDir, log));
-const start = separated.then(() =>
+// Either mode: DATA_DIR must be writable.
+const start = ensureWritableDataDir(config.dataDir).then(() =>
   config.mode === 'playground'
     ? import('../sim/playground/runPlayground.js').then(({ runPlayground }) => runPlayground(config, log))
     : startLiveHerald(config, log),

@@ -1,17 +1,19 @@
 /**
- * `npm run store:migrate -- --from ./data`: copies an embedded store (a DATA_DIR) into the PostgreSQL
- * database in DATABASE_URL, creating its schema first. Stop Herald before running it.
+ * `npm run store:migrate -- --from ./data`: copies an embedded store (DATA_DIR/herald.db) into the
+ * PostgreSQL database in DATABASE_URL, creating its schema first. Stop Herald before running it (the
+ * embedded store is refused while a Herald process holds it). Running it twice is harmless.
  */
+import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../src/config/ConfigError.js';
 import { loadConfig } from '../src/config/loadConfig.js';
 import { readEnvFiles } from '../src/config/readEnvFiles.js';
-import { copyEmbeddedStore, readEmbeddedExtras } from '../src/storage/copyEmbeddedStore.js';
-import { hasEmbeddedStore } from '../src/storage/embeddedStoreFiles.js';
-import { LowdbStore } from '../src/storage/LowdbStore.js';
-import { PostgresStore } from '../src/storage/postgres/PostgresStore.js';
-import { StoreMigrationError, StoreUnavailableError } from '../src/storage/StoreErrors.js';
+import { join } from 'node:path';
+import { copyStore } from '../src/storage/copyStore.js';
+import { StoreCorruptError, StoreInUseError, StoreMigrationError, StoreUnavailableError } from '../src/storage/errors.js';
+import { openPostgresStore } from '../src/storage/postgres/PostgresStore.js';
+import { openSqliteStore, STORE_FILE } from '../src/storage/sqlite/SqliteStore.js';
 
 function fail(message: string): never {
   process.stderr.write(`store:migrate: ${message}\n`);
@@ -34,13 +36,17 @@ try {
 }
 const databaseUrl = config.databaseUrl ?? fail('DATABASE_URL: set it to the PostgreSQL database to copy into (postgres://user:password@host:5432/database)');
 const from = options.from ? resolve(options.from) : config.dataDir;
-if (!(await hasEmbeddedStore(from))) fail(`${from} holds no embedded store (no herald.json) and no store/ folder: pass --from the DATA_DIR Herald ran with`);
+const hasStore = await access(join(from, STORE_FILE)).then(() => true, () => false);
+if (!hasStore) fail(`${from} holds no embedded store (no ${STORE_FILE}): pass --from the DATA_DIR Herald ran with`);
 
 try {
-  const target = await PostgresStore.open({ url: databaseUrl });
-  const source = await LowdbStore.openFile(from);
+  const source = await openSqliteStore(from);
+  const target = await openPostgresStore({ url: databaseUrl }).catch(async (error: unknown) => {
+    await source.close();
+    throw error;
+  });
   try {
-    const report = await copyEmbeddedStore(source, await readEmbeddedExtras(from), target);
+    const report = await copyStore(source.engine, target.engine).catch((error: unknown) => Promise.reject(target.engine.dialect.translate('copy', error, true)));
     const counts = Object.entries(report).map(([name, count]) => `${name} ${count}`).join(', ');
     process.stdout.write(`store:migrate: copied ${from} into ${target.location} (schema version ${target.migrationVersion}): ${counts}\n`);
   } finally {
@@ -50,5 +56,7 @@ try {
 } catch (error) {
   if (error instanceof StoreUnavailableError) fail(`${error.message}: start the database or fix DATABASE_URL, then run it again (copying again is harmless).`);
   if (error instanceof StoreMigrationError) fail(`${error.message}; nothing was copied.`);
+  if (error instanceof StoreInUseError) fail(`${error.message} Stop Herald before copying its store.`);
+  if (error instanceof StoreCorruptError) fail(error.message);
   throw error;
 }

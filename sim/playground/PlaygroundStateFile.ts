@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { SubscriptionSnapshot } from '../doubles/graph/subscriptionStore.js';
 import type { WorldSnapshot } from '../doubles/world/types.js';
-import { AtomicJsonFile } from '../../src/storage/AtomicJsonFile.js';
+import { AtomicJsonFile } from './AtomicJsonFile.js';
 import type { TimelineEntry } from './Timeline.js';
 
 export interface PlaygroundMeta {

@@ -8,7 +8,7 @@ import type { Installation } from '../model/installation.js';
 import type { ConnectorMemberDirectory } from '../names/ConnectorMembers.js';
 import type { ChatMemberReader, DisplayNameResolver, PersonInfo } from '../names/DisplayNameResolver.js';
 import { emptyChatState } from '../model/chat.js';
-import type { StoreContract } from '../storage/StoreContract.js';
+import type { Store } from '../storage/Store.js';
 import { isPersonChange, type AnnouncementChange, type PersonRef } from './AnnouncementChange.js';
 import { buildAnnouncementActivity, type JoinWelcome } from './buildAnnouncementCard.js';
 import { actorName, personOf, type ApplyOutcome, type ApplyResult, type ChatStateUpdater } from './ChatStateUpdater.js';
@@ -22,7 +22,7 @@ import { SummaryWindow } from './SummaryWindow.js';
 import type { Timers } from '../kernel/timers.js';
 
 export interface AnnouncementServiceDeps {
-  store: StoreContract;
+  store: Store;
   registry: PostTargets;
   clock: () => Date;
   log: Logger;

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { PostError } from '../bot/ChatPoster.js';
 import type { OutboxPost } from '../model/inbox.js';
 import type { Installation } from '../model/installation.js';
-import type { StoreContract } from '../storage/StoreContract.js';
+import type { Store } from '../storage/Store.js';
 import { DEFAULT_RETRY_POLICY, retryDelayMs, type RetryPolicy } from './retryDelay.js';
 import { mergeStamps, nextAllowedAt, SlidingWindowLimiter, stampsThatCount, TEAMS_SEND_LIMITS, type PacingLimits } from './SlidingWindowLimiter.js';
 import { systemTimers, type Timers } from '../kernel/timers.js';
@@ -21,7 +21,7 @@ export interface PostTargets {
 }
 
 export interface PostQueueDeps {
-  store: StoreContract;
+  store: Store;
   registry: PostTargets;
   poster: AnnouncementPoster;
   clock: () => Date;
@@ -180,7 +180,7 @@ export class PostQueue {
     const wake = this.wakeups.get(chatId);
     if (wake) this.timers.clearTimeout(wake.handle);
     this.wakeups.delete(chatId);
-    const posts = await this.deps.store.outbox.list(undefined, { chatId });
+    const posts = await this.deps.store.outbox.ofChat(chatId);
     this.index.delete(chatId);
     await Promise.all(posts.map((post) => this.deps.store.outbox.delete(post.id)));
     this.stats.dropped += posts.length;
@@ -193,8 +193,7 @@ export class PostQueue {
    * may have died, or left over from before a restart.
    */
   private async sweep(): Promise<void> {
-    const byChat = new Map<string, string[]>();
-    for (const post of await this.deps.store.outbox.list()) byChat.set(post.chatId, [...(byChat.get(post.chatId) ?? []), post.id]);
+    const byChat = await this.deps.store.outbox.idsByChat();
     this.index.clear();
     for (const [chatId, ids] of byChat) this.index.set(chatId, ids.sort());
     for (const chatId of byChat.keys()) if (!this.wakeups.has(chatId)) this.schedule(chatId);
@@ -274,7 +273,7 @@ export class PostQueue {
   private async stepLocked(chatId: string): Promise<LockedStep> {
     const { store, registry } = this.deps;
     // Read under the lock: another instance may have sent (and deleted) posts since this one last looked.
-    const posts = (await store.outbox.list(undefined, { chatId })).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const posts = await store.outbox.ofChat(chatId);
     if (posts.length > 0) this.index.set(chatId, posts.map((p) => p.id));
     else this.index.delete(chatId);
     const head = posts[0];

@@ -1,5 +1,5 @@
 import type { PendingSummary } from '../model/inbox.js';
-import type { StoreContract } from '../storage/StoreContract.js';
+import type { Store } from '../storage/Store.js';
 import { isAnnouncementChange, type AnnouncementChange, type PersonChange, type PersonRef } from './AnnouncementChange.js';
 import type { Timers } from '../kernel/timers.js';
 
@@ -10,7 +10,7 @@ const STORE_RETRY_MS = 1_000;
 export const WINDOW_SWEEP_MS = 5_000;
 
 export interface SummaryWindowDeps {
-  store: StoreContract;
+  store: Store;
   clock: () => Date;
   timers: Timers;
   /** Called when a chat's window has closed (fire and forget; the caller serialises per chat). */
@@ -110,7 +110,7 @@ export class SummaryWindow {
 
   private async armAll(): Promise<void> {
     const recently = this.deps.clock().getTime() - (this.deps.sweepMs ?? WINDOW_SWEEP_MS);
-    const stored = await this.deps.store.pendingSummaries.list();
+    const stored = await this.deps.store.pendingSummaries.all();
     // Windows another instance closed are forgotten here too.
     const open = new Set(stored.map((p) => p.chatId));
     for (const chatId of [...this.handedOn.keys()]) if (!open.has(chatId)) this.handedOn.delete(chatId);
@@ -136,7 +136,7 @@ export class SummaryWindow {
   }
 
   async openWindows(): Promise<number> {
-    return (await this.deps.store.pendingSummaries.list()).length;
+    return this.deps.store.pendingSummaries.count();
   }
 
   private arm(pending: PendingSummary): void {

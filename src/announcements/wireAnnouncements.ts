@@ -5,7 +5,7 @@ import type { HeraldConfig } from '../config/HeraldConfig.js';
 import type { HeraldEvents } from '../events/HeraldEvents.js';
 import type { InstallationRegistry } from '../installations/InstallationRegistry.js';
 import type { ModuleHost } from '../kernel/ModuleHost.js';
-import type { StoreContract } from '../storage/StoreContract.js';
+import type { Store } from '../storage/Store.js';
 import { formatWindow } from '../settings/settingChanges.js';
 import { BotConnectorMembers } from '../bot/BotConnectorMembers.js';
 import type { ConnectorMemberDirectory } from '../names/ConnectorMembers.js';
@@ -49,7 +49,7 @@ export interface AnnouncementModuleInput {
   config: HeraldConfig;
   log: Logger;
   clock: () => Date;
-  store: StoreContract;
+  store: Store;
   events: HeraldEvents;
   registry: InstallationRegistry;
   adapter: CloudAdapter;

@@ -7,7 +7,7 @@ import type { HeraldEvents } from '../events/HeraldEvents.js';
 import type { HealthRegistry } from '../http/HealthRegistry.js';
 import type { InstallationRegistry } from '../installations/InstallationRegistry.js';
 import type { ChatSettingsService } from '../settings/ChatSettingsService.js';
-import type { StoreContract } from '../storage/StoreContract.js';
+import type { Store } from '../storage/Store.js';
 
 /**
  * The shared services the composition root builds before wiring the feature modules. Each module's
@@ -19,7 +19,7 @@ export interface HeraldContext {
   clock: () => Date;
   /** This instance among those sharing the store: owner of the leases it holds, shown in /healthz. */
   instanceId: string;
-  store: StoreContract;
+  store: Store;
   events: HeraldEvents;
   health: HealthRegistry;
   server: Server;

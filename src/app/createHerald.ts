@@ -16,12 +16,10 @@ import { SettingsGate } from '../settings/SettingsGate.js';
 import { BotConnectorMembers } from '../bot/BotConnectorMembers.js';
 import { chatStatusLines } from '../status/chatStatusLines.js';
 import { messagesFor, type Messages } from '../i18n/Messages.js';
-import type { HeraldStore } from '../storage/HeraldStore.js';
-import type { StoreContract } from '../storage/StoreContract.js';
-import { LowdbStore } from '../storage/LowdbStore.js';
-import { asyncStoreFrom } from '../storage/asyncStoreFrom.js';
-import { PostgresStore } from '../storage/postgres/PostgresStore.js';
-import { storeHealthReport } from '../storage/storeHealthReport.js';
+import type { Store } from '../storage/Store.js';
+import { openPostgresStore } from '../storage/postgres/PostgresStore.js';
+import { openSqliteStore } from '../storage/sqlite/SqliteStore.js';
+import { storeHealthReport } from './storeHealthReport.js';
 import { wireNotifications, type NotificationsModule } from '../notifications/wireNotifications.js';
 import type { SubscriptionManager } from '../subscriptions/SubscriptionManager.js';
 import { wireSubscriptions, type SubscriptionWiringDeps } from '../subscriptions/wireSubscriptions.js';
@@ -38,8 +36,8 @@ import { loadSharedKeyRing, SHARED_CERTIFICATE_POLL_MS, sharedKeyRingRotation, s
 
 export interface HeraldOverrides {
   clock?: () => Date;
-  /** A store to use instead of the configured one (an embedded store is wrapped); Herald closes it on stop. */
-  store?: StoreContract | HeraldStore;
+  /** A store to use instead of the configured one; Herald closes it on stop. */
+  store?: Store;
   /** This instance's id (several instances in one test process). */
   instanceId?: string;
   /** Fake timers, a counting Graph client or a renewal policy for the subscription module (tests, benchmarks). */
@@ -99,8 +97,9 @@ export async function createHerald(config: HeraldConfig, log: Logger, overrides:
     const messages = given ?? messagesFor((await settings.get(chatId)).language);
     return (await Promise.all(statusProviders.map((provider) => provider(chatId, messages)))).flat();
   };
-  health.register('installations', async () => ({ installed: (await registry.listInstalled()).length }));
-  const storeHealth = storeHealthReport(store, { clock });
+  health.register('installations', async () => ({ installed: await registry.countInstalled() }));
+  // The embedded store answers from memory: no reason to serve an older answer.
+  const storeHealth = storeHealthReport(store, { clock, ...(store.kind === 'embedded' ? { maxAgeMs: 0 } : {}) });
   await storeHealth.refresh();
   health.register('store', () => storeHealth.read());
   health.register('instance', () => ({ id: instanceId, startedAt }));
@@ -187,16 +186,17 @@ export async function createHerald(config: HeraldConfig, log: Logger, overrides:
 /**
  * The store Herald keeps its state in: PostgreSQL with DATABASE_URL (connected and migrated here, so a
  * database that is down or a failing migration stops Herald with a plain message), else the embedded
- * store in DATA_DIR.
+ * SQLite store in DATA_DIR (refused when another process holds it, or when its file is not Herald's).
  */
-async function openStore(config: HeraldConfig, log: Logger, given: StoreContract | HeraldStore | undefined): Promise<StoreContract> {
-  if (given) return 'health' in given ? given : asyncStoreFrom(given);
+async function openStore(config: HeraldConfig, log: Logger, given: Store | undefined): Promise<Store> {
+  if (given) return given;
+  const storeLog = log.child({ module: 'storage' });
   if (config.databaseUrl) {
-    const database = await PostgresStore.open({ url: config.databaseUrl, log: log.child({ module: 'storage' }) });
+    const database = await openPostgresStore({ url: config.databaseUrl, log: storeLog });
     log.info({ database: database.location, migrationVersion: database.migrationVersion }, 'keeping state in PostgreSQL');
     return database;
   }
-  return asyncStoreFrom(await LowdbStore.openFile(config.dataDir));
+  return openSqliteStore(config.dataDir, { log: storeLog });
 }
 
 /**
@@ -204,7 +204,7 @@ async function openStore(config: HeraldConfig, log: Logger, given: StoreContract
  * store several instances share, generated certificates live in the store and every instance looks for
  * new ones each minute; otherwise they live in DATA_DIR.
  */
-async function notificationKeys(host: ModuleHost, store: StoreContract, deps: LoadKeyRingDeps): Promise<{ keys: NotificationKeyRing; rotation: CertificateRotation }> {
+async function notificationKeys(host: ModuleHost, store: Store, deps: LoadKeyRingDeps): Promise<{ keys: NotificationKeyRing; rotation: CertificateRotation }> {
   const { certificates } = store;
   if (!certificates || deps.config.notificationCert.certFile) {
     const keys = await loadNotificationKeyRing(deps);

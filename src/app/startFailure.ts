@@ -1,6 +1,6 @@
 import { ConfigError } from '../config/ConfigError.js';
 import type { HeraldConfig } from '../config/HeraldConfig.js';
-import { StoreMigrationError, StoreUnavailableError } from '../storage/StoreErrors.js';
+import { StoreCorruptError, StoreInUseError, StoreMigrationError, StoreUnavailableError } from '../storage/errors.js';
 import { explain } from '../kernel/errorCatalogue.js';
 import type { ErrorContext, HeraldErrorCode } from '../kernel/errors.js';
 
@@ -29,7 +29,11 @@ function startFailureCode(error: unknown): { code: HeraldErrorCode; path: string
  */
 export function describeStartFailure(error: unknown, config: Pick<HeraldConfig, 'port' | 'host' | 'dataDir'>): string | null {
   if (error instanceof ConfigError) return `${error.message}\n${error.advice}`;
-  if (error instanceof StoreUnavailableError) return `Herald could not start: ${error.message}: start the database or fix DATABASE_URL.`;
+  if (error instanceof StoreUnavailableError) {
+    return `Herald could not start: ${error.message}: ${error.code === 'herald.store.unavailable' ? 'start the database or fix DATABASE_URL.' : error.advice}`;
+  }
+  if (error instanceof StoreInUseError) return `Herald could not start: ${error.message}`;
+  if (error instanceof StoreCorruptError) return `Herald could not start: ${error.message}.`;
   if (error instanceof StoreMigrationError) {
     return `Herald could not start: ${error.message}. Nothing of it is applied; the database is as before. Fix what the error names in the database DATABASE_URL points to, or run the Herald release that ran on it before.`;
   }

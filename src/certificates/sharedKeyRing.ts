@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { HeraldConfig } from '../config/HeraldConfig.js';
-import type { KeyLocks, SharedCertificates, StoredCertificate } from '../storage/StoreContract.js';
+import type { StoredCertificate } from '../storage/records.js';
+import type { KeyLocks, SharedCertificates } from '../storage/Store.js';
 import type { CertificateRotation } from './EncryptionCertificate.js';
 import { generateNotificationCertificate } from './generateNotificationCertificate.js';
 import { DEFAULT_CERTIFICATE_POLICY, type CertificatePolicy } from './loadNotificationKeyRing.js';

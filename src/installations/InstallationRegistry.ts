@@ -3,7 +3,7 @@ import { TurnContext, type Activity } from 'botbuilder';
 import type { Logger } from 'pino';
 import type { HeraldEvents } from '../events/HeraldEvents.js';
 import type { Installation } from '../model/installation.js';
-import type { StoreContract } from '../storage/StoreContract.js';
+import type { Store } from '../storage/Store.js';
 
 export interface TouchResult {
   installation: Installation;
@@ -24,7 +24,7 @@ export function tenantOf(activity: Partial<Activity>): string | null {
  */
 export class InstallationRegistry {
   constructor(
-    private readonly deps: { store: StoreContract; events: HeraldEvents; clock: () => Date; log: Logger },
+    private readonly deps: { store: Store; events: HeraldEvents; clock: () => Date; log: Logger },
   ) {}
 
   get(chatId: string): Promise<Installation | undefined> {
@@ -32,7 +32,11 @@ export class InstallationRegistry {
   }
 
   listInstalled(): Promise<Installation[]> {
-    return this.deps.store.installations.list((i) => i.status === 'installed');
+    return this.deps.store.installations.installed();
+  }
+
+  countInstalled(): Promise<number> {
+    return this.deps.store.installations.countInstalled();
   }
 
   /**

@@ -179,6 +179,18 @@ export function catalogueEntry(code: HeraldErrorCode, context: ErrorContext = {}
         advice: 'move it aside to start fresh, or put back a backup; Herald refuses to start rather than lose what it holds.',
         permanent: true,
       };
+    case 'herald.store.write_failed':
+      return {
+        reason: `Herald cannot write its store ${fact(context, 'location', 'in DATA_DIR')} (${fact(context, 'driverCode', 'write refused')})`,
+        advice: 'free disk space or make DATA_DIR writable again; notifications are refused (Graph retries them) until it can write, then Herald carries on by itself.',
+        permanent: false,
+      };
+    case 'herald.store.data_dir_in_use':
+      return {
+        reason: `DATA_DIR (${fact(context, 'dataDir', '?')}) is in use by another Herald process${context.pid ? ` (pid ${String(context.pid)})` : ''}`,
+        advice: 'stop that process, or give this one its own DATA_DIR; to run several instances on one state, set DATABASE_URL (PostgreSQL) on each.',
+        permanent: true,
+      };
     case 'herald.internal':
       return { reason: 'something unexpected failed', advice: 'Herald retries on its own. If this stays, whoever runs Herald should look at its logs.', permanent: false };
     default: {

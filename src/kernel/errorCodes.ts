@@ -50,6 +50,8 @@ export const HERALD_ERROR_CODES = [
   'herald.store.unavailable',
   'herald.store.migration_failed',
   'herald.store.corrupt',
+  'herald.store.write_failed',
+  'herald.store.data_dir_in_use',
   'herald.internal',
 ] as const;
 

@@ -5,7 +5,7 @@ import type { Server } from 'restify';
 import type { HeraldConfig } from '../config/HeraldConfig.js';
 import type { HeraldEvents } from '../events/HeraldEvents.js';
 import type { ModuleHost } from '../kernel/ModuleHost.js';
-import type { StoreContract } from '../storage/StoreContract.js';
+import type { Store } from '../storage/Store.js';
 import { loadNotificationKeyRing, type CertificatePolicy } from '../certificates/loadNotificationKeyRing.js';
 import type { NotificationKeyRing } from '../certificates/NotificationKeyRing.js';
 import type { ChatGraph } from '../graph/ChatGraph.js';
@@ -57,7 +57,7 @@ export interface NotificationModuleInput {
   clock: () => Date;
   /** This instance's id: the owner of the inbox batches it holds (HeraldContext's; random when absent). */
   instanceId?: string;
-  store: StoreContract;
+  store: Store;
   events: HeraldEvents;
   server: Server;
   /** The app's Prometheus registry (`GET /metrics`). */
@@ -79,7 +79,7 @@ export async function wireNotifications(host: ModuleHost, input: NotificationMod
     keys: deps.signingKeys,
     cooldownMs: deps.jwksCooldownMs,
   });
-  const dedupe = await ChangeDeduplicator.load(store.changeLogs);
+  const dedupe = new ChangeDeduplicator(store.changeLogs);
   const metrics = new NotificationMetrics();
   const unwrapPool = new KeyUnwrapPool({ size: deps.unwrapWorkers, log: moduleLog });
   const unwrapper = unwrapPool.size > 0 ? unwrapPool : undefined;

@@ -4,7 +4,7 @@ import { isLanguage, LANGUAGE_NAMES, LANGUAGES, type Language } from '../i18n/la
 import { HeraldError } from '../kernel/errors.js';
 import { emptyChatState, DEFAULT_CHAT_SETTINGS, type ChatSettings, type SettingsRule } from '../model/chat.js';
 import type { HeraldEvents } from '../events/HeraldEvents.js';
-import type { StoreContract } from '../storage/StoreContract.js';
+import type { Store } from '../storage/Store.js';
 import { ruleLabel, SETTINGS_RULES } from './settingsPermission.js';
 import { describeSettingChange, formatWindow, settingChanges, type SettingChange } from './settingChanges.js';
 
@@ -112,7 +112,7 @@ export function welcomeLineOf(value: unknown): string {
 
 /** Per-chat settings, shared by the chat commands and the tab. */
 export class ChatSettingsService {
-  constructor(private readonly deps: { store: StoreContract; events: HeraldEvents; clock: () => Date }) {}
+  constructor(private readonly deps: { store: Store; events: HeraldEvents; clock: () => Date }) {}
 
   async get(chatId: string): Promise<ChatSettings> {
     return withDefaults((await this.deps.store.chats.get(chatId))?.settings);

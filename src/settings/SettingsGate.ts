@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { ChatSettings, SettingsRule } from '../model/chat.js';
 import type { ConnectorMember, ConnectorMemberDirectory } from '../names/ConnectorMembers.js';
 import type { ChatMemberReader } from '../names/DisplayNameResolver.js';
-import type { StoreContract } from '../storage/StoreContract.js';
+import type { Store } from '../storage/Store.js';
 import type { ChatSettingsService, SettingsSource } from './ChatSettingsService.js';
 import { decideSettingsChange, factsFromRoles, type ChangerFacts, type RefusalReason } from './settingsPermission.js';
 
@@ -35,7 +35,7 @@ export type SettingsChangeOutcome =
 
 export interface SettingsGateDeps {
   settings: Pick<ChatSettingsService, 'get' | 'apply'>;
-  store: Pick<StoreContract, 'chats' | 'installations'>;
+  store: Pick<Store, 'chats' | 'installations'>;
   /** Bot Connector member reads (tenant and guest role; no owner role), when no turn gave the person's record. */
   connector?: Pick<ConnectorMemberDirectory, 'getMember'> | null;
   /** Graph's member list (roles, tenant; Herald's CachedChatMembers): the owner role, and who someone is when nothing else can tell. */

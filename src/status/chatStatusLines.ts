@@ -4,17 +4,17 @@ import type { SubscriptionRecord } from '../model/subscription.js';
 import { markdownLiteral } from '../bot/teamsText.js';
 import { describeSettings, withDefaults } from '../settings/ChatSettingsService.js';
 import { recordedChanges } from '../settings/settingChanges.js';
-import type { StoreContract } from '../storage/StoreContract.js';
+import type { Store } from '../storage/Store.js';
 import { ENGLISH, type Messages } from '../i18n/Messages.js';
 
 /** What `@Herald status` says about one chat, in the chat's language (`m`). */
-export async function chatStatusLines(deps: { store: StoreContract; config: HeraldConfig; clock: () => Date }, chatId: string, m: Messages = ENGLISH): Promise<string[]> {
+export async function chatStatusLines(deps: { store: Store; config: HeraldConfig; clock: () => Date }, chatId: string, m: Messages = ENGLISH): Promise<string[]> {
   const { store, config } = deps;
   const now = deps.clock().getTime();
   const [chat, installation, settingsChanges] = await Promise.all([
     store.chats.get(chatId),
     store.installations.get(chatId),
-    store.history.list(chatId, { limit: 1, kinds: ['settingsChanged'] }),
+    store.history.page(chatId, { limit: 1, kinds: ['settingsChanged'] }),
   ]);
   const lines: string[] = [];
   lines.push(m.text('status.installed', { installed: installation?.status === 'installed' }));
@@ -25,8 +25,8 @@ export async function chatStatusLines(deps: { store: StoreContract; config: Hera
   if (lastChange) lines.push(m.text('status.settingsChangedBy', { who: lastChange.actor?.trim() ? markdownLiteral(lastChange.actor) : m.text('status.someone'), changes: recordedChanges(lastChange, m) }));
   const tenantId = installation?.tenantId ?? chat?.tenantId;
   const subs = [
-    ...(await store.subscriptions.list(undefined, { chatId })),
-    ...(tenantId ? await store.subscriptions.list(undefined, { tenantId, chatId: null }) : []),
+    ...(await store.subscriptions.ofChat(chatId)),
+    ...(tenantId ? await store.subscriptions.tenantWide(tenantId) : []),
   ];
   if (subs.length === 0) lines.push(m.text('status.noSubscriptions'));
   for (const s of subs.sort((a, b) => a.kind.localeCompare(b.kind))) lines.push(subscriptionLine(s, now, m));

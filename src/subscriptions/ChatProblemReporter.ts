@@ -4,11 +4,11 @@ import type { Logger } from 'pino';
 import type { GraphFailure } from '../graph/GraphRequestError.js';
 import type { Installation } from '../model/installation.js';
 import { emptyChatState } from '../model/chat.js';
-import type { StoreContract } from '../storage/StoreContract.js';
+import type { Store } from '../storage/Store.js';
 import { accessProblemFor, isAccessProblemCode } from './accessProblem.js';
 
 export interface ChatProblemReporterDeps {
-  store: StoreContract;
+  store: Store;
   poster: { post(installation: Installation, activity: Partial<Activity>): Promise<string | undefined> };
   log: Logger;
   clock: () => Date;

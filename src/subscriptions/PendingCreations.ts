@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { PendingCreationRecord } from '../model/subscription.js';
 import { verifyClientState } from '../notifications/verify/verifyClientState.js';
-import type { StoreContract } from '../storage/StoreContract.js';
+import type { Store } from '../storage/Store.js';
 
 interface Local {
   clientState: string;
@@ -25,7 +25,7 @@ export type CreationLookup =
   | 'none';
 
 export interface PendingCreationsDeps {
-  store: StoreContract;
+  store: Store;
   clock: () => Date;
   log: Logger;
   instanceId: string | null;

@@ -1,4 +1,3 @@
-import type { EncryptionCertificate } from '../certificates/EncryptionCertificate.js';
 import type { SubscriptionRecord } from '../model/subscription.js';
 import { jobKeys } from './jobKeys.js';
 import { scheduleRenewal } from './subscriptionRecords.js';
@@ -18,16 +17,11 @@ export function usesCurrentCertificate(rt: SubscriptionRuntime, record: Subscrip
   return sharing <= 1;
 }
 
-/** Whether the subscription may still be encrypting for `certificate`. */
-function mayUse(record: SubscriptionRecord, certificate: EncryptionCertificate): boolean {
-  if (record.encryptionCertificateThumbprint) return record.encryptionCertificateThumbprint === certificate.thumbprint;
-  return record.encryptionCertificateId === certificate.id;
-}
-
 /** Queues the renewal (which recreates on a certificate change) of every subscription on an older certificate. */
 export async function moveToCurrentCertificate(rt: SubscriptionRuntime): Promise<number> {
   const now = rt.deps.clock();
-  const stale = await rt.deps.store.subscriptions.list((r) => !usesCurrentCertificate(rt, r));
+  // Records of older versions name only a certificate id: those the query returns are judged here.
+  const stale = (await rt.deps.store.subscriptions.notOnCertificate(rt.deps.certificates.current().thumbprint)).filter((r) => !usesCurrentCertificate(rt, r));
   for (const record of stale) scheduleRenewal(rt, record, now);
   if (stale.length > 0) {
     rt.deps.log.info({ subscriptions: stale.length, thumbprint: rt.deps.certificates.current().thumbprint }, 'moving subscriptions to the current encryption certificate');
@@ -64,10 +58,9 @@ async function retireUnused(rt: SubscriptionRuntime): Promise<string[]> {
   const { rotation, store, certificates, log } = rt.deps;
   if (!rotation) return [];
   const primary = certificates.current().thumbprint;
-  const records = await store.subscriptions.list();
   const retired: string[] = [];
   for (const certificate of rotation.list()) {
-    if (certificate.thumbprint === primary || records.some((r) => mayUse(r, certificate))) continue;
+    if (certificate.thumbprint === primary || (await store.subscriptions.anyOnCertificate(certificate))) continue;
     if (rotation.retire(certificate.thumbprint)) retired.push(certificate.thumbprint);
   }
   if (retired.length > 0) log.info({ retired }, 'no subscription uses these encryption certificates any more; no longer decrypting with them');

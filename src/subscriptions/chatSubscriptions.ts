@@ -91,7 +91,7 @@ async function removeChat(rt: SubscriptionRuntime, chatId: string, tenantId: str
   await rt.mutex.run(lockKeys.chat(chatId), async () => {
     // Re-installed meanwhile: the newer install wins.
     if (await installed(rt, chatId)) return;
-    for (const record of await rt.deps.store.subscriptions.list(undefined, { chatId })) {
+    for (const record of await rt.deps.store.subscriptions.ofChat(chatId)) {
       await dropRecord(rt, record, { deleteAtGraph: true });
     }
     rt.deps.log.info({ chatId }, 'removed the chat\'s subscriptions');

@@ -20,8 +20,7 @@ export function resolvePendingCreation(rt: SubscriptionRuntime, marker: PendingC
   return rt.mutex.run(ownerKey(marker), async () => {
     const current = await store.pendingCreations.get(marker.key);
     if (!current) return null;
-    const scope = { tenantId: current.tenantId, chatId: current.chatId };
-    const stored = await store.subscriptions.list((r) => matchesSpec(r, current), scope);
+    const stored = (await store.subscriptions.forSpec(current)).filter((r) => matchesSpec(r, current));
     // Stored by its creator, who then failed to remove the marker.
     const own = stored.find((r) => r.clientState === current.clientState);
     if (own) {
@@ -71,7 +70,7 @@ export function resolvePendingCreation(rt: SubscriptionRuntime, marker: PendingC
 /** At start-up: every marker of the tenant left by an earlier run (or a dead instance), with Graph's list in hand. */
 export async function adoptPendingCreations(rt: SubscriptionRuntime, tenantId: string, live: GraphSubscription[]): Promise<SubscriptionRecord[]> {
   const adopted: SubscriptionRecord[] = [];
-  for (const marker of await rt.deps.store.pendingCreations.list(undefined, { tenantId })) {
+  for (const marker of await rt.deps.store.pendingCreations.ofTenant(tenantId)) {
     const record = await resolvePendingCreation(rt, marker, live);
     if (record) adopted.push(record);
   }

@@ -22,13 +22,13 @@ export async function reconcileAtStart(rt: SubscriptionRuntime): Promise<void> {
   }
   const tenants = new Set<string>();
   for (const installation of await installedChats(rt)) tenants.add(installation.tenantId);
-  for (const record of await deps.store.subscriptions.list()) tenants.add(record.tenantId);
+  for (const tenantId of await deps.store.subscriptions.tenants()) tenants.add(tenantId);
   for (const tenantId of tenants) {
     if (rt.stopped) return;
     await reconcileTenantAtStart(rt, tenantId);
   }
   // Anything not touched above (e.g. a tenant whose list failed) still gets its renewal.
-  for (const record of await deps.store.subscriptions.list()) {
+  for (const record of await deps.store.subscriptions.all()) {
     if (!rt.wheel.dueAt(jobKeys.renew(record.id))) scheduleRenewal(rt, record);
     // A reauthorizationRequired deferred before the restart is still owed.
     if (record.reauthorizeDueAt) scheduleOwedReauthorize(rt, record.id, new Date(record.reauthorizeDueAt));
@@ -43,7 +43,7 @@ async function reconcileTenantAtStart(rt: SubscriptionRuntime, tenantId: string)
   const chats = await installedChats(rt, tenantId);
   // Only records that existed before the list are judged by it (a chat installed meanwhile is not).
   // Read once per tenant, not per chat: a restart with thousands of chats must not scan the store per spec.
-  const stored = await store.subscriptions.list(undefined, { tenantId });
+  const stored = await store.subscriptions.ofTenant(tenantId);
   const storedBefore = new Set(stored.map((r) => r.id));
   const storedBySpec = new Map<string, SubscriptionRecord[]>();
   for (const record of stored) storedBySpec.set(specKey(record), [...(storedBySpec.get(specKey(record)) ?? []), record]);
@@ -91,7 +91,7 @@ async function reconcileTenantAtStart(rt: SubscriptionRuntime, tenantId: string)
     if (deleted) orphans++;
   }
   // Stored records Graph no longer has, for chats Herald left or resources it no longer wants.
-  for (const record of await store.subscriptions.list((r) => storedBefore.has(r.id) && !handled.has(r.id), { tenantId })) {
+  for (const record of (await store.subscriptions.ofTenant(tenantId)).filter((r) => storedBefore.has(r.id) && !handled.has(r.id))) {
     await dropRecord(rt, record, { deleteAtGraph: false });
   }
   log.info({ tenantId, chats: chats.length, live: mine.length, adopted: handled.size, orphansDeleted: orphans }, 'subscriptions reconciled at start');

@@ -12,7 +12,7 @@ import { EXPIRY_MARGIN_MS, planRetry, type SubscriptionRuntime } from './subscri
 /** Makes sure exactly one live subscription for `spec` is stored; creates it when missing. */
 export async function ensureSpec(rt: SubscriptionRuntime, spec: SubscriptionSpec): Promise<'kept' | 'created'> {
   const now = rt.deps.clock().getTime();
-  const records = (await rt.deps.store.subscriptions.list((r) => r.kind === spec.kind, { tenantId: spec.tenantId, chatId: spec.chatId }))
+  const records = (await rt.deps.store.subscriptions.forSpec(spec))
     .sort((a, b) => Date.parse(b.expirationDateTime) - Date.parse(a.expirationDateTime));
   const keep = records.find((r) => matchesSpec(r, spec) && Date.parse(r.expirationDateTime) > now + EXPIRY_MARGIN_MS);
   for (const record of records) {

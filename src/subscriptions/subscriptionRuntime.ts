@@ -2,7 +2,7 @@ import { GraphRequestError, type GraphFailure } from '../graph/GraphRequestError
 import type { Installation } from '../model/installation.js';
 import type { PendingCreationRecord, SubscriptionRecord } from '../model/subscription.js';
 import type { JobKey } from './jobKeys.js';
-import type { KeyLocks } from '../storage/StoreContract.js';
+import type { KeyLocks } from '../storage/Store.js';
 import { PendingCreations } from './PendingCreations.js';
 import { RenewalPolicy } from './RenewalPolicy.js';
 import { matchesSpec, tenantSubscriptionSpecs, type SubscriptionSpec } from './subscriptionSpecs.js';
@@ -133,7 +133,7 @@ export async function installed(rt: SubscriptionRuntime, chatId: string): Promis
 
 /** The chats Herald is installed in (of one tenant, when given: answered from the tenant index). */
 export function installedChats(rt: SubscriptionRuntime, tenantId?: string): Promise<Installation[]> {
-  return rt.deps.store.installations.list((i) => i.status === 'installed', tenantId === undefined ? undefined : { tenantId });
+  return rt.deps.store.installations.installed(tenantId);
 }
 
 /** The tenant-wide pair, when TEAMS_APP_ID is set and Herald is in at least one chat of the tenant. */

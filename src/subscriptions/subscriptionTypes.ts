@@ -3,7 +3,7 @@ import type { CertificateRotation, EncryptionCertificateSource } from '../certif
 import type { HeraldEvents } from '../events/HeraldEvents.js';
 import type { ChatGraph } from '../graph/ChatGraph.js';
 import type { GraphSubscription, NewSubscription } from '../graph/GraphApi.js';
-import type { StoreContract } from '../storage/StoreContract.js';
+import type { Store } from '../storage/Store.js';
 import type { ChatProblemReporter } from './ChatProblemReporter.js';
 import type { RenewalPolicyOptions } from './RenewalPolicy.js';
 import type { Timers } from '../kernel/timers.js';
@@ -32,7 +32,7 @@ export interface SubscriptionManagerOptions extends RenewalPolicyOptions {
 
 export interface SubscriptionManagerDeps {
   graph: SubscriptionGraph;
-  store: StoreContract;
+  store: Store;
   events: HeraldEvents;
   problems: ChatProblemReporter;
   certificates: EncryptionCertificateSource;

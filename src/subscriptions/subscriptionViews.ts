@@ -5,7 +5,7 @@ import type { ChatProblem } from '../model/chat.js';
 import type { SubscriptionKind, SubscriptionRecord } from '../model/subscription.js';
 import { jobKeys } from './jobKeys.js';
 import { chatProblemCode } from './accessProblem.js';
-import { installedChats, type SubscriptionRuntime } from './subscriptionRuntime.js';
+import { type SubscriptionRuntime } from './subscriptionRuntime.js';
 import { storedTenantProblems, tenantProblemOf } from './tenantProblems.js';
 
 /** One subscription as `status` and the tab show it. */
@@ -63,9 +63,9 @@ export interface ProblemHealth {
 export async function describeChat(rt: SubscriptionRuntime, chatId: string): Promise<ChatSubscriptionsView> {
   const { store, clock } = rt.deps;
   const now = clock().getTime();
-  const [installation, state, own] = await Promise.all([store.installations.get(chatId), store.chats.get(chatId), store.subscriptions.list(undefined, { chatId })]);
+  const [installation, state, own] = await Promise.all([store.installations.get(chatId), store.chats.get(chatId), store.subscriptions.ofChat(chatId)]);
   const tenantId = installation?.tenantId ?? state?.tenantId ?? null;
-  const tenantWide = tenantId ? await store.subscriptions.list(undefined, { tenantId, chatId: null }) : [];
+  const tenantWide = tenantId ? await store.subscriptions.tenantWide(tenantId) : [];
   const tenantProblem = tenantId ? await tenantProblemOf(rt, tenantId) : null;
   const view = (r: SubscriptionRecord): SubscriptionView => ({
     id: r.id,
@@ -123,11 +123,11 @@ export async function statusLines(rt: SubscriptionRuntime, chatId: string, m: Me
 /** Totals for /healthz. */
 export async function health(rt: SubscriptionRuntime): Promise<SubscriptionHealth> {
   const now = rt.deps.clock().getTime();
-  const all = await rt.deps.store.subscriptions.list();
+  const counts = await rt.deps.store.subscriptions.counts(new Date(now));
   const tenantProblems = await storedTenantProblems(rt);
   return {
-    subscriptions: all.length,
-    expired: all.filter((r) => Date.parse(r.expirationDateTime) <= now).length,
+    subscriptions: counts.total,
+    expired: counts.expired,
     scheduledJobs: rt.wheel.size,
     runningJobs: rt.wheel.runningCount,
     tenantProblems: tenantProblems.size,
@@ -144,8 +144,7 @@ async function problemHealth(rt: SubscriptionRuntime, tenantProblems: ReadonlyMa
     return found;
   };
   for (const [tenantId, problem] of tenantProblems) entry(problem.code).tenantIds.add(tenantId);
-  const installedIds = new Set((await installedChats(rt)).map((i) => i.chatId));
-  for (const chat of await rt.deps.store.chats.list((c) => Boolean(c.problem) && installedIds.has(c.chatId))) {
+  for (const chat of await rt.deps.store.chats.installedWithProblem()) {
     if (!chat.problem) continue;
     const found = entry(chatProblemCode(chat.problem));
     found.tenantIds.add(chat.tenantId);

@@ -10,7 +10,7 @@ export async function recordTenantProblem(rt: SubscriptionRuntime, tenantId: str
   const { store, clock } = rt.deps;
   const { message } = found;
   const problem = { ...found, at: clock().toISOString() };
-  const chats = (await store.installations.list((i) => i.status === 'installed', { tenantId })).map((i) => i.chatId);
+  const chats = (await store.installations.installed(tenantId)).map((i) => i.chatId);
   await Promise.all(
     chats.map((chatId) =>
       store.chats.update(chatId, (current) => {
@@ -24,7 +24,7 @@ export async function recordTenantProblem(rt: SubscriptionRuntime, tenantId: str
 /** The pair works again (or is no longer wanted): forgets the problem everywhere in the tenant. */
 export async function clearTenantProblem(rt: SubscriptionRuntime, tenantId: string): Promise<void> {
   const { store, log } = rt.deps;
-  const chats = (await store.chats.list((c) => Boolean(c.tenantProblem), { tenantId })).map((c) => c.chatId);
+  const chats = (await store.chats.withTenantProblem(tenantId)).map((c) => c.chatId);
   if (chats.length === 0) return;
   await Promise.all(chats.map((chatId) => store.chats.update(chatId, (current) => (current ? { ...current, tenantProblem: null } : current))));
   log.info({ tenantId }, 'tenant-wide subscriptions work again');
@@ -32,14 +32,14 @@ export async function clearTenantProblem(rt: SubscriptionRuntime, tenantId: stri
 
 /** The tenant's stored problem, if any chat of it carries one. */
 export async function tenantProblemOf(rt: SubscriptionRuntime, tenantId: string): Promise<{ message: string; code: HeraldErrorCode } | null> {
-  const problem = (await rt.deps.store.chats.list((c) => Boolean(c.tenantProblem), { tenantId }))[0]?.tenantProblem;
+  const problem = (await rt.deps.store.chats.withTenantProblem(tenantId))[0]?.tenantProblem;
   return problem ? { message: problem.message, code: problem.code ?? 'herald.graph.tenant_permissions_missing' } : null;
 }
 
 /** Every tenant with a stored problem, by tenant (for /healthz). */
 export async function storedTenantProblems(rt: SubscriptionRuntime): Promise<Map<string, { message: string; code: HeraldErrorCode }>> {
   const out = new Map<string, { message: string; code: HeraldErrorCode }>();
-  for (const chat of await rt.deps.store.chats.list((c) => Boolean(c.tenantProblem))) {
+  for (const chat of await rt.deps.store.chats.withTenantProblem()) {
     const key = chat.tenantId.toLowerCase();
     if (!out.has(key) && chat.tenantProblem) out.set(key, { message: chat.tenantProblem.message, code: chat.tenantProblem.code ?? 'herald.graph.tenant_permissions_missing' });
   }

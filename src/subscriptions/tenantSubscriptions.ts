@@ -6,7 +6,7 @@ import { isPermanentAccessFailure } from './accessProblem.js';
 import { jobKeys, lockKeys, type JobKey } from './jobKeys.js';
 import { dropRecord, ensureSpec } from './subscriptionRecords.js';
 import { planRetry, tenantSpecs, type SubscriptionRuntime } from './subscriptionRuntime.js';
-import { isTenantKind, matchesSpec } from './subscriptionSpecs.js';
+import { matchesSpec } from './subscriptionSpecs.js';
 import { clearTenantProblem, recordTenantProblem } from './tenantProblems.js';
 
 // The optional tenant-wide pair (installedToChats), one sync job per tenant.
@@ -33,7 +33,7 @@ async function syncTenant(rt: SubscriptionRuntime, tenantId: string): Promise<vo
 
 async function syncTenantLocked(rt: SubscriptionRuntime, tenantId: string): Promise<void> {
   const wanted = await tenantSpecs(rt, tenantId);
-  for (const record of await rt.deps.store.subscriptions.list((r) => isTenantKind(r.kind), { tenantId })) {
+  for (const record of await rt.deps.store.subscriptions.tenantWide(tenantId)) {
     if (!wanted.some((spec) => spec.kind === record.kind && matchesSpec(record, spec))) await dropRecord(rt, record, { deleteAtGraph: true });
   }
   for (const spec of wanted) await ensureSpec(rt, spec);

@@ -3,7 +3,7 @@ import type { ChatPoster } from '../bot/ChatPoster.js';
 import type { HeraldConfig } from '../config/HeraldConfig.js';
 import type { HeraldEvents } from '../events/HeraldEvents.js';
 import type { ModuleHost } from '../kernel/ModuleHost.js';
-import type { StoreContract } from '../storage/StoreContract.js';
+import type { Store } from '../storage/Store.js';
 import type { CertificateRotation, EncryptionCertificateSource } from '../certificates/EncryptionCertificate.js';
 import { keyRingRotation, loadNotificationKeyRing } from '../certificates/loadNotificationKeyRing.js';
 import type { GraphCallStats } from '../graph/GraphCallStats.js';
@@ -30,7 +30,7 @@ export interface SubscriptionModuleInput {
   config: HeraldConfig;
   log: Logger;
   clock: () => Date;
-  store: StoreContract;
+  store: Store;
   events: HeraldEvents;
   poster: ChatPoster;
   /** This instance (HeraldContext.instanceId): who renewed a subscription, in its record. */

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { ChatMemberList } from '../graph/CachedChatMembers.js';
-import type { StoreContract } from '../storage/StoreContract.js';
+import type { Store } from '../storage/Store.js';
 
 export type MembershipSource = 'roster' | 'graph';
 
@@ -9,7 +9,7 @@ export type MembershipDecision =
   | { member: false; reason: 'tenant_mismatch' | 'not_in_roster' | 'not_in_graph' | 'graph_failed' };
 
 export interface ChatMembershipOptions {
-  store: Pick<StoreContract, 'chats' | 'installations'>;
+  store: Pick<Store, 'chats' | 'installations'>;
   /**
    * Fallback when the stored roster does not show the person as present; null when Graph is not wired.
    * Herald passes its CachedChatMembers, so outsiders cannot make it read Graph on every request.

@@ -3,7 +3,7 @@ import type { SubscriptionKind, SubscriptionRecord } from '../model/subscription
 import { codeForFailureText } from '../graph/describeFailure.js';
 import { ENGLISH, type Messages } from '../i18n/Messages.js';
 import { adviceFor as catalogueAdvice } from '../kernel/errorCatalogue.js';
-import type { StoreContract } from '../storage/StoreContract.js';
+import type { Store } from '../storage/Store.js';
 import { chatProblemCode } from '../subscriptions/accessProblem.js';
 import type { ChatSubscriptionsView } from '../subscriptions/SubscriptionManager.js';
 import type { TabSubscriptionHealth, TabSubscriptionsResponse } from './tabApiTypes.js';
@@ -46,7 +46,7 @@ export type SubscriptionInsight = Pick<ChatSubscriptionsView, 'subscriptions' | 
  * from the stored records, enriched with the subscription manager's schedule when it is running.
  */
 export async function chatSubscriptionsView(
-  deps: { store: Pick<StoreContract, 'subscriptions' | 'installations' | 'chats'>; insight?: ((chatId: string) => Promise<SubscriptionInsight | null>) | null },
+  deps: { store: Pick<Store, 'subscriptions' | 'installations' | 'chats'>; insight?: ((chatId: string) => Promise<SubscriptionInsight | null>) | null },
   chatId: string,
   chatTenantId: string,
   now: Date,
@@ -54,8 +54,8 @@ export async function chatSubscriptionsView(
 ): Promise<TabSubscriptionsResponse> {
   const { store } = deps;
   const [own, tenantWideRecords, chat, installation, insight] = await Promise.all([
-    store.subscriptions.list(undefined, { chatId }),
-    store.subscriptions.list((s) => s.tenantId.toLowerCase() === chatTenantId, { chatId: null }),
+    store.subscriptions.ofChat(chatId),
+    store.subscriptions.tenantWide(chatTenantId),
     store.chats.get(chatId),
     store.installations.get(chatId),
     deps.insight?.(chatId) ?? null,

@@ -7,7 +7,7 @@ import { changeSentence, SettingsError, validateSettingsPatch, type ChatSettings
 import type { SettingsGate, SettingsActor } from '../settings/SettingsGate.js';
 import { refusalMessage } from '../settings/settingsPermission.js';
 import { messagesFor, type Messages } from '../i18n/Messages.js';
-import type { StoreContract } from '../storage/StoreContract.js';
+import type { Store } from '../storage/Store.js';
 import type { ChatMembership } from './ChatMembership.js';
 import { chatSubscriptionsView, type SubscriptionInsight } from './subscriptionHealth.js';
 import type { TabErrorResponse, TabHistoryEntry, TabHistoryResponse, TabSettingsResponse } from './tabApiTypes.js';
@@ -19,7 +19,7 @@ export interface TabApiDeps {
   settings: Pick<ChatSettingsService, 'get'>;
   /** Who may change settings: the same rule as the chat commands. */
   gate: Pick<SettingsGate, 'permission' | 'change'>;
-  store: Pick<StoreContract, 'history' | 'subscriptions' | 'installations' | 'chats'>;
+  store: Pick<Store, 'history' | 'subscriptions' | 'installations' | 'chats'>;
   /** The subscription manager's view of a chat (renewal schedule, tenant-wide problems), when it runs. */
   subscriptionInsight?: ((chatId: string) => Promise<SubscriptionInsight | null>) | null;
   clock: () => Date;
@@ -83,7 +83,7 @@ export function registerTabApiRoutes(server: Server, deps: TabApiDeps): void {
     if (!access) return;
     const query = parseHistoryQuery(req.query as Record<string, unknown> | undefined);
     if ('error' in query) return send(res, 400, { error: 'invalid_request', message: query.error });
-    const page = await deps.store.history.list(access.chatId, { limit: query.limit + 1, before: query.before, kinds: query.kinds });
+    const page = await deps.store.history.page(access.chatId, { limit: query.limit + 1, before: query.before, kinds: query.kinds });
     const entries = page.slice(0, query.limit).map(toTabEntry);
     const hasMore = page.length > query.limit;
     const body: TabHistoryResponse = { chatId: access.chatId, entries, nextBefore: hasMore ? (entries.at(-1)?.id ?? null) : null };

@@ -4,7 +4,7 @@ import type { Server } from 'restify';
 import type { HeraldConfig } from '../config/HeraldConfig.js';
 import type { ChatSettingsService } from '../settings/ChatSettingsService.js';
 import { SettingsGate } from '../settings/SettingsGate.js';
-import type { StoreContract } from '../storage/StoreContract.js';
+import type { Store } from '../storage/Store.js';
 import type { ChatMemberList } from '../graph/CachedChatMembers.js';
 import { ChatMembership } from './ChatMembership.js';
 import type { SubscriptionInsight } from './subscriptionHealth.js';
@@ -42,7 +42,7 @@ export interface TabModuleInput {
   config: HeraldConfig;
   log: Logger;
   clock: () => Date;
-  store: StoreContract;
+  store: Store;
   server: Server;
   settings: ChatSettingsService;
 }

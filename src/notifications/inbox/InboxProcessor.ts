@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { HeraldError } from '../../kernel/errors.js';
 import { backoffDelayMs } from '../../kernel/retry.js';
 import type { InboxBatch } from '../../model/inbox.js';
-import { DEFAULT_LEASE_MS, type Claimed, type StoreContract } from '../../storage/StoreContract.js';
+import { DEFAULT_LEASE_MS, type Claimed, type Store } from '../../storage/Store.js';
 import { readEnvelope } from '../decode/normalizeNotification.js';
 import type { BatchRun } from '../route/NotificationPipeline.js';
 import { ProcessingStoppedError, RetryLaterError, type DropReason } from '../route/ItemOutcome.js';
@@ -18,7 +18,7 @@ export interface BatchProcessor {
 }
 
 export interface InboxProcessorDeps {
-  store: Pick<StoreContract, 'inbox'>;
+  store: Pick<Store, 'inbox'>;
   /** This instance's id: the owner of the leases it holds (default: a random one). */
   instanceId?: string;
   lease?: Partial<InboxLeasePolicy>;

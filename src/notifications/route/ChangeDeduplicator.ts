@@ -1,5 +1,5 @@
-import type { ResourceChangeLog, SeenChange } from '../../storage/HeraldStore.js';
-import type { AsyncCollection } from '../../storage/StoreContract.js';
+import type { ResourceChangeLog, SeenChange } from '../../storage/records.js';
+import type { ChangeLogs } from '../../storage/Store.js';
 
 /**
  * Deduplication of changes reported by Graph.
@@ -28,18 +28,19 @@ import type { AsyncCollection } from '../../storage/StoreContract.js';
  * What it cannot tell apart: one subscription redelivering an old change after a newer one was handed
  * on (Graph gives no ordering guarantee) looks like a repeat of that change.
  *
- * Decisions are taken in memory, synchronously (so concurrent duplicates cannot both pass), and written
- * to the store by `commit` only after the change was handed on, before the batch leaves the inbox. A
- * crash before both reached the disk (the store may write them up to a second later) replays the batch
- * and re-emits its changes with the same `changeKey`, rather than losing them: at least once, never
- * with a new key.
+ * `decide` reads the resource's stored log, then decides in memory without awaiting anything (so
+ * concurrent duplicates cannot both pass), and `commit` writes the log only after the change was handed
+ * on, before the batch leaves the inbox. A crash before that replays the batch and re-emits its changes
+ * with the same `changeKey`, rather than losing them: at least once, never with a new key.
+ * Memory holds only the logs of resources being decided or handed on right now; everything else is in
+ * the store, read per resource, so memory does not grow with the number of chats.
  * A change decided new is in flight until its own `commit`: a duplicate's `commitDuplicate` (the second subscription
  * reporting it while the first report is still being handled) must not persist it, or a crash before the
  * first report was handled would replay that batch as a duplicate and lose the change.
  * Logs are forgotten after Graph's 4-hour retry window plus a margin.
  *
- * Several instances share the logs: `refresh` merges a resource's stored log (what other instances
- * handed on) into memory before deciding, and `commit` merges into the stored log rather than
+ * Several instances share the logs: `decide` merges a resource's stored log (what other instances
+ * handed on) into memory first, and `commit` merges into the stored log rather than
  * overwriting it. Two instances deciding the same change within the moment between one's decision and
  * its commit can still both say new; handling a change is idempotent per chat for that reason.
  */
@@ -63,43 +64,39 @@ export interface ChangeReport {
 export const DEDUPE_RETENTION_MS = (4 + 1) * 60 * 60 * 1000;
 
 export class ChangeDeduplicator {
+  /** Logs of the resources being decided or handed on now (dropped once everything about them is stored). */
   private readonly logs = new Map<string, ResourceChangeLog>();
-  /** changeKeys decided new whose handling has not finished (not persisted yet), with their stamps. */
-  private readonly inFlight = new Map<string, string | null>();
-  /** Per resource: the newest stamp of a change whose handling finished (what may be persisted). */
+  /** changeKeys decided new whose handling has not finished (not persisted yet): their resource and stamp. */
+  private readonly inFlight = new Map<string, { key: string; stamp: string | null }>();
+  /** Per resource held: the newest stamp of a change whose handling finished (what may be persisted). */
   private readonly settledStamps = new Map<string, string | null>();
+  /** Per resource: reads and writes under way. */
+  private readonly busy = new Map<string, number>();
+  /** Resources whose log in memory has reporters not stored yet (a duplicate awaiting `commitDuplicate`). */
+  private readonly unsaved = new Set<string>();
 
-  private constructor(private readonly collection: AsyncCollection<ResourceChangeLog>) {}
+  constructor(private readonly stored: ChangeLogs) {}
 
-  static async load(collection: AsyncCollection<ResourceChangeLog>): Promise<ChangeDeduplicator> {
-    const dedupe = new ChangeDeduplicator(collection);
-    for (const log of await collection.list()) {
-      dedupe.logs.set(log.key, log);
-      dedupe.settledStamps.set(log.key, log.latestStamp);
-    }
-    return dedupe;
-  }
-
-  /** Learns what other instances handed on for a resource since it was last read (call before `decide`). */
-  async refresh(tenantId: string, resource: string): Promise<void> {
-    const key = `${tenantId.toLowerCase()}|${resource}`;
-    const stored = await this.collection.get(key);
-    if (!stored) return;
-    const mine = this.logs.get(key);
-    this.logs.set(key, mine ? mergeLogs(stored, mine) : structuredClone(stored));
-    const settled = this.settledStamps.get(key) ?? null;
-    if (stored.latestStamp && (!settled || Date.parse(stored.latestStamp) > Date.parse(settled))) this.settledStamps.set(key, stored.latestStamp);
-  }
-
-  decide(report: ChangeReport): DedupeVerdict {
+  /** Whether the change is new, a duplicate (of which handed-on change) or stale; reads the resource's stored log first. */
+  async decide(report: ChangeReport): Promise<DedupeVerdict> {
     const key = `${report.tenantId.toLowerCase()}|${report.resource}`;
+    return this.holding(key, async () => {
+      this.learn(key, await this.stored.get(key));
+      return this.decideNow(key, report);
+    });
+  }
+
+  private decideNow(key: string, report: ChangeReport): DedupeVerdict {
     const identity = `${report.changeType}|${report.contentHash}`;
     let log = this.logs.get(key);
     if (log && report.stamp && log.latestStamp && Date.parse(report.stamp) < Date.parse(log.latestStamp)) return { status: 'stale' };
 
     const seen = log?.changes[identity];
     if (seen && (!seen.superseded || !seen.reporters.includes(report.subscriptionId))) {
-      if (!seen.reporters.includes(report.subscriptionId)) seen.reporters.push(report.subscriptionId);
+      if (!seen.reporters.includes(report.subscriptionId)) {
+        seen.reporters.push(report.subscriptionId);
+        this.unsaved.add(key);
+      }
       return { status: 'duplicate', changeKey: seen.changeKey };
     }
 
@@ -110,8 +107,17 @@ export class ChangeDeduplicator {
     log.changes[identity] = change;
     if (report.stamp && (!log.latestStamp || Date.parse(report.stamp) > Date.parse(log.latestStamp))) log.latestStamp = report.stamp;
     this.logs.set(key, log);
-    this.inFlight.set(changeKey, report.stamp);
+    this.inFlight.set(changeKey, { key, stamp: report.stamp });
     return { status: 'new', changeKey };
+  }
+
+  /** Merges what the store holds for a resource (other instances' changes) into memory. */
+  private learn(key: string, stored: ResourceChangeLog | undefined): void {
+    if (!stored) return;
+    const mine = this.logs.get(key);
+    this.logs.set(key, mine ? mergeLogs(stored, mine) : structuredClone(stored));
+    const settled = this.settledStamps.get(key) ?? null;
+    if (stored.latestStamp && (!settled || Date.parse(stored.latestStamp) > Date.parse(settled))) this.settledStamps.set(key, stored.latestStamp);
   }
 
   /**
@@ -135,16 +141,37 @@ export class ChangeDeduplicator {
   }
 
   /** Merged into what is stored, atomically: another instance's changes of the resource are kept. */
-  private async store(key: string, log: ResourceChangeLog): Promise<void> {
-    await this.collection.update(key, (stored) => (stored ? mergeLogs(stored, log) : log));
+  private store(key: string, log: ResourceChangeLog): Promise<void> {
+    this.unsaved.delete(key);
+    return this.holding(key, async () => {
+      await this.stored.update(key, (stored) => (stored ? mergeLogs(stored, log) : log));
+    });
+  }
+
+  /** Runs `task` with the resource's log kept in memory; forgets it after, once nothing about it is pending. */
+  private async holding<T>(key: string, task: () => Promise<T>): Promise<T> {
+    this.busy.set(key, (this.busy.get(key) ?? 0) + 1);
+    try {
+      return await task();
+    } finally {
+      const left = (this.busy.get(key) ?? 1) - 1;
+      if (left > 0) this.busy.set(key, left);
+      else {
+        this.busy.delete(key);
+        if (!this.unsaved.has(key) && ![...this.inFlight.values()].some((change) => change.key === key)) {
+          this.logs.delete(key);
+          this.settledStamps.delete(key);
+        }
+      }
+    }
   }
 
   private settle(key: string, changeKey: string): void {
-    if (!this.inFlight.has(changeKey)) return;
-    const stamp = this.inFlight.get(changeKey) ?? null;
+    const change = this.inFlight.get(changeKey);
+    if (!change) return;
     this.inFlight.delete(changeKey);
     const settled = this.settledStamps.get(key) ?? null;
-    if (stamp && (!settled || Date.parse(stamp) > Date.parse(settled))) this.settledStamps.set(key, stamp);
+    if (change.stamp && (!settled || Date.parse(change.stamp) > Date.parse(settled))) this.settledStamps.set(key, change.stamp);
   }
 
   /** The log without changes whose handling has not finished (nor their stamps). */
@@ -162,29 +189,24 @@ export class ChangeDeduplicator {
   async prune(before: Date): Promise<number> {
     const cutoff = before.toISOString();
     const recent = (changes: Record<string, SeenChange>) => Object.fromEntries(Object.entries(changes).filter(([, change]) => change.at >= cutoff));
-    const writes: Promise<unknown>[] = [];
     let forgotten = 0;
-    for (const [key, log] of this.logs) {
-      const kept = recent(log.changes);
-      if (Object.keys(kept).length === Object.keys(log.changes).length) continue;
-      const durable = this.durable(log);
-      if (Object.keys(kept).length === 0) {
-        this.logs.delete(key);
-        forgotten++;
-      } else log.changes = kept;
+    for (const key of await this.stored.keysWithChangesBefore(before)) {
+      const mine = this.logs.get(key);
+      const durable = mine ? this.durable(mine) : undefined;
+      if (mine) mine.changes = recent(mine.changes);
       // Pruned after merging with the stored log: another instance's recent changes of the resource stay.
-      writes.push(
-        this.collection.update(key, (stored) => {
-          const merged = stored ? mergeLogs(stored, durable) : durable;
-          const changes = recent(merged.changes);
-          return Object.keys(changes).length === 0 ? undefined : { ...merged, changes };
-        }),
-      );
+      const kept = await this.stored.update(key, (stored) => {
+        const merged = stored && durable ? mergeLogs(stored, durable) : (stored ?? durable);
+        if (!merged) return undefined;
+        const changes = recent(merged.changes);
+        return Object.keys(changes).length === 0 ? undefined : { ...merged, changes };
+      });
+      if (kept === undefined) forgotten++;
     }
-    await Promise.all(writes);
     return forgotten;
   }
 
+  /** Resources whose log is in memory now (those being decided or handed on). */
   get size(): number {
     return this.logs.size;
   }

@@ -5,7 +5,7 @@ import type { ChatGraph } from '../../graph/ChatGraph.js';
 import { describeFailure } from '../../graph/describeFailure.js';
 import type { InboxBatch } from '../../model/inbox.js';
 import type { SubscriptionRecord } from '../../model/subscription.js';
-import type { StoreContract } from '../../storage/StoreContract.js';
+import type { Store } from '../../storage/Store.js';
 import { decryptResourceData, decryptResourceDataWith, type DataKeyUnwrapper, type DecryptResult } from '../decode/decryptResourceData.js';
 import { normalizeNotification, readEnvelope, type NotificationItem } from '../decode/normalizeNotification.js';
 import { parseResource, resourcePath, type ResourceTarget } from '../decode/parseResource.js';
@@ -16,7 +16,7 @@ import { describeChange } from './describeChange.js';
 import { ProcessingStoppedError, RetryLaterError, type DropReason, type ItemOutcome } from './ItemOutcome.js';
 
 export interface NotificationPipelineDeps {
-  store: Pick<StoreContract, 'subscriptions'>;
+  store: Pick<Store, 'subscriptions'>;
   keys: NotificationKeyRing;
   /** Unwraps data keys off the event loop (KeyUnwrapPool); without it each item is decrypted inline in its turn. */
   unwrapper?: DataKeyUnwrapper;
@@ -225,8 +225,7 @@ export class NotificationPipeline {
     const described = describeChange({ tenantId, target, changeType: item.changeType, content, receivedAt: batch.receivedAt });
     if (!described.ok) return described.outcome === 'ignored' ? { status: 'ignored', reason: described.reason } : drop(described.reason);
     const { change } = described;
-    await this.deps.dedupe.refresh(tenantId, change.resource);
-    const verdict = this.deps.dedupe.decide({
+    const verdict = await this.deps.dedupe.decide({
       tenantId,
       resource: change.resource,
       changeType: item.changeType,

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { redactDatabaseUrl, StoreUnavailableError } from '../StoreErrors.js';
+import { redactDatabaseUrl, StoreUnavailableError } from '../errors.js';
 
 export interface PgConnectionOptions {
   /** `postgres://…` (DATABASE_URL). */
@@ -29,6 +29,14 @@ export function isUnavailable(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || code.startsWith('08'))) return true;
   return error instanceof Error && UNAVAILABLE_MESSAGES.test(error.message);
+}
+
+/** Marks an error of a connection that was gone before its first statement (safe to run the operation again). */
+export const LOST_BEFORE_USE = Symbol('herald.pg.lostBeforeUse');
+
+export function lostBeforeUse(error: unknown): boolean {
+  const cause = error instanceof StoreUnavailableError ? error.cause : error;
+  return typeof cause === 'object' && cause !== null && LOST_BEFORE_USE in cause;
 }
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -60,44 +68,52 @@ export class PgConnection {
     this.pool.on('error', (error) => options.log?.warn({ code: (error as { code?: unknown }).code, err: error.message }, 'database connection lost'));
   }
 
-  async query<R extends pg.QueryResultRow>(operation: string, sql: string, params: unknown[] = []): Promise<pg.QueryResult<R>> {
-    try {
-      return await this.pool.query<R>(sql, params);
-    } catch (error) {
-      throw this.translate(operation, error);
-    }
-  }
-
-  /** Runs `fn` in one transaction on one connection; any failure rolls it back. */
-  async transaction<T>(operation: string, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    let client: pg.PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (error) {
-      throw this.translate(operation, error);
-    }
-    let failure: Error | undefined;
-    // Checked out, the connection is not the pool's to watch: a server that drops it between two
-    // statements emits here, and without a listener the process would crash. The statement in flight
-    // (or the next) then fails, and the connection is destroyed on release.
-    const onError = (error: Error) => {
-      failure = error;
+  /**
+   * The pool as Kysely drives it: a connection checked out (a transaction between two statements) that
+   * the server drops emits 'error' on the client, which would crash the process without a listener.
+   * Here every checked-out client has one; the statement in flight (or the next) then fails, and the
+   * broken connection is destroyed on release instead of going back to the pool.
+   */
+  forKysely(): { connect(): Promise<pg.PoolClient>; end(): Promise<void>; options: object } {
+    return {
+      options: this.pool.options,
+      connect: async () => {
+        const client = await this.pool.connect();
+        let broken: Error | undefined;
+        const onError = (error: Error) => {
+          broken = error;
+        };
+        client.on('error', onError);
+        const query = client.query.bind(client) as (sql: string, params?: unknown[]) => Promise<pg.QueryResult>;
+        // Kysely rolls a failed transaction back and throws what the ROLLBACK threw, if it did: on a
+        // connection that is gone, the error that broke it is the one the caller must see.
+        let statements = 0;
+        const guarded = async (sql: string, params?: unknown[]) => {
+          if (broken && sql === 'rollback') return { rows: [], rowCount: 0, command: 'ROLLBACK', oid: 0, fields: [] };
+          const first = statements++ === 0;
+          try {
+            return await query(sql, params);
+          } catch (error) {
+            if (isUnavailable(error)) {
+              broken ??= error as Error;
+              // A connection the server dropped while it sat idle in the pool (the pool learns of it a
+              // moment later): its first statement never ran, so the operation may run again on another.
+              if (first && error instanceof Error) Object.assign(error, { [LOST_BEFORE_USE]: true });
+            }
+            throw error;
+          }
+        };
+        Object.assign(client, { query: guarded });
+        const release = client.release.bind(client);
+        client.release = (error?: Error | boolean) => {
+          client.removeListener('error', onError);
+          Object.assign(client, { query, release });
+          release(error ?? broken);
+        };
+        return client;
+      },
+      end: () => this.pool.end(),
     };
-    client.on('error', onError);
-    try {
-      await client.query('BEGIN');
-      const result = await fn(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      if (isUnavailable(error)) failure = error as Error;
-      else await client.query('ROLLBACK').catch((rollbackError: unknown) => void (failure = rollbackError as Error));
-      throw this.translate(operation, error);
-    } finally {
-      client.removeListener('error', onError);
-      // A broken connection is destroyed instead of going back to the pool.
-      client.release(failure);
-    }
   }
 
   translate(operation: string, error: unknown): unknown {

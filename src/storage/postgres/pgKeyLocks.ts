@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { KeyedQueue } from '../../kernel/KeyedQueue.js';
-import type { KeyLocks } from '../StoreContract.js';
+import type { KeyLocks } from '../Store.js';
 import type { PgConnection } from './PgConnection.js';
 
 export interface PgKeyLocksOptions {

@@ -144,7 +144,7 @@ describe('announcements in the chat (Herald ↔ Teams double over HTTP)', () => 
       await emit(joined(chatId, graphMember(xavier)));
       await h.announcements.idle();
       assert.deepEqual(announcementTexts(h, chatId), ['Gina Guest (Guest) joined', 'Xavier Fed (External) joined']);
-      const timeline = await h.herald.context.store.history.list(chatId, { kinds: ['joined'] });
+      const timeline = await h.herald.context.store.history.page(chatId, { kinds: ['joined'] });
       assert.deepEqual(timeline.map((e) => [e.actor, e.guest, e.external]).sort(), [['Gina Guest', true, false], ['Xavier Fed', false, true]]);
     });
   });
@@ -243,7 +243,7 @@ describe('announcements in the chat (Herald ↔ Teams double over HTTP)', () => 
       await say('status');
       const answers = h.double.connector.posts(chatId).map((p) => p.text ?? '');
       assert.ok(answers.some((t) => /quiet \(announcements off\).*joins off.*window 0s/.test(t)), answers.join('\n'));
-      assert.equal((await h.herald.context.store.history.list(chatId, { kinds: ['joined', 'left'] })).length, 4, 'the timeline has everything');
+      assert.equal((await h.herald.context.store.history.page(chatId, { kinds: ['joined', 'left'] })).length, 4, 'the timeline has everything');
     });
 
     it('shows an open summary window and undelivered posts in @Herald status', async () => {

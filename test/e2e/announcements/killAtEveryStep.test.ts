@@ -42,7 +42,7 @@ describe('killed at every step of processing a burst of joins, each join is anno
       await h.gw.whenIdle();
       await h.herald.modules.notifications.processor.idle();
       await h.herald.modules.announcements.idle();
-      const busy = h.store.inbox.list().length + h.store.pendingSummaries.list().length + h.store.outbox.list().length;
+      const busy = (await h.store.inbox.count()) + (await h.store.pendingSummaries.count()) + (await h.store.outbox.count());
       quiet = busy === 0 ? quiet + 1 : 0;
       await sleep(quiet === 0 ? 50 : 150);
     }
@@ -61,14 +61,14 @@ describe('killed at every step of processing a burst of joins, each join is anno
   }
 
   /** `repeatable`: the kill fell after a post was accepted and before its outbox entry was deleted. */
-  function assertAnnouncedOnce(chatId: string, people: WorldUser[], where: string, repeatable = false): void {
+  async function assertAnnouncedOnce(chatId: string, people: WorldUser[], where: string, repeatable = false): Promise<void> {
     const texts = h.posts.filter((p) => p.chatId === chatId).map((p) => p.text);
     for (const person of people) {
       const mentions = texts.reduce((n, text) => n + text.split(person.displayName).length - 1, 0);
       const said = `${where}: ${person.displayName} announced ${mentions} times in ${JSON.stringify(texts)}`;
       if (repeatable) assert.ok(mentions === 1 || mentions === 2, said);
       else assert.equal(mentions, 1, said);
-      const joins = h.store.history.list(chatId).filter((e) => e.kind === 'joined' && 'userId' in e && e.userId === person.id);
+      const joins = (await h.store.history.page(chatId)).filter((e) => e.kind === 'joined' && 'userId' in e && e.userId === person.id);
       assert.equal(joins.length, 1, `${where}: ${person.displayName} is in the history ${joins.length} times`);
     }
   }
@@ -84,7 +84,7 @@ describe('killed at every step of processing a burst of joins, each join is anno
     for (const person of dry.people) h.gw.world.addMember(dry.chatId, person.id);
     await settled();
     h.storage.before = () => false;
-    assertAnnouncedOnce(dry.chatId, dry.people, 'without a kill');
+    await assertAnnouncedOnce(dry.chatId, dry.people, 'without a kill');
     assert.ok(writes.length >= 4, `the processing writes (${writes.length})`);
 
     for (let at = 0; at < writes.length; at++) {
@@ -101,7 +101,7 @@ describe('killed at every step of processing a burst of joins, each join is anno
       const where = `killed before write ${at + 1} of ${writes.length} (${killedAt ? `${(killedAt as Mutation).collection}.${(killedAt as Mutation).op}` : 'never reached'})`;
       await h.kill();
       await settled();
-      assertAnnouncedOnce(chatId, people, where, (killedAt as Mutation | null)?.collection === 'outbox' && (killedAt as Mutation | null)?.op === 'delete');
+      await assertAnnouncedOnce(chatId, people, where, (killedAt as Mutation | null)?.collection === 'outbox' && (killedAt as Mutation | null)?.op === 'delete');
     }
   }
 

@@ -26,7 +26,7 @@ describe('membership changes of one person delivered out of order', function () 
       await h.gw.whenIdle();
       await h.herald.modules.notifications.processor.idle();
       await h.herald.modules.announcements.idle();
-      if (h.store.inbox.list().length === 0 && h.store.outbox.list().length === 0) return;
+      if ((await h.store.inbox.count()) === 0 && (await h.store.outbox.count()) === 0) return;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
@@ -40,7 +40,7 @@ describe('membership changes of one person delivered out of order', function () 
     h.gw.graph.releaseDeliveries({ reversed: true });
     await settled();
 
-    assert.equal(h.store.chats.get(chatId)?.roster[ada.id]?.present, true, 'the roster says she is in the chat');
+    assert.equal((await h.store.chats.get(chatId))?.roster[ada.id]?.present, true, 'the roster says she is in the chat');
     const said = h.posts.filter((p) => p.chatId === chatId && p.text.includes(ada.displayName));
     assert.deepEqual(said, [], 'nothing untrue ("left") is announced');
     assert.ok((h.stats.snapshot().calls.listChatMembers ?? 0) > reads, 'Graph was asked for the members');

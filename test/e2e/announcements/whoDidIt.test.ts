@@ -30,7 +30,7 @@ describe('who did it: bot events and Graph notifications together', () => {
     await graphJoin(chatId);
     await settle();
     assert.deepEqual(announcementTexts(h, chatId), ['Ada Lovelace added Grace Hopper']);
-    assert.equal((await h.herald.context.store.history.list(chatId, { kinds: ['joined'] })).length, 1, 'one change in the history');
+    assert.equal((await h.herald.context.store.history.page(chatId, { kinds: ['joined'] })).length, 1, 'one change in the history');
   });
 
   it('Graph first: the window still open takes the name Teams gives, and posts once', async () => {

@@ -86,7 +86,7 @@ describe('the settings card', () => {
     const told = h.double.connector.posts(chatId).filter((p) => p.id !== cardPost.id);
     assert.equal(told.length, 1);
     assert.match(told[0]?.text ?? '', /^Ada Lovelace changed Herald's settings: joins off; summary window 10s\. Settings: /);
-    assert.equal((await h.herald.context.store.history.list(chatId, { kinds: ['settingsChanged'] }))[0]?.actor, 'Ada Lovelace');
+    assert.equal((await h.herald.context.store.history.page(chatId, { kinds: ['settingsChanged'] }))[0]?.actor, 'Ada Lovelace');
   });
 
   it('offers the chat\'s language; saving German shows the card, the answer and the chat\'s message in German', async () => {

@@ -40,7 +40,7 @@ describe('chat commands: who may change settings', () => {
     const answer = await say(chatId, guest, 'quiet');
     assert.equal(answer, "You can't change Herald's settings here: you are a guest in this chat. Only members of this chat's organization who are not guests can.");
     assert.equal((await settingsOf(chatId)).enabled, true);
-    assert.deepEqual(await h.herald.context.store.history.list(chatId, { kinds: ['settingsChanged'] }), []);
+    assert.deepEqual(await h.herald.context.store.history.page(chatId, { kinds: ['settingsChanged'] }), []);
   });
 
   it('refuses "guests only off" from someone of another organization', async () => {
@@ -58,7 +58,7 @@ describe('chat commands: who may change settings', () => {
     const answer = await say(chatId, ada, 'window 3s');
     assert.match(answer, /^Ada Lovelace changed Herald's settings: summary window 3s\. Settings: /);
     assert.equal((await settingsOf(chatId)).windowMs, 3_000);
-    assert.equal((await h.herald.context.store.history.list(chatId, { kinds: ['settingsChanged'] }))[0]?.actor, 'Ada Lovelace');
+    assert.equal((await h.herald.context.store.history.page(chatId, { kinds: ['settingsChanged'] }))[0]?.actor, 'Ada Lovelace');
   });
 
   it('lets a member narrow the rule to owners; then only owners may change settings, the rule included', async () => {

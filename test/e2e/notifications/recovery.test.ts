@@ -11,7 +11,7 @@ import { LoginDouble } from '../../../sim/doubles/login/LoginDouble.js';
 import { startHttpsServer, type RunningHttpsServer } from '../../../sim/doubles/tls/httpsServer.js';
 import { createLoopbackCa, type LoopbackCa } from '../../../sim/doubles/tls/loopbackCa.js';
 import { trustCaForFetch, type RestoreFetchTrust } from '../../../sim/doubles/tls/trustCaForFetch.js';
-import { LowdbStore } from '../../../src/storage/LowdbStore.js';
+import { openSqliteStore } from '../../../src/storage/sqlite/SqliteStore.js';
 import { GraphNotifier, postJson, subscriptionRecord } from '../../support/notifications/graphNotifications.js';
 import { heraldEnvironment, settled, startHerald } from '../../support/notifications/heraldUnderTest.js';
 
@@ -48,7 +48,7 @@ describe('notification receive path: crashes and restarts', () => {
   }
 
   async function seedSubscription(dataDir: string) {
-    const store = await LowdbStore.openFile(dataDir);
+    const store = await openSqliteStore(dataDir);
     const subscription = subscriptionRecord({ tenantId, chatId });
     await store.subscriptions.put(subscription.id, subscription);
     await store.close();
@@ -108,7 +108,7 @@ describe('notification receive path: crashes and restarts', () => {
       const health = await settled(herald.url, 1);
       assert.deepEqual(herald.changes.map((c) => c.kind === 'memberAdded' && c.member.userId), [member.userId]);
       assert.deepEqual([health.processed, health.dropped, health.inbox], [1, 0, 0]);
-      assert.equal((await herald.app.context.store.inbox.list()).length, 0);
+      assert.equal(await herald.app.context.store.inbox.count(), 0);
     } finally {
       await herald.stop();
     }

@@ -3,7 +3,6 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { moveToLegacyLayout } from '../../support/playground/legacyLayout.js';
 import { startHeraldProcess as startHerald, type HeraldProcess } from '../../support/process/heraldProcess.js';
 
 describe('npm start without credentials', function () {
@@ -47,30 +46,6 @@ describe('npm start without credentials', function () {
     assert.match(saved.meta.chatId, /^19:[0-9a-f]{32}@thread\.v2$/, 'the simulated world was saved under DATA_DIR/playground');
     assert.deepEqual(await readdir(dataDir), ['playground'], 'everything, Herald’s storage included, is under DATA_DIR/playground');
     assert.ok((await readdir(join(dataDir, 'playground', 'herald'))).includes('certificates'), 'Herald’s generated certificate is in the playground’s Herald folder');
-  });
-
-  it('moves Herald state an older playground kept in DATA_DIR itself into DATA_DIR/playground/herald', async () => {
-    const dataDir = join(workDir, 'legacy');
-    const first = startHerald(workDir, dataDir);
-    running = first;
-    const url = await first.url;
-    assert.equal((await fetch(new URL('api/herald/install', url), { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' })).status, 200);
-    for (let i = 0; i < 200; i++) {
-      const health = (await (await fetch(new URL('/healthz', url))).json()) as { installations: { installed: number } };
-      if (health.installations.installed === 1) break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    first.child.kill('SIGTERM');
-    assert.equal(await first.exit, 0, first.output());
-    await moveToLegacyLayout(dataDir);
-
-    running = startHerald(workDir, dataDir);
-    const again = await running.url;
-    const health = (await (await fetch(new URL('/healthz', again))).json()) as { installations: { installed: number } };
-    assert.equal(health.installations.installed, 1, 'the playground resumed with Herald’s earlier state');
-    assert.deepEqual(await readdir(dataDir), ['playground']);
-    running.child.kill('SIGTERM');
-    assert.equal(await running.exit, 0, running.output());
   });
 
   it('resumes the same chat when started again on the same DATA_DIR', async () => {

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { MIGRATIONS } from '../../../src/storage/postgres/migrations.js';
+import { MIGRATIONS } from '../../../src/storage/schema/migrations.js';
 import { spawn } from 'node:child_process';
 import { access, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hasEmbeddedStore } from '../../../src/storage/embeddedStoreFiles.js';
 import { freshSchema, type TestSchema } from '../../support/storage/testPostgres.js';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
@@ -82,7 +81,7 @@ describe('npm start with DATABASE_URL', function () {
       assert.equal(health.store?.kind, 'postgres');
       assert.equal(health.store?.reachable, true);
       assert.equal(health.store?.migrationVersion, Math.max(...MIGRATIONS.map((m) => m.version)));
-      const applied = await db.admin(`SELECT version FROM ${db.schema}.schema_migrations ORDER BY version`);
+      const applied = await db.admin(`SELECT version FROM ${db.schema}.herald_migrations ORDER BY version`);
       assert.deepEqual(applied.rows, MIGRATIONS.map((m) => ({ version: m.version })));
       // The generated notification certificate is in the database, for every instance.
       assert.equal((await db.admin(`SELECT thumbprint FROM ${db.schema}.notification_certificates`)).rowCount, 1);
@@ -92,8 +91,8 @@ describe('npm start with DATABASE_URL', function () {
       assert.equal(installed.status, 200, await installed.text());
       const rows = await db.admin(`SELECT doc->>'status' AS status FROM ${db.schema}.installations`);
       assert.deepEqual(rows.rows, [{ status: 'installed' }]);
-      assert.equal(await hasEmbeddedStore(dataDir), false);
-      assert.equal(await hasEmbeddedStore(join(dataDir, 'playground')), false);
+      await assert.rejects(access(join(dataDir, 'herald.db')), 'no embedded store in DATA_DIR');
+      await assert.rejects(access(join(dataDir, 'playground', 'herald', 'herald.db')), 'nor in the playground’s folder');
       running.kill('SIGTERM');
       assert.equal(await running.exit, 0, running.output());
     });

@@ -4,7 +4,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { LowdbStore } from '../../../src/storage/LowdbStore.js';
+import { openSqliteStore } from '../../../src/storage/sqlite/SqliteStore.js';
 import { installation } from '../../support/storage/storeRecords.js';
 import { freshSchema, type TestSchema } from '../../support/storage/testPostgres.js';
 
@@ -29,7 +29,7 @@ describe('npm run store:migrate', function () {
   before(async () => {
     db = await freshSchema('cli');
     dataDir = await mkdtemp(join(tmpdir(), 'herald-migrate-'));
-    const store = await LowdbStore.openFile(dataDir);
+    const store = await openSqliteStore(dataDir);
     await store.installations.put('19:one', installation('19:one'));
     await store.close();
   });
@@ -58,12 +58,19 @@ describe('npm run store:migrate', function () {
     assert.match(out, /^store:migrate: DATABASE_URL: set it/m);
   });
 
+  it('copies again without harm (the same records, nothing twice)', async () => {
+    const { code, out } = await storeMigrate(['--from', dataDir], { DATABASE_URL: databaseUrl() });
+    assert.equal(code, 0, out);
+    const rows = await db.admin(`SELECT key FROM ${db.schema}.installations`);
+    assert.deepEqual(rows.rows, [{ key: '19:one' }]);
+  });
+
   it('refuses a folder that holds no embedded store, and creates nothing there', async () => {
     const empty = await mkdtemp(join(tmpdir(), 'herald-migrate-empty-'));
     try {
       const { code, out } = await storeMigrate(['--from', empty], { DATABASE_URL: databaseUrl() });
       assert.equal(code, 1);
-      assert.match(out, /holds no embedded store \(no herald\.json\)/);
+      assert.match(out, /holds no embedded store \(no herald\.db\)/);
       assert.deepEqual(await readdir(empty), []);
     } finally {
       await rm(empty, { recursive: true, force: true });

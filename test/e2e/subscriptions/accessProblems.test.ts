@@ -31,7 +31,7 @@ describe('permanent Graph failures (consent missing, RSC not granted, billing)',
     await h.idle();
 
     assert.equal(h.live(tenant).length, 0);
-    const problem = h.store.chats.get(chatId)?.problem;
+    const problem = (await h.store.chats.get(chatId))?.problem;
     assert.equal(problem?.code, 'graphAccessDenied');
     assert.equal(problem?.announced, true);
     assert.equal(h.posts.length, 1);
@@ -39,7 +39,7 @@ describe('permanent Graph failures (consent missing, RSC not granted, billing)',
     assert.match(h.posts[0]?.text ?? '', /resource-specific consent/);
     assert.match(h.posts[0]?.text ?? '', /admin/);
     assert.match(await statusOf(chatId), /Problem: .*resource-specific consent/);
-    assert.ok(h.store.history.list(chatId).some((e) => e.kind === 'problem'));
+    assert.ok((await h.store.history.page(chatId)).some((e) => e.kind === 'problem'));
 
     const attempts = h.stats.snapshot().calls.createSubscription;
     await advance(h, clock, 3 * DAY);
@@ -49,7 +49,7 @@ describe('permanent Graph failures (consent missing, RSC not granted, billing)',
     // A restart tries once more, silently: the chat was told already.
     await h.restart();
     assert.equal(h.posts.length, 1);
-    assert.equal(h.store.chats.get(chatId)?.problem?.announced, true);
+    assert.equal((await h.store.chats.get(chatId))?.problem?.announced, true);
   });
 
   it('consent revoked later: reauthorization fails with 403, the chat hears about it exactly once', async () => {
@@ -65,8 +65,8 @@ describe('permanent Graph failures (consent missing, RSC not granted, billing)',
     for (let i = 0; i < 200 && h.lifecycles.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
     await h.idle();
     assert.equal(h.posts.length, 1);
-    assert.equal(h.store.chats.get(chatId)?.problem?.code, 'graphAccessDenied');
-    assert.ok(h.stored().every((r) => r.lastError?.startsWith('403')));
+    assert.equal((await h.store.chats.get(chatId))?.problem?.code, 'graphAccessDenied');
+    assert.ok((await h.stored()).every((r) => r.lastError?.startsWith('403')));
 
     // Renewals keep failing the same way; nothing more is posted.
     await advance(h, clock, 3 * DAY);
@@ -78,7 +78,7 @@ describe('permanent Graph failures (consent missing, RSC not granted, billing)',
     h.gw.world.installApp(chatId, h.app.teamsAppId);
     await h.install(chatId);
     await h.idle();
-    assert.equal(h.store.chats.get(chatId)?.problem, null);
+    assert.equal((await h.store.chats.get(chatId))?.problem, null);
     assert.equal(h.live(tenant).length, 2);
   });
 
@@ -91,11 +91,11 @@ describe('permanent Graph failures (consent missing, RSC not granted, billing)',
     };
     await h.install(chatId);
     await h.idle();
-    assert.equal(h.store.chats.get(chatId)?.problem?.announced, false);
+    assert.equal((await h.store.chats.get(chatId))?.problem?.announced, false);
     h.herald.context.poster.post = post;
     await h.restart();
     assert.equal(h.posts.length, 1);
-    assert.equal(h.store.chats.get(chatId)?.problem?.announced, true);
+    assert.equal((await h.store.chats.get(chatId))?.problem?.announced, true);
   });
 
   it('tenant-wide pair refused for want of the WhereInstalled roles: status tells the admin how to consent, per-chat subscriptions keep working', async () => {

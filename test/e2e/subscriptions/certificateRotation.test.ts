@@ -60,7 +60,7 @@ describe('encryption certificate rotated while Herald runs (same NOTIFICATION_CE
     await h.idle();
     const keys = h.herald.modules.notifications.keys;
     assert.ok(h.live(tenant).every((s) => s.encryptionCertificate === old.base64));
-    assert.ok(h.stored().every((r) => r.encryptionCertificateThumbprint === old.thumbprint), 'records keep the thumbprint');
+    assert.ok((await h.stored()).every((r) => r.encryptionCertificateThumbprint === old.thumbprint), 'records keep the thumbprint');
 
     const next = await writeCertificate();
     await advance(h, clock, DAY + HOUR, 6 * HOUR);
@@ -68,7 +68,7 @@ describe('encryption certificate rotated while Herald runs (same NOTIFICATION_CE
     const live = h.live(tenant);
     assert.equal(live.length, 2);
     assert.ok(live.every((s) => s.encryptionCertificate === next.base64 && s.encryptionCertificateId === 'herald-enc'), 'Graph has the new certificate');
-    assert.ok(h.stored().every((r) => r.encryptionCertificateThumbprint === next.thumbprint));
+    assert.ok((await h.stored()).every((r) => r.encryptionCertificateThumbprint === next.thumbprint));
     assert.equal(keys.current().thumbprint, next.thumbprint);
     assert.ok(keys.find({ thumbprint: old.thumbprint }), 'the old certificate still decrypts (Graph retries for hours)');
 

@@ -40,7 +40,7 @@ describe('a notification that arrives before Graph has answered the subscription
 
   it('after subscriptionRemoved: the join reported through the new subscription before its 201 is handed on, not dropped', async () => {
     await advance(h, clock, HOUR);
-    const old = h.stored((r) => r.chatId === chatId && r.kind === 'chatMembers')[0] ?? assert.fail('no members subscription');
+    const old = (await h.stored((r) => r.chatId === chatId && r.kind === 'chatMembers'))[0] ?? assert.fail('no members subscription');
     const newcomer = h.gw.world.addUser({ displayName: 'Katherine Johnson', tenantId: tenant });
     const before = notifications();
     let through: SubscriptionView | null = null;
@@ -55,13 +55,13 @@ describe('a notification that arrives before Graph has answered the subscription
     await h.herald.modules.notifications.processor.idle();
     await h.idle();
 
-    const replacement = h.stored((r) => r.chatId === chatId && r.kind === 'chatMembers')[0] ?? assert.fail('no new members subscription');
+    const replacement = (await h.stored((r) => r.chatId === chatId && r.kind === 'chatMembers'))[0] ?? assert.fail('no new members subscription');
     assert.equal((through as SubscriptionView | null)?.id, replacement.id, 'the join was delivered through the new subscription');
     assert.equal(notifications().droppedByReason.unknownSubscription ?? 0, 0, 'nothing was dropped as from an unknown subscription');
     // The reconcile after the replacement must not be what announces it: the notification itself is handed on.
     const joins = h.changes.filter((c) => c.kind === 'memberAdded' && c.member.userId === newcomer.id);
     assert.ok(joins.some((c) => c.source === 'notification'), 'the notification was handed on');
-    assert.equal(h.store.chats.get(chatId)?.roster[newcomer.id]?.present, true);
+    assert.equal((await h.store.chats.get(chatId))?.roster[newcomer.id]?.present, true);
   });
 
   it('right after install: a rename delivered before the 201 of the chat subscription is handed on', async () => {
@@ -92,7 +92,7 @@ describe('a notification that arrives before Graph has answered the subscription
   });
   it('killed between its POST and the 201: after the restart the subscription is adopted and the join delivered through it is handed on', async () => {
     await advance(h, clock, HOUR);
-    const old = h.stored((r) => r.chatId === chatId && r.kind === 'chatMembers')[0] ?? assert.fail('no members subscription');
+    const old = (await h.stored((r) => r.chatId === chatId && r.kind === 'chatMembers'))[0] ?? assert.fail('no members subscription');
     const newcomer = h.gw.world.addUser({ displayName: 'Dorothy Vaughan', tenantId: tenant });
     const before = notifications();
     let through: SubscriptionView | null = null;
@@ -115,17 +115,17 @@ describe('a notification that arrives before Graph has answered the subscription
       await h.idle();
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    const adopted = h.store.subscriptions.get((through as SubscriptionView | null)?.id ?? '') ?? assert.fail('the subscription created before the kill was not adopted');
+    const adopted = (await h.store.subscriptions.get((through as SubscriptionView | null)?.id ?? '')) ?? assert.fail('the subscription created before the kill was not adopted');
     assert.equal(adopted.chatId, chatId);
     assert.ok(h.live(tenant).some((s) => s.id === adopted.id), 'it is still live at Graph (not deleted as an orphan)');
-    assert.deepEqual(h.store.pendingCreations.list(), [], 'the creation is settled');
+    assert.deepEqual(await h.store.pendingCreations.ofTenant(tenant), [], 'the creation is settled');
     assert.equal(joins().length, 1, `handed on once: ${JSON.stringify(joins().map((c) => c.source))}`);
     assert.equal(joins()[0]?.source, 'notification', 'the notification itself is handed on, not a reconcile guess');
-    assert.equal(h.store.chats.get(chatId)?.roster[newcomer.id]?.present, true);
+    assert.equal((await h.store.chats.get(chatId))?.roster[newcomer.id]?.present, true);
   });
 
   it('a creation that never reached Graph is forgotten at the next start, and the chat keeps its subscriptions', async () => {
-    const ids = h.stored((r) => r.chatId === chatId).map((r) => r.id).sort();
+    const ids = (await h.stored((r) => r.chatId === chatId)).map((r) => r.id).sort();
     await h.store.pendingCreations.put('left-behind', {
       key: 'left-behind',
       kind: 'chatMembers',
@@ -142,7 +142,7 @@ describe('a notification that arrives before Graph has answered the subscription
     });
     await h.restart();
     await h.idle();
-    assert.deepEqual(h.store.pendingCreations.list(), []);
-    assert.deepEqual(h.stored((r) => r.chatId === chatId).map((r) => r.id).sort(), ids);
+    assert.deepEqual(await h.store.pendingCreations.ofTenant(h.tenants[0] as string), []);
+    assert.deepEqual((await h.stored((r) => r.chatId === chatId)).map((r) => r.id).sort(), ids);
   });
 });

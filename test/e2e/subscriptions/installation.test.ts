@@ -40,7 +40,7 @@ describe('subscriptions on installation (against the Graph double)', () => {
     // Both URLs were validated by a handshake, for each subscription.
     assert.equal(h.handshakes, 4);
 
-    const stored = h.stored((r) => r.chatId === chatId);
+    const stored = await h.stored((r) => r.chatId === chatId);
     assert.deepEqual(stored.map((r) => r.id).sort(), [members.id, chat.id].sort());
     assert.equal(stored.find((r) => r.id === members.id)?.clientState, members.clientState);
     assert.equal(stored.find((r) => r.id === members.id)?.kind, 'chatMembers');
@@ -71,7 +71,7 @@ describe('subscriptions on installation (against the Graph double)', () => {
     const chatId = h.createChat(tenant, 'Launch crew');
     await h.install(chatId);
     await h.idle();
-    const state = h.store.chats.get(chatId);
+    const state = await h.store.chats.get(chatId);
     assert.ok(state?.baselineAt);
     assert.equal(state.topic, 'Launch crew');
     const people = h.users.filter((u) => u.tenantId === tenant);
@@ -137,7 +137,7 @@ describe('subscriptions on installation (against the Graph double)', () => {
     await h.idle();
     assert.equal(h.live(tenant).length, 2 + 2 + 2);
     assert.equal(h.subscriptionActions('created'), 6);
-    assert.equal(h.stored().length, 6);
+    assert.equal((await h.stored()).length, 6);
   });
 
   it('on removal deletes the chat\'s subscriptions, and the tenant-wide pair with the last chat of the tenant', async () => {
@@ -158,7 +158,7 @@ describe('subscriptions on installation (against the Graph double)', () => {
     await h.uninstall(b);
     await h.idle();
     assert.deepEqual(h.live(tenant), []);
-    assert.deepEqual(h.stored(), []);
+    assert.deepEqual(await h.stored(), []);
   });
 
   it('uses one cached token per tenant for all of that work', async () => {

@@ -27,8 +27,8 @@ describe('lifecycle notifications (through Herald\'s lifecycle route)', () => {
     clock?.restore();
   });
 
-  const record = (kind: 'chat' | 'chatMembers') => {
-    const found = h.stored((r) => r.chatId === chatId && r.kind === kind)[0];
+  const record = async (kind: 'chat' | 'chatMembers') => {
+    const found = (await h.stored((r) => r.chatId === chatId && r.kind === kind))[0];
     assert.ok(found, `a ${kind} subscription is stored`);
     return found;
   };
@@ -51,26 +51,26 @@ describe('lifecycle notifications (through Herald\'s lifecycle route)', () => {
 
   it('reauthorizationRequired: POST /subscriptions/{id}/reauthorize, expiry unchanged', async () => {
     await advance(h, clock, HOUR);
-    const sub = record('chatMembers');
+    const sub = await record('chatMembers');
     await lifecycle(sub.id, 'reauthorizationRequired');
     assert.equal(h.stats.snapshot().calls.reauthorizeSubscription, 1);
     assert.equal(h.subscriptionActions('reauthorized'), 1);
-    assert.equal(record('chatMembers').expirationDateTime, sub.expirationDateTime);
+    assert.equal((await record('chatMembers')).expirationDateTime, sub.expirationDateTime);
   });
 
   it('reauthorizationRequired close to the renewal: renews (PATCH) instead, which also reauthorizes', async () => {
-    const sub = record('chat');
+    const sub = await record('chat');
     const renewAt = Date.parse((await h.manager.describeChat(chatId)).subscriptions.find((s) => s.id === sub.id)?.nextRenewalAt ?? '');
     await advance(h, clock, renewAt - Date.now() - 30 * MINUTE);
     await lifecycle(sub.id, 'reauthorizationRequired');
     assert.equal(h.stats.snapshot().calls.reauthorizeSubscription ?? 0, 0);
     assert.equal(h.stats.snapshot().calls.renewSubscription, 1);
-    assert.ok(Date.parse(record('chat').expirationDateTime) > Date.parse(sub.expirationDateTime));
+    assert.ok(Date.parse((await record('chat')).expirationDateTime) > Date.parse(sub.expirationDateTime));
   });
 
   it('reauthorizationRequired right after a renewal or reauthorize is not answered twice (Graph\'s 10-minute rule)', async () => {
     await advance(h, clock, HOUR);
-    const sub = record('chat');
+    const sub = await record('chat');
     await lifecycle(sub.id, 'reauthorizationRequired');
     await advance(h, clock, 2 * MINUTE, MINUTE);
     await lifecycle(sub.id, 'reauthorizationRequired');
@@ -78,7 +78,7 @@ describe('lifecycle notifications (through Herald\'s lifecycle route)', () => {
   });
 
   it('reauthorizationRequired right after the subscription was created is answered at once (a creation is not a PATCH)', async () => {
-    const sub = record('chatMembers');
+    const sub = await record('chatMembers');
     await lifecycle(sub.id, 'reauthorizationRequired');
     assert.equal(h.stats.snapshot().calls.reauthorizeSubscription, 1);
     assert.equal(h.subscriptionActions('reauthorized'), 1);
@@ -86,20 +86,20 @@ describe('lifecycle notifications (through Herald\'s lifecycle route)', () => {
 
   it('reauthorizationRequired within 10 minutes of a reauthorize is deferred to the end of that window, not dropped', async () => {
     await advance(h, clock, HOUR);
-    const sub = record('chat');
+    const sub = await record('chat');
     await lifecycle(sub.id, 'reauthorizationRequired');
     await advance(h, clock, 2 * MINUTE, MINUTE);
     await lifecycle(sub.id, 'reauthorizationRequired');
     assert.equal(h.stats.snapshot().calls.reauthorizeSubscription, 1, 'not within the 10 minutes');
-    assert.ok(record('chat').reauthorizeDueAt, 'the deferred reauthorize is stored');
+    assert.ok((await record('chat')).reauthorizeDueAt, 'the deferred reauthorize is stored');
     await advance(h, clock, 9 * MINUTE, MINUTE);
     assert.equal(h.stats.snapshot().calls.reauthorizeSubscription, 2, 'answered when the window ended');
-    assert.equal(record('chat').reauthorizeDueAt, null);
+    assert.equal((await record('chat')).reauthorizeDueAt, null);
   });
 
   it('a deferred reauthorize survives a restart', async () => {
     await advance(h, clock, HOUR);
-    const sub = record('chat');
+    const sub = await record('chat');
     await lifecycle(sub.id, 'reauthorizationRequired');
     await advance(h, clock, MINUTE, MINUTE);
     await lifecycle(sub.id, 'reauthorizationRequired');
@@ -107,31 +107,31 @@ describe('lifecycle notifications (through Herald\'s lifecycle route)', () => {
     const before = h.subscriptionActions('reauthorized');
     await advance(h, clock, 10 * MINUTE, MINUTE);
     assert.equal(h.subscriptionActions('reauthorized'), before + 1);
-    assert.equal(record('chat').reauthorizeDueAt, null);
+    assert.equal((await record('chat')).reauthorizeDueAt, null);
   });
 
   it('subscriptionRemoved: recreates the subscription and re-baselines the chat, announcing what changed meanwhile', async () => {
     await advance(h, clock, HOUR);
-    const sub = record('chatMembers');
-    const baselineBefore = h.store.chats.get(chatId)?.baselineAt;
+    const sub = await record('chatMembers');
+    const baselineBefore = (await h.store.chats.get(chatId))?.baselineAt;
     const leaving = h.users.find((u) => u.tenantId === tenant) ?? assert.fail('no user');
     // Graph removes the subscription; someone leaves before Herald has a new one (no notification can exist).
     await lifecycle(sub.id, 'subscriptionRemoved', () => h.gw.world.removeMember(chatId, leaving.id));
 
-    const now = record('chatMembers');
+    const now = await record('chatMembers');
     assert.notEqual(now.id, sub.id);
     assert.ok(h.live(tenant).some((s) => s.id === now.id));
     assert.ok(!h.live(tenant).some((s) => s.id === sub.id));
     assert.equal(h.live(tenant).length, 2);
     const removed = h.changes.filter((c) => c.kind === 'memberRemoved');
     assert.deepEqual(removed.map((c) => [c.source, c.kind === 'memberRemoved' ? c.member.userId : null]), [['reconcile', leaving.id]]);
-    assert.notEqual(h.store.chats.get(chatId)?.baselineAt, baselineBefore);
-    assert.equal(h.store.chats.get(chatId)?.roster[leaving.id]?.present, false);
+    assert.notEqual((await h.store.chats.get(chatId))?.baselineAt, baselineBefore);
+    assert.equal((await h.store.chats.get(chatId))?.roster[leaving.id]?.present, false);
   });
 
   it('missed: re-reads the chat and its members and emits the offline changes with names', async () => {
     await advance(h, clock, HOUR);
-    const sub = record('chatMembers');
+    const sub = await record('chatMembers');
     const before = h.lifecycleCount(sub.id, 'missed');
     // Graph fails to deliver a join and tells Herald with `missed`.
     h.gw.graph.dropNextNotification(chatId);
@@ -146,21 +146,21 @@ describe('lifecycle notifications (through Herald\'s lifecycle route)', () => {
     assert.equal(event.source, 'reconcile');
     assert.equal(event.member.userId, newcomer.id);
     assert.equal(event.member.displayName, 'Katherine Johnson');
-    assert.equal(record('chatMembers').id, sub.id, 'the subscription itself stays');
+    assert.equal((await record('chatMembers')).id, sub.id, 'the subscription itself stays');
     // The announcer applied it: the roster knows the newcomer now.
-    assert.equal(h.store.chats.get(chatId)?.roster[newcomer.id]?.present, true);
+    assert.equal((await h.store.chats.get(chatId))?.roster[newcomer.id]?.present, true);
   });
 
   it('missed on a renamed chat: emits the new topic', async () => {
     await advance(h, clock, HOUR);
-    const sub = record('chat');
+    const sub = await record('chat');
     const before = h.lifecycleCount(sub.id, 'missed');
     h.gw.graph.dropNextNotification(chatId);
     h.gw.world.renameChat(chatId, 'Release train (Q3)');
     await arrival(sub.id, 'missed', before);
     const renamed = h.changes.filter((c) => c.kind === 'chatUpdated');
     assert.deepEqual(renamed.map((c) => [c.source, c.kind === 'chatUpdated' ? c.chat.topic : null]), [['reconcile', 'Release train (Q3)']]);
-    assert.equal(h.store.chats.get(chatId)?.topic, 'Release train (Q3)');
+    assert.equal((await h.store.chats.get(chatId))?.topic, 'Release train (Q3)');
   });
 
   it('ignores lifecycle events for subscriptions it does not know', async () => {
@@ -170,21 +170,21 @@ describe('lifecycle notifications (through Herald\'s lifecycle route)', () => {
   });
 
   it('a tenant mismatch on a lifecycle event is not acted on', async () => {
-    const sub = record('chat');
+    const sub = await record('chat');
     h.manager.onLifecycle({ kind: 'subscriptionRemoved', subscriptionId: sub.id, tenantId: h.tenants[1] as string, subscriptionExpirationDateTime: null, receivedAt: new Date().toISOString() });
     await h.idle();
-    assert.equal(record('chat').id, sub.id);
+    assert.equal((await record('chat')).id, sub.id);
   });
 
   it('after days of lifecycle events and renewals there is still exactly one live pair', async () => {
     for (let day = 0; day < 4; day++) {
       await advance(h, clock, DAY);
-      await lifecycle(record('chat').id, 'reauthorizationRequired');
-      await lifecycle(record('chatMembers').id, 'missed');
+      await lifecycle((await record('chat')).id, 'reauthorizationRequired');
+      await lifecycle((await record('chatMembers')).id, 'missed');
     }
     const live = h.live(tenant);
     assert.equal(live.length, 2);
-    assert.deepEqual(live.map((s) => s.id).sort(), h.stored().map((r) => r.id).sort());
+    assert.deepEqual(live.map((s) => s.id).sort(), (await h.stored()).map((r) => r.id).sort());
   });
 
   /**
@@ -210,19 +210,19 @@ describe('lifecycle notifications (through Herald\'s lifecycle route)', () => {
 
     it('reconciles the chat once, however many lost items named it, and emits the join they carried', async () => {
       const newcomer = await unhandledJoin('Katherine Johnson');
-      const sub = record('chatMembers');
+      const sub = await record('chatMembers');
       await lost([{ chatId, subscriptionId: sub.id }, { chatId, subscriptionId: null }]);
       await lost([{ chatId, subscriptionId: sub.id }]);
       await advance(h, clock, 1_000);
       await h.idle();
       assert.equal(joinsOf(newcomer).length, 1);
       assert.equal(joinsOf(newcomer)[0]?.source, 'reconcile');
-      assert.equal(h.store.chats.get(chatId)?.roster[newcomer]?.present, true);
+      assert.equal((await h.store.chats.get(chatId))?.roster[newcomer]?.present, true);
     });
 
     it('an item naming only its subscription stands for that subscription\'s chat', async () => {
       const newcomer = await unhandledJoin('Dorothy Vaughan');
-      await lost([{ chatId: null, subscriptionId: record('chat').id }]);
+      await lost([{ chatId: null, subscriptionId: (await record('chat')).id }]);
       await advance(h, clock, 1_000);
       await h.idle();
       assert.equal(joinsOf(newcomer).length, 1);

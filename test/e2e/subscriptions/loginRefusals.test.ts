@@ -5,7 +5,6 @@ import type { HeraldErrorCode } from '../../../src/kernel/errors.js';
 import type { ProblemHealth } from '../../../src/subscriptions/subscriptionViews.js';
 import { chatSubscriptionsView } from '../../../src/tab/subscriptionHealth.js';
 import { advance, fakeTime, SubscriptionHarness } from '../../support/subscriptions/subscriptionHarness.js';
-import { asyncStoreFrom } from '../../../src/storage/asyncStoreFrom.js';
 
 const DAY = 24 * 60 * 60_000;
 
@@ -45,14 +44,14 @@ describe('permanent login failures (the identity platform refuses the chat’s t
       await h.install(fine);
       await h.idle();
 
-      const problem = h.store.chats.get(chatId)?.problem;
+      const problem = (await h.store.chats.get(chatId))?.problem;
       assert.equal(problem?.error, code);
       const status = (await h.herald.statusLines(chatId)).join('\n');
       assert.match(status, new RegExp(`Problem: .*${reason.source}`));
       assert.match(status, fix);
       assert.doesNotMatch(status, /retrying in/);
 
-      const tab = (await chatSubscriptionsView({ store: asyncStoreFrom(h.store), insight: (id) => h.manager.describeChat(id) }, chatId, tenant, new Date()));
+      const tab = (await chatSubscriptionsView({ store: h.store, insight: (id) => h.manager.describeChat(id) }, chatId, tenant, new Date()));
       assert.match(tab.problem?.advice ?? '', fix);
 
       const problems = await healthz();
@@ -82,7 +81,7 @@ describe('permanent login failures (the identity platform refuses the chat’s t
     h.gw.world.installApp(chatId, h.app.teamsAppId);
     await h.install(chatId);
     await h.idle();
-    assert.equal(h.store.chats.get(chatId)?.problem, null);
+    assert.equal((await h.store.chats.get(chatId))?.problem, null);
     assert.equal(h.live(tenant).length, 2);
     assert.deepEqual(await healthz(), []);
   });

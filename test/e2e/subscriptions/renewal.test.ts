@@ -40,7 +40,7 @@ describe('subscription renewal (fake clock, Graph double)', () => {
     // ~52 h between renewals (a quarter of 70.5 h before expiry, minus jitter): 3 renewals each in 7 days.
     const renewals = h.stats.snapshot().calls.renewSubscription ?? 0;
     assert.ok(renewals >= 8 * 3 && renewals <= 8 * 4, `renewals: ${renewals}`);
-    for (const record of h.stored()) {
+    for (const record of await h.stored()) {
       assert.ok(record.lastRenewedAt);
       assert.equal(record.expirationDateTime, live.find((s) => s.id === record.id)?.expirationDateTime);
     }
@@ -71,7 +71,7 @@ describe('subscription renewal (fake clock, Graph double)', () => {
     const chatId = h.createChat(tenant);
     await h.install(chatId);
     await h.idle();
-    const members = h.stored((r) => r.kind === 'chatMembers')[0];
+    const members = (await h.stored((r) => r.kind === 'chatMembers'))[0];
     assert.ok(members);
     // Graph loses the subscription without telling anyone; meanwhile someone joins.
     await h.graphApi.deleteSubscription(tenant, members.id);
@@ -80,7 +80,7 @@ describe('subscription renewal (fake clock, Graph double)', () => {
 
     await advance(h, clock, 3 * DAY);
 
-    const replaced = h.stored((r) => r.kind === 'chatMembers');
+    const replaced = await h.stored((r) => r.kind === 'chatMembers');
     assert.equal(replaced.length, 1);
     assert.notEqual(replaced[0]?.id, members.id);
     assert.ok(h.live(tenant).some((s) => s.id === replaced[0]?.id));

@@ -21,14 +21,14 @@ describe('start-up reconcile (restart against the Graph double)', () => {
     await h.restart();
 
     assert.deepEqual(h.live().map((s) => s.id).sort(), before);
-    assert.deepEqual(h.stored().map((r) => r.id).sort(), before);
+    assert.deepEqual((await h.stored()).map((r) => r.id).sort(), before);
     assert.equal(h.subscriptionActions('created'), before.length);
     assert.equal(h.subscriptionActions('deleted'), 0);
     // One list per known tenant per start (two starts, two tenants); nothing created.
     assert.equal(h.stats.snapshot().calls.listSubscriptions, 4);
     assert.equal(h.stats.snapshot().calls.createSubscription ?? 0, 0);
     // Renewals are scheduled again from storage.
-    for (const record of h.stored((r) => r.chatId !== null)) {
+    for (const record of await h.stored((r) => r.chatId !== null)) {
       const view = await h.manager.describeChat(record.chatId as string);
       assert.ok([...view.subscriptions, ...view.tenantSubscriptions].every((s) => s.nextRenewalAt));
     }
@@ -49,10 +49,10 @@ describe('start-up reconcile (restart against the Graph double)', () => {
     // lost (so that one's clientState is unknown); someone created a subscription with Herald's app and
     // URL for a chat Herald was never installed in; another deployment of the app (another URL) has one.
     await h.herald.stop();
-    const store = await (await import('../../../src/storage/LowdbStore.js')).LowdbStore.openFile(h.dataDir);
-    const leftInstallation = store.installations.get(left) ?? assert.fail('no installation');
+    const store = await (await import('../../../src/storage/sqlite/SqliteStore.js')).openSqliteStore(h.dataDir);
+    const leftInstallation = (await store.installations.get(left)) ?? assert.fail('no installation');
     await store.installations.put(left, { ...leftInstallation, status: 'uninstalled', uninstalledAt: new Date().toISOString() });
-    const lostRecord = store.subscriptions.list((r) => r.chatId === lost && r.kind === 'chatMembers')[0] ?? assert.fail('no record');
+    const lostRecord = (await store.subscriptions.all()).filter((r) => r.chatId === lost && r.kind === 'chatMembers')[0] ?? assert.fail('no record');
     await store.subscriptions.delete(lostRecord.id);
     await store.close();
 
@@ -96,8 +96,8 @@ describe('start-up reconcile (restart against the Graph double)', () => {
     // Never two live subscriptions for one resource; the store matches Graph for Herald's own.
     assert.equal(new Set(resources).size, resources.length);
     const own = live.filter((s) => s.id !== otherDeployment.id).map((s) => s.id).sort();
-    assert.deepEqual(h.stored().map((r) => r.id).sort(), own);
-    assert.equal(h.stored((r) => r.chatId === lost && r.kind === 'chatMembers')[0]?.clientState?.length, 64);
+    assert.deepEqual((await h.stored()).map((r) => r.id).sort(), own);
+    assert.equal((await h.stored((r) => r.chatId === lost && r.kind === 'chatMembers'))[0]?.clientState?.length, 64);
   });
 
   it('recreates subscriptions that expired while Herald was down, and catches up on the chat', async () => {
@@ -115,7 +115,7 @@ describe('start-up reconcile (restart against the Graph double)', () => {
     await h.boot();
 
     assert.equal(h.live(tenant).length, 2);
-    assert.deepEqual(h.stored().map((r) => r.id).sort(), h.live(tenant).map((s) => s.id).sort());
+    assert.deepEqual((await h.stored()).map((r) => r.id).sort(), h.live(tenant).map((s) => s.id).sort());
     const reconciled = h.changes.filter((c) => c.source === 'reconcile' && c.kind === 'memberAdded');
     assert.deepEqual(reconciled.map((c) => (c.kind === 'memberAdded' ? c.member.displayName : null)), ['Dorothy']);
   });

@@ -143,7 +143,7 @@ describe('tab API', () => {
       const events = world.settingsEvents.length;
       const answer = await call('PUT', chatPath('/settings'), { token: await world.token(world.stranger), body: { enabled: false } });
       assertForbidden(answer);
-      assert.equal(world.store.chats.get(world.chatId)?.settings.enabled, true);
+      assert.equal((await world.store.chats.get(world.chatId))?.settings.enabled, true);
       assert.equal(world.settingsEvents.length, events);
     });
 
@@ -202,7 +202,7 @@ describe('tab API', () => {
       assert.equal(put.status, 200);
       assert.deepEqual(put.body.settings, { ...DEFAULT_CHAT_SETTINGS, announceJoins: false, windowMs: 0 });
       assert.deepEqual(put.body.changes, ['joins off', 'summary window 0s (post at once)']);
-      assert.deepEqual(world.store.chats.get(world.chatId)?.settings, put.body.settings);
+      assert.deepEqual((await world.store.chats.get(world.chatId))?.settings, put.body.settings);
       assert.deepEqual(world.settingsEvents.slice(events), [{ chatId: world.chatId, by: 'Grace Hopper', changes: put.body.changes, source: 'tab' }]);
 
       const get = await getSettings(world.ada);
@@ -252,7 +252,7 @@ describe('tab API', () => {
       assert.equal(notObject.status, 400);
       assert.equal((notObject.body as { error: string }).error, 'invalid_request');
       // Nothing of the refused requests was applied.
-      assert.equal(world.store.chats.get(world.chatId)?.settings.enabled, true);
+      assert.equal((await world.store.chats.get(world.chatId))?.settings.enabled, true);
     });
   });
 

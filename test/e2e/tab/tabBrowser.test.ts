@@ -45,7 +45,7 @@ describe('companion tab in a browser', function () {
   // whatever an earlier test saved.
   let seededSettings: ChatSettings | undefined;
   beforeEach(async () => {
-    seededSettings ??= world.store.chats.get(world.chatId)?.settings;
+    seededSettings ??= (await world.store.chats.get(world.chatId))?.settings;
     if (seededSettings) {
       const settings = seededSettings;
       await world.store.chats.update(world.chatId, (state) => state && { ...state, settings });
@@ -153,7 +153,7 @@ describe('companion tab in a browser', function () {
     assert.equal(await tab.locator('#status').innerText(), 'Saved. Herald told the chat: joins off; summary window 0s (post at once).');
     await page.screenshot({ path: join(SHOTS, 'settings-saved-light.png') });
 
-    const stored = world.store.chats.get(world.chatId)?.settings;
+    const stored = (await world.store.chats.get(world.chatId))?.settings;
     assert.equal(stored?.announceJoins, false);
     assert.equal(stored?.windowMs, 0);
     assert.deepEqual(world.settingsEvents.slice(events), [
@@ -182,7 +182,7 @@ describe('companion tab in a browser', function () {
     await tab.check('#s-announceJoins');
     await tab.click('#settings-save');
     await tab.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('Saved.'));
-    const stored = world.store.chats.get(world.chatId)?.settings;
+    const stored = (await world.store.chats.get(world.chatId))?.settings;
     assert.equal(stored?.welcomeLine, 'Welcome, <b>friend</b>! **Files** tab.');
     assert.equal(stored?.mentionNewcomers, true);
     await page.screenshot({ path: join(SHOTS, 'settings-welcome-light.png') });
@@ -240,12 +240,12 @@ describe('companion tab in a browser', function () {
     await tab.waitForSelector('#settings-readonly:not([hidden])');
     const why = "You can't change Herald's settings here: you are a guest in this chat. Only members of this chat's organization who are not guests can.";
     assert.equal(await tab.locator('#settings-readonly').innerText(), why);
-    const before = world.store.chats.get(world.chatId)?.settings;
+    const before = (await world.store.chats.get(world.chatId))?.settings;
     await tab.click('#s-announceLeaves');
     await tab.click('#settings-save');
     await tab.waitForSelector('#settings-error:not([hidden])');
     assert.equal(await tab.locator('#settings-error').innerText(), `Not saved. ${why}`);
-    assert.deepEqual(world.store.chats.get(world.chatId)?.settings, before);
+    assert.deepEqual((await world.store.chats.get(world.chatId))?.settings, before);
     await page.screenshot({ path: join(SHOTS, 'settings-guest-light.png') });
     await page.close();
   });

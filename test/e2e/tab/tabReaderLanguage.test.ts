@@ -97,7 +97,7 @@ describe('companion tab in the reader’s language', function () {
 
   it('writes dates in the tab’s language, in the person’s own region when it is the same language', async () => {
     await setLanguage('de');
-    const newest = (await world.store.history.list(world.chatId, { limit: 1 }))[0]?.at ?? '';
+    const newest = (await world.store.history.page(world.chatId, { limit: 1 }))[0]?.at ?? '';
     const expected = (frame: Frame, locale: string) =>
       frame.evaluate(([iso, loc]) => new Intl.DateTimeFormat(loc, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso)), [newest, locale] as const);
     for (const [teamsLocale, dateLocale] of [['en-US', 'de'], ['de-AT', 'de-AT']] as const) {

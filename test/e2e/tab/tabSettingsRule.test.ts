@@ -46,7 +46,7 @@ describe('tab API: who may change settings', () => {
       rule: 'members',
       message: "You can't change Herald's settings here: you are a guest in this chat. Only members of this chat's organization who are not guests can.",
     });
-    assert.equal(world.store.chats.get(world.chatId)?.settings.enabled, true);
+    assert.equal((await world.store.chats.get(world.chatId))?.settings.enabled, true);
     assert.equal(world.settingsEvents.length, events);
 
     const get = await call<TabSettingsResponse>('GET', gil);
@@ -76,7 +76,7 @@ describe('tab API: who may change settings', () => {
       rule: 'owners',
       message: "You can't change Herald's settings here: you are not an owner of this chat. Only chat owners from this chat's organization (not guests) can.",
     });
-    assert.equal(world.store.chats.get(world.chatId)?.settings.whoMayChange, 'owners');
+    assert.equal((await world.store.chats.get(world.chatId))?.settings.whoMayChange, 'owners');
     assert.equal((await call<TabSettingsResponse>('PUT', world.grace, { enabled: false })).status, 200, 'another owner may');
   });
 

@@ -15,7 +15,7 @@ import type { ChangeEvent } from '../../../src/model/changeEvents.js';
 import { emptyChatState } from '../../../src/model/chat.js';
 import type { Installation } from '../../../src/model/installation.js';
 import { DisplayNameResolver } from '../../../src/names/DisplayNameResolver.js';
-import { PostgresStore } from '../../../src/storage/postgres/PostgresStore.js';
+import { openPostgresStore, type PostgresStore } from '../../../src/storage/postgres/PostgresStore.js';
 import { freshSchema, waitFor, type TestSchema } from '../../support/storage/testPostgres.js';
 
 const TENANT = '11111111-0000-4000-8000-000000000001';
@@ -56,7 +56,7 @@ describe('announcements across instances on one PostgreSQL database', function (
   let instances: Instance[];
 
   async function instance(name: string, options: { timers?: Timers } = {}): Promise<Instance> {
-    const store = await PostgresStore.open({ url: db.url, schema: db.schema, applicationName: `herald-${name}` });
+    const store = await openPostgresStore({ url: db.url, schema: db.schema, applicationName: `herald-${name}` });
     const clock = () => new Date();
     const log = silentLogger();
     const timers = options.timers ?? systemTimers();
@@ -120,7 +120,7 @@ describe('announcements across instances on one PostgreSQL database', function (
     // Two subscriptions (or the bot on one, Graph on the other) report the same join.
     await Promise.all([a.service.handleChange(join(BOB, 'graph|1')), b.service.handleChange(join(BOB, 'bot|1'))]);
     await Promise.all([a.service.idle(), b.service.idle()]);
-    await waitFor(async () => (await a.store.outbox.list()).length === 0);
+    await waitFor(async () => (await a.store.outbox.count()) === 0);
     assert.equal(posted.length, 1, `one post, got ${JSON.stringify(posted)}`);
     assert.match(posted[0]?.text ?? '', /Bob Jones/);
   });
@@ -128,7 +128,7 @@ describe('announcements across instances on one PostgreSQL database', function (
   it('keeps one window for a chat whose changes reach two instances, and posts it once', async () => {
     const [a, b] = await twoStarted(300);
     await Promise.all([a.service.handleChange(join(BOB, 'graph|1')), b.service.handleChange(join(BOB, 'bot|1'))]);
-    await waitFor(async () => posted.length > 0 && (await a.store.pendingSummaries.list()).length === 0);
+    await waitFor(async () => posted.length > 0 && (await a.store.pendingSummaries.all()).length === 0);
     await Promise.all([a.service.idle(), b.service.idle()]);
     assert.equal(posted.length, 1);
   });
@@ -140,12 +140,12 @@ describe('announcements across instances on one PostgreSQL database', function (
     const a = await instance('a', { timers: deadTimers });
     await a.service.start();
     await a.service.handleChange(join(BOB, 'graph|1'));
-    assert.equal((await b.store.pendingSummaries.list()).length, 1, 'A stored the window');
+    assert.equal((await b.store.pendingSummaries.all()).length, 1, 'A stored the window');
     await die(a);
     await waitFor(async () => posted.length > 0);
     await b.service.idle();
     assert.deepEqual(posted.map((p) => [p.by, /Bob Jones/.test(p.text)]), [['b', true]]);
-    assert.equal((await b.store.pendingSummaries.list()).length, 0);
+    assert.equal((await b.store.pendingSummaries.all()).length, 0);
   });
 
   it('sends posts a dead instance enqueued, once each and in order', async () => {
@@ -156,7 +156,7 @@ describe('announcements across instances on one PostgreSQL database', function (
     const a = await instance('a', { timers: deadTimers });
     for (const text of ['first', 'second', 'third']) await a.queue.enqueue(CHAT, { type: 'message', text });
     await die(a);
-    await waitFor(async () => posted.length >= 3 && (await b.store.outbox.list()).length === 0);
+    await waitFor(async () => posted.length >= 3 && (await b.store.outbox.count()) === 0);
     await b.service.idle();
     assert.deepEqual(posted.map((p) => `${p.by}:${p.text}`), ['b:first', 'b:second', 'b:third']);
   });
@@ -164,7 +164,7 @@ describe('announcements across instances on one PostgreSQL database', function (
   it('paces one chat under the per-conversation limits when its posts are split across instances', async () => {
     const [a, b] = await twoStarted(0);
     for (let i = 0; i < 10; i++) await (i % 2 === 0 ? a : b).queue.enqueue(CHAT, { type: 'message', text: `p${i}` });
-    await waitFor(async () => posted.length >= 10 && (await a.store.outbox.list()).length === 0);
+    await waitFor(async () => posted.length >= 10 && (await a.store.outbox.count()) === 0);
     await Promise.all([a.service.idle(), b.service.idle()]);
     assert.deepEqual(posted.map((p) => p.text).sort(), Array.from({ length: 10 }, (_, i) => `p${i}`).sort(), 'each post once');
     // What both instances paced by: the send times they recorded for the chat, each durably before its post

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { loadSharedKeyRing, sharedKeyRingRotation, syncSharedKeyRing, type SharedKeyRingDeps } from '../../../src/certificates/sharedKeyRing.js';
 import { silentLogger } from '../../../src/log/createLogger.js';
-import { PostgresStore } from '../../../src/storage/postgres/PostgresStore.js';
+import { openPostgresStore, type PostgresStore } from '../../../src/storage/postgres/PostgresStore.js';
 import { freshSchema, type TestSchema } from '../../support/storage/testPostgres.js';
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -18,8 +18,8 @@ describe('generated notification certificates shared by instances (DATABASE_URL)
   });
   after(async () => db?.drop());
   beforeEach(async () => {
-    a = await PostgresStore.open({ url: db.url, schema: db.schema });
-    b = await PostgresStore.open({ url: db.url, schema: db.schema });
+    a = await openPostgresStore({ url: db.url, schema: db.schema });
+    b = await openPostgresStore({ url: db.url, schema: db.schema });
     await db.admin(`TRUNCATE ${db.schema}.notification_certificates`);
     now = Date.parse('2026-12-03T12:00:00Z');
   });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { MIGRATIONS, type Migration } from '../../../src/storage/postgres/migrations.js';
-import { PostgresStore } from '../../../src/storage/postgres/PostgresStore.js';
-import { StoreMigrationError, StoreUnavailableError } from '../../../src/storage/StoreErrors.js';
+import { sql } from 'kysely';
+import { StoreMigrationError, StoreUnavailableError } from '../../../src/storage/errors.js';
+import { openPostgresStore } from '../../../src/storage/postgres/PostgresStore.js';
+import { MIGRATIONS, type Migration } from '../../../src/storage/schema/migrations.js';
 import { freshSchema, type TestSchema } from '../../support/storage/testPostgres.js';
 
 const LATEST = Math.max(...MIGRATIONS.map((m) => m.version));
@@ -19,8 +20,8 @@ describe('PostgreSQL store: migrations at start-up', () => {
   const tablesOf = async (): Promise<string[]> =>
     (await db.admin('SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name', [db.schema])).rows.map((r: { table_name: string }) => r.table_name);
   const appliedVersions = async (): Promise<number[]> =>
-    (await db.admin(`SELECT version FROM ${db.schema}.schema_migrations ORDER BY version`)).rows.map((r: { version: number }) => r.version);
-  const open = (migrations?: readonly Migration[]) => PostgresStore.open({ url: db.url, schema: db.schema, migrations });
+    (await db.admin(`SELECT version FROM ${db.schema}.herald_migrations ORDER BY version`)).rows.map((r: { version: number }) => r.version);
+  const open = (migrations?: readonly Migration[]) => openPostgresStore({ url: db.url, schema: db.schema, migrations });
 
   it('creates the schema on an empty database and records each migration once', async () => {
     const store = await open();
@@ -59,19 +60,26 @@ describe('PostgreSQL store: migrations at start-up', () => {
   });
 
   describe('a failing migration', () => {
-    const good: Migration = { version: 1, name: 'first table', sql: 'CREATE TABLE first_table (id integer PRIMARY KEY)' };
-    const bad: Migration = { version: 2, name: 'broken', sql: 'CREATE TABLE second_table (id integer); SELECT no_such_column FROM first_table' };
-    const after: Migration = { version: 3, name: 'after the broken one', sql: 'CREATE TABLE third_table (id integer)' };
+    const good: Migration = { version: 1, name: 'first table', up: async (db) => void (await sql`CREATE TABLE first_table (id integer PRIMARY KEY)`.execute(db)) };
+    const bad: Migration = {
+      version: 2,
+      name: 'broken',
+      up: async (db) => {
+        await sql`CREATE TABLE second_table (id integer)`.execute(db);
+        await sql`SELECT no_such_column FROM first_table`.execute(db);
+      },
+    };
+    const after: Migration = { version: 3, name: 'after the broken one', up: async (db) => void (await sql`CREATE TABLE third_table (id integer)`.execute(db)) };
 
     it('leaves nothing of itself nor of the migrations pending with it', async () => {
-      await assert.rejects(open([good, bad, after]), (error: unknown) => error instanceof StoreMigrationError && error.version === 2 && error.storeCode === 'STORE_MIGRATION_FAILED' && error.code === 'herald.store.migration_failed');
-      assert.deepEqual(await tablesOf(), [], 'not even schema_migrations');
+      await assert.rejects(open([good, bad, after]), (error: unknown) => error instanceof StoreMigrationError && error.version === 2 && error.code === 'herald.store.migration_failed');
+      assert.deepEqual(await tablesOf(), [], 'not even herald_migrations');
     });
 
     it('keeps the migrations applied by an earlier start, and the version they reached', async () => {
       await (await open([good])).close();
       await assert.rejects(open([good, bad, after]), StoreMigrationError);
-      assert.deepEqual(await tablesOf(), ['first_table', 'schema_migrations']);
+      assert.deepEqual(await tablesOf(), ['first_table', 'herald_migrations']);
       assert.deepEqual(await appliedVersions(), [1]);
     });
   });
@@ -80,10 +88,9 @@ describe('PostgreSQL store: migrations at start-up', () => {
 describe('PostgreSQL store: a database that is down at start', () => {
   it('fails to open with STORE_UNAVAILABLE, naming DATABASE_URL without its password', async () => {
     // Port 1 on loopback: nothing listens there.
-    const opening = PostgresStore.open({ url: 'postgres://herald:s3cret@127.0.0.1:1/herald', connectTimeoutMs: 2_000 });
+    const opening = openPostgresStore({ url: 'postgres://herald:s3cret@127.0.0.1:1/herald', connectTimeoutMs: 2_000 });
     await assert.rejects(opening, (error: unknown) => {
       assert.ok(error instanceof StoreUnavailableError);
-      assert.equal(error.storeCode, 'STORE_UNAVAILABLE');
       assert.equal(error.code, 'herald.store.unavailable');
       assert.equal(error.driverCode, 'ECONNREFUSED');
       assert.match(error.message, /DATABASE_URL \(postgres:\/\/herald@127\.0\.0\.1:1\/herald\)/);

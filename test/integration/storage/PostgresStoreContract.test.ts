@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
-import { MIGRATIONS } from '../../../src/storage/postgres/migrations.js';
-import { PgConnection } from '../../../src/storage/postgres/PgConnection.js';
-import { PostgresStore } from '../../../src/storage/postgres/PostgresStore.js';
-import { StoreUnavailableError } from '../../../src/storage/StoreErrors.js';
+import { StoreUnavailableError } from '../../../src/storage/errors.js';
+import { openPostgresStore, type PostgresStore } from '../../../src/storage/postgres/PostgresStore.js';
+import { MIGRATIONS } from '../../../src/storage/schema/migrations.js';
 import { startOutageProxy } from '../../support/storage/outageProxy.js';
 import { storeContractSuite } from '../../support/storage/storeContractSuite.js';
 import { installation } from '../../support/storage/storeRecords.js';
 import { freshSchema, waitFor, type TestSchema } from '../../support/storage/testPostgres.js';
 
-const TABLES = ['installations', 'subscriptions', 'chats', 'inbox', 'outbox', 'pending_summaries', 'change_logs', 'history', 'seen_keys', 'notification_certificates'];
+const TABLES = ['installations', 'subscriptions', 'chats', 'inbox', 'outbox', 'pending_summaries', 'pending_creations', 'change_logs', 'history', 'seen_keys', 'notification_certificates'];
 
 describe('store contract: PostgreSQL', () => {
   let db: TestSchema;
@@ -24,7 +23,7 @@ describe('store contract: PostgreSQL', () => {
     let store: PostgresStore;
     const app = () => `herald-test-${db.schema}`.slice(0, 63);
     beforeEach(async () => {
-      store = await PostgresStore.open({ url: db.url, schema: db.schema, applicationName: app() });
+      store = await openPostgresStore({ url: db.url, schema: db.schema, applicationName: app() });
     });
     afterEach(async () => store?.close());
 
@@ -48,14 +47,14 @@ describe('store contract: PostgreSQL', () => {
     });
 
     it('frees a key lock when its holder\'s connection dies (a killed instance), so another instance takes it', async () => {
-      const other = await PostgresStore.open({ url: db.url, schema: db.schema });
+      const other = await openPostgresStore({ url: db.url, schema: db.schema });
       try {
         let release!: () => void;
         const held = new Promise<void>((resolve) => (release = resolve));
         const holding = store.locks.run('chat:19:one', () => held);
-        // This store's lock only: other test files (and other instances) hold advisory locks on the same server.
-        const heldHere = 'SELECT 1 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = $1 AND l.granted AND a.application_name = $2';
-        await waitFor(async () => (await db.admin(heldHere, ['advisory', `${app()}-locks`])).rowCount === 1);
+        // This store's own lock connection (other test runs may hold advisory locks on the same server).
+        const grantedToHolder = "SELECT 1 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted AND a.application_name = $1";
+        await waitFor(async () => (await db.admin(grantedToHolder, [`${app()}-locks`])).rowCount === 1);
         const waiting = other.locks.run('chat:19:one', async () => 'taken over');
         await db.admin('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [`${app()}-locks`]);
         assert.equal(await waiting, 'taken over');
@@ -70,13 +69,13 @@ describe('store contract: PostgreSQL', () => {
   describe('the database cut away mid-transaction (a connection that is checked out, idle between statements)', () => {
     it('fails the transaction with STORE_UNAVAILABLE instead of crashing the process on the connection\'s error event', async () => {
       const relay = await startOutageProxy(db.url);
-      const connection = new PgConnection({ url: relay.url, schema: db.schema, connectTimeoutMs: 1_000 });
+      const store = await openPostgresStore({ url: relay.url, schema: db.schema, connectTimeoutMs: 1_000 });
       try {
-        const outcome = connection
-          .transaction('test', async (client) => {
-            await client.query('SELECT 1');
+        const outcome = store
+          .transaction(async (tx) => {
+            await tx.installations.get('19:one');
             await new Promise((resolve) => setTimeout(resolve, 300));
-            await client.query('SELECT 2');
+            await tx.installations.put('19:one', installation('19:one'));
           })
           .then(() => null, (error: unknown) => error);
         await new Promise((resolve) => setTimeout(resolve, 100));
@@ -84,9 +83,9 @@ describe('store contract: PostgreSQL', () => {
         const error = await outcome;
         assert.ok(error instanceof StoreUnavailableError, String(error));
         await relay.restore();
-        assert.equal((await connection.query<{ n: number }>('test', 'SELECT 1 AS n')).rows[0]?.n, 1, 'a fresh connection after the outage');
+        assert.equal(await store.installations.get('19:one'), undefined, 'nothing of the transaction was applied; a fresh connection after the outage');
       } finally {
-        await connection.close();
+        await store.close();
         await relay.close();
       }
     });
@@ -97,11 +96,11 @@ describe('store contract: PostgreSQL', () => {
     losesDatabase: true,
     world: async () => {
       // Two instances: two stores, each with its own pool, on one schema (emptied for each test).
-      const a = await PostgresStore.open({ url: db.url, schema: db.schema });
-      const b = await PostgresStore.open({ url: db.url, schema: db.schema });
+      const a = await openPostgresStore({ url: db.url, schema: db.schema });
+      const b = await openPostgresStore({ url: db.url, schema: db.schema });
       await db.admin(`TRUNCATE ${TABLES.map((t) => `${db.schema}.${t}`).join(', ')}`);
       const proxy = await startOutageProxy(db.url);
-      const c = await PostgresStore.open({ url: proxy.url, schema: db.schema, connectTimeoutMs: 1_000 });
+      const c = await openPostgresStore({ url: proxy.url, schema: db.schema, connectTimeoutMs: 1_000 });
       return {
         a,
         b,

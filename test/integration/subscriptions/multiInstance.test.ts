@@ -8,7 +8,7 @@ import type { GraphSubscription, NewSubscription } from '../../../src/graph/Grap
 import { HeraldEvents } from '../../../src/events/HeraldEvents.js';
 import { silentLogger } from '../../../src/log/createLogger.js';
 import type { Installation } from '../../../src/model/installation.js';
-import { PostgresStore } from '../../../src/storage/postgres/PostgresStore.js';
+import { openPostgresStore, type PostgresStore } from '../../../src/storage/postgres/PostgresStore.js';
 import { ChatProblemReporter } from '../../../src/subscriptions/ChatProblemReporter.js';
 import { SubscriptionManager, type SubscriptionGraph, type SubscriptionManagerOptions } from '../../../src/subscriptions/SubscriptionManager.js';
 import { freshSchema, type TestSchema } from '../../support/storage/testPostgres.js';
@@ -89,7 +89,7 @@ interface Instance {
 }
 
 async function openInstance(db: TestSchema, table: GraphTable, id: string, options: Partial<SubscriptionManagerOptions>): Promise<Instance> {
-  const store = await PostgresStore.open({ url: db.url, schema: db.schema });
+  const store = await openPostgresStore({ url: db.url, schema: db.schema });
   const graph = new CountingGraph(table);
   const log = silentLogger();
   const clock = () => new Date();
@@ -163,13 +163,13 @@ describe('subscriptions on several instances sharing one PostgreSQL', function (
     await installEverywhere([a, b]);
     assert.equal(table.subs.size, 2);
     assert.equal(a.graph.count('create') + b.graph.count('create'), 2);
-    assert.deepEqual((await a.store.subscriptions.list()).map((r) => r.id).sort(), [...table.subs.keys()].sort());
+    assert.deepEqual((await a.store.subscriptions.all()).map((r) => r.id).sort(), [...table.subs.keys()].sort());
   });
 
   it('records which instance created each subscription', async () => {
     const [a] = await start(1);
     await installEverywhere([a]);
-    for (const record of await a.store.subscriptions.list()) assert.equal(record.lastRenewedBy, 'instance-1');
+    for (const record of await a.store.subscriptions.all()) assert.equal(record.lastRenewedBy, 'instance-1');
   });
 
   it('shows who set up the subscriptions in describeChat and the status lines, without calling it a renewal', async () => {
@@ -199,7 +199,7 @@ describe('subscriptions on several instances sharing one PostgreSQL', function (
   it('answers a reauthorizationRequired delivered to two instances once', async () => {
     const [a, b] = await start(2);
     await installEverywhere([a]);
-    const [record] = await a.store.subscriptions.list((r) => r.kind === 'chatMembers');
+    const [record] = (await a.store.subscriptions.all()).filter((r) => r.kind === 'chatMembers');
     const event = { kind: 'reauthorizationRequired' as const, subscriptionId: record.id, tenantId: TENANT, subscriptionExpirationDateTime: null, receivedAt: new Date().toISOString() };
     await Promise.all([a.manager.onLifecycle(event), b.manager.onLifecycle(event)]);
     await Promise.all([a.manager.whenIdle(), b.manager.whenIdle()]);
@@ -212,20 +212,20 @@ describe('subscriptions on several instances sharing one PostgreSQL', function (
   it('replaces a subscription Graph removed once when both instances hear of it', async () => {
     const [a, b] = await start(2);
     await installEverywhere([a]);
-    const [record] = await a.store.subscriptions.list((r) => r.kind === 'chatMembers');
+    const [record] = (await a.store.subscriptions.all()).filter((r) => r.kind === 'chatMembers');
     table.subs.delete(record.id);
     const event = { kind: 'subscriptionRemoved' as const, subscriptionId: record.id, tenantId: TENANT, subscriptionExpirationDateTime: null, receivedAt: new Date().toISOString() };
     await Promise.all([a.manager.onLifecycle(event), b.manager.onLifecycle(event)]);
     await Promise.all([a.manager.whenIdle(), b.manager.whenIdle()]);
     assert.equal(a.graph.count('create') + b.graph.count('create'), 3);
     assert.equal(table.subs.size, 2);
-    assert.equal((await a.store.subscriptions.list()).length, 2);
+    assert.equal((await a.store.subscriptions.all()).length, 2);
   });
 
   /** Makes every stored subscription (and Graph's copy) due for renewal now: ten minutes left. */
   async function makeDue(store: PostgresStore): Promise<void> {
     const expiry = new Date(Date.now() + 10 * 60_000).toISOString();
-    for (const record of await store.subscriptions.list()) {
+    for (const record of await store.subscriptions.all()) {
       await store.subscriptions.update(record.id, (current) => (current ? { ...current, expirationDateTime: expiry } : current));
       const live = table.subs.get(record.id);
       if (live) live.expirationDateTime = expiry;
@@ -250,7 +250,7 @@ describe('subscriptions on several instances sharing one PostgreSQL', function (
     const renews = () => running.reduce((n, i) => n + i.graph.count('renew'), 0);
     await settle(running, () => renews() >= 2);
     assert.equal(renews(), 2);
-    for (const record of await first.store.subscriptions.list()) {
+    for (const record of await first.store.subscriptions.all()) {
       assert.ok(record.lastRenewedAt, record.id);
       assert.ok(['instance-2', 'instance-3'].includes(record.lastRenewedBy ?? ''), String(record.lastRenewedBy));
     }

@@ -1,16 +1,15 @@
 import assert from 'node:assert/strict';
 import { DEFAULT_CHAT_SETTINGS } from '../../../src/model/chat.js';
-import { HISTORY_LIMIT_PER_CHAT } from '../../../src/storage/LowdbStore.js';
-import type { StoreContract } from '../../../src/storage/StoreContract.js';
-import { StoreUnavailableError } from '../../../src/storage/StoreErrors.js';
-import { batch, entry, installation, pendingCreation, post, subscription } from './storeRecords.js';
+import { StoreUnavailableError } from '../../../src/storage/errors.js';
+import { HISTORY_LIMIT_PER_CHAT, type Store } from '../../../src/storage/Store.js';
+import { batch, chat, entry, installation, pendingCreation, post, subscription } from './storeRecords.js';
 
 /** Two instances over one shared storage, fresh for each test. */
 export interface StoreWorld {
-  a: StoreContract;
-  b: StoreContract;
+  a: Store;
+  b: Store;
   /** Backends with a database that can go away (PostgreSQL): a third instance reached through a relay that can be cut. */
-  outage?: { store: StoreContract; cut(): Promise<void>; restore(): Promise<void> };
+  outage?: { store: Store; cut(): Promise<void>; restore(): Promise<void> };
   teardown(): Promise<void>;
 }
 
@@ -28,7 +27,7 @@ const later = (ms: number) => new Date(T0.getTime() + ms);
 const byKey = <T extends { chatId?: string | null; id?: string }>(items: T[]) => items.map((i) => i.id ?? i.chatId).sort();
 
 /**
- * The behaviour every StoreContract backend shares. Run by test/integration/storage/*Contract.test.ts
+ * The behaviour every Store backend shares. Run by test/integration/storage/*Contract.test.ts
  * against the embedded store (through asyncStoreFrom) and PostgreSQL, so the two cannot drift.
  */
 export function storeContractSuite(fixture: StoreFixture): void {
@@ -59,34 +58,103 @@ export function storeContractSuite(fixture: StoreFixture): void {
       assert.equal((await world.a.installations.get('19:one'))?.status, 'installed');
     });
 
-    it('lists with a filter, and narrows to a tenant or chat by scope', async () => {
+    it("answers a chat's subscriptions, a tenant's tenant-wide ones, all of a tenant's, and those of one spec", async () => {
       await world.a.subscriptions.put('s1', subscription('s1', 'tenant-a', '19:one'));
       await world.a.subscriptions.put('s2', subscription('s2', 'tenant-a', null));
       await world.a.subscriptions.put('s3', subscription('s3', 'tenant-b', '19:two'));
-      assert.deepEqual(byKey(await world.a.subscriptions.list()), ['s1', 's2', 's3']);
-      assert.deepEqual(byKey(await world.a.subscriptions.list((s) => s.kind === 'tenantMembers')), ['s2']);
-      assert.deepEqual(byKey(await world.a.subscriptions.list(undefined, { tenantId: 'tenant-a' })), ['s1', 's2']);
-      assert.deepEqual(byKey(await world.a.subscriptions.list(undefined, { tenantId: 'tenant-a', chatId: null })), ['s2']);
-      assert.deepEqual(byKey(await world.a.subscriptions.list(undefined, { chatId: '19:two' })), ['s3']);
+      await world.a.subscriptions.put('s4', { ...subscription('s4', 'tenant-a', '19:one'), kind: 'chat', resource: '/chats/19:one' });
+      assert.deepEqual(byKey(await world.b.subscriptions.all()), ['s1', 's2', 's3', 's4']);
+      assert.deepEqual(byKey(await world.b.subscriptions.ofChat('19:one')), ['s1', 's4']);
+      assert.deepEqual(byKey(await world.b.subscriptions.tenantWide('tenant-a')), ['s2']);
+      assert.deepEqual(byKey(await world.b.subscriptions.ofTenant('tenant-a')), ['s1', 's2', 's4']);
+      assert.deepEqual(byKey(await world.b.subscriptions.forSpec({ tenantId: 'tenant-a', chatId: '19:one', kind: 'chat' })), ['s4']);
+      assert.deepEqual(byKey(await world.b.subscriptions.forSpec({ tenantId: 'tenant-a', chatId: null, kind: 'tenantMembers' })), ['s2']);
+      assert.deepEqual((await world.b.subscriptions.tenants()).sort(), ['tenant-a', 'tenant-b']);
     });
 
-    it("keeps a pending creation where the other instance finds it, by key and by its tenant and chat", async () => {
+    it('compares tenant ids regardless of case, and gives them back as stored', async () => {
+      await world.a.subscriptions.put('s1', subscription('s1', 'Tenant-A', null));
+      await world.a.installations.put('19:one', installation('19:one', 'Tenant-A'));
+      assert.deepEqual(byKey(await world.b.subscriptions.tenantWide('TENANT-a')), ['s1']);
+      assert.deepEqual(byKey(await world.b.installations.installed('tenant-a')), ['19:one']);
+      assert.deepEqual(await world.b.subscriptions.tenants(), ['Tenant-A']);
+    });
+
+    it('counts subscriptions and those expired by a time', async () => {
+      assert.deepEqual(await world.a.subscriptions.counts(T0), { total: 0, expired: 0 });
+      await world.a.subscriptions.put('s1', { ...subscription('s1', 'tenant-a', '19:one'), expirationDateTime: later(-1).toISOString() });
+      await world.a.subscriptions.put('s2', { ...subscription('s2', 'tenant-a', '19:two'), expirationDateTime: T0.toISOString() });
+      await world.a.subscriptions.put('s3', { ...subscription('s3', 'tenant-a', '19:three'), expirationDateTime: later(1).toISOString() });
+      assert.deepEqual(await world.b.subscriptions.counts(T0), { total: 3, expired: 2 });
+    });
+
+    it('finds subscriptions not on a certificate, and whether any still uses one (by thumbprint, or by id where none was kept)', async () => {
+      const on = (id: string, thumbprint: string | null, certificateId: string | null) => ({ ...subscription(id, 'tenant-a', `19:${id}`), encryptionCertificateThumbprint: thumbprint, encryptionCertificateId: certificateId });
+      await world.a.subscriptions.put('s1', on('s1', 'NEW', 'cert-2'));
+      await world.a.subscriptions.put('s2', on('s2', 'OLD', 'cert-1'));
+      await world.a.subscriptions.put('s3', on('s3', null, 'cert-1'));
+      assert.deepEqual(byKey(await world.b.subscriptions.notOnCertificate('NEW')), ['s2', 's3']);
+      assert.equal(await world.b.subscriptions.anyOnCertificate({ thumbprint: 'OLD', id: 'cert-x' }), true);
+      assert.equal(await world.b.subscriptions.anyOnCertificate({ thumbprint: 'OTHER', id: 'cert-1' }), true, 'a record without thumbprint, by its id');
+      assert.equal(await world.b.subscriptions.anyOnCertificate({ thumbprint: 'OTHER', id: 'cert-2' }), false, 'an id only vouches where no thumbprint was kept');
+    });
+
+    it("answers the installed chats, of all tenants or one, and counts them", async () => {
+      await world.a.installations.put('19:one', installation('19:one', 'tenant-a'));
+      await world.a.installations.put('19:two', installation('19:two', 'tenant-b'));
+      await world.a.installations.put('19:gone', { ...installation('19:gone', 'tenant-a'), status: 'uninstalled' });
+      assert.deepEqual(byKey(await world.b.installations.installed()), ['19:one', '19:two']);
+      assert.deepEqual(byKey(await world.b.installations.installed('tenant-a')), ['19:one']);
+      assert.equal(await world.b.installations.countInstalled(), 2);
+    });
+
+    it('answers the installed chats with a problem, and the chats carrying a tenant-wide problem', async () => {
+      const problem = { code: 'graphAccessDenied', message: 'no access', at: T0.toISOString(), announced: false };
+      const tenantProblem = { message: 'refused', at: T0.toISOString() };
+      await world.a.installations.put('19:one', installation('19:one'));
+      await world.a.installations.put('19:gone', { ...installation('19:gone'), status: 'uninstalled' });
+      await world.a.chats.put('19:one', { ...chat('19:one'), problem, tenantProblem });
+      await world.a.chats.put('19:gone', { ...chat('19:gone'), problem });
+      await world.a.chats.put('19:fine', chat('19:fine'));
+      await world.a.chats.put('19:other', { ...chat('19:other', 'tenant-b'), tenantProblem });
+      assert.deepEqual(byKey(await world.b.chats.installedWithProblem()), ['19:one']);
+      assert.deepEqual(byKey(await world.b.chats.withTenantProblem()), ['19:one', '19:other']);
+      assert.deepEqual(byKey(await world.b.chats.withTenantProblem('TENANT-B')), ['19:other']);
+      await world.a.chats.update('19:one', (current) => current && { ...current, problem: null, tenantProblem: null });
+      assert.deepEqual(await world.b.chats.installedWithProblem(), []);
+    });
+
+    it("answers a chat's waiting posts and the ids of all waiting posts by chat", async () => {
+      await world.a.outbox.put('p2', post('p2', '19:one', T0.toISOString()));
+      await world.a.outbox.put('p1', post('p1', '19:one', T0.toISOString()));
+      await world.a.outbox.put('p3', post('p3', '19:two', T0.toISOString()));
+      assert.deepEqual((await world.b.outbox.ofChat('19:one')).map((p) => p.id), ['p1', 'p2']);
+      assert.deepEqual([...(await world.b.outbox.idsByChat())], [['19:one', ['p1', 'p2']], ['19:two', ['p3']]]);
+      assert.equal(await world.b.outbox.count(), 3);
+    });
+
+    it('lists and counts open summary windows', async () => {
+      await world.a.pendingSummaries.put('19:one', { chatId: '19:one', windowEndsAt: T0.toISOString(), changes: [] });
+      assert.deepEqual((await world.b.pendingSummaries.all()).map((s) => s.chatId), ['19:one']);
+      assert.equal(await world.b.pendingSummaries.count(), 1);
+    });
+
+    it("keeps a pending creation where the other instance finds it, by key and by its tenant", async () => {
       await world.a.pendingCreations.put('p1', pendingCreation('p1', 'tenant-a', '19:one'));
       await world.a.pendingCreations.put('p2', pendingCreation('p2', 'tenant-a', null));
       await world.a.pendingCreations.put('p3', pendingCreation('p3', 'tenant-b', '19:two'));
       assert.deepEqual(await world.b.pendingCreations.get('p1'), pendingCreation('p1', 'tenant-a', '19:one'));
-      const keys = async (scope: { tenantId?: string; chatId?: string | null }) => (await world.b.pendingCreations.list(undefined, scope)).map((p) => p.key).sort();
-      assert.deepEqual(await keys({ tenantId: 'tenant-a' }), ['p1', 'p2']);
-      assert.deepEqual(await keys({ tenantId: 'tenant-a', chatId: null }), ['p2']);
+      assert.deepEqual((await world.b.pendingCreations.ofTenant('tenant-a')).map((p) => p.key), ['p1', 'p2']);
       await world.b.pendingCreations.delete('p1');
       assert.equal(await world.a.pendingCreations.get('p1'), undefined);
     });
 
-    it('scopes change logs by the tenant their key starts with', async () => {
-      await world.a.changeLogs.put('tenant-a|/chats/19:one', { key: 'tenant-a|/chats/19:one', latestStamp: null, changes: {} });
-      await world.a.changeLogs.put('tenant-b|/chats/19:two', { key: 'tenant-b|/chats/19:two', latestStamp: null, changes: {} });
-      const logs = await world.a.changeLogs.list(undefined, { tenantId: 'tenant-b' });
-      assert.deepEqual(logs.map((l) => l.key), ['tenant-b|/chats/19:two']);
+    it('finds the change logs holding a change older than a time', async () => {
+      const change = (at: Date) => ({ changeKey: `k-${at.getTime()}`, at: at.toISOString(), reporters: ['s'], superseded: false });
+      await world.a.changeLogs.put('tenant-a|/chats/19:one', { key: 'tenant-a|/chats/19:one', latestStamp: null, changes: { old: change(T0), fresh: change(later(10_000)) } });
+      await world.a.changeLogs.put('tenant-b|/chats/19:two', { key: 'tenant-b|/chats/19:two', latestStamp: null, changes: { fresh: change(later(10_000)) } });
+      assert.deepEqual(await world.b.changeLogs.keysWithChangesBefore(later(5_000)), ['tenant-a|/chats/19:one']);
+      assert.deepEqual(await world.b.changeLogs.keysWithChangesBefore(T0), []);
     });
 
     it('keeps NUL and the escape character in any string unchanged: keys, ids, values and document keys', async () => {
@@ -95,10 +163,10 @@ export function storeContractSuite(fixture: StoreFixture): void {
       const odd = { ...installation(chatId, 'tenant\u0000a'), serviceUrl: 'a\u0000b\uE0000\\u0000', extra: { 'k\u0000ey': ['\u0000', '\uE000'] } };
       await world.a.installations.put(`key\u0000${chatId}`, odd);
       assert.deepEqual(await world.b.installations.get(`key\u0000${chatId}`), odd);
-      assert.deepEqual(await world.b.installations.list(undefined, { tenantId: 'tenant\u0000a', chatId }), [odd]);
-      assert.deepEqual(await world.b.installations.list(undefined, { tenantId: 'tenant' }), []);
+      assert.deepEqual(await world.b.installations.installed('tenant\u0000a'), [odd]);
+      assert.deepEqual(await world.b.installations.installed('tenant'), []);
       await world.a.history.append(entry(chatId, 'e\u00001', T0.toISOString()));
-      assert.deepEqual((await world.b.history.list(chatId)).map((e) => e.id), ['e\u00001']);
+      assert.deepEqual((await world.b.history.page(chatId)).map((e) => e.id), ['e\u00001']);
       assert.equal(await world.a.seen.add('seen\u0000key', T0), true);
       assert.equal(await world.b.seen.has('seen\u0000key'), true);
       await world.a.installations.delete(`key\u0000${chatId}`);
@@ -112,7 +180,7 @@ export function storeContractSuite(fixture: StoreFixture): void {
       await world.a.installations.delete('19:one');
       await world.a.installations.delete('19:one');
       assert.equal(await world.a.installations.get('19:one'), undefined);
-      assert.deepEqual(await world.a.installations.list(), []);
+      assert.deepEqual(await world.a.installations.installed(), []);
     });
 
     it('updates create, change and (returning undefined) delete a record', async () => {
@@ -126,7 +194,7 @@ export function storeContractSuite(fixture: StoreFixture): void {
     });
 
     it('runs concurrent updates of one key from two instances one after the other (none is lost)', async () => {
-      const bump = (store: StoreContract) =>
+      const bump = (store: Store) =>
         store.chats.update('19:one', (current) => {
           const chat = current ?? { chatId: '19:one', tenantId: 'tenant-a', topic: '0', topicUpdatedAt: null, roster: {}, settings: { ...DEFAULT_CHAT_SETTINGS, windowMs: 0 }, problem: null, baselineAt: null };
           return { ...chat, topic: String(Number(chat.topic) + 1) };
@@ -146,18 +214,18 @@ export function storeContractSuite(fixture: StoreFixture): void {
     });
 
     it("lists one chat's entries newest first, entries of the same time in the order they were appended", async () => {
-      assert.deepEqual((await world.a.history.list('19:one')).map((e) => e.id), ['e3', 'e4', 'e2', 'e1']);
-      assert.deepEqual(await world.a.history.list('19:one').then((all) => all[3]), entry('19:one', 'e1', '2026-03-01T10:00:01.000Z', 'joined'));
+      assert.deepEqual((await world.a.history.page('19:one')).map((e) => e.id), ['e3', 'e4', 'e2', 'e1']);
+      assert.deepEqual(await world.a.history.page('19:one').then((all) => all[3]), entry('19:one', 'e1', '2026-03-01T10:00:01.000Z', 'joined'));
     });
 
     it('pages with limit and before (the entries after the given one)', async () => {
-      assert.deepEqual((await world.a.history.list('19:one', { limit: 2 })).map((e) => e.id), ['e3', 'e4']);
-      assert.deepEqual((await world.a.history.list('19:one', { limit: 2, before: 'e4' })).map((e) => e.id), ['e2', 'e1']);
-      assert.deepEqual((await world.a.history.list('19:one', { before: 'e3' })).map((e) => e.id), ['e4', 'e2', 'e1']);
+      assert.deepEqual((await world.a.history.page('19:one', { limit: 2 })).map((e) => e.id), ['e3', 'e4']);
+      assert.deepEqual((await world.a.history.page('19:one', { limit: 2, before: 'e4' })).map((e) => e.id), ['e2', 'e1']);
+      assert.deepEqual((await world.a.history.page('19:one', { before: 'e3' })).map((e) => e.id), ['e4', 'e2', 'e1']);
     });
 
     it('pages from the newest entry when before names an unknown entry', async () => {
-      assert.deepEqual((await world.a.history.list('19:one', { limit: 1, before: 'nope' })).map((e) => e.id), ['e3']);
+      assert.deepEqual((await world.a.history.page('19:one', { limit: 1, before: 'nope' })).map((e) => e.id), ['e3']);
     });
 
     it(`keeps the newest ${HISTORY_LIMIT_PER_CHAT} entries of a chat, dropping the oldest appended`, async () => {
@@ -167,17 +235,17 @@ export function storeContractSuite(fixture: StoreFixture): void {
         const chunk = Array.from({ length: Math.min(100, HISTORY_LIMIT_PER_CHAT - start) }, (_, j) => start + j);
         await Promise.all(chunk.map((i) => (i % 2 ? world.a : world.b).history.append(entry('19:full', `f${i}`, later(i).toISOString()))));
       }
-      assert.equal((await world.a.history.list('19:full', { limit: 1, before: 'f1' })).at(0)?.id, 'f0');
+      assert.equal((await world.a.history.page('19:full', { limit: 1, before: 'f1' })).at(0)?.id, 'f0');
       await world.b.history.append(entry('19:full', 'newest', later(HISTORY_LIMIT_PER_CHAT).toISOString()));
-      const oldest = await world.a.history.list('19:full', { limit: 1, before: 'f1' });
+      const oldest = await world.a.history.page('19:full', { limit: 1, before: 'f1' });
       assert.deepEqual(oldest, [], 'f0 was dropped');
-      assert.equal((await world.a.history.list('19:full', { limit: 1 })).at(0)?.id, 'newest');
-      assert.equal((await world.a.history.list('19:one')).length, 4, 'other chats keep theirs');
+      assert.equal((await world.a.history.page('19:full', { limit: 1 })).at(0)?.id, 'newest');
+      assert.equal((await world.a.history.page('19:one')).length, 4, 'other chats keep theirs');
     });
 
     it('keeps only the kinds asked for', async () => {
-      assert.deepEqual((await world.a.history.list('19:one', { kinds: ['joined'] })).map((e) => e.id), ['e4', 'e1']);
-      assert.deepEqual((await world.a.history.list('19:one', { kinds: ['joined'], before: 'e4' })).map((e) => e.id), ['e1']);
+      assert.deepEqual((await world.a.history.page('19:one', { kinds: ['joined'] })).map((e) => e.id), ['e4', 'e1']);
+      assert.deepEqual((await world.a.history.page('19:one', { kinds: ['joined'], before: 'e4' })).map((e) => e.id), ['e1']);
     });
   });
 
@@ -301,8 +369,38 @@ export function storeContractSuite(fixture: StoreFixture): void {
     });
   });
 
+  describe('transactions', () => {
+    it('applies every write of a transaction together, and what it returns', async () => {
+      const result = await world.a.transaction(async (tx) => {
+        await tx.installations.put('19:one', installation('19:one'));
+        await tx.history.append(entry('19:one', 'e1', T0.toISOString()));
+        await tx.chats.update('19:one', () => chat('19:one'));
+        assert.equal((await tx.installations.get('19:one'))?.chatId, '19:one', 'the transaction reads its own writes');
+        return 'done';
+      });
+      assert.equal(result, 'done');
+      assert.equal((await world.b.installations.get('19:one'))?.chatId, '19:one');
+      assert.equal((await world.b.chats.get('19:one'))?.chatId, '19:one');
+      assert.deepEqual((await world.b.history.page('19:one')).map((e) => e.id), ['e1']);
+    });
+
+    it('applies none of them when the work fails, and hands the failure to the caller', async () => {
+      await world.a.installations.put('19:one', installation('19:one'));
+      await assert.rejects(
+        world.a.transaction(async (tx) => {
+          await tx.installations.put('19:one', { ...installation('19:one'), status: 'uninstalled' });
+          await tx.outbox.put('p1', post('p1', '19:one', T0.toISOString()));
+          throw new Error('step failed');
+        }),
+        /step failed/,
+      );
+      assert.equal((await world.b.installations.get('19:one'))?.status, 'installed');
+      assert.equal(await world.b.outbox.get('p1'), undefined);
+    });
+  });
+
   describe('key locks', () => {
-    const holdAndRecord = (store: StoreContract, key: string, name: string, log: string[], ms = 30) =>
+    const holdAndRecord = (store: Store, key: string, name: string, log: string[], ms = 30) =>
       store.locks.run(key, async () => {
         log.push(`${name} in`);
         await new Promise((resolve) => setTimeout(resolve, ms));
@@ -371,7 +469,7 @@ export function storeContractSuite(fixture: StoreFixture): void {
       await store.installations.put('19:one', installation('19:one'));
       await cut();
       for (const attempt of [() => store.installations.get('19:one'), () => store.seen.add('k', T0), () => store.inbox.claim({ owner: 'c', at: T0, leaseMs: 1, limit: 1 })]) {
-        await assert.rejects(attempt(), (error: unknown) => error instanceof StoreUnavailableError && error.storeCode === 'STORE_UNAVAILABLE' && error.code === 'herald.store.unavailable' && /DATABASE_URL/.test(error.message));
+        await assert.rejects(attempt(), (error: unknown) => error instanceof StoreUnavailableError && error.code === 'herald.store.unavailable' && /DATABASE_URL/.test(error.message));
       }
       assert.equal((await store.health()).reachable, false);
       await restore();

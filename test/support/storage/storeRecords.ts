@@ -1,3 +1,4 @@
+import { DEFAULT_CHAT_SETTINGS, type ChatState } from '../../../src/model/chat.js';
 import type { HistoryEntry, HistoryKind } from '../../../src/model/history.js';
 import type { InboxBatch, OutboxPost } from '../../../src/model/inbox.js';
 import type { Installation } from '../../../src/model/installation.js';
@@ -69,4 +70,15 @@ export const pendingCreation = (key: string, tenantId: string, chatId: string | 
   encryptionCertificateThumbprint: 'ABCDEF',
   startedAt: '2026-03-01T10:00:00.000Z',
   startedBy: 'instance-a',
+});
+
+export const chat = (chatId: string, tenantId = 'tenant-a'): ChatState => ({
+  chatId,
+  tenantId,
+  topic: null,
+  topicUpdatedAt: null,
+  roster: {},
+  settings: { ...DEFAULT_CHAT_SETTINGS },
+  problem: null,
+  baselineAt: null,
 });

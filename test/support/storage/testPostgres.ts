@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { arch, platform, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { redactDatabaseUrl } from '../../../src/storage/StoreErrors.js';
+import { redactDatabaseUrl } from '../../../src/storage/errors.js';
 
 export const DEFAULT_TEST_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
 

@@ -1,14 +1,12 @@
 /**
- * A HeraldStore in front of the real one that can "crash": from the chosen write on, nothing more
- * reaches the disk and no mutation resolves, as if the process had been killed right there. Reads keep
- * working so the dead instance's stray work stays harmless. Used to kill Herald at every step of the
- * processing of a batch and reopen the same DATA_DIR.
+ * A Store in front of the real one that can "crash": from the chosen write on, nothing more reaches the
+ * disk and no operation resolves (reads included), as if the process had been killed right there. Used
+ * to kill Herald at every step of the processing of a batch and reopen the same DATA_DIR.
  *
- * The embedded store turns the mutations of one turn of the event loop into one write (HeraldStore's
- * contract), so a crash falls between writes: `before` is asked at the first mutation of each turn,
- * and a crash there loses that whole turn's mutations and everything after.
+ * `before` is asked at the first mutation of each turn of the event loop, and a crash there loses that
+ * whole turn's mutations and everything after: the crash points fall between the turns of Herald's work.
  */
-import type { Collection, HeraldStore, HistoryLog, SeenKeys } from '../../../src/storage/HeraldStore.js';
+import type { Store, StoreData } from '../../../src/storage/Store.js';
 
 /** One mutation, e.g. `chats.put chat-1`. */
 export interface Mutation {
@@ -18,21 +16,23 @@ export interface Mutation {
 }
 
 export interface CrashableStore {
-  store: HeraldStore;
-  /** Called at the first mutation of every write (one turn); return true to crash there (it and all later ones are lost). */
+  store: Store;
+  /** Called at the first mutation of every turn; return true to crash there (it and all later ones are lost). */
   before: (first: Mutation) => boolean;
   readonly crashed: boolean;
   crash(): void;
 }
+
+const MUTATIONS = new Set(['put', 'delete', 'update', 'append', 'add', 'prune', 'claim', 'putClaimed', 'extend', 'release', 'complete']);
 
 // Captured at load so sinon fake timers do not freeze the store.
 const defer: (fn: () => void) => void = globalThis.setImmediate.bind(globalThis);
 
 const never = <T>(): Promise<T> => new Promise<T>(() => {});
 
-export function crashable(inner: HeraldStore): CrashableStore {
+export function crashable(inner: Store): CrashableStore {
   const control: CrashableStore = {
-    store: undefined as unknown as HeraldStore,
+    store: undefined as unknown as Store,
     before: () => false,
     crashed: false,
     crash: () => void ((control as { crashed: boolean }).crashed = true),
@@ -47,35 +47,45 @@ export function crashable(inner: HeraldStore): CrashableStore {
     }
     return control.crashed ? never() : apply();
   };
-  const collection = <T>(name: string, c: Collection<T>): Collection<T> => ({
-    get: (key) => c.get(key),
-    list: (filter) => c.list(filter),
-    put: (key, item) => gate({ collection: name, op: 'put', key }, () => c.put(key, item)),
-    delete: (key) => gate({ collection: name, op: 'delete', key }, () => c.delete(key)),
-    update: (key, fn) => gate({ collection: name, op: 'update', key }, () => c.update(key, fn)),
+  const wrap = <C extends object>(name: string, collection: C): C => {
+    const out: Record<string, unknown> = {};
+    for (const [op, value] of Object.entries(collection)) {
+      if (typeof value !== 'function') continue;
+      const fn = value as (...args: unknown[]) => Promise<unknown>;
+      out[op] = MUTATIONS.has(op)
+        ? (...args: unknown[]) => gate({ collection: name, op, key: keyOf(name, op, args) }, () => fn(...args))
+        : (...args: unknown[]) => (control.crashed ? never() : fn(...args));
+    }
+    return out as C;
+  };
+  const data = (source: StoreData): StoreData => ({
+    installations: wrap('installations', source.installations),
+    subscriptions: wrap('subscriptions', source.subscriptions),
+    chats: wrap('chats', source.chats),
+    inbox: wrap('inbox', source.inbox),
+    outbox: wrap('outbox', source.outbox),
+    pendingSummaries: wrap('pendingSummaries', source.pendingSummaries),
+    pendingCreations: wrap('pendingCreations', source.pendingCreations),
+    changeLogs: wrap('changeLogs', source.changeLogs),
+    history: wrap('history', source.history),
+    seen: wrap('seen', source.seen),
   });
-  const history: HistoryLog = {
-    append: (entry) => gate({ collection: 'history', op: 'append', key: entry.chatId }, () => inner.history.append(entry)),
-    list: (chatId, query) => inner.history.list(chatId, query),
-  };
-  const seen: SeenKeys = {
-    add: (key, at) => gate({ collection: 'seen', op: 'add', key }, () => inner.seen.add(key, at)),
-    has: (key) => inner.seen.has(key),
-    prune: (before) => gate({ collection: 'seen', op: 'prune', key: '' }, () => inner.seen.prune(before)),
-  };
   control.store = {
-    installations: collection('installations', inner.installations),
-    subscriptions: collection('subscriptions', inner.subscriptions),
-    chats: collection('chats', inner.chats),
-    inbox: collection('inbox', inner.inbox),
-    outbox: collection('outbox', inner.outbox),
-    pendingSummaries: collection('pendingSummaries', inner.pendingSummaries),
-    pendingCreations: collection('pendingCreations', inner.pendingCreations),
-    changeLogs: collection('changeLogs', inner.changeLogs),
-    history,
-    seen,
+    ...data(inner),
+    kind: inner.kind,
+    locks: inner.locks,
+    ...(inner.certificates ? { certificates: inner.certificates } : {}),
+    transaction: (fn) => gate({ collection: 'store', op: 'transaction', key: '' }, () => inner.transaction((tx) => fn(data(tx)))),
+    health: () => inner.health(),
     flush: () => (control.crashed ? Promise.resolve() : inner.flush()),
     close: () => (control.crashed ? Promise.resolve() : inner.close()),
   };
   return control;
+}
+
+function keyOf(collection: string, op: string, args: unknown[]): string {
+  const [first] = args;
+  if (typeof first === 'string') return first;
+  if (collection === 'history' && first && typeof first === 'object') return String((first as { chatId?: unknown }).chatId ?? '');
+  return op === 'claim' ? '' : '';
 }

@@ -20,7 +20,8 @@ import { GraphCallStats } from '../../../src/graph/GraphCallStats.js';
 import { GraphTokenProvider } from '../../../src/graph/GraphTokenProvider.js';
 import { silentLogger } from '../../../src/log/createLogger.js';
 import type { ChangeEvent, LifecycleEvent } from '../../../src/model/changeEvents.js';
-import { LowdbStore } from '../../../src/storage/LowdbStore.js';
+import type { SubscriptionRecord } from '../../../src/model/subscription.js';
+import { openSqliteStore, type SqliteStore } from '../../../src/storage/sqlite/SqliteStore.js';
 import { crashable, type CrashableStore } from './crashableStore.js';
 import type { SubscriptionManager, SubscriptionManagerOptions } from '../../../src/subscriptions/SubscriptionManager.js';
 import type { Timers } from '../../../src/kernel/timers.js';
@@ -93,7 +94,7 @@ let sharedTls: Promise<LoopbackCa> | undefined;
 export class SubscriptionHarness {
   herald!: HeraldApp;
   manager!: SubscriptionManager;
-  store!: LowdbStore;
+  store!: SqliteStore;
   /** What Herald writes through: the store above, until `kill` (or `storage.before`) crashes it. */
   storage!: CrashableStore;
   /** The manager's Graph access (its calls are counted here). */
@@ -149,7 +150,7 @@ export class SubscriptionHarness {
       ...this.options.env,
     });
     const log = silentLogger();
-    this.store = await LowdbStore.openFile(this.dataDir);
+    this.store = await openSqliteStore(this.dataDir);
     this.storage = crashable(this.store);
     this.tokens = new GraphTokenProvider({ clientId: config.aad.clientId, clientSecret: config.aad.clientSecret, authorityHost: config.aad.authorityHost, graphEndpoint: config.graph.endpoint, log });
     this.graphApi = new GraphApi({
@@ -219,8 +220,8 @@ export class SubscriptionHarness {
       http.close(() => resolve());
       http.closeAllConnections();
     });
-    // What reached the store before the kill is on disk (its lazily written parts too: a kill a moment later).
-    await this.store.flush();
+    // The dead process's lock on herald.db goes with it; what it committed is on disk.
+    await this.store.close();
     await this.boot();
   }
 
@@ -266,8 +267,10 @@ export class SubscriptionHarness {
     return this.gw.graph.subscriptions({ clientId: this.app.clientId, ...(tenantId ? { tenantId } : {}) });
   }
 
-  stored(filter?: (r: ReturnType<LowdbStore['subscriptions']['list']>[number]) => boolean) {
-    return this.store.subscriptions.list(filter);
+  /** Stored subscriptions (optionally only those `filter` keeps). */
+  async stored(filter?: (r: SubscriptionRecord) => boolean): Promise<SubscriptionRecord[]> {
+    const all = await this.store.subscriptions.all();
+    return filter ? all.filter(filter) : all;
   }
 
   /** Subscription wire events at the double, e.g. 'created', 'updated', 'deleted', 'reauthorized'. */

@@ -19,7 +19,7 @@ import { silentLogger } from '../../../src/log/createLogger.js';
 import { DEFAULT_CHAT_SETTINGS, type ChatState, type RosterEntry } from '../../../src/model/chat.js';
 import type { HistoryEntry } from '../../../src/model/history.js';
 import type { SubscriptionRecord } from '../../../src/model/subscription.js';
-import { LowdbStore } from '../../../src/storage/LowdbStore.js';
+import { openSqliteMemory, type SqliteStore } from '../../../src/storage/sqlite/SqliteStore.js';
 import type { SubscriptionWiringDeps } from '../../../src/subscriptions/wireSubscriptions.js';
 
 export const API_HOST = 'herald.example.test';
@@ -32,7 +32,7 @@ export interface Person {
 export interface TabWorld {
   herald: HeraldApp;
   login: LoginDouble;
-  store: LowdbStore;
+  store: SqliteStore;
   config: HeraldConfig;
   url: string;
   clientId: string;
@@ -93,7 +93,7 @@ export async function startTabWorld(options: TabWorldOptions = {}): Promise<TabW
   const config: HeraldConfig = { ...loaded, aad: { ...loaded.aad, clientId } };
 
   const now = Date.now();
-  const store = await LowdbStore.memory();
+  const store = await openSqliteMemory();
   const member = (p: Person, present: boolean, extra: Partial<RosterEntry> = {}): RosterEntry => ({
     userId: p.oid, displayName: p.name, tenantId, roles: ['owner'], changedAt: new Date(now - minutes(60)).toISOString(), present, ...extra,
   });

@@ -11,8 +11,7 @@ import type { Installation } from '../../../src/model/installation.js';
 import type { ConnectorMember, ConnectorMemberDirectory } from '../../../src/names/ConnectorMembers.js';
 import { DisplayNameResolver } from '../../../src/names/DisplayNameResolver.js';
 import { emptyChatState } from '../../../src/model/chat.js';
-import { LowdbStore } from '../../../src/storage/LowdbStore.js';
-import { asyncStoreFrom } from '../../../src/storage/asyncStoreFrom.js';
+import { openSqliteMemory, type SqliteStore } from '../../../src/storage/sqlite/SqliteStore.js';
 
 const TENANT = '11111111-0000-4000-8000-000000000001';
 const CHAT = '19:feed@thread.v2';
@@ -46,7 +45,7 @@ class GatedConnector implements ConnectorMemberDirectory {
 }
 
 describe('announcement service', () => {
-  let store: LowdbStore;
+  let store: SqliteStore;
   let posts: string[];
   let connector: GatedConnector;
   let service: AnnouncementService;
@@ -66,7 +65,7 @@ describe('announcement service', () => {
   });
 
   beforeEach(async () => {
-    store = await LowdbStore.memory();
+    store = await openSqliteMemory();
     posts = [];
     graphMembers = [];
     memberReads = 0;
@@ -85,9 +84,9 @@ describe('announcement service', () => {
         return 'id';
       },
     };
-    const queue = new PostQueue({ store: asyncStoreFrom(store), registry, poster, clock, log, timers });
+    const queue = new PostQueue({ store: store, registry, poster, clock, log, timers });
     service = new AnnouncementService({
-      store: asyncStoreFrom(store), registry, clock, log, timers, queue, connector,
+      store: store, registry, clock, log, timers, queue, connector,
       members: {
         listChatMembers: async () => {
           memberReads++;
@@ -113,7 +112,7 @@ describe('announcement service', () => {
     await handled;
     await service.idle();
     assert.deepEqual(posts, [], 'joins were switched off before the post was stored');
-    const state = store.chats.get(CHAT);
+    const state = await store.chats.get(CHAT);
     assert.equal(state?.settings.announceJoins, false);
     assert.equal(state?.roster[BOB]?.present, true);
     assert.equal(state?.roster[BOB]?.displayName, 'Bob Jones');
@@ -142,7 +141,7 @@ describe('announcement service', () => {
       await service.idle();
       assert.equal(memberReads, 1);
       assert.deepEqual(posts, []);
-      assert.equal(store.chats.get(CHAT)?.roster[BOB]?.present, false, 'the roster says what Graph says');
+      assert.equal((await store.chats.get(CHAT))?.roster[BOB]?.present, false, 'the roster says what Graph says');
     });
 
     it('the same reports, and Graph lists the person: announces the join (true now)', async () => {
@@ -154,7 +153,7 @@ describe('announcement service', () => {
       assert.equal(memberReads, 1);
       assert.equal(posts.length, 1);
       assert.match(posts[0] ?? '', /Bob Jones joined/);
-      assert.equal(store.chats.get(CHAT)?.roster[BOB]?.present, true);
+      assert.equal((await store.chats.get(CHAT))?.roster[BOB]?.present, true);
     });
 
     it('a join that changed nothing, then a leave, in one summary window: says only what Graph shows now', async () => {
@@ -165,7 +164,7 @@ describe('announcement service', () => {
         // Really: Bob left, then came back; delivered the other way round.
         await service.handleChange(join(BOB));
         await service.handleChange(leave(BOB));
-        assert.equal(store.chats.get(CHAT)?.roster[BOB]?.present, false, 'as reported, until the window closes');
+        assert.equal((await store.chats.get(CHAT))?.roster[BOB]?.present, false, 'as reported, until the window closes');
         await clock.tickAsync(5_000);
         await service.idle();
       } finally {
@@ -173,7 +172,7 @@ describe('announcement service', () => {
       }
       assert.equal(memberReads, 1);
       assert.deepEqual(posts, [], 'Bob is in the chat as before: nothing to say');
-      assert.equal(store.chats.get(CHAT)?.roster[BOB]?.present, true);
+      assert.equal((await store.chats.get(CHAT))?.roster[BOB]?.present, true);
     });
 
     it('a join and a leave in their order are announced as reported, without asking Graph', async () => {
@@ -190,7 +189,7 @@ describe('announcement service', () => {
     await service.handleChange(join(BOT));
     await service.idle();
     assert.deepEqual(posts, []);
-    assert.equal(store.chats.get(CHAT)?.roster[BOT], undefined);
+    assert.equal((await store.chats.get(CHAT))?.roster[BOT], undefined);
   });
 
   it('records the timeline but posts nothing once Herald was removed', async () => {
@@ -202,8 +201,8 @@ describe('announcement service', () => {
       await service.handleUninstalled({ chatId: CHAT, tenantId: TENANT, reason: 'removed' });
       await service.idle();
       assert.deepEqual(posts, []);
-      assert.equal(store.pendingSummaries.get(CHAT), undefined);
-      assert.deepEqual(store.history.list(CHAT).map((e) => e.kind), ['joined']);
+      assert.equal(await store.pendingSummaries.get(CHAT), undefined);
+      assert.deepEqual((await store.history.page(CHAT)).map((e) => e.kind), ['joined']);
     } finally {
       clock.restore();
     }

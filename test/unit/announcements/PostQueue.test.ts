@@ -8,8 +8,7 @@ import { mergeStamps, SlidingWindowLimiter, TEAMS_SEND_LIMITS } from '../../../s
 import { systemTimers } from '../../../src/kernel/timers.js';
 import { silentLogger } from '../../../src/log/createLogger.js';
 import type { Installation } from '../../../src/model/installation.js';
-import { LowdbStore } from '../../../src/storage/LowdbStore.js';
-import { asyncStoreFrom } from '../../../src/storage/asyncStoreFrom.js';
+import { openSqliteMemory, type SqliteStore } from '../../../src/storage/sqlite/SqliteStore.js';
 
 const CHAT = '19:aaaa@thread.v2';
 const OTHER = '19:bbbb@thread.v2';
@@ -65,11 +64,11 @@ const status = (code: number, retryAfterMs: number | null = null) => new PostErr
 
 describe('post queue', () => {
   let clock: sinon.SinonFakeTimers;
-  let store: LowdbStore;
+  let store: SqliteStore;
   let poster: ScriptedPoster;
 
   function queueWith(registry: PostTargets, random = () => 0.5): PostQueue {
-    return new PostQueue({ store: asyncStoreFrom(store), registry, poster, clock: () => new Date(), log: silentLogger(), timers: systemTimers(), random });
+    return new PostQueue({ store: store, registry, poster, clock: () => new Date(), log: silentLogger(), timers: systemTimers(), random });
   }
 
   /** Advances fake time in small steps, letting real storage I/O finish in between. */
@@ -83,7 +82,7 @@ describe('post queue', () => {
 
   beforeEach(async () => {
     clock = sinon.useFakeTimers({ now: Date.UTC(2026, 0, 1), toFake: ['setTimeout', 'clearTimeout', 'Date'] });
-    store = await LowdbStore.memory();
+    store = await openSqliteMemory();
     poster = new ScriptedPoster();
   });
   afterEach(() => clock.restore());
@@ -94,7 +93,7 @@ describe('post queue', () => {
     await queue.enqueue(CHAT, { type: 'message', text: 'hello' });
     await settle(queue);
     assert.deepEqual(poster.posted.map((p) => p.text), ['hello']);
-    assert.equal(store.outbox.list().length, 0);
+    assert.equal((await store.outbox.count()), 0);
   });
 
   it('retries a 429 no sooner than Retry-After, then posts exactly once', async () => {
@@ -142,7 +141,7 @@ describe('post queue', () => {
     await settle(queue, 60_000);
     assert.deepEqual(registry.uninstalled, [CHAT]);
     assert.equal(poster.attempts.length, 1);
-    assert.equal(store.outbox.list().length, 0);
+    assert.equal((await store.outbox.count()), 0);
   });
 
   it('treats 404 like 403', async () => {
@@ -173,7 +172,7 @@ describe('post queue', () => {
     await queue.enqueue(CHAT, { type: 'message', text: 'x' });
     await settle(queue);
     assert.equal(poster.attempts.length, 0);
-    assert.equal(store.outbox.list().length, 0);
+    assert.equal((await store.outbox.count()), 0);
   });
 
   it('delivers posts left in the outbox by a previous run', async () => {
@@ -210,7 +209,7 @@ describe('post queue', () => {
     assert.equal(poster.posted.length, 0, 'not known before the sweep');
     await settle(queue, 200);
     assert.deepEqual(poster.posted.map((p) => p.text), ['orphan']);
-    assert.equal(store.outbox.list().length, 0);
+    assert.equal((await store.outbox.count()), 0);
   });
 
   it('sends to no more chats at once than it may, and to every chat in turn', async () => {
@@ -226,7 +225,7 @@ describe('post queue', () => {
         return 'id';
       },
     };
-    const queue = new PostQueue({ store: asyncStoreFrom(store), registry: registryOf(...chats.map((c) => installation(c))), poster: slowPoster, clock: () => new Date(), log: silentLogger(), timers: systemTimers(), maxConcurrentChats: 2 });
+    const queue = new PostQueue({ store: store, registry: registryOf(...chats.map((c) => installation(c))), poster: slowPoster, clock: () => new Date(), log: silentLogger(), timers: systemTimers(), maxConcurrentChats: 2 });
     await queue.start();
     await Promise.all(chats.map((chatId) => queue.enqueue(chatId, { type: 'message', text: chatId })));
     await settle(queue);

@@ -3,19 +3,18 @@ import sinon from 'sinon';
 import type { AnnouncementChange } from '../../../src/announcements/AnnouncementChange.js';
 import { SummaryWindow } from '../../../src/announcements/SummaryWindow.js';
 import type { Timers } from '../../../src/kernel/timers.js';
-import { LowdbStore } from '../../../src/storage/LowdbStore.js';
-import { asyncStoreFrom } from '../../../src/storage/asyncStoreFrom.js';
+import { openSqliteMemory, type SqliteStore } from '../../../src/storage/sqlite/SqliteStore.js';
 
 const CHAT = '19:window@thread.v2';
 
 describe('summary window', () => {
   let clock: sinon.SinonFakeTimers;
-  let store: LowdbStore;
+  let store: SqliteStore;
   let due: string[];
 
   beforeEach(async () => {
     clock = sinon.useFakeTimers({ now: Date.parse('2026-03-02T08:00:00Z'), toFake: ['setTimeout', 'clearTimeout', 'Date'] });
-    store = await LowdbStore.memory();
+    store = await openSqliteMemory();
     due = [];
   });
   afterEach(() => clock.restore());
@@ -25,7 +24,7 @@ describe('summary window', () => {
   it('closes on time even when its timer fires a little before the wall clock reaches the end', async () => {
     // Timers run on a monotonic clock; under load they can come due a millisecond "early" by Date.
     const early: Timers = { setTimeout: (callback, ms) => clock.setTimeout(callback, Math.max(0, ms - 1)), clearTimeout: (handle) => clock.clearTimeout(handle as number) };
-    const window = new SummaryWindow({ store: asyncStoreFrom(store), clock: () => new Date(), timers: early, onDue: (chatId) => void due.push(chatId) });
+    const window = new SummaryWindow({ store: store, clock: () => new Date(), timers: early, onDue: (chatId) => void due.push(chatId) });
     await window.add(CHAT, [change()], 5_000);
     await clock.tickAsync(4_999);
     assert.deepEqual(due, [], 'not before its end');
@@ -35,7 +34,7 @@ describe('summary window', () => {
 
   it('is due once at its end with exact timers', async () => {
     const exact: Timers = { setTimeout: (callback, ms) => clock.setTimeout(callback, ms), clearTimeout: (handle) => clock.clearTimeout(handle as number) };
-    const window = new SummaryWindow({ store: asyncStoreFrom(store), clock: () => new Date(), timers: exact, onDue: (chatId) => void due.push(chatId) });
+    const window = new SummaryWindow({ store: store, clock: () => new Date(), timers: exact, onDue: (chatId) => void due.push(chatId) });
     await window.add(CHAT, [change()], 5_000);
     await window.add(CHAT, [change()], 5_000);
     await clock.tickAsync(5_000);
@@ -45,7 +44,7 @@ describe('summary window', () => {
 
   it('re-arms a stored window that was found not yet due, once', async () => {
     const exact: Timers = { setTimeout: (callback, ms) => clock.setTimeout(callback, ms), clearTimeout: (handle) => clock.clearTimeout(handle as number) };
-    const window = new SummaryWindow({ store: asyncStoreFrom(store), clock: () => new Date(), timers: exact, onDue: (chatId) => void due.push(chatId) });
+    const window = new SummaryWindow({ store: store, clock: () => new Date(), timers: exact, onDue: (chatId) => void due.push(chatId) });
     await window.add(CHAT, [change()], 5_000);
     window.stop();
     window.restore();
@@ -56,7 +55,7 @@ describe('summary window', () => {
 
   it('hands on, at its next sweep, a due window it has no timer for (opened by another instance)', async () => {
     const exact: Timers = { setTimeout: (callback, ms) => clock.setTimeout(callback, ms), clearTimeout: (handle) => clock.clearTimeout(handle as number) };
-    const window = new SummaryWindow({ store: asyncStoreFrom(store), clock: () => new Date(), timers: exact, onDue: (chatId) => void due.push(chatId), sweepMs: 1_000 });
+    const window = new SummaryWindow({ store: store, clock: () => new Date(), timers: exact, onDue: (chatId) => void due.push(chatId), sweepMs: 1_000 });
     await window.restore();
     await store.pendingSummaries.put(CHAT, { chatId: CHAT, windowEndsAt: new Date(Date.now() - 1).toISOString(), changes: [change()] });
     await clock.tickAsync(999);

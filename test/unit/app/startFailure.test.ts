@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describeStartFailure } from '../../../src/app/startFailure.js';
-import { StoreMigrationError, StoreUnavailableError } from '../../../src/storage/StoreErrors.js';
+import { StoreMigrationError, StoreUnavailableError } from '../../../src/storage/errors.js';
 import { ConfigError } from '../../../src/config/ConfigError.js';
 
 const config = { port: 3978, host: '10.1.2.3', dataDir: '/srv/herald/data' };

@@ -14,7 +14,7 @@ const parse = (text: string): Version => {
 };
 const compare = (a: Version, b: Version) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
 
-/** Whether an npm `engines.node` range admits `version`, for the forms our dependencies use (>=, ^, a bare major, ||). */
+/** Whether an npm `engines.node` range admits `version`, for the forms our dependencies use (>=, ^, a bare major or N.x, ||). */
 function admits(range: string, version: Version): boolean {
   return range.split('||').some((part) => {
     const term = part.trim();
@@ -23,7 +23,7 @@ function admits(range: string, version: Version): boolean {
       const floor = parse(term.slice(1));
       return version[0] === floor[0] && compare(version, floor) >= 0;
     }
-    if (/^\d+$/.test(term)) return version[0] === Number(term);
+    if (/^\d+(\.x)?$/.test(term)) return version[0] === Number.parseInt(term, 10);
     throw new Error(`range form not understood: "${term}"`);
   });
 }

@@ -9,14 +9,13 @@ import type { Installation } from '../../../src/model/installation.js';
 import type { ConnectorMember } from '../../../src/names/ConnectorMembers.js';
 import { ChatSettingsService } from '../../../src/settings/ChatSettingsService.js';
 import { SettingsGate } from '../../../src/settings/SettingsGate.js';
-import { LowdbStore } from '../../../src/storage/LowdbStore.js';
-import { asyncStoreFrom } from '../../../src/storage/asyncStoreFrom.js';
+import { openSqliteMemory, type SqliteStore } from '../../../src/storage/sqlite/SqliteStore.js';
 
 const TENANT = randomUUID();
 const CHAT = '19:9b1c0f2e9b8d4c7a9e6f5d3c2b1a0f9e@thread.v2';
 
 describe('SettingsGate', () => {
-  let store: LowdbStore;
+  let store: SqliteStore;
   let events: HeraldEvents;
   let emitted: SettingsChangedEvent[];
   let settings: ChatSettingsService;
@@ -44,14 +43,14 @@ describe('SettingsGate', () => {
     gate.change({ chatId: CHAT, chatTenantId: TENANT, actor: { userId, name }, patch: { enabled: false }, source: 'chat' });
 
   beforeEach(async () => {
-    store = await LowdbStore.memory();
+    store = await openSqliteMemory();
     events = new HeraldEvents();
     emitted = [];
     events.on('settingsChanged', (e) => void emitted.push(e));
-    settings = new ChatSettingsService({ store: asyncStoreFrom(store), events, clock: () => new Date('2026-12-03T12:00:00Z') });
+    settings = new ChatSettingsService({ store: store, events, clock: () => new Date('2026-12-03T12:00:00Z') });
     getMember = sinon.stub<[Installation, string], Promise<ConnectorMember | null>>().resolves(null);
     listChatMembers = sinon.stub<[string, string], Promise<AadUserConversationMember[]>>().resolves([]);
-    gate = new SettingsGate({ settings, store: asyncStoreFrom(store), connector: { getMember }, graph: { listChatMembers }, log: silentLogger() });
+    gate = new SettingsGate({ settings, store: store, connector: { getMember }, graph: { listChatMembers }, log: silentLogger() });
   });
   afterEach(async () => {
     await store.close();
@@ -64,7 +63,7 @@ describe('SettingsGate', () => {
     assert.ok(outcome.allowed);
     assert.equal(outcome.by, 'Ada Lovelace');
     assert.deepEqual(outcome.changes, ['announcements off (quiet)']);
-    assert.equal(store.chats.get(CHAT)?.settings.enabled, false);
+    assert.equal((await store.chats.get(CHAT))?.settings.enabled, false);
     assert.deepEqual(emitted, [{ chatId: CHAT, by: 'Ada Lovelace', changes: ['announcements off (quiet)'], source: 'chat' }]);
     assert.equal(getMember.callCount + listChatMembers.callCount, 0);
   });
@@ -76,9 +75,9 @@ describe('SettingsGate', () => {
     assert.ok(!outcome.allowed);
     assert.equal(outcome.reason, 'guest');
     assert.equal(outcome.settings.enabled, true);
-    assert.equal(store.chats.get(CHAT)?.settings.enabled, true);
+    assert.equal((await store.chats.get(CHAT))?.settings.enabled, true);
     assert.deepEqual(emitted, []);
-    assert.equal(store.history.list(CHAT).length, 0);
+    assert.equal((await store.history.page(CHAT)).length, 0);
   });
 
   it('refuses a person from another tenant in the roster', async () => {
@@ -206,7 +205,7 @@ describe('SettingsGate', () => {
     const anonymous = await change(null);
     assert.ok(!anonymous.allowed);
     assert.equal(anonymous.reason, 'unknown');
-    assert.equal(store.chats.get(CHAT)?.settings.enabled, true);
+    assert.equal((await store.chats.get(CHAT))?.settings.enabled, true);
   });
 
   it('guards the rule itself: only those the current rule allows may change it', async () => {

@@ -3,9 +3,8 @@ import type { AadUserConversationMember } from '@microsoft/microsoft-graph-types
 import sinon from 'sinon';
 import { silentLogger } from '../../../src/log/createLogger.js';
 import { DEFAULT_CHAT_SETTINGS } from '../../../src/model/chat.js';
-import { LowdbStore } from '../../../src/storage/LowdbStore.js';
+import { openSqliteMemory, type SqliteStore } from '../../../src/storage/sqlite/SqliteStore.js';
 import { ChatMembership } from '../../../src/tab/ChatMembership.js';
-import { asyncStoreFrom } from '../../../src/storage/asyncStoreFrom.js';
 
 const TENANT = '8c1e4a57-0d9b-4f2c-a3e1-6b7d9f0c2e41';
 const OTHER_TENANT = '1f0e2d3c-4b5a-4968-8776-655443322110';
@@ -15,13 +14,13 @@ const BEA = 'bbbbbbbb-0000-4000-8000-000000000002';
 const LEFT = 'cccccccc-0000-4000-8000-000000000003';
 
 describe('chat membership for the tab', () => {
-  let store: LowdbStore;
+  let store: SqliteStore;
   let listChatMembers: sinon.SinonStub<[string, string], Promise<AadUserConversationMember[]>>;
 
   const member = (userId: string): AadUserConversationMember => ({ userId, displayName: userId.slice(0, 4), roles: [] });
 
   beforeEach(async () => {
-    store = await LowdbStore.memory();
+    store = await openSqliteMemory();
     await store.chats.put(CHAT, {
       chatId: CHAT, tenantId: TENANT, topic: null, topicUpdatedAt: null, settings: { ...DEFAULT_CHAT_SETTINGS }, problem: null, baselineAt: null,
       roster: {
@@ -33,7 +32,7 @@ describe('chat membership for the tab', () => {
   });
 
   const membership = (withGraph = true) =>
-    new ChatMembership({ store: asyncStoreFrom(store), graph: withGraph ? { listChatMembers } : null, log: silentLogger() });
+    new ChatMembership({ store, graph: withGraph ? { listChatMembers } : null, log: silentLogger() });
 
   it('knows a present member from the stored roster without asking Graph', async () => {
     assert.deepEqual(await membership().check(CHAT, { oid: ADA, tenantId: TENANT }), { member: true, chatTenantId: TENANT, source: 'roster' });

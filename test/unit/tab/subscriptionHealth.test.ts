@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import type { SubscriptionRecord } from '../../../src/model/subscription.js';
-import { LowdbStore } from '../../../src/storage/LowdbStore.js';
+import { openSqliteMemory } from '../../../src/storage/sqlite/SqliteStore.js';
 import { adviceFor, chatSubscriptionsView, subscriptionHealth, type SubscriptionInsight } from '../../../src/tab/subscriptionHealth.js';
-import { asyncStoreFrom } from '../../../src/storage/asyncStoreFrom.js';
 
 const NOW = new Date('2026-03-01T10:00:00Z');
 
@@ -46,7 +45,7 @@ describe('subscription health for the tab', () => {
   });
 
   it('adds the subscription manager’s renewal schedule and tenant-wide problems to the stored records', async () => {
-    const store = await LowdbStore.memory();
+    const store = await openSqliteMemory();
     await store.subscriptions.put('sub-1', record());
     await store.subscriptions.put('sub-2', record({ id: 'sub-2', kind: 'tenantMembers', chatId: null }));
     const view = (id: string, nextRenewalAt: string | null) => ({ id, kind: 'chatMembers' as const, resource: '', changeType: '', expirationDateTime: '', expiresInMs: 0, nextRenewalAt, lastRenewedAt: null, lastError: null });
@@ -57,13 +56,13 @@ describe('subscription health for the tab', () => {
       evaluationMode: true,
       pendingSyncAt: '2026-03-01T10:05:00Z',
     };
-    const result = (await chatSubscriptionsView({ store: asyncStoreFrom(store), insight: async () => insight }, '19:a@thread.v2', 't', NOW));
+    const result = (await chatSubscriptionsView({ store: store, insight: async () => insight }, '19:a@thread.v2', 't', NOW));
     assert.deepEqual(result.subscriptions.map((s) => [s.id, s.nextRenewalAt]), [['sub-1', '2026-03-01T12:00:00Z'], ['sub-2', null]]);
     assert.match(result.tenantProblem?.advice ?? '', /permission/);
     assert.equal(result.evaluationMode, true);
     assert.equal(result.pendingSyncAt, '2026-03-01T10:05:00Z');
 
-    const plain = (await chatSubscriptionsView({ store: asyncStoreFrom(store) }, '19:a@thread.v2', 't', NOW));
+    const plain = (await chatSubscriptionsView({ store: store }, '19:a@thread.v2', 't', NOW));
     assert.deepEqual([plain.tenantProblem, plain.evaluationMode, plain.pendingSyncAt], [null, false, null]);
   });
 });

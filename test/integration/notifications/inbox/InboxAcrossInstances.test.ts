@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { silentLogger } from '../../../../src/log/createLogger.js';
 import { InboxProcessor, type InboxTimers } from '../../../../src/notifications/inbox/InboxProcessor.js';
 import { NotificationMetrics } from '../../../../src/notifications/inbox/NotificationMetrics.js';
-import { PostgresStore } from '../../../../src/storage/postgres/PostgresStore.js';
+import { openPostgresStore, type PostgresStore } from '../../../../src/storage/postgres/PostgresStore.js';
 import { inboxBody, ManualTimers, RecordingPipeline } from '../../../support/notifications/inboxDoubles.js';
 import { freshSchema, waitFor, type TestSchema } from '../../../support/storage/testPostgres.js';
 
@@ -29,7 +29,7 @@ describe('notification inbox across instances (PostgreSQL)', function () {
 
   beforeEach(async () => {
     pipeline = new RecordingPipeline();
-    const store = await PostgresStore.open({ url: db.url, schema: db.schema });
+    const store = await openPostgresStore({ url: db.url, schema: db.schema });
     await db.admin(`DELETE FROM ${db.schema}.inbox`);
     await store.close();
   });
@@ -43,7 +43,7 @@ describe('notification inbox across instances (PostgreSQL)', function () {
 
   /** One instance; `timers` replaces its real ones (a ManualTimers that is never fired = it stops beating). */
   const instance = async (instanceId: string, timers?: InboxTimers) => {
-    const store = await PostgresStore.open({ url: db.url, schema: db.schema });
+    const store = await openPostgresStore({ url: db.url, schema: db.schema });
     const metrics = new NotificationMetrics();
     const processor = new InboxProcessor({
       store, instanceId, pipeline, metrics, clock: () => new Date(), log: silentLogger(),

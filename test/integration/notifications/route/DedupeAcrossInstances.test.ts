@@ -11,7 +11,7 @@ import { NotificationMetrics } from '../../../../src/notifications/inbox/Notific
 import { ChangeDeduplicator } from '../../../../src/notifications/route/ChangeDeduplicator.js';
 import { NotificationPipeline } from '../../../../src/notifications/route/NotificationPipeline.js';
 import { ValidationTokenVerifier } from '../../../../src/notifications/verify/ValidationTokenVerifier.js';
-import { PostgresStore } from '../../../../src/storage/postgres/PostgresStore.js';
+import { openPostgresStore, type PostgresStore } from '../../../../src/storage/postgres/PostgresStore.js';
 import { LoginDouble } from '../../../../sim/doubles/login/LoginDouble.js';
 import { createLoopbackCa } from '../../../../sim/doubles/tls/loopbackCa.js';
 import { trustCaForFetch, type RestoreFetchTrust } from '../../../../sim/doubles/tls/trustCaForFetch.js';
@@ -59,14 +59,14 @@ describe('deduplication across instances (PostgreSQL)', function () {
   });
 
   const instance = async (instanceId: string, changes: ChangeEvent[]) => {
-    const store = await PostgresStore.open({ url: db.url, schema: db.schema });
+    const store = await openPostgresStore({ url: db.url, schema: db.schema });
     stores.push(store);
     const events = new HeraldEvents();
     events.on('change', (e) => void changes.push(e));
     const pipeline = new NotificationPipeline({
       store, keys: ring, events, clock: () => new Date(), log: silentLogger(),
       verifier: new ValidationTokenVerifier({ authorityHost: login.origin, clientId, clock: () => new Date() }),
-      dedupe: await ChangeDeduplicator.load(store.changeLogs),
+      dedupe: new ChangeDeduplicator(store.changeLogs),
     });
     const processor = new InboxProcessor({ store, instanceId, pipeline, metrics: new NotificationMetrics(), clock: () => new Date(), log: silentLogger() });
     processors.push(processor);
@@ -75,7 +75,7 @@ describe('deduplication across instances (PostgreSQL)', function () {
   };
 
   it('hands a change on once when each instance receives one subscription\'s report of it', async () => {
-    const first = await PostgresStore.open({ url: db.url, schema: db.schema });
+    const first = await openPostgresStore({ url: db.url, schema: db.schema });
     for (const s of [perChat, tenantWide]) await first.subscriptions.put(s.id, s);
     await first.close();
     const changes: ChangeEvent[] = [];

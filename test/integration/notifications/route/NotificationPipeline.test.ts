@@ -16,10 +16,9 @@ import { ChangeDeduplicator } from '../../../../src/notifications/route/ChangeDe
 import { RetryLaterError, type ItemOutcome } from '../../../../src/notifications/route/ItemOutcome.js';
 import { NotificationPipeline } from '../../../../src/notifications/route/NotificationPipeline.js';
 import { ValidationTokenVerifier } from '../../../../src/notifications/verify/ValidationTokenVerifier.js';
-import { LowdbStore } from '../../../../src/storage/LowdbStore.js';
+import { openSqliteMemory, type SqliteStore } from '../../../../src/storage/sqlite/SqliteStore.js';
 import { pendingCreationKey, PendingCreations } from '../../../../src/subscriptions/PendingCreations.js';
 import { GraphNotifier, membershipId, pascalCased, subscriptionRecord, type TestCertificate } from '../../../support/notifications/graphNotifications.js';
-import { asyncStoreFrom } from '../../../../src/storage/asyncStoreFrom.js';
 
 describe('notification pipeline (verify → decode → route)', () => {
   let login: LoginDouble;
@@ -34,7 +33,7 @@ describe('notification pipeline (verify → decode → route)', () => {
   const alice = { userId: randomUUID(), tenantId };
   const bob = { userId: randomUUID(), tenantId };
 
-  let store: LowdbStore;
+  let store: SqliteStore;
   let events: HeraldEvents;
   let changes: ChangeEvent[];
   let lifecycle: LifecycleEvent[];
@@ -64,7 +63,7 @@ describe('notification pipeline (verify → decode → route)', () => {
   });
 
   beforeEach(async () => {
-    store = await LowdbStore.memory();
+    store = await openSqliteMemory();
     events = new HeraldEvents();
     changes = [];
     lifecycle = [];
@@ -84,10 +83,10 @@ describe('notification pipeline (verify → decode → route)', () => {
   async function build(pendingCreations?: PendingCreations): Promise<NotificationPipeline> {
     return new NotificationPipeline({
       pendingCreations,
-      store: asyncStoreFrom(store),
+      store: store,
       keys: ring,
       verifier: new ValidationTokenVerifier({ authorityHost: verifierKeysHost, clientId, clock: () => new Date() }),
-      dedupe: await ChangeDeduplicator.load(asyncStoreFrom(store).changeLogs),
+      dedupe: new ChangeDeduplicator(store.changeLogs),
       events,
       chatGraph: {
         getResource: async (tenant, path) => {
@@ -168,10 +167,10 @@ describe('notification pipeline (verify → decode → route)', () => {
       const rotated = new NotificationKeyRing([previous]);
       rotated.add(notificationKeyFromPem({ ...next, id: 'herald-next', source: 'test' }), { primary: true });
       pipeline = new NotificationPipeline({
-        store: asyncStoreFrom(store),
+        store: store,
         keys: rotated,
         verifier: new ValidationTokenVerifier({ authorityHost: login.origin, clientId, clock: () => new Date() }),
-        dedupe: await ChangeDeduplicator.load(asyncStoreFrom(store).changeLogs),
+        dedupe: new ChangeDeduplicator(store.changeLogs),
         events,
         clock: () => new Date(),
         log: silentLogger(),
@@ -256,10 +255,10 @@ describe('notification pipeline (verify → decode → route)', () => {
     const receivedAt = new Date().toISOString();
     const later = () => new Date(Date.now() + 3 * 60 * 60_000);
     pipeline = new NotificationPipeline({
-      store: asyncStoreFrom(store),
+      store: store,
       keys: ring,
       verifier: new ValidationTokenVerifier({ authorityHost: verifierKeysHost, clientId, clock: later }),
-      dedupe: await ChangeDeduplicator.load(asyncStoreFrom(store).changeLogs),
+      dedupe: new ChangeDeduplicator(store.changeLogs),
       events,
       clock: later,
       log: silentLogger(),
@@ -278,7 +277,7 @@ describe('notification pipeline (verify → decode → route)', () => {
     /** The creation tracker of an instance on this store (the test's own one, or another instance's). */
     const tracker = (instanceId: string) =>
       new PendingCreations({
-        store: asyncStoreFrom(store),
+        store: store,
         clock: () => now,
         log: silentLogger(),
         instanceId,
@@ -332,12 +331,12 @@ describe('notification pipeline (verify → decode → route)', () => {
 
     it('keeps the creation in the store until it settles, and removes it then', async () => {
       const creation = await pending.begin(draft(fresh));
-      const stored = store.pendingCreations.list();
+      const stored = await store.pendingCreations.ofTenant(tenantId);
       assert.equal(stored.length, 1);
       assert.equal(stored[0]?.startedBy, 'instance-a');
       assert.equal(stored[0]?.key, pendingCreationKey(fresh.clientState));
       await creation.settle();
-      assert.deepEqual(store.pendingCreations.list(), []);
+      assert.deepEqual(await store.pendingCreations.ofTenant(tenantId), []);
     });
 
     it('asks for the batch to be tried again later when another instance is creating the subscription', async () => {
@@ -355,7 +354,7 @@ describe('notification pipeline (verify → decode → route)', () => {
         await store.subscriptions.put(fresh.id, fresh);
         await store.pendingCreations.delete(marker.key);
       };
-      pipeline = await build(new PendingCreations({ store: asyncStoreFrom(store), clock: () => now, log: silentLogger(), instanceId: 'instance-a', resolveStale }));
+      pipeline = await build(new PendingCreations({ store: store, clock: () => now, log: silentLogger(), instanceId: 'instance-a', resolveStale }));
       assert.deepEqual(statuses(await run(await notifier.batch([joined(alice, fresh)]))), ['emitted']);
       assert.equal(resolved.length, 1);
       assert.equal(resolved[0]?.startedBy, 'instance-b');
@@ -496,10 +495,10 @@ describe('notification pipeline (verify → decode → route)', () => {
 
   it('records when a subscription last delivered an authentic notification', async () => {
     await run(await notifier.batch([joined()]));
-    assert.ok(store.subscriptions.get(perChat.id)?.lastNotificationAt);
-    assert.equal(store.subscriptions.get(tenantWide.id)?.lastNotificationAt, null);
+    assert.ok((await store.subscriptions.get(perChat.id))?.lastNotificationAt);
+    assert.equal((await store.subscriptions.get(tenantWide.id))?.lastNotificationAt, null);
     await run(await notifier.batch([{ ...joined(bob, tenantWide), clientState: 'forged' }]));
-    assert.equal(store.subscriptions.get(tenantWide.id)?.lastNotificationAt, null, 'forged items do not count');
+    assert.equal((await store.subscriptions.get(tenantWide.id))?.lastNotificationAt, null, 'forged items do not count');
   });
 
   it('ignores channel messages and resources it does not know', async () => {

@@ -13,8 +13,7 @@ import { ChangeDeduplicator } from '../../../../src/notifications/route/ChangeDe
 import type { ItemOutcome } from '../../../../src/notifications/route/ItemOutcome.js';
 import { NotificationPipeline } from '../../../../src/notifications/route/NotificationPipeline.js';
 import { ValidationTokenVerifier } from '../../../../src/notifications/verify/ValidationTokenVerifier.js';
-import { LowdbStore } from '../../../../src/storage/LowdbStore.js';
-import { asyncStoreFrom } from '../../../../src/storage/asyncStoreFrom.js';
+import { openSqliteMemory } from '../../../../src/storage/sqlite/SqliteStore.js';
 import { LoginDouble } from '../../../../sim/doubles/login/LoginDouble.js';
 import { createLoopbackCa } from '../../../../sim/doubles/tls/loopbackCa.js';
 import { trustCaForFetch, type RestoreFetchTrust } from '../../../../sim/doubles/tls/trustCaForFetch.js';
@@ -49,17 +48,17 @@ describe('notification pipeline with the key unwrap pool', () => {
 
   /** Runs one batch through a fresh pipeline (own store and dedupe) and reports what came out. */
   async function outcomesOf(body: unknown, pool: KeyUnwrapPool | undefined): Promise<{ outcomes: string[]; changes: string[] }> {
-    const store = await LowdbStore.memory();
+    const store = await openSqliteMemory();
     await store.subscriptions.put(subscription.id, subscription);
     const events = new HeraldEvents();
     const changes: string[] = [];
     events.on('change', (e: ChangeEvent) => void changes.push(`${e.kind} ${'member' in e ? e.member.userId : ''}`));
     const pipeline = new NotificationPipeline({
-      store: asyncStoreFrom(store),
+      store: store,
       keys: ring,
       unwrapper: pool,
       verifier: new ValidationTokenVerifier({ authorityHost: login.origin, clientId, clock: () => new Date() }),
-      dedupe: await ChangeDeduplicator.load(asyncStoreFrom(store).changeLogs),
+      dedupe: new ChangeDeduplicator(store.changeLogs),
       events,
       clock: () => new Date(),
       log: silentLogger(),

@@ -3,8 +3,7 @@ import { silentLogger } from '../../../../src/log/createLogger.js';
 import type { InboxBatch } from '../../../../src/model/inbox.js';
 import { InboxProcessor } from '../../../../src/notifications/inbox/InboxProcessor.js';
 import { NotificationMetrics } from '../../../../src/notifications/inbox/NotificationMetrics.js';
-import { asyncStoreFrom } from '../../../../src/storage/asyncStoreFrom.js';
-import { LowdbStore } from '../../../../src/storage/LowdbStore.js';
+import { openSqliteMemory, type SqliteStore } from '../../../../src/storage/sqlite/SqliteStore.js';
 import { inboxBody, ManualTimers, RecordingPipeline } from '../../../support/notifications/inboxDoubles.js';
 
 const LEASE_MS = 30_000;
@@ -16,13 +15,13 @@ const TAKEOVER_MS = 5_000;
  * timers that fire only when the test says so and one clock the test moves.
  */
 describe('notification inbox: leases, heartbeat and takeover', () => {
-  let store: LowdbStore;
+  let store: SqliteStore;
   let pipeline: RecordingPipeline;
   let now: Date;
   const advance = (ms: number) => (now = new Date(now.getTime() + ms));
 
   beforeEach(async () => {
-    store = await LowdbStore.memory();
+    store = await openSqliteMemory();
     pipeline = new RecordingPipeline();
     now = new Date('2026-06-01T12:00:00Z');
   });
@@ -31,7 +30,7 @@ describe('notification inbox: leases, heartbeat and takeover', () => {
     const timers = new ManualTimers();
     const metrics = new NotificationMetrics();
     const processor = new InboxProcessor({
-      store: asyncStoreFrom(store), instanceId, pipeline, metrics, clock: () => now, log: silentLogger(), timers,
+      store: store, instanceId, pipeline, metrics, clock: () => now, log: silentLogger(), timers,
       lease: { leaseMs: LEASE_MS, takeoverEveryMs: TAKEOVER_MS }, concurrency: options.concurrency,
     });
     return { processor, timers, metrics };
@@ -69,7 +68,7 @@ describe('notification inbox: leases, heartbeat and takeover', () => {
     assert.equal(b.metrics.snapshot().takenOver, 0, 'the lease was extended');
     pipeline.releaseAll();
     await a.processor.idle();
-    assert.equal(stored(batch), undefined);
+    assert.equal(await stored(batch), undefined);
     assert.deepEqual(pipeline.runs.map((r) => r.id), [batch.id]);
   });
 
@@ -77,7 +76,7 @@ describe('notification inbox: leases, heartbeat and takeover', () => {
     const { a, b, batch } = await heldByA(3, 2);
     a.timers.fire(HEARTBEAT_MS); // the last beat before it dies: records items 0 and 1
     await a.processor.heartbeat();
-    assert.deepEqual(stored(batch)?.done, [0, 1]);
+    assert.deepEqual((await stored(batch))?.done, [0, 1]);
 
     advance(LEASE_MS - 1);
     await b.processor.start();
@@ -90,7 +89,7 @@ describe('notification inbox: leases, heartbeat and takeover', () => {
 
     assert.deepEqual(pipeline.runs.map((r) => r.skip), [[], [0, 1]]);
     assert.equal(pipeline.handled.get(`${batch.id}#2`), 1);
-    assert.equal(stored(batch), undefined);
+    assert.equal(await stored(batch), undefined);
     const health = b.metrics.snapshot();
     assert.deepEqual([health.takenOver, health.inbox, health.processed], [1, 0, 1]);
   });
@@ -110,7 +109,7 @@ describe('notification inbox: leases, heartbeat and takeover', () => {
     await a.processor.idle();
     await b.processor.idle();
     assert.equal(pipeline.handled.get(`${batch.id}#1`), 1, 'the old owner stopped before the item');
-    assert.equal(stored(batch), undefined, 'completed by the new owner');
+    assert.equal(await stored(batch), undefined, 'completed by the new owner');
     assert.deepEqual([b.metrics.snapshot().takenOver, b.metrics.snapshot().leasesLost], [1, 0]);
   });
 
@@ -120,7 +119,7 @@ describe('notification inbox: leases, heartbeat and takeover', () => {
     const a = instance('a');
     const b = instance('b');
     a.processor = new InboxProcessor({
-      store: asyncStoreFrom(store), instanceId: 'a', metrics: a.metrics, clock: () => now, log: silentLogger(), timers: a.timers,
+      store: store, instanceId: 'a', metrics: a.metrics, clock: () => now, log: silentLogger(), timers: a.timers,
       lease: { leaseMs: LEASE_MS },
       // Finishes its items after the gate whatever the abort signal says (an item already under way).
       pipeline: { process: async (_batch, run) => { await gate; run.onItem(0, { status: 'emitted', event: 'change' }); run.onItem(1, { status: 'emitted', event: 'change' }); } },
@@ -148,11 +147,11 @@ describe('notification inbox: leases, heartbeat and takeover', () => {
     await b.processor.start(); // claimed, not started yet
     pipeline.releaseAll();
     await a.processor.idle();
-    assert.ok(stored(batch), 'the old owner could not complete it');
+    assert.ok(await stored(batch), 'the old owner could not complete it');
     assert.equal(a.metrics.snapshot().leasesLost, 1);
     b.processor.resume();
     await b.processor.idle();
-    assert.equal(stored(batch), undefined);
+    assert.equal(await stored(batch), undefined);
   });
 
   it('hands its batches back when stopped, so another instance takes them at once', async () => {
@@ -160,11 +159,11 @@ describe('notification inbox: leases, heartbeat and takeover', () => {
     const stopped = a.processor.stop();
     pipeline.releaseAll();
     await stopped;
-    assert.deepEqual(stored(batch)?.done, [0], 'with its progress');
+    assert.deepEqual((await stored(batch))?.done, [0], 'with its progress');
     await b.processor.start();
     await b.processor.idle();
     assert.deepEqual(pipeline.runs.map((r) => r.skip), [[], [0]]);
-    assert.equal(stored(batch), undefined);
+    assert.equal(await stored(batch), undefined);
   });
 
   it('processes taken-over batches oldest first', async () => {

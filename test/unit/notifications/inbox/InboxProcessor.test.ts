@@ -6,9 +6,8 @@ import { InboxClosedError, InboxProcessor, type BatchProcessor } from '../../../
 import { NotificationMetrics } from '../../../../src/notifications/inbox/NotificationMetrics.js';
 import { ProcessingStoppedError, RetryLaterError } from '../../../../src/notifications/route/ItemOutcome.js';
 import type { BatchRun } from '../../../../src/notifications/route/NotificationPipeline.js';
-import { LowdbStore } from '../../../../src/storage/LowdbStore.js';
+import { openSqliteMemory, type SqliteStore } from '../../../../src/storage/sqlite/SqliteStore.js';
 import { Registry } from 'prom-client';
-import { asyncStoreFrom } from '../../../../src/storage/asyncStoreFrom.js';
 
 const body = (n: number) => ({ value: Array.from({ length: n }, (_, i) => ({ subscriptionId: `s${i}` })) });
 
@@ -26,28 +25,28 @@ class ScriptedPipeline implements BatchProcessor {
 }
 
 describe('notification inbox', () => {
-  let store: LowdbStore;
+  let store: SqliteStore;
   let pipeline: ScriptedPipeline;
   let metrics: NotificationMetrics;
   let now: Date;
 
   beforeEach(async () => {
-    store = await LowdbStore.memory();
+    store = await openSqliteMemory();
     pipeline = new ScriptedPipeline();
     metrics = new NotificationMetrics();
     now = new Date('2026-06-01T12:00:00Z');
   });
 
-  const processor = (retry = {}) => new InboxProcessor({ store: asyncStoreFrom(store), pipeline, metrics, clock: () => now, log: silentLogger(), retry });
+  const processor = (retry = {}) => new InboxProcessor({ store: store, pipeline, metrics, clock: () => now, log: silentLogger(), retry });
 
   it('stores a batch before accepting it, processes it afterwards and then removes it', async () => {
     const inbox = processor();
     await inbox.start();
     const batch = await inbox.accept('notifications', body(2), 2);
-    assert.ok(store.inbox.get(batch.id), 'durable when accept resolves');
+    assert.ok(await store.inbox.get(batch.id), 'durable when accept resolves');
     assert.equal(metrics.snapshot().received, 2);
     await inbox.idle();
-    assert.equal(store.inbox.get(batch.id), undefined);
+    assert.equal(await store.inbox.get(batch.id), undefined);
     assert.deepEqual(pipeline.seen.map((s) => s.id), [batch.id]);
     const health = metrics.snapshot();
     assert.deepEqual([health.received, health.processed, health.dropped, health.inbox], [2, 2, 0, 0]);
@@ -69,7 +68,7 @@ describe('notification inbox', () => {
     second.resume();
     await second.idle();
     assert.deepEqual(pipeline.seen.map((s) => s.id), [batch.id]);
-    assert.equal(store.inbox.list().length, 0);
+    assert.equal((await store.inbox.count()), 0);
     assert.equal(metrics.snapshot().processed, 1);
   });
 
@@ -120,7 +119,7 @@ describe('notification inbox', () => {
       const batch = await inbox.accept('notifications', body(2), 2);
       await inbox.idle();
       assert.equal(metrics.snapshot().retrying, 1);
-      assert.ok(store.inbox.get(batch.id), 'still stored while waiting');
+      assert.ok(await store.inbox.get(batch.id), 'still stored while waiting');
       await clock.tickAsync(1000);
       await inbox.idle();
       assert.equal(pipeline.seen.length, 2);
@@ -129,7 +128,7 @@ describe('notification inbox', () => {
       await clock.tickAsync(1);
       await inbox.idle();
       assert.deepEqual(pipeline.seen.map((s) => s.skip), [[], [0], [0]]);
-      assert.equal(store.inbox.get(batch.id), undefined);
+      assert.equal(await store.inbox.get(batch.id), undefined);
       const h = metrics.snapshot();
       assert.deepEqual([h.processed, h.inbox, h.retrying], [2, 0, 0]);
     });
@@ -145,7 +144,7 @@ describe('notification inbox', () => {
       now = new Date(now.getTime() + 10_000);
       await clock.tickAsync(60_000);
       await inbox.idle();
-      assert.equal(store.inbox.get(batch.id), undefined);
+      assert.equal(await store.inbox.get(batch.id), undefined);
       const h = metrics.snapshot();
       assert.deepEqual([h.dropped, h.inbox], [3, 0]);
       assert.deepEqual(h.droppedByReason, { verificationUnavailable: 3 });
@@ -158,8 +157,8 @@ describe('notification inbox', () => {
       };
       const givenUp: Array<{ id: string; unfinished: readonly number[]; reason: string; stored: boolean }> = [];
       const inbox = new InboxProcessor({
-        store: asyncStoreFrom(store), pipeline, metrics, clock: () => now, log: silentLogger(), retry: { initialMs: 1000, giveUpAfterMs: 10_000 },
-        onGivenUp: async (batch, unfinished, reason) => void givenUp.push({ id: batch.id, unfinished, reason, stored: Boolean(store.inbox.get(batch.id)) }),
+        store, pipeline, metrics, clock: () => now, log: silentLogger(), retry: { initialMs: 1000, giveUpAfterMs: 10_000 },
+        onGivenUp: async (batch, unfinished, reason) => void givenUp.push({ id: batch.id, unfinished, reason, stored: Boolean(await store.inbox.get(batch.id)) }),
       });
       await inbox.start();
       const batch = await inbox.accept('notifications', body(3), 3);
@@ -168,7 +167,7 @@ describe('notification inbox', () => {
       await clock.tickAsync(60_000);
       await inbox.idle();
       assert.deepEqual(givenUp, [{ id: batch.id, unfinished: [1, 2], reason: 'resourceUnavailable', stored: true }]);
-      assert.equal(store.inbox.get(batch.id), undefined);
+      assert.equal(await store.inbox.get(batch.id), undefined);
     });
 
     it('gives up on a batch that keeps failing unexpectedly', async () => {
@@ -184,7 +183,7 @@ describe('notification inbox', () => {
       }
       assert.equal(pipeline.seen.length, 3);
       assert.deepEqual(metrics.snapshot().droppedByReason, { processingFailed: 1 });
-      assert.equal(store.inbox.list().length, 0);
+      assert.equal((await store.inbox.count()), 0);
     });
   });
 
@@ -206,7 +205,7 @@ describe('notification inbox', () => {
     const stopped = inbox.stop();
     release();
     await stopped;
-    assert.ok(store.inbox.get(batch.id));
+    assert.ok(await store.inbox.get(batch.id));
     await assert.rejects(inbox.accept('notifications', body(1), 1), InboxClosedError);
   });
 });

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { ChangeDeduplicator, mergeLogs, type ChangeReport } from '../../../../src/notifications/route/ChangeDeduplicator.js';
-import { asyncStoreFrom } from '../../../../src/storage/asyncStoreFrom.js';
-import type { ResourceChangeLog } from '../../../../src/storage/HeraldStore.js';
-import { LowdbStore } from '../../../../src/storage/LowdbStore.js';
+import type { ResourceChangeLog } from '../../../../src/storage/records.js';
+import { openSqliteMemory, type SqliteStore } from '../../../../src/storage/sqlite/SqliteStore.js';
 
 const member = 'member:19:c@thread.v2:M1';
 const t0 = new Date('2026-06-01T12:00:00Z');
@@ -14,18 +13,17 @@ const report = (subscriptionId: string, changeType: string, extra: Partial<Chang
 
 /** Two instances' deduplicators over one store, each loaded before the other did anything. */
 describe('change deduplication across instances', () => {
-  let store: LowdbStore;
+  let store: SqliteStore;
   let a: ChangeDeduplicator;
   let b: ChangeDeduplicator;
   beforeEach(async () => {
-    store = await LowdbStore.memory();
-    a = await ChangeDeduplicator.load(asyncStoreFrom(store).changeLogs);
-    b = await ChangeDeduplicator.load(asyncStoreFrom(store).changeLogs);
+    store = await openSqliteMemory();
+    a = new ChangeDeduplicator(store.changeLogs);
+    b = new ChangeDeduplicator(store.changeLogs);
   });
 
   const handOn = async (dedupe: ChangeDeduplicator, r: ChangeReport) => {
-    await dedupe.refresh(r.tenantId, r.resource);
-    const verdict = dedupe.decide(r);
+    const verdict = await dedupe.decide(r);
     if (verdict.status === 'new') await dedupe.commit(r.tenantId, r.resource, verdict.changeKey);
     return verdict;
   };
@@ -39,9 +37,9 @@ describe('change deduplication across instances', () => {
 
   it('keeps the other instance\'s changes of a resource when committing its own', async () => {
     await handOn(a, report('per-chat', 'created', { at: at(0) }));
-    b.decide(report('per-chat', 'deleted', { at: at(1) })); // b did not refresh: it never heard of the join
+    await b.decide(report('per-chat', 'deleted', { at: at(1) })); // b did not refresh: it never heard of the join
     await b.commit('T1', member);
-    const stored = store.changeLogs.get(`t1|${member}`);
+    const stored = await store.changeLogs.get(`t1|${member}`);
     assert.deepEqual(Object.keys(stored?.changes ?? {}).sort(), ['created|', 'deleted|']);
     assert.equal(stored?.changes['created|']?.superseded, true, 'the leave came after the join');
     assert.equal(stored?.changes['deleted|']?.superseded, false);
@@ -59,10 +57,10 @@ describe('change deduplication across instances', () => {
     await handOn(a, report('per-chat', 'created', { at: at(0) }));
     await handOn(b, report('per-chat', 'deleted', { at: at(60) }));
     await a.prune(at(30));
-    assert.deepEqual(Object.keys(store.changeLogs.get(`t1|${member}`)?.changes ?? {}), ['deleted|']);
+    assert.deepEqual(Object.keys((await store.changeLogs.get(`t1|${member}`))?.changes ?? {}), ['deleted|']);
   });
 
-  it('merges one change known to both sides into one, with every reporter', () => {
+  it('merges one change known to both sides into one, with every reporter', async () => {
     const change = { changeKey: 'k1', at: t0.toISOString(), superseded: false };
     const theirs: ResourceChangeLog = { key: 'r', latestStamp: '2026-06-01T12:00:00Z', changes: { 'c|': { ...change, reporters: ['s1'] } } };
     const mine: ResourceChangeLog = { key: 'r', latestStamp: null, changes: { 'c|': { ...change, reporters: ['s2'] } } };

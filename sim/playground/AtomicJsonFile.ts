@@ -1,14 +1,12 @@
-import { HeraldError } from '../kernel/errors.js';
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { Adapter } from 'lowdb';
 
 /**
- * lowdb adapter that survives a crash mid-write: the new content goes to a temp file that is fsynced
+ * A JSON file that survives a crash mid-write: the new content goes to a temp file that is fsynced
  * and then renamed over the old one (rename is atomic on POSIX), so a reader sees either the old or the
  * new file, never a torn one.
  */
-export class AtomicJsonFile<T> implements Adapter<T> {
+export class AtomicJsonFile<T> {
   private seq = 0;
 
   constructor(private readonly path: string) {}
@@ -53,9 +51,9 @@ export class AtomicJsonFile<T> implements Adapter<T> {
   }
 }
 
-export class StorageCorruptError extends HeraldError {
+export class StorageCorruptError extends Error {
   constructor(readonly path: string, cause: unknown) {
-    super('herald.store.corrupt', `Storage file ${path} is not valid JSON; move it aside to start fresh`, { cause, context: { path } });
+    super(`${path} is not valid JSON`, { cause });
     this.name = 'StorageCorruptError';
   }
 }

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { asyncStoreFrom } from '../../../src/storage/asyncStoreFrom.js';
-import { LowdbStore } from '../../../src/storage/LowdbStore.js';
-import { MIGRATIONS } from '../../../src/storage/postgres/migrations.js';
-import { PostgresStore } from '../../../src/storage/postgres/PostgresStore.js';
-import { storeHealthReport } from '../../../src/storage/storeHealthReport.js';
+import { openSqliteMemory } from '../../../src/storage/sqlite/SqliteStore.js';
+import { MIGRATIONS } from '../../../src/storage/schema/migrations.js';
+import { openPostgresStore, type PostgresStore } from '../../../src/storage/postgres/PostgresStore.js';
+import { storeHealthReport } from '../../../src/app/storeHealthReport.js';
 import { startOutageProxy, type OutageProxy } from '../../support/storage/outageProxy.js';
 import { freshSchema, type TestSchema } from '../../support/storage/testPostgres.js';
 
@@ -14,10 +13,10 @@ describe('the /healthz store section', () => {
     now = new Date('2026-03-01T10:00:00.000Z');
   });
 
-  it('reports the embedded store as reachable, without a migration version', async () => {
-    const store = await LowdbStore.memory();
-    const report = storeHealthReport(asyncStoreFrom(store), { clock });
-    assert.deepEqual(await report.refresh(), { kind: 'embedded', reachable: true, migrationVersion: null, checkedAt: '2026-03-01T10:00:00.000Z' });
+  it('reports the embedded store as reachable, with its migration version', async () => {
+    const store = await openSqliteMemory();
+    const report = storeHealthReport(store, { clock });
+    assert.deepEqual(await report.refresh(), { kind: 'embedded', reachable: true, migrationVersion: Math.max(...MIGRATIONS.map((m) => m.version)), checkedAt: '2026-03-01T10:00:00.000Z' });
     await store.close();
   });
 
@@ -31,7 +30,7 @@ describe('the /healthz store section', () => {
     });
     beforeEach(async () => {
       proxy = await startOutageProxy(db.url);
-      store = await PostgresStore.open({ url: proxy.url, schema: db.schema, connectTimeoutMs: 1_000 });
+      store = await openPostgresStore({ url: proxy.url, schema: db.schema, connectTimeoutMs: 1_000 });
     });
     afterEach(async () => {
       await store?.close();

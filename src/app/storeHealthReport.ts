@@ -1,4 +1,4 @@
-import type { StoreContract, StoreHealth } from './StoreContract.js';
+import type { Store, StoreHealth } from '../storage/Store.js';
 
 export interface StoreHealthSection extends StoreHealth {
   /** When reachability was last checked (ISO). */
@@ -16,7 +16,7 @@ export interface StoreHealthReport {
   read(): StoreHealthSection;
 }
 
-export function storeHealthReport(store: Pick<StoreContract, 'kind' | 'health'>, options: { clock: () => Date; maxAgeMs?: number }): StoreHealthReport {
+export function storeHealthReport(store: Pick<Store, 'kind' | 'health'>, options: { clock: () => Date; maxAgeMs?: number }): StoreHealthReport {
   const maxAgeMs = options.maxAgeMs ?? 5_000;
   let last: StoreHealthSection = { kind: store.kind, reachable: false, migrationVersion: null, error: 'NOT_CHECKED', checkedAt: options.clock().toISOString() };
   let checking: Promise<StoreHealthSection> | null = null;

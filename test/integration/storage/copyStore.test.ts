@@ -3,17 +3,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { emptyChatState } from '../../../src/model/chat.js';
-import { asyncStoreFrom } from '../../../src/storage/asyncStoreFrom.js';
-import { copyEmbeddedStore, readEmbeddedExtras } from '../../../src/storage/copyEmbeddedStore.js';
-import { LowdbStore } from '../../../src/storage/LowdbStore.js';
-import { PostgresStore } from '../../../src/storage/postgres/PostgresStore.js';
-import type { StoreContract } from '../../../src/storage/StoreContract.js';
+import { copyStore } from '../../../src/storage/copyStore.js';
+import { openSqliteStore } from '../../../src/storage/sqlite/SqliteStore.js';
+import { openPostgresStore } from '../../../src/storage/postgres/PostgresStore.js';
+import type { Store } from '../../../src/storage/Store.js';
 import { batch, entry, installation, post, subscription } from '../../support/storage/storeRecords.js';
 import { freshSchema, type TestSchema } from '../../support/storage/testPostgres.js';
 
 /** An embedded DATA_DIR with a record of every kind, closed (as after Herald stopped). */
 async function fillDataDir(dir: string): Promise<void> {
-  const store = await LowdbStore.openFile(dir);
+  const store = await openSqliteStore(dir);
   await store.installations.put('19:one', installation('19:one', 'tenant-a'));
   await store.subscriptions.put('s1', subscription('s1', 'tenant-a', '19:one'));
   await store.subscriptions.put('s2', subscription('s2', 'tenant-a', null));
@@ -41,24 +40,24 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
-async function everything(store: StoreContract) {
+async function everything(store: Store) {
   // In a stable order whatever order each backend lists in (JSONB does not keep key order either).
   const sorted = async <T>(items: Promise<T[]>) => (await items).sort((a, b) => (canonical(a) < canonical(b) ? -1 : 1));
   return {
-    installations: await sorted(store.installations.list()),
-    subscriptions: await sorted(store.subscriptions.list()),
-    chats: await sorted(store.chats.list()),
-    inbox: await sorted(store.inbox.list()),
-    outbox: await sorted(store.outbox.list()),
-    pendingSummaries: await sorted(store.pendingSummaries.list()),
-    pendingCreations: await sorted(store.pendingCreations.list()),
-    changeLogs: await sorted(store.changeLogs.list()),
-    history: [await store.history.list('19:one'), await store.history.list('19:gone')],
+    installations: await store.installations.get('19:one'),
+    subscriptions: await sorted(store.subscriptions.all()),
+    chats: await store.chats.get('19:one'),
+    inbox: await store.inbox.get('b1'),
+    outbox: await store.outbox.ofChat('19:one'),
+    pendingSummaries: await sorted(store.pendingSummaries.all()),
+    pendingCreations: await store.pendingCreations.ofTenant('tenant-a'),
+    changeLogs: await store.changeLogs.get('tenant-a|/chats/19:one'),
+    history: [await store.history.page('19:one'), await store.history.page('19:gone')],
     seen: await store.seen.has('seen-1'),
   };
 }
 
-describe('copying an embedded store into PostgreSQL (store:migrate)', () => {
+describe('copying the embedded SQLite store into PostgreSQL (store:migrate)', () => {
   let dir: string;
   let db: TestSchema;
   before(async function () {
@@ -73,17 +72,17 @@ describe('copying an embedded store into PostgreSQL (store:migrate)', () => {
   afterEach(async () => rm(dir, { recursive: true, force: true }));
 
   it('copies every record, history in the same order, and the seen keys', async () => {
-    const source = await LowdbStore.openFile(dir);
-    const target = await PostgresStore.open({ url: db.url, schema: db.schema });
+    const source = await openSqliteStore(dir);
+    const target = await openPostgresStore({ url: db.url, schema: db.schema });
     try {
-      const report = await copyEmbeddedStore(source, await readEmbeddedExtras(dir), target);
-      assert.deepEqual(report, { installations: 1, subscriptions: 2, chats: 1, inbox: 1, outbox: 1, pendingSummaries: 1, pendingCreations: 1, changeLogs: 1, history: 4, seen: 1 });
+      const report = await copyStore(source.engine, target.engine);
+      assert.deepEqual(report, { installations: 1, subscriptions: 2, chats: 1, inbox: 1, outbox: 1, pending_summaries: 1, pending_creations: 1, change_logs: 1, history: 4, seen_keys: 1 });
       const copied = await everything(target);
-      assert.deepEqual(copied, await everything(asyncStoreFrom(source)));
+      assert.deepEqual(copied, await everything(source));
       assert.deepEqual(copied.history[0]!.map((e) => e.id), ['e2', 'e3', 'e1']);
 
       // Copying again (say, after an interrupted run) changes nothing.
-      await copyEmbeddedStore(source, await readEmbeddedExtras(dir), target);
+      await copyStore(source.engine, target.engine);
       assert.deepEqual(await everything(target), copied);
       const claimable = await target.inbox.claim({ owner: 'new-instance', at: new Date('2026-03-01T10:00:00.000Z'), leaseMs: 30_000, limit: 10 });
       assert.deepEqual(claimable.map((c) => c.key), ['b1'], 'copied work is not leased to anyone');

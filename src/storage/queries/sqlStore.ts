@@ -1,0 +1,38 @@
+import type { Kysely } from 'kysely';
+import type { Dialect } from '../dialect.js';
+import type { Tables } from '../schema/tables.js';
+import type { KeyLocks, Store, StoreHealth } from '../Store.js';
+import { run, type QueryContext } from './context.js';
+import { sharedCertificates } from './history.js';
+import { storeData } from './storeData.js';
+
+/** What an engine binding supplies; the queries make the Store of it. */
+export interface EngineBinding {
+  db: Kysely<Tables>;
+  dialect: Dialect;
+  locks: KeyLocks;
+  /** Whether generated certificates are kept in the store (stores several instances share). */
+  sharesCertificates: boolean;
+  health(): Promise<StoreHealth>;
+  close(): Promise<void>;
+}
+
+/** A store with the engine it runs on (tools that work at the table level, such as copyStore). */
+export type EngineStore = Store & { readonly engine: QueryContext };
+
+export function sqlStore(binding: EngineBinding): EngineStore {
+  const { db, dialect } = binding;
+  const ctx = { db, dialect };
+  return {
+    kind: dialect.kind,
+    engine: ctx,
+    ...storeData(ctx),
+    locks: binding.locks,
+    ...(binding.sharesCertificates ? { certificates: sharedCertificates(ctx) } : {}),
+    transaction: (fn) => run(ctx, 'transaction', true, () => db.transaction().execute((trx) => fn(storeData({ db: trx, dialect })))),
+    health: () => binding.health(),
+    // Every write is committed (and, on SQLite, synced) before it resolves: nothing to wait for.
+    flush: async () => {},
+    close: () => binding.close(),
+  };
+}
