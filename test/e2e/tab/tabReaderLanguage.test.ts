@@ -134,8 +134,10 @@ describe('companion tab in the reader’s language', function () {
   });
 
   it('says who removed someone, as the chat does, and that a person who left by themselves left', async () => {
-    await appendEntry({ id: 'rm-1', at: new Date().toISOString(), kind: 'left', actor: 'Grace Hopper', userId: world.grace.oid, by: 'Ada Lovelace' });
-    await appendEntry({ id: 'add-1', at: new Date(Date.now() - 1).toISOString(), kind: 'joined', actor: 'Nia Newcomer', userId: 'n1', by: 'Ada Lovelace' });
+    // Both times from one clock reading: the second append may start more than a millisecond after the first.
+    const now = Date.now();
+    await appendEntry({ id: 'rm-1', at: new Date(now).toISOString(), kind: 'left', actor: 'Grace Hopper', userId: world.grace.oid, by: 'Ada Lovelace' });
+    await appendEntry({ id: 'add-1', at: new Date(now - 1).toISOString(), kind: 'joined', actor: 'Nia Newcomer', userId: 'n1', by: 'Ada Lovelace' });
     const { tab } = await openTab();
     const lines = await historyLines(tab);
     assert.equal(lines[0], 'Ada Lovelace removed Grace Hopper from the chat');
