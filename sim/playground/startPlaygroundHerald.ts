@@ -23,6 +23,7 @@ export interface StartPlaygroundHeraldOptions {
   /** Share one CA between runs (tests). */
   tls?: LoopbackCa;
   graph?: StartGraphWorldOptions['graph'];
+  login?: StartGraphWorldOptions['login'];
   /** Passed to createHerald (tests inject a clock or store). */
   overrides?: HeraldOverrides;
   publicDir?: string;
@@ -80,6 +81,7 @@ export async function startPlaygroundHerald(options: StartPlaygroundHeraldOption
     log: log.child({ module: 'playground' }),
     tls: options.tls,
     graph: options.graph,
+    login: options.login,
   });
   try {
     for (let attempt = 1; ; attempt++) {

@@ -28,6 +28,8 @@ export interface StartSimulatedWorldOptions {
   tls?: LoopbackCa;
   /** Passed to the Graph double (e.g. faster delivery retries in tests). */
   graph?: StartGraphWorldOptions['graph'];
+  /** Passed to the login double (tests share one signing key: RSA key generation dominates start-up). */
+  login?: StartGraphWorldOptions['login'];
 }
 
 export interface SimulatedWorld {
@@ -93,6 +95,7 @@ export async function startSimulatedWorld(options: StartSimulatedWorldOptions = 
     tls: options.tls,
     tlsDir: options.tls ? undefined : stateDir ? join(stateDir, 'tls') : undefined,
     graph: options.graph,
+    login: options.login,
   });
   const app = graphWorld.registerApp({ ...meta.app, displayName: 'Herald' });
   // Graph keeps subscriptions while Herald is down; so does the playground.

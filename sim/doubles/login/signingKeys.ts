@@ -58,8 +58,9 @@ export class SigningKeySet {
     this.keys = [initial];
   }
 
-  static async create(now: Date): Promise<SigningKeySet> {
-    return new SigningKeySet(await generateSigningKey(now));
+  /** Publishes `initial` when given (a key made earlier), else a new one. */
+  static async create(now: Date, initial?: SigningKey): Promise<SigningKeySet> {
+    return new SigningKeySet(initial ?? (await generateSigningKey(now)));
   }
 
   get active(): SigningKey {

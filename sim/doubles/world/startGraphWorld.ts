@@ -31,7 +31,7 @@ export interface StartGraphWorldOptions {
    * The docs show both forms and do not say which Graph sends (reference §7); 'v1' gives sts.windows.net + appid.
    */
   validationTokenVersion?: TokenVersion;
-  login?: Pick<LoginDoubleOptions, 'accessTokenVersion' | 'accessTokenLifetimeSeconds' | 'knownResources'>;
+  login?: Pick<LoginDoubleOptions, 'accessTokenVersion' | 'accessTokenLifetimeSeconds' | 'knownResources' | 'initialSigningKey'>;
   graph?: Pick<GraphDoubleOptions, 'delivery' | 'handshakeTimeoutMs' | 'evaluationMonthlyLimit' | 'subscriptionPageSize' | 'rscPermissions'>;
 }
 

@@ -18,7 +18,14 @@ describe('tab API: where a history entry came from', () => {
     await world?.close();
   });
 
-  const base = () => ({ tenantId: world.tenantId, chatId: world.chatId, receivedAt: new Date().toISOString(), at: new Date().toISOString() });
+  // Each event a millisecond after the one before at least: the history orders by time, and two events of a
+  // test in the same millisecond would tie.
+  let last = 0;
+  const base = () => {
+    last = Math.max(Date.now(), last + 1);
+    const at = new Date(last).toISOString();
+    return { tenantId: world.tenantId, chatId: world.chatId, receivedAt: at, at };
+  };
 
   async function history(): Promise<TabHistoryResponse> {
     const response = await fetch(`${world.url}/api/tab/chats/${encodeURIComponent(world.chatId)}/history`, { headers: { Authorization: `Bearer ${await world.token(world.ada)}` } });

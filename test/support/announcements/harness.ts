@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Attachment } from 'botbuilder';
 import type { Announcements } from '../../../src/announcements/wireAnnouncements.js';
 import { createHerald, type HeraldApp } from '../../../src/app/createHerald.js';
+import { testNotificationCertificate } from '../keys/testCredentials.js';
 import { loadConfig } from '../../../src/config/loadConfig.js';
 import { silentLogger } from '../../../src/log/createLogger.js';
 import type { ChangeEvent, ChatProperties } from '../../../src/model/changeEvents.js';
@@ -37,7 +38,8 @@ export interface Harness {
 
 async function startHerald(dataDir: string): Promise<{ herald: HeraldApp; url: string; announcements: Announcements }> {
   // BOT_ID blank: no Bot Framework auth (botbuilder refuses a blank id for SingleTenant).
-  const config = loadConfig({ PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent', BOT_TYPE: 'MultiTenant' });
+  const certificate = await testNotificationCertificate();
+  const config = loadConfig({ PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent', BOT_TYPE: 'MultiTenant', NOTIFICATION_CERT_FILE: certificate.certFile, NOTIFICATION_KEY_FILE: certificate.keyFile });
   const herald = await createHerald(config, silentLogger());
   const url = await herald.start();
   const announcements = herald.modules.announcements;

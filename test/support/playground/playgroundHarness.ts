@@ -7,20 +7,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../../src/config/loadConfig.js';
-import { createLoopbackCa, type LoopbackCa } from '../../../sim/doubles/tls/loopbackCa.js';
 import { silentLogger } from '../../../src/log/createLogger.js';
 import { startPlaygroundHerald, type PlaygroundHerald } from '../../../sim/playground/startPlaygroundHerald.js';
 import type { TimelineEntry } from '../../../sim/playground/Timeline.js';
+import { testNotificationCertificate, testSigningKey, testTls } from '../keys/testCredentials.js';
 
 export type PostEntry = Extract<TimelineEntry, { kind: 'post' }>;
-
-let sharedTls: Promise<LoopbackCa> | undefined;
-
-/** One CA for the whole run: RSA key generation dominates start-up. */
-export function testTls(): Promise<LoopbackCa> {
-  sharedTls ??= createLoopbackCa();
-  return sharedTls;
-}
 
 export interface PlaygroundRun {
   pg: PlaygroundHerald;
@@ -42,11 +34,14 @@ export interface PlaygroundRun {
 export const WELCOME = /^Hi, I'm Herald/;
 
 async function boot(dataDir: string, port = 0): Promise<PlaygroundHerald> {
-  const config = loadConfig({ PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
+  // The run's shared keys (tests of the playground's own keys run npm start: test/e2e/playground/npmStart.test.ts).
+  const certificate = await testNotificationCertificate();
+  const config = loadConfig({ PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'silent', NOTIFICATION_CERT_FILE: certificate.certFile, NOTIFICATION_KEY_FILE: certificate.keyFile });
   return startPlaygroundHerald({
     config,
     log: silentLogger(),
     tls: await testTls(),
+    login: { initialSigningKey: await testSigningKey() },
     // Quick Graph delivery retries keep failure scenarios short.
     graph: { delivery: { retryDelaysMs: [100, 300, 900] } },
   });

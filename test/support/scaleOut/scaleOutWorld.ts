@@ -12,7 +12,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { PlaygroundController } from '../../../sim/playground/PlaygroundController.js';
 import { startSimulatedWorld, type SimulatedWorld } from '../../../sim/playground/startSimulatedWorld.js';
 import { silentLogger } from '../../../src/log/createLogger.js';
-import { testTls, postText, type PostEntry } from '../playground/playgroundHarness.js';
+import { postText, type PostEntry } from '../playground/playgroundHarness.js';
+import { testTls } from '../keys/testCredentials.js';
 import { startRoundRobinProxy, type RoundRobinProxy } from '../process/roundRobinProxy.js';
 import { freshSchema, type TestSchema } from '../storage/testPostgres.js';
 

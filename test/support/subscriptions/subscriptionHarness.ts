@@ -12,7 +12,6 @@ import type { Activity } from 'botbuilder';
 import sinon from 'sinon';
 import { createHerald, type HeraldApp } from '../../../src/app/createHerald.js';
 import { loadConfig } from '../../../src/config/loadConfig.js';
-import { createLoopbackCa, type LoopbackCa } from '../../../sim/doubles/tls/loopbackCa.js';
 import { startGraphWorld, type AppRegistration, type GraphWorld } from '../../../sim/doubles/world/startGraphWorld.js';
 import type { WorldUser } from '../../../sim/doubles/world/types.js';
 import { GraphApi } from '../../../src/graph/GraphApi.js';
@@ -22,6 +21,7 @@ import { silentLogger } from '../../../src/log/createLogger.js';
 import type { ChangeEvent, LifecycleEvent } from '../../../src/model/changeEvents.js';
 import type { SubscriptionRecord } from '../../../src/model/subscription.js';
 import { openSqliteStore, type SqliteStore } from '../../../src/storage/sqlite/SqliteStore.js';
+import { testNotificationCertificate, testSigningKey, testTls, type CertificateFiles } from '../keys/testCredentials.js';
 import { crashable, type CrashableStore } from './crashableStore.js';
 import type { SubscriptionManager, SubscriptionManagerOptions } from '../../../src/subscriptions/SubscriptionManager.js';
 import type { Timers } from '../../../src/kernel/timers.js';
@@ -89,7 +89,6 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-let sharedTls: Promise<LoopbackCa> | undefined;
 
 export class SubscriptionHarness {
   herald!: HeraldApp;
@@ -105,6 +104,7 @@ export class SubscriptionHarness {
   readonly lifecycles: LifecycleEvent[] = [];
   readonly posts: Array<{ chatId: string; text: string }> = [];
   users: WorldUser[] = [];
+  private certificate: CertificateFiles | null = null;
   private constructor(
     readonly gw: GraphWorld,
     readonly app: AppRegistration,
@@ -116,9 +116,8 @@ export class SubscriptionHarness {
   ) {}
 
   static async start(options: HarnessOptions = {}, tenantCount = 2): Promise<SubscriptionHarness> {
-    // RSA key generation dominates start-up: one loopback CA serves every harness of the run.
-    sharedTls ??= createLoopbackCa();
-    const gw = await startGraphWorld({ clock: () => new Date(), tls: await sharedTls });
+    // RSA key generation dominates start-up: the run's one CA and signing key serve every harness.
+    const gw = await startGraphWorld({ clock: () => new Date(), tls: await testTls(), login: { initialSigningKey: await testSigningKey() } });
     const app = gw.registerApp({ displayName: 'Herald' });
     const tenants: string[] = [];
     for (let i = 0; i < tenantCount; i++) tenants.push(gw.world.addTenant({ displayName: `Tenant ${i}`, domain: `t${i}.example` }).id);
@@ -128,6 +127,7 @@ export class SubscriptionHarness {
     for (const tenantId of tenants) {
       for (const name of ['Ada', 'Grace', 'Linus']) harness.users.push(gw.world.addUser({ displayName: `${name} ${tenantId.slice(0, 4)}`, tenantId }));
     }
+    harness.certificate = await testNotificationCertificate();
     await harness.boot();
     return harness;
   }
@@ -145,6 +145,8 @@ export class SubscriptionHarness {
       PORT: String(this.port),
       DATA_DIR: this.dataDir,
       LOG_LEVEL: 'silent',
+      // The run's one notification certificate (tests of certificates give their own files in `env`).
+      ...(this.certificate ? { NOTIFICATION_CERT_FILE: this.certificate.certFile, NOTIFICATION_KEY_FILE: this.certificate.keyFile } : {}),
       ...(this.options.teamsAppId ? { TEAMS_APP_ID: this.app.teamsAppId } : {}),
       ...(this.options.billingModelB ? { GRAPH_BILLING_MODEL: 'B' } : {}),
       ...this.options.env,

@@ -12,7 +12,7 @@ import { createGraphAccess } from '../../../src/graph/createGraphAccess.js';
 import type { GraphApi } from '../../../src/graph/GraphApi.js';
 import type { HeraldConfig } from '../../../src/config/HeraldConfig.js';
 import { LoginDouble, type UserTokenRequest } from '../../../sim/doubles/login/LoginDouble.js';
-import { createLoopbackCa } from '../../../sim/doubles/tls/loopbackCa.js';
+import { testNotificationCertificate, testSigningKey, testTls } from '../keys/testCredentials.js';
 import { trustCaForFetch, type RestoreFetchTrust } from '../../../sim/doubles/tls/trustCaForFetch.js';
 import type { SettingsChangedEvent } from '../../../src/events/HeraldEvents.js';
 import { silentLogger } from '../../../src/log/createLogger.js';
@@ -63,9 +63,10 @@ export interface TabWorldOptions {
 const minutes = (n: number) => n * 60_000;
 
 export async function startTabWorld(options: TabWorldOptions = {}): Promise<TabWorld> {
-  const ca = await createLoopbackCa();
+  const ca = await testTls();
   const restoreTrust: RestoreFetchTrust = trustCaForFetch(ca.caCertPem);
-  const login = await LoginDouble.start({ tls: ca });
+  const login = await LoginDouble.start({ tls: ca, initialSigningKey: await testSigningKey() });
+  const certificate = await testNotificationCertificate();
   const clientId = randomUUID();
   login.registerApp({ clientId, displayName: 'Herald' });
   const tenantId = randomUUID();
@@ -85,6 +86,8 @@ export async function startTabWorld(options: TabWorldOptions = {}): Promise<TabW
     HOST: '127.0.0.1',
     DATA_DIR: dataDir,
     LOG_LEVEL: 'silent',
+    NOTIFICATION_CERT_FILE: certificate.certFile,
+    NOTIFICATION_KEY_FILE: certificate.keyFile,
     // No bot credentials here (BOT_ID blank); botbuilder insists on an app id only for SingleTenant.
     BOT_TYPE: 'MultiTenant',
   };
