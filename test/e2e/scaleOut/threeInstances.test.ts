@@ -1,31 +1,10 @@
 import assert from 'node:assert/strict';
-import { startOutageProxy, type OutageProxy } from '../../support/storage/outageProxy.js';
 import { startScaleOutWorld, type ScaleOutWorld } from '../../support/scaleOut/scaleOutWorld.js';
+import { added, announced, installWithWindowZero, quiet, WELCOME } from '../../support/scaleOut/scaleOutSteps.js';
 
-const WELCOME = /^Hi, I'm Herald/;
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const added = (name: string) => new RegExp(`added ${escape(name)}\\b`);
-/** An announcement of the person, whether it names who added them or not. */
-const announced = (name: string) => new RegExp(`\\b${escape(name)}\\b`);
-
-/** Lets late duplicates (a second instance, a redelivery) show up before counting. */
-const quiet = (ms = 3_000) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Installs Herald, sets the window to 0 and waits until Graph has the chat's two subscriptions. */
-async function installWithWindowZero(world: ScaleOutWorld): Promise<void> {
-  await world.controller.installHerald();
-  await world.waitForPost(WELCOME);
-  await world.controller.send('@Herald window 0');
-  await world.waitForPost(/window 0s/);
-  const deadline = Date.now() + 30_000;
-  while (world.controller.subscriptions().filter((s) => s.resource.startsWith('/chats/')).length < 2) {
-    if (Date.now() > deadline) throw new Error('the chat\'s subscriptions were not created within 30 s');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe('three Herald instances on one PostgreSQL, behind a round-robin proxy', function () {
-  this.timeout(240_000); // three Node processes compile Herald with tsx first
+  this.timeout(240_000);
 
   describe('all three running', () => {
     let world: ScaleOutWorld;
@@ -84,41 +63,6 @@ describe('three Herald instances on one PostgreSQL, behind a round-robin proxy',
       await quiet();
       for (const name of names) assert.equal(world.texts().filter((t) => announced(name).test(t)).length, 1, `${name}: ${JSON.stringify(world.texts())}`);
       await world.start(1);
-    });
-  });
-
-  describe('the database away for 30 s while running', () => {
-    let world: ScaleOutWorld;
-    let relay: OutageProxy;
-    before(async () => {
-      world = await startScaleOutWorld({
-        relayDatabase: async (url) => {
-          relay = await startOutageProxy(url);
-          return relay.url;
-        },
-      });
-    });
-    after(async () => {
-      await world?.close();
-      await relay?.close();
-    });
-
-    it('answers 5xx while it is away, so Graph retries, and announces the change once it is back', async () => {
-      await installWithWindowZero(world);
-      await relay.cut();
-      const change = world.controller.addMember({ name: 'Olga Outage' });
-      await quiet(30_000);
-      await relay.restore();
-      await change;
-      // Teams' bot event for the change was refused while the database was away (it is not retried), so
-      // the announcement comes from Graph alone and cannot name who added her.
-      await world.waitForPost(/Olga Outage\b/, 60_000).catch((error: Error) => {
-        const wire = world.simulated.graphWorld.wire.ofKind('notification').map((e) => JSON.stringify(e).slice(0, 300));
-        throw new Error(`${error.message}\n${wire.slice(-20).join('\n')}\n${world.instances.map((i) => `--- ${i.id}\n${i.output.slice(-3000)}`).join('\n')}`);
-      });
-      await quiet();
-      assert.equal(world.texts().filter((t) => /Olga Outage\b/.test(t)).length, 1, JSON.stringify(world.texts()));
-      assert.ok(world.instances.every((i) => i.child?.exitCode === null && i.child.signalCode === null), 'every instance is still running');
     });
   });
 });

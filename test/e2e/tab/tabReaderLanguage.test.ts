@@ -65,7 +65,7 @@ describe('companion tab in the reader’s language', function () {
     // after a tab click) has no line breaks between its parts.
     await tab.waitForSelector('#history-list li .what', { state: 'visible' });
     // And laid out with the page's style: an entry's source and detail lines are blocks of their own.
-    await tab.waitForFunction(() => [...document.querySelectorAll('#history-list .detail, #history-list .source')].every((e) => getComputedStyle(e).display === 'block'));
+    await tab.waitForFunction(() => Array.from(document.querySelectorAll('#history-list .detail, #history-list .source')).every((e) => getComputedStyle(e).display === 'block'));
     return tab.locator('#history-list li .what').allInnerTexts();
   }
 
