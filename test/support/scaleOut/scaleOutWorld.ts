@@ -44,7 +44,6 @@ export interface ScaleOutWorld {
 }
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
-const TSX = import.meta.resolve('tsx');
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -77,8 +76,10 @@ export async function startScaleOutWorld(options: { instances?: number; relayDat
   const start = async (index: number): Promise<void> => {
     const instance = instances[index] as Instance;
     instance.output = '';
-    const child = spawn(process.execPath, ['--import', TSX, join(ROOT, 'test/support/notifications/heraldProcess.ts')], {
-      cwd: ROOT,
+    // What npm start runs, compiled (test/support/buildHerald.ts), trusting the doubles' loopback CA as an
+    // operator would trust a private CA.
+    const child = spawn(process.execPath, [join(ROOT, 'dist/bin/herald.js')], {
+      cwd: dir,
       env: {
         PATH: process.env.PATH ?? '',
         ...simulated.env(publicUrl),
@@ -88,9 +89,8 @@ export async function startScaleOutWorld(options: { instances?: number; relayDat
         DATABASE_URL: databaseUrl,
         HERALD_INSTANCE_ID: instance.id,
         BOT_AUTH: 'off',
-        LOG_LEVEL: 'warn',
-        HERALD_TEST_LOG: '1',
-        HERALD_TEST_CA_FILE: caFile,
+        LOG_LEVEL: 'info',
+        NODE_EXTRA_CA_CERTS: caFile,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -98,7 +98,7 @@ export async function startScaleOutWorld(options: { instances?: number; relayDat
     await new Promise<void>((resolve, reject) => {
       const onData = (chunk: Buffer) => {
         instance.output += chunk.toString('utf8');
-        if (/READY \S+/.test(instance.output)) resolve();
+        if (/"msg":"Herald is listening"/.test(instance.output)) resolve();
       };
       child.stdout?.on('data', onData);
       child.stderr?.on('data', onData);
