@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID, X509Certificate } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,6 +14,7 @@ import { trustCaForFetch, type RestoreFetchTrust } from '../../../sim/doubles/tl
 import { openSqliteStore } from '../../../src/storage/sqlite/SqliteStore.js';
 import { GraphNotifier, postJson, subscriptionRecord } from '../../support/notifications/graphNotifications.js';
 import { heraldEnvironment, settled, startHerald } from '../../support/notifications/heraldUnderTest.js';
+import { startHeraldProcess } from '../../support/process/heraldProcess.js';
 
 describe('notification receive path: crashes and restarts', () => {
   let ca: LoopbackCa;
@@ -55,27 +56,8 @@ describe('notification receive path: crashes and restarts', () => {
     return subscription;
   }
 
-  function startChild(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/notifications/heraldProcess.ts'], {
-      cwd: process.cwd(),
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    return new Promise((resolve, reject) => {
-      let out = '';
-      let err = '';
-      child.stdout?.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        const match = /READY (\S+)/.exec(out);
-        if (match?.[1]) resolve({ child, url: match[1] });
-      });
-      child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()));
-      child.once('exit', (code) => reject(new Error(`Herald child exited (${code}) before it was ready: ${err}`)));
-    });
-  }
-
   it('processes a batch accepted with 202 exactly once after Herald was killed before processing it', async function () {
-    this.timeout(120_000); // a second Node process compiles Herald with tsx first
+    this.timeout(120_000);
     const dataDir = join(dir, 'data');
     const cert = await certificateFiles('herald');
     const subscription = await seedSubscription(dataDir);
@@ -90,9 +72,10 @@ describe('notification receive path: crashes and restarts', () => {
     try {
       stalled = await startHttpsServer(ca, () => new Promise<void>(() => {}));
       const env = heraldEnvironment({ clientId, authorityHost: stalled.origin, dataDir, certFile: cert.certFile, keyFile: cert.keyFile, certId: 'herald-crash' });
-      const started = await startChild({ ...env, HERALD_TEST_CA_FILE: caFile });
+      // What npm start runs, trusting the doubles' CA as an operator trusts a private CA.
+      const started = startHeraldProcess(dir, dataDir, { ...(env as Record<string, string>), LOG_LEVEL: 'info', NODE_EXTRA_CA_CERTS: caFile });
       child = started.child;
-      const response = await postJson(`${started.url}/api/notifications`, await notifier.batch([notifier.memberItem(subscription, { chatId, member })]));
+      const response = await postJson(`${await started.url}/api/notifications`, await notifier.batch([notifier.memberItem(subscription, { chatId, member })]));
       assert.equal(response.status, 202);
       const exited = new Promise((resolve) => child?.once('exit', resolve));
       child.kill('SIGKILL');
