@@ -13,7 +13,7 @@ import { freePort } from './freePort.js';
 /** The parts of /healthz the benchmarks read. */
 export interface Health {
   installations: { installed: number };
-  subscriptions?: { subscriptions: number; runningJobs: number; problems: unknown[] };
+  subscriptions?: { subscriptions: number; runningJobs: number; problems: unknown[]; startupReconcile?: 'running' | 'done' | 'failed' };
   announcements?: { outbox: number; openWindows: number; sent: number };
   notifications: { received: number; processed: number; dropped: number; inbox: number; batches: number; emitted: number; duplicates: number; ignored: number; droppedByReason: Record<string, number> };
 }
