@@ -75,11 +75,13 @@ async function atSize(kind: StoreKind, chatCount: number, add: (figure: Figure) 
     }
     await herald.idle();
     const after = await herald.written();
-    const bytesPerJoin = (after.all - before.all) / JOINS;
+    // wchar counts every write call (files, sockets, pipes); write_bytes what reached storage, in whole
+    // pages: the larger of the two is judged.
+    const bytesPerJoin = Math.max(after.all - before.all, after.storage - before.storage) / JOINS;
     add({
       name: `bytes written per announced join, ${at} (${JOINS} one at a time)`,
       store: kind,
-      value: `${kib(bytesPerJoin)} (storage ${kib((after.storage - before.storage) / JOINS)})`,
+      value: `${kib(bytesPerJoin)} (write calls ${kib((after.all - before.all) / JOINS)}, storage ${kib((after.storage - before.storage) / JOINS)})`,
       goal: '< 40 KiB',
       pass: bytesPerJoin < 40 * 1024,
     });

@@ -15,7 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { startRoundRobinProxy } from '../test/support/process/roundRobinProxy.js';
 import { openBenchStore, storesFromEnv, type StoreKind } from './support/benchStore.js';
-import { startBenchWorld, type BenchWorld } from './support/benchWorld.js';
+import { startBenchWorld } from './support/benchWorld.js';
 import { summariseProfiles } from './support/cpuProfile.js';
 import { figureSink, ms, rate, type BenchReport, type Figure } from './support/figures.js';
 import { startHerald, type HeraldUnderTest } from './support/heraldUnderTest.js';

@@ -1,10 +1,12 @@
 /**
- * Herald as the benchmarks measure it: its own process, started the way `npm start` starts it
- * (bin/herald.ts), live mode with the environment pointing at the simulator doubles, the store chosen
+ * Herald as the benchmarks measure it: its own process, what `npm start` runs (compiled first when the
+ * sources changed, then dist/bin/herald.js), live mode with the environment pointing at the simulator doubles, the store chosen
  * by environment only (DATA_DIR, or DATABASE_URL). Everything read from it comes over HTTP (/healthz)
  * or from the kernel about its process (/proc/<pid>), never from its store.
  */
+import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startHeraldProcess, type HeraldProcess } from '../../test/support/process/heraldProcess.js';
 import type { BenchWorld } from './benchWorld.js';
@@ -50,8 +52,19 @@ export interface HeraldUnderTest {
 }
 
 const START_TIMEOUT_MS = 120_000;
+const ROOT = new URL('../../', import.meta.url).pathname;
+let built = false;
+
+/** npm start's own build step (scripts/buildIfChanged.mjs): compiles only when the sources changed. */
+function ensureBuilt(): void {
+  if (built) return;
+  const result = spawnSync(process.execPath, [join(ROOT, 'scripts', 'buildIfChanged.mjs')], { cwd: ROOT, encoding: 'utf8', timeout: 600_000 });
+  if (result.status !== 0) throw new Error(`building Herald failed (${String(result.status ?? result.signal)}):\n${result.stdout}${result.stderr}`);
+  built = true;
+}
 
 export async function startHerald(world: BenchWorld, options: HeraldUnderTestOptions): Promise<HeraldUnderTest> {
+  ensureBuilt();
   const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const publicUrl = options.publicUrl ?? url;
@@ -69,7 +82,7 @@ export async function startHerald(world: BenchWorld, options: HeraldUnderTestOpt
     ...options.env,
   };
   const nodeArgs = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
-  const child: HeraldProcess = startHeraldProcess(options.dataDir, options.dataDir, env, { nodeArgs });
+  const child: HeraldProcess = startHeraldProcess(options.dataDir, options.dataDir, env, { nodeArgs, compiled: true });
   const pid = child.child.pid;
   if (pid === undefined) throw new Error(`Herald did not start: ${child.output()}`);
   const exited = () => child.child.exitCode !== null || child.child.signalCode !== null;

@@ -28,10 +28,13 @@ export interface HeraldProcessOptions {
   withoutRootOverride?: boolean;
   /** Node options before the entry point (e.g. `--cpu-prof`). */
   nodeArgs?: readonly string[];
+  /** Run the compiled dist/bin/herald.js, exactly what `npm start` runs (the caller builds first), instead of the sources through tsx. */
+  compiled?: boolean;
 }
 
 export function startHeraldProcess(cwd: string, dataDir: string, env: Record<string, string> = {}, options: HeraldProcessOptions = {}): HeraldProcess {
-  const node = [process.execPath, ...(options.nodeArgs ?? []), '--import', TSX, join(ROOT, 'bin', 'herald.ts')];
+  const entry = options.compiled ? [join(ROOT, 'dist', 'bin', 'herald.js')] : ['--import', TSX, join(ROOT, 'bin', 'herald.ts')];
+  const node = [process.execPath, ...(options.nodeArgs ?? []), ...entry];
   const [command, ...args] = options.withoutRootOverride && process.getuid?.() === 0 ? ['setpriv', '--bounding-set=-dac_override,-dac_read_search', '--', ...node] : node;
   const child = spawn(command as string, args, {
     cwd,
