@@ -62,6 +62,7 @@ export async function announceBench(kind: StoreKind, options: AnnounceOptions = 
   // A world of its own: subscriptions of an earlier Herald would keep the doubles delivering to it.
   const world = await startBenchWorld();
   const figures: Figure[] = [];
+  const notes: string[] = [];
   const add = (figure: Figure) => {
     figures.push(figure);
     options.onFigure?.(figure);
@@ -91,10 +92,11 @@ export async function announceBench(kind: StoreKind, options: AnnounceOptions = 
     for (const f of latencyFigures(kind, 1, await joinLatency(world, chats.slice(0, 1), { count: 20, perSecond: 1.6 }))) add(f);
   } finally {
     await herald.stop();
+    // Written as the process exits; read before the scratch directory goes.
+    if (cpuProfileDir) notes.push(`CPU profile, announcements on ${kind}:\n${await summariseProfiles(cpuProfileDir)}`);
     await store.drop();
     await world.close();
   }
-  const notes = cpuProfileDir ? [`CPU profile, announcements on ${kind}:\n${await summariseProfiles(cpuProfileDir)}`] : [];
   return { figures, notes };
 }
 

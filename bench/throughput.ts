@@ -144,10 +144,11 @@ export async function throughputBench(kind: StoreKind, options: ThroughputOption
     }
   } finally {
     for (const h of heralds) await h.stop();
+    // Written by each process as it exits; read before the scratch directory goes.
+    for (const [i, dir] of profileDirs.entries()) notes.push(`CPU profile, throughput on ${kind}, instance ${i + 1}:\n${await summariseProfiles(dir)}`);
     await store.drop();
     await world.close();
   }
-  for (const dir of profileDirs) notes.push(`CPU profile, throughput on ${kind}:\n${await summariseProfiles(dir)}`);
   return { figures, notes };
 }
 
