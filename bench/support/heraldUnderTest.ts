@@ -1,8 +1,8 @@
 /**
  * Herald as the benchmarks measure it: its own process, what `npm start` runs (compiled first when the
- * sources changed, then dist/bin/herald.js), live mode with the environment pointing at the simulator doubles, the store chosen
- * by environment only (DATA_DIR, or DATABASE_URL). Everything read from it comes over HTTP (/healthz)
- * or from the kernel about its process (/proc/<pid>), never from its store.
+ * sources changed, then dist/bin/herald.js), live mode with the environment pointing at the simulator
+ * doubles, the store chosen by environment only (DATA_DIR, or DATABASE_URL). Everything read from it
+ * comes over HTTP (/healthz) or from the kernel about its process (/proc/<pid>), never from its store.
  */
 import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
