@@ -14,12 +14,11 @@ import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { startRoundRobinProxy, type RoundRobinProxy } from '../test/support/process/roundRobinProxy.js';
 import { openBenchStore, storesFromEnv, type StoreKind } from './support/benchStore.js';
-import { startBenchWorld, type InstalledChat } from './support/benchWorld.js';
+import { startBenchWorld } from './support/benchWorld.js';
 import { figureSink, type BenchReport, type Figure } from './support/figures.js';
 import { freePort } from './support/freePort.js';
 import { startHerald, type HeraldUnderTest } from './support/heraldUnderTest.js';
-import { trackJoins, type Join } from './support/joins.js';
-import { sleep } from './support/measure.js';
+import { offerJoins } from './support/joins.js';
 
 const CHATS = 40;
 const JOINS_PER_SECOND = 100;
@@ -47,35 +46,26 @@ export async function killRecoveryBench(kind: StoreKind, options: { onFigure?: (
     await world.postAtOnce(chats);
     for (const h of heralds) await h.idle();
 
-    const tracker = trackJoins(world);
-    const joins: Join[] = [];
     let killedAt = 0;
-    let restarted: Promise<HeraldUnderTest> | null = null;
-    const started = performance.now();
+    // Set inside the tick callback, which flow analysis does not follow.
+    let restarted = null as Promise<HeraldUnderTest> | null;
     const count = JOINS_PER_SECOND * SECONDS;
-    for (let i = 0; i < count; ) {
-      const elapsed = performance.now() - started;
-      if (!killedAt && elapsed >= KILL_AFTER_MS) {
+    const offered = await offerJoins(world, chats, {
+      count,
+      perSecond: JOINS_PER_SECOND,
+      timeoutMs: 180_000,
+      duringTick: async (elapsedMs) => {
+        if (killedAt || elapsedMs < KILL_AFTER_MS) return;
         await victim.kill();
         killedAt = performance.now();
+        // The embedded store: the same Herald again at once (its start-up counts), while joins go on.
         if (instances === 1) restarted = start(0);
-      }
-      const due = Math.min(count, Math.floor((elapsed / 1000) * JOINS_PER_SECOND) + 1);
-      for (; i < due; i++) joins.push(tracker.join(chats[i % chats.length] as InstalledChat));
-      await sleep(10);
-    }
-    const acceptedBeforeKill = joins.filter((j) => j.acceptedAt !== null && j.acceptedAt < killedAt).length;
+      },
+    });
     if (restarted) heralds[0] = await restarted;
-    let recovered: number;
-    try {
-      await tracker.announced(joins, 180_000);
-      recovered = (Math.max(...joins.map((j) => j.announcedAt as number)) - killedAt) / 1000;
-    } catch {
-      recovered = Number.POSITIVE_INFINITY;
-    } finally {
-      tracker.close();
-    }
-    const missing = joins.filter((j) => j.announcedAt === null).length;
+    const acceptedBeforeKill = offered.joins.filter((j) => j.acceptedAt !== null && j.acceptedAt < killedAt).length;
+    const recovered = offered.lastAnnouncedAt === null ? Number.POSITIVE_INFINITY : (offered.lastAnnouncedAt - killedAt) / 1000;
+    const missing = offered.joins.filter((j) => j.announcedAt === null).length;
     const figure: Figure = {
       name: `kill -9 mid-load → every join announced, by the ${instances === 1 ? 'restarted' : 'surviving'} instance`,
       store: kind,

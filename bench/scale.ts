@@ -1,7 +1,8 @@
 /**
  * Issue 25's figures, on a real Herald process with the doubles, at N installed chats (BENCH_CHATS,
  * default 10,1000; 10000 when asked for): install rate end to end (Teams' bot events in, until both
- * chat subscriptions exist at the Graph double and the welcome is at the Bot Connector), RSS once idle,
+ * chat subscriptions exist at the Graph double and the welcome is at the Bot Connector), then history
+ * (someone joins every chat, 100 joins/s offered, until all are announced), RSS once idle,
  * /healthz latency, bytes written per announced join (window 0, one join at a time; everything the
  * process writes — /proc/<pid>/io wchar: files, sockets, pipes — and the storage part, write_bytes),
  * accepted → post with 1,000 busy chats (N ≥ 1,000), and a restart (SIGTERM, start again on the same
@@ -16,10 +17,10 @@ import { pathToFileURL } from 'node:url';
 import { latencyFigures } from './announce.js';
 import { openBenchStore, storesFromEnv, type StoreKind } from './support/benchStore.js';
 import { startBenchWorld, type InstalledChat } from './support/benchWorld.js';
-import { figureSink, kib, ms, type BenchReport, type Figure } from './support/figures.js';
+import { figureSink, kib, ms, rate, type BenchReport, type Figure } from './support/figures.js';
 import { freePort } from './support/freePort.js';
 import { startHerald, waitForHealth } from './support/heraldUnderTest.js';
-import { joinLatency, trackJoins } from './support/joins.js';
+import { joinLatency, offerJoins, trackJoins } from './support/joins.js';
 import { percentiles } from './support/measure.js';
 
 export const DEFAULT_SIZES = [10, 1_000];
@@ -53,6 +54,11 @@ async function atSize(kind: StoreKind, chatCount: number, add: (figure: Figure) 
     const busy = chats.slice(0, Math.min(chatCount, BUSY_CHATS));
     await world.postAtOnce(busy);
     await herald.idle();
+    // History: someone joins every chat once (announced at window 0 in the busy chats, in a summary after the default window elsewhere).
+    const seeded = await offerJoins(world, chats, { count: chatCount, perSecond: 100, timeoutMs: 3_600_000 });
+    if (seeded.lastAnnouncedAt === null) throw new Error(`seeding history in ${at}: not every join was announced within an hour`);
+    await herald.idle();
+    add({ name: `history: a join in every chat, ${at}, announced at`, store: kind, value: rate(chatCount / ((seeded.lastAnnouncedAt - seeded.startedAt) / 1000)), goal: '', pass: null });
     const rssMB = ((await herald.rssMiB()) * 1024 * 1024) / 1e6;
     add({ name: `RSS once idle, ${at}`, store: kind, value: `${Math.round(rssMB)} MB`, goal: '< 300 MB', pass: rssMB < 300 });
 

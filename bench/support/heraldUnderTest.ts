@@ -52,6 +52,18 @@ export interface HeraldUnderTest {
 }
 
 const START_TIMEOUT_MS = 120_000;
+
+// A bench stopped from outside (Ctrl-C, `timeout`) must not leave Herald processes running behind it.
+const running = new Set<HeraldProcess>();
+let cleanupInstalled = false;
+function killAllOnExit(): void {
+  if (cleanupInstalled) return;
+  cleanupInstalled = true;
+  process.once('exit', () => {
+    for (const herald of running) herald.child.kill('SIGKILL');
+  });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+}
 const ROOT = new URL('../../', import.meta.url).pathname;
 let built = false;
 
@@ -82,7 +94,10 @@ export async function startHerald(world: BenchWorld, options: HeraldUnderTestOpt
     ...options.env,
   };
   const nodeArgs = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
+  killAllOnExit();
   const child: HeraldProcess = startHeraldProcess(options.dataDir, options.dataDir, env, { nodeArgs, compiled: true });
+  running.add(child);
+  void child.exit.then(() => running.delete(child));
   const pid = child.child.pid;
   if (pid === undefined) throw new Error(`Herald did not start: ${child.output()}`);
   const exited = () => child.child.exitCode !== null || child.child.signalCode !== null;

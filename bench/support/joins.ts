@@ -98,3 +98,45 @@ export async function joinLatency(world: BenchWorld, chats: readonly InstalledCh
     tracker.close();
   }
 }
+
+export interface OfferedJoins {
+  joins: Join[];
+  /** performance.now() when the first join was offered. */
+  startedAt: number;
+  /** What the doubles managed to send (they share the machine with Herald). */
+  offeredPerSecond: number;
+  /** When the last join was named in a post; null when some were not within the time allowed. */
+  lastAnnouncedAt: number | null;
+}
+
+/**
+ * `count` joins offered at a steady `perSecond` round robin over the chats, in ticks of 10 ms (a timer
+ * per join would measure the timers; `duringTick` runs at each, e.g. to kill Herald mid-load), then
+ * waits until every one is named in a post.
+ */
+export async function offerJoins(
+  world: BenchWorld,
+  chats: readonly InstalledChat[],
+  options: { count: number; perSecond: number; timeoutMs?: number; duringTick?: (elapsedMs: number) => Promise<void> },
+): Promise<OfferedJoins> {
+  const tracker = trackJoins(world);
+  try {
+    const startedAt = performance.now();
+    const joins: Join[] = [];
+    for (let i = 0; i < options.count; ) {
+      const elapsed = performance.now() - startedAt;
+      await options.duringTick?.(elapsed);
+      const due = Math.min(options.count, Math.floor((elapsed / 1000) * options.perSecond) + 1);
+      for (; i < due; i++) joins.push(tracker.join(chats[i % chats.length] as InstalledChat));
+      await sleep(10);
+    }
+    const offeredPerSecond = options.count / ((performance.now() - startedAt) / 1000);
+    const complete = await tracker.announced(joins, options.timeoutMs ?? 300_000).then(
+      () => true,
+      () => false,
+    );
+    return { joins, startedAt, offeredPerSecond, lastAnnouncedAt: complete ? Math.max(...joins.map((j) => j.announcedAt as number)) : null };
+  } finally {
+    tracker.close();
+  }
+}
