@@ -38,7 +38,7 @@ interface SizeResult {
   bytesPerJoin: number;
 }
 
-async function atSize(kind: StoreKind, chatCount: number, add: (figure: Figure) => void): Promise<SizeResult> {
+async function atSize(kind: StoreKind, chatCount: number, add: (figure: Figure) => void, notes: string[]): Promise<SizeResult> {
   const world = await startBenchWorld();
   const store = await openBenchStore(kind);
   const dataDir = await mkdtemp(join(world.dir, `scale-${kind}-`));
@@ -55,10 +55,18 @@ async function atSize(kind: StoreKind, chatCount: number, add: (figure: Figure) 
     await world.postAtOnce(busy);
     await herald.idle();
     // History: someone joins every chat once (announced at window 0 in the busy chats, in a summary after the default window elsewhere).
-    const seeded = await offerJoins(world, chats, { count: chatCount, perSecond: 100, timeoutMs: 3_600_000 });
-    if (seeded.lastAnnouncedAt === null) throw new Error(`seeding history in ${at}: not every join was announced within an hour`);
+    // A join Herald never announces is a finding, not a reason to wait forever: 2 minutes after the rest are idle.
+    const seeded = await offerJoins(world, chats, { count: chatCount, perSecond: 100, timeoutMs: 120_000 + chatCount * 200 });
     await herald.idle();
-    add({ name: `history: a join in every chat, ${at}, announced at`, store: kind, value: rate(chatCount / ((seeded.lastAnnouncedAt - seeded.startedAt) / 1000)), goal: '', pass: null });
+    const unannounced = seeded.joins.filter((j) => j.announcedAt === null).length;
+    add({
+      name: `history: a join in every chat, ${at}, announced`,
+      store: kind,
+      value: seeded.lastAnnouncedAt === null ? `${unannounced} of ${chatCount} never announced` : rate(chatCount / ((seeded.lastAnnouncedAt - seeded.startedAt) / 1000)),
+      goal: 'every join',
+      pass: unannounced === 0,
+    });
+    if (unannounced > 0) notes.push(`Herald's last log lines (LOG_LEVEL=warn) after ${unannounced} joins in ${at} on ${kind} were not announced:\n${herald.output().trim().split('\n').slice(-30).join('\n')}`);
     const rssMB = ((await herald.rssMiB()) * 1024 * 1024) / 1e6;
     add({ name: `RSS once idle, ${at}`, store: kind, value: `${Math.round(rssMB)} MB`, goal: '< 300 MB', pass: rssMB < 300 });
 
@@ -119,14 +127,15 @@ export async function scaleBench(kind: StoreKind, options: { sizes?: number[]; o
     options.onFigure?.(figure);
   };
   const results: SizeResult[] = [];
-  for (const n of options.sizes ?? sizesFromEnv()) results.push(await atSize(kind, n, add));
+  const notes: string[] = [];
+  for (const n of options.sizes ?? sizesFromEnv()) results.push(await atSize(kind, n, add, notes));
   const small = results[0];
   const big = results.at(-1);
   if (small && big && big !== small) {
     const ratio = big.bytesPerJoin / small.bytesPerJoin;
     add({ name: `bytes per join at ${big.chats.toLocaleString('en-US')} vs ${small.chats.toLocaleString('en-US')} chats`, store: kind, value: `${ratio.toFixed(2)}×`, goal: '≤ 2×', pass: ratio <= 2 });
   }
-  return { figures, notes: [] };
+  return { figures, notes };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
