@@ -27,6 +27,8 @@ export type { ChatSubscriptionsView, SubscriptionView } from './subscriptionView
  * chatSubscriptions, tenantSubscriptions, upkeep (renewal, lifecycle), failureHandling,
  * startupReconcile, subscriptionRecords (one subscription) and subscriptionViews.
  */
+export type StartupReconcile = 'running' | 'done' | 'failed';
+
 export class SubscriptionManager {
   readonly policy: RenewalPolicy;
   /** Creations in flight (by clientState), for the notification pipeline to hold early deliveries. */
@@ -34,6 +36,8 @@ export class SubscriptionManager {
   private readonly rt: SubscriptionRuntime;
   /** The start-up reconcile, while it runs in the background. */
   private starting: Promise<void> | null = null;
+  /** Where the start-up reconcile is, for /healthz (an operator or a benchmark waiting for a restart to settle). */
+  private startupReconcile: StartupReconcile = 'running';
 
   constructor(deps: SubscriptionManagerDeps) {
     this.rt = createRuntime(deps);
@@ -77,7 +81,13 @@ export class SubscriptionManager {
    * for a slow or unreachable Graph. Failures are logged; renewals and per-chat work still run.
    */
   startInBackground(): void {
-    this.starting ??= this.start().catch((error: unknown) => this.rt.deps.log.error({ err: error }, 'start-up reconcile of subscriptions failed'));
+    this.starting ??= this.start().then(
+      () => void (this.startupReconcile = 'done'),
+      (error: unknown) => {
+        this.startupReconcile = 'failed';
+        this.rt.deps.log.error({ err: error }, 'start-up reconcile of subscriptions failed');
+      },
+    );
   }
 
   async stop(): Promise<void> {
@@ -105,7 +115,7 @@ export class SubscriptionManager {
   }
 
   /** Totals for /healthz. */
-  health(): Promise<SubscriptionHealth> {
-    return health(this.rt);
+  async health(): Promise<SubscriptionHealth & { startupReconcile: StartupReconcile }> {
+    return { ...(await health(this.rt)), startupReconcile: this.startupReconcile };
   }
 }

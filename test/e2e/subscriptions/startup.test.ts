@@ -34,6 +34,15 @@ describe('start-up reconcile (restart against the Graph double)', () => {
     }
   });
 
+  it('says in /healthz when the start-up reconcile is done, so an operator can tell a restart has settled', async () => {
+    h = await SubscriptionHarness.start({ teamsAppId: true });
+    await h.install(h.createChat(h.tenants[0] as string));
+    await h.idle();
+    await h.restart();
+    await h.manager.whenIdle();
+    assert.equal((await h.manager.health()).startupReconcile, 'done');
+  });
+
   it('deletes orphans and subscriptions it cannot vouch for, recreates what is missing, and leaves other deployments alone', async () => {
     h = await SubscriptionHarness.start({ teamsAppId: true });
     const [tenant] = h.tenants as [string];

@@ -26,10 +26,12 @@ export interface HeraldProcessOptions {
    * to another user, who may not be able to read the clone (a `mktemp -d` folder is 0700).
    */
   withoutRootOverride?: boolean;
+  /** Node options before the entry point (e.g. `--cpu-prof`). */
+  nodeArgs?: readonly string[];
 }
 
 export function startHeraldProcess(cwd: string, dataDir: string, env: Record<string, string> = {}, options: HeraldProcessOptions = {}): HeraldProcess {
-  const node = [process.execPath, join(ROOT, 'dist', 'bin', 'herald.js')];
+  const node = [process.execPath, ...(options.nodeArgs ?? []), join(ROOT, 'dist', 'bin', 'herald.js')];
   const [command, ...args] = options.withoutRootOverride && process.getuid?.() === 0 ? ['setpriv', '--bounding-set=-dac_override,-dac_read_search', '--', ...node] : node;
   const child = spawn(command as string, args, {
     cwd,
