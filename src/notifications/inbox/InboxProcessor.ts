@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { HeraldError } from '../../kernel/errors.js';
 import { backoffDelayMs } from '../../kernel/retry.js';
 import type { InboxBatch } from '../../model/inbox.js';
-import { DEFAULT_LEASE_MS, type Claimed, type Store, type StoreData } from '../../storage/Store.js';
+import { DEFAULT_LEASE_MS, type Claimed, type Store } from '../../storage/Store.js';
 import type { BatchRun } from '../route/NotificationPipeline.js';
 import { ProcessingStoppedError, RetryLaterError, type DropReason } from '../route/ItemOutcome.js';
 import type { NotificationMetrics } from './NotificationMetrics.js';
@@ -304,7 +304,8 @@ export class InboxProcessor {
           state.done.add(index);
           this.deps.metrics.finished(outcome, this.deps.clock().getTime() - Date.parse(batch.receivedAt), !state.lost);
         },
-        record: (tx, indices, last) => this.record(state, tx, indices, last),
+        // The last chat's unit removes the batch in its own transaction, only while the lease is ours.
+        completeIn: async (tx) => void (state.completed = await tx.inbox.complete(batch.id, this.owner)),
       });
       if (state.lost) return;
       await this.finish(state);
@@ -316,21 +317,6 @@ export class InboxProcessor {
       if (state.unexpectedFailures >= this.retry.maxUnexpectedFailures) return this.giveUp(state, 'processingFailed');
       return this.retryLater(state, 'processingFailed', error instanceof Error ? error.message : String(error));
     }
-  }
-
-  /**
-   * Inside a chat's unit of work: the batch's progress (what was finished before and these items), or,
-   * for its last unit, the batch removed, so a kill at any point leaves the inbox agreeing with what
-   * was stored. Only while the lease is this instance's: a batch taken over is the new owner's to finish.
-   */
-  private async record(state: BatchState, tx: StoreData, indices: readonly number[], last: boolean): Promise<void> {
-    const id = state.batch.id;
-    if (last) {
-      state.completed = await tx.inbox.complete(id, this.owner);
-      return;
-    }
-    const done = [...new Set([...state.done, ...indices])];
-    await tx.inbox.update(id, (current) => current && { ...current, done: [...new Set([...(current.done ?? []), ...done])].sort((a, b) => a - b) });
   }
 
   private async finish(state: BatchState): Promise<void> {

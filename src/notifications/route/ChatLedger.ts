@@ -17,7 +17,7 @@ export interface PreparedChange {
 /**
  * The notification pipeline's bookkeeping for one chat's items of a batch, inside the chat's unit of
  * work: admits the changes not handed on before (DedupeRound over the change logs), and records the
- * logs and the items' progress in the batch in the same transaction as what the changes lead to.
+ * logs in the same transaction as what the changes lead to.
  */
 export class ChatLedger implements ChangeLedger {
   private round: DedupeRound | null = null;
@@ -26,7 +26,8 @@ export class ChatLedger implements ChangeLedger {
   constructor(
     private readonly changes: readonly PreparedChange[],
     private readonly at: Date,
-    private readonly progress: (tx: StoreData, indices: readonly number[]) => Promise<void>,
+    /** The source's own record, in the same transaction (the batch removed from the inbox by its last unit). */
+    private readonly finish: (tx: StoreData) => Promise<void>,
   ) {}
 
   async admit(tx: StoreData): Promise<ChangeEvent[]> {
@@ -48,7 +49,7 @@ export class ChatLedger implements ChangeLedger {
 
   async record(tx: StoreData): Promise<void> {
     await this.round?.save(tx.changeLogs);
-    await this.progress(tx, this.changes.map(({ index }) => index));
+    await this.finish(tx);
   }
 
   /** What became of an item, once its unit has committed. */

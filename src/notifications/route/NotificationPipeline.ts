@@ -53,10 +53,11 @@ export interface BatchRun {
   onItem(index: number, outcome: ItemOutcome): void;
   signal: AbortSignal;
   /**
-   * Records, inside a chat's unit of work, that these items are finished (with everything finished
-   * before), or, when `last` (every other item of the batch is finished), that the batch is done.
+   * Inside the unit of work of the batch's last chat (every other item finished): removes the batch from
+   * the inbox in the same transaction. Other units record nothing of the batch: a replay after a crash
+   * finds their changes in the dedupe logs they stored.
    */
-  record(tx: StoreData, indices: readonly number[], last: boolean): Promise<void>;
+  completeIn(tx: StoreData): Promise<void>;
 }
 
 const TOUCH_INTERVAL_MS = 60_000;
@@ -138,7 +139,7 @@ export class NotificationPipeline {
     await Promise.all(
       [...byChat].map(async ([chatId, group]) => {
         if (run.signal.aborted) return;
-        const ledger = new ChatLedger(group, at, (tx, indices) => run.record(tx, indices, complete && unstored === 1));
+        const ledger = new ChatLedger(group, at, (tx) => (complete && unstored === 1 ? run.completeIn(tx) : Promise.resolve()));
         try {
           await this.deps.units.apply({ chatId, tenantId: group[0]!.event.tenantId, changes: group.map((change) => change.event), ledger });
         } catch (error) {

@@ -21,7 +21,7 @@ import { pendingCreationKey, PendingCreations } from '../../../../src/subscripti
 import { GraphNotifier, membershipId, pascalCased, subscriptionRecord, type TestCertificate } from '../../../support/notifications/graphNotifications.js';
 
 /** A pipeline run outside an inbox: no batch to record progress in. */
-const noProgress = async () => {};
+const notInAnInbox = async () => {};
 
 describe('notification pipeline (verify → decode → route)', () => {
   let login: LoginDouble;
@@ -105,7 +105,7 @@ describe('notification pipeline (verify → decode → route)', () => {
   async function run(body: unknown, route: InboxBatch['route'] = 'notifications', receivedAt = new Date()): Promise<ItemOutcome[]> {
     const outcomes: ItemOutcome[] = [];
     const batch: InboxBatch = { id: randomUUID(), route, receivedAt: receivedAt.toISOString(), body: JSON.parse(JSON.stringify(body)) as unknown };
-    await pipeline.process(batch, { skip: new Set(), signal: new AbortController().signal, onItem: (i, o) => (outcomes[i] = o), record: noProgress });
+    await pipeline.process(batch, { skip: new Set(), signal: new AbortController().signal, onItem: (i, o) => (outcomes[i] = o), completeIn: notInAnInbox });
     return outcomes;
   }
 
@@ -267,7 +267,7 @@ describe('notification pipeline (verify → decode → route)', () => {
       log: silentLogger(),
     });
     const outcomes: ItemOutcome[] = [];
-    await pipeline.process({ id: randomUUID(), route: 'notifications', receivedAt, body }, { skip: new Set(), signal: new AbortController().signal, onItem: (i, o) => (outcomes[i] = o), record: noProgress });
+    await pipeline.process({ id: randomUUID(), route: 'notifications', receivedAt, body }, { skip: new Set(), signal: new AbortController().signal, onItem: (i, o) => (outcomes[i] = o), completeIn: notInAnInbox });
     assert.deepEqual(statuses(outcomes), ['emitted']);
   });
 

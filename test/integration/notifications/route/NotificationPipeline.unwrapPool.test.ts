@@ -20,7 +20,7 @@ import { trustCaForFetch, type RestoreFetchTrust } from '../../../../sim/doubles
 import { GraphNotifier, subscriptionRecord } from '../../../support/notifications/graphNotifications.js';
 
 /** A pipeline run outside an inbox: no batch to record progress in. */
-const noProgress = async () => {};
+const notInAnInbox = async () => {};
 
 describe('notification pipeline with the key unwrap pool', () => {
   let login: LoginDouble;
@@ -68,7 +68,7 @@ describe('notification pipeline with the key unwrap pool', () => {
     });
     const outcomes: ItemOutcome[] = [];
     const batch: InboxBatch = { id: randomUUID(), route: 'notifications', receivedAt: new Date().toISOString(), body: JSON.parse(JSON.stringify(body)) as unknown };
-    await pipeline.process(batch, { skip: new Set(), signal: new AbortController().signal, onItem: (i, o) => (outcomes[i] = o), record: noProgress });
+    await pipeline.process(batch, { skip: new Set(), signal: new AbortController().signal, onItem: (i, o) => (outcomes[i] = o), completeIn: notInAnInbox });
     return { outcomes: outcomes.map((o) => (o.status === 'dropped' || o.status === 'ignored' ? `${o.status}:${o.reason}` : o.status)), changes };
   }
 
