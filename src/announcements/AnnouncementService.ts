@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { ChatChangesEvent, InstalledEvent, SettingsChangedEvent, UninstalledEvent } from '../events/HeraldEvents.js';
+import type { ChatChangesComingEvent, ChatChangesEvent, InstalledEvent, SettingsChangedEvent, UninstalledEvent } from '../events/HeraldEvents.js';
 import type { ChangeEvent } from '../model/changeEvents.js';
 import type { ChatSettings, ChatState } from '../model/chat.js';
 import type { HistoryEntry } from '../model/history.js';
@@ -113,9 +113,9 @@ export class AnnouncementService {
       collected = [...collected, ...result.changes];
       fresh.push(...result.changes);
     }
-    // Name newcomers now, while they are in the chat: by the time the window closes they may have left.
-    if (fresh.some((c) => c.kind === 'joined')) unit.afterCommit(() => this.track(this.learnNames(chatId, fresh)));
-    if (!window && fresh.length > 0 && state.settings.windowMs === 0 && collected.length === fresh.length) {
+    // While the chat's earlier posts still wait under Teams' limits, what comes meanwhile is summarised in one post.
+    const windowMs = Math.max(state.settings.windowMs, this.deps.queue.busyFor(chatId) ?? 0);
+    if (!window && fresh.length > 0 && windowMs === 0 && collected.length === fresh.length) {
       // Posting at once, when everyone is named already and no order is in doubt: the state, the
       // timeline and the post are stored with the changes, in this transaction.
       const named = hasUncertain(fresh) ? null : this.namedLocally(state, fresh);
@@ -125,9 +125,25 @@ export class AnnouncementService {
       }
     }
     if (applied) await tx.chats.put(chatId, state);
+    // Name newcomers now, while they are in the chat: by the time the window closes they may have left.
+    if (fresh.some((c) => c.kind === 'joined')) unit.afterCommit(() => this.track(this.learnNames(chatId, fresh)));
     if (collected === before) return;
     // A window due now (window 0 with someone to name) closes as soon as this has committed.
-    await this.window.keep(unit, chatId, collected, state.settings.windowMs, window);
+    await this.window.keep(unit, chatId, collected, windowMs, window);
+  }
+
+  /**
+   * Before a chat's unit: looks up the names of people joining whom Herald cannot name yet (the Bot
+   * Connector, then Graph), holding no lock, so the unit can post at once. Graph's notifications carry
+   * no names (reference §10.6).
+   */
+  async prepare(event: ChatChangesComingEvent): Promise<void> {
+    const { resolver, registry } = this.deps;
+    const unknown = event.changes.flatMap((change) =>
+      change.kind === 'memberAdded' && change.member.userId && !change.member.displayName && !resolver.cached(event.tenantId, change.member.userId)?.displayName ? [change.member.userId] : [],
+    );
+    if (unknown.length === 0) return;
+    await resolver.resolve({ tenantId: event.tenantId, chatId: event.chatId, installation: await registry.get(event.chatId) }, unknown);
   }
 
   /** Settings changed from the tab are told to the chat (chat commands are answered there already). */

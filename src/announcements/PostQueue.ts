@@ -43,6 +43,12 @@ export interface PostQueueDeps {
  * The key a chat's announcement work (AnnouncementService) and its sends run under, on every instance.
  * Apart from the subscription manager's `chat:` keys, so the two never wait for each other.
  */
+/**
+ * The shortest a chat's changes wait to be summarised in one post while its earlier posts are still
+ * waiting: what piles up under Teams' limits (50 posts a second per tenant) goes out together.
+ */
+export const PILE_UP_MS = 1_000;
+
 export function announceLockKey(chatId: string): string {
   return chatLockKey(chatId);
 }
@@ -181,6 +187,16 @@ export class PostQueue {
   /** When the next attempt for a chat is due (ms), if one is scheduled. */
   nextAttemptAt(chatId: string): number | null {
     return this.wakeups.get(chatId)?.at ?? null;
+  }
+
+  /**
+   * While a chat's posts wait for Teams' limits (a later attempt is scheduled): how long until it may
+   * post again, at least PILE_UP_MS. Null when nothing of the chat waits (or it is being sent now).
+   */
+  busyFor(chatId: string): number | null {
+    const next = this.nextAttemptAt(chatId);
+    if (this.pending(chatId) === 0 || next === null) return null;
+    return Math.max(PILE_UP_MS, next - this.deps.clock().getTime());
   }
 
   /** Resolves once no send is in flight (tests and benchmarks; scheduled retries do not count). */

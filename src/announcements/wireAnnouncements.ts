@@ -85,6 +85,7 @@ export function wireAnnouncements(host: ModuleHost, input: AnnouncementModuleInp
     clock, log, timers, updater, resolver, queue, connector, members: deps.chatGraph, windowSweepMs: deps.sweepMs,
   });
 
+  events.on('changesComing', (event) => service.prepare(event));
   events.on('changes', (unit) => service.handleChanges(unit));
   events.on('settingsChanged', (event) => service.handleSettingsChanged(event));
   events.on('installed', (event) => service.handleInstalled(event));

@@ -47,7 +47,8 @@ export interface ChatUnitsDeps {
 }
 
 /**
- * Applies a chat's changes as one unit of work, whatever their source: under the chat's lock (one
+ * Applies a chat's changes as one unit of work, whatever their source: `changesComing` first (lookups that
+ * need the network, holding nothing), then under the chat's lock (one
  * holder across instances), in one transaction: the ledger admits the new changes, the `changes`
  * handlers apply them (state, roster, window or post, history), the ledger records them, and all of it
  * commits at once (one fsync on SQLite, shared with concurrent units; one round trip per statement on
@@ -62,7 +63,7 @@ export class ChatUnits {
    */
   apply(unit: ChatUnit): Promise<ChangeEvent[]> {
     const { store, events, log } = this.deps;
-    return store.locks.run(chatLockKey(unit.chatId), async () => {
+    return this.prepared(unit).then(() => store.locks.run(chatLockKey(unit.chatId), async () => {
       let after: Array<() => void> = [];
       const handedOn = await store.transaction(async (tx) => {
         // A transaction retried by the engine runs this again from the start.
@@ -83,6 +84,11 @@ export class ChatUnits {
         }
       }
       return handedOn;
-    });
+    }));
+  }
+
+  /** Lets handlers look things up first, holding nothing: a failure there only costs the unit a lookup later. */
+  private async prepared(unit: ChatUnit): Promise<void> {
+    await this.deps.events.emit('changesComing', { chatId: unit.chatId, tenantId: unit.tenantId, changes: unit.changes });
   }
 }

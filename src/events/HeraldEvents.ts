@@ -55,9 +55,21 @@ export interface ChatChangesEvent {
   afterCommit(fn: () => void): void;
 }
 
+/**
+ * A chat's changes about to be applied (before its lock is taken, outside any transaction): handlers may
+ * look things up (people's names) so the unit itself waits for nothing but the store. Best effort: a
+ * handler that fails does not stop the unit; the changes may still turn out to be duplicates.
+ */
+export interface ChatChangesComingEvent {
+  chatId: string;
+  tenantId: string;
+  changes: readonly ChangeEvent[];
+}
+
 export interface HeraldEventMap {
   installed: InstalledEvent;
   uninstalled: UninstalledEvent;
+  changesComing: ChatChangesComingEvent;
   changes: ChatChangesEvent;
   lifecycle: LifecycleEvent;
   settingsChanged: SettingsChangedEvent;

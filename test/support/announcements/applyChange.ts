@@ -11,10 +11,11 @@ export function applyChange(context: { units: Pick<ChatUnits, 'apply'> }, event:
 }
 
 /** The unit-of-work runner Herald wires, with one announcement service as the handler of changes. */
-export function unitsFor(store: Store, service: Pick<AnnouncementService, 'handleChanges'>): ChatUnits {
+export function unitsFor(store: Store, service: Pick<AnnouncementService, 'handleChanges' | 'prepare'>): ChatUnits {
   const events = new HeraldEvents((_name, error) => {
     throw error;
   });
+  events.on('changesComing', (event) => service.prepare(event));
   events.on('changes', (unit) => service.handleChanges(unit));
   return new ChatUnits({ store, events, log: pino({ level: 'silent' }) });
 }

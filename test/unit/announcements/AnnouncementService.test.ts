@@ -3,7 +3,7 @@ import sinon from 'sinon';
 import type { Activity } from 'botbuilder';
 import { AnnouncementService } from '../../../src/announcements/AnnouncementService.js';
 import { ChatStateUpdater } from '../../../src/announcements/ChatStateUpdater.js';
-import { PostQueue, type PostTargets } from '../../../src/announcements/PostQueue.js';
+import { PILE_UP_MS, PostQueue, type PostTargets } from '../../../src/announcements/PostQueue.js';
 import { systemTimers } from '../../../src/kernel/timers.js';
 import { silentLogger } from '../../../src/log/createLogger.js';
 import type { ChangeEvent } from '../../../src/model/changeEvents.js';
@@ -182,11 +182,24 @@ describe('announcement service', () => {
     it('a join and a leave in their order are announced as reported, without asking Graph', async () => {
       await applyChange({ units }, join(BOB));
       await applyChange({ units }, leave(BOB));
+      // The leave waits for the join's post to be sent (what piles up under Teams' limits goes out together).
+      for (let i = 0; i < 300 && posts.length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 10));
       await service.idle();
       assert.equal(memberReads, 0);
       assert.equal(posts.length, 2);
       assert.match(posts[1] ?? '', /Bob Jones left/);
     });
+  });
+
+  it('summarises in one post what comes while the chat\'s posts wait under Teams\' limits', async () => {
+    const named = (userId: string): ChangeEvent => ({ ...join(userId), member: { userId, displayName: `Name ${userId}`, tenantId: TENANT, roles: [] } }) as ChangeEvent;
+    // Teams takes 7 posts a second in one chat: the eighth waits, and what comes meanwhile piles up.
+    for (let i = 1; i <= 10; i++) await applyChange({ units }, named(`u${i}`));
+    for (let i = 0; i < 500 && !posts.some((p) => p.includes('Name u10')); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    await service.idle();
+    assert.equal(posts.length, 9, JSON.stringify(posts));
+    assert.match(posts[8] ?? '', /Name u9.*Name u10/);
+    assert.ok(PILE_UP_MS <= 1_000);
   });
 
   it('never announces Herald itself', async () => {
