@@ -533,6 +533,55 @@ export function storeContractSuite(fixture: StoreFixture): void {
     });
   });
 
+  describe('transactions at the same time', () => {
+    it('applies concurrent transactions of both instances, each with what it returns', async () => {
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          (i % 2 ? world.a : world.b).transaction(async (tx) => {
+            await tx.chats.put(`19:c${i}`, chat(`19:c${i}`));
+            await tx.history.append(entry(`19:c${i}`, `e${i}`, T0.toISOString()));
+            return i;
+          }),
+        ),
+      );
+      assert.deepEqual(results, Array.from({ length: 20 }, (_, i) => i));
+      assert.equal((await world.a.chats.getMany(Array.from({ length: 20 }, (_, i) => `19:c${i}`))).size, 20);
+    });
+
+    it('rolls back only the transactions that fail, and hands each failure to its own caller', async () => {
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 10 }, (_, i) =>
+          world.a.transaction(async (tx) => {
+            await tx.chats.put(`19:c${i}`, chat(`19:c${i}`));
+            await tx.seen.add(`k${i}`, T0);
+            if (i % 3 === 1) throw new Error(`unit ${i} failed`);
+            return i;
+          }),
+        ),
+      );
+      outcomes.forEach((outcome, i) => {
+        if (i % 3 === 1) assert.equal(outcome.status === 'rejected' && (outcome.reason as Error).message, `unit ${i} failed`);
+        else assert.deepEqual(outcome, { status: 'fulfilled', value: i });
+      });
+      const stored = await world.b.chats.getMany(Array.from({ length: 10 }, (_, i) => `19:c${i}`));
+      assert.deepEqual([...stored.keys()].sort(), ['19:c0', '19:c2', '19:c3', '19:c5', '19:c6', '19:c8', '19:c9']);
+      assert.equal(await world.b.seen.has('k1'), false);
+      assert.equal(await world.b.seen.add('k1', T0), true, 'nothing of a failed transaction remains');
+    });
+
+    it('runs the store\'s own read-modify-writes inside a transaction as part of it', async () => {
+      await world.a.inbox.put('b1', batch('b1', T0.toISOString()));
+      const outcome = await world.a.transaction(async (tx) => {
+        const claimed = await tx.inbox.claim({ owner: 'a', at: T0, leaseMs: 30_000, limit: 10 });
+        const updated = await tx.chats.update('19:one', (current) => current ?? chat('19:one'));
+        await tx.inbox.update('b1', (current) => current && { ...current, done: [0] });
+        return { claimed: claimed.map((c) => c.key), topic: updated?.chatId, done: (await tx.inbox.get('b1'))?.done };
+      });
+      assert.deepEqual(outcome, { claimed: ['b1'], topic: '19:one', done: [0] });
+      assert.equal(await world.b.inbox.complete('b1', 'a'), true);
+    });
+  });
+
   describe('key locks', () => {
     const holdAndRecord = (store: Store, key: string, name: string, log: string[], ms = 30) =>
       store.locks.run(key, async () => {
