@@ -198,7 +198,8 @@ describe('notification inbox: leases, heartbeat and takeover', () => {
       }
     };
 
-    it('takes over the batches of an instance dropped without stopping once it missed three beats, long before its lease runs out', async () => {
+    /** a and b started; a accepted a batch and is processing it (held). */
+    const bothStartedAHolding = async () => {
       pipeline.holdAfter = 0;
       const a = beating('a');
       const b = beating('b');
@@ -206,6 +207,11 @@ describe('notification inbox: leases, heartbeat and takeover', () => {
       await b.processor.start();
       const batch = await a.processor.accept('notifications', inboxBody(1), 1);
       await pipeline.whenHeld();
+      return { a, b, batch };
+    };
+
+    it('takes over the batches of an instance dropped without stopping once it missed three beats, long before its lease runs out', async () => {
+      const { a, b, batch } = await bothStartedAHolding();
       // a is dropped here: its timers never fire again. b beats and looks every heartbeat.
       for (let beats = 1; beats <= 3; beats++) {
         advance(HEARTBEAT);
@@ -225,13 +231,7 @@ describe('notification inbox: leases, heartbeat and takeover', () => {
     });
 
     it('leaves the batches of an instance that keeps beating with it, however long they take', async () => {
-      pipeline.holdAfter = 0;
-      const a = beating('a');
-      const b = beating('b');
-      await a.processor.start();
-      await b.processor.start();
-      const batch = await a.processor.accept('notifications', inboxBody(1), 1);
-      await pipeline.whenHeld();
+      const { a, b, batch } = await bothStartedAHolding();
       for (let beats = 0; beats < 30; beats++) {
         advance(HEARTBEAT);
         await beat(a, b);
