@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { InstalledEvent, SettingsChangedEvent, UninstalledEvent } from '../events/HeraldEvents.js';
+import type { ChatChangesEvent, InstalledEvent, SettingsChangedEvent, UninstalledEvent } from '../events/HeraldEvents.js';
 import type { ChangeEvent } from '../model/changeEvents.js';
 import type { ChatSettings, ChatState } from '../model/chat.js';
 import type { HistoryEntry } from '../model/history.js';
@@ -11,14 +11,15 @@ import { emptyChatState } from '../model/chat.js';
 import type { Store } from '../storage/Store.js';
 import { isPersonChange, type AnnouncementChange, type PersonRef } from './AnnouncementChange.js';
 import { buildAnnouncementActivity, type JoinWelcome } from './buildAnnouncementCard.js';
-import { actorName, personOf, type ApplyOutcome, type ApplyResult, type ChatStateUpdater } from './ChatStateUpdater.js';
+import type { ApplyOutcome, ApplyResult, ChatStateUpdater } from './ChatStateUpdater.js';
 import { hasUncertain, MembershipOrder, settleUncertain } from './MembershipOrder.js';
 import { settingsLine, summaryLines } from './formatSummary.js';
 import { messagesFor } from '../i18n/Messages.js';
 import { KeyedQueue } from '../kernel/KeyedQueue.js';
 import { netChanges, selectAnnounced } from './netChanges.js';
-import { announceLockKey, type PostQueue, type PostTargets } from './PostQueue.js';
+import { announceLockKey, type PostQueue, type PostTargets, type StoreUnit } from './PostQueue.js';
 import { SummaryWindow } from './SummaryWindow.js';
+import { completedByOtherSource, notRecordedSince } from './reportedChanges.js';
 import type { Timers } from '../kernel/timers.js';
 
 export interface AnnouncementServiceDeps {
@@ -84,58 +85,49 @@ export class AnnouncementService {
     } while (this.background.size > 0);
   }
 
-  /** Applies one change event; resolves once the state and the chat's window (or its post) are stored. */
-  async handleChange(event: ChangeEvent): Promise<void> {
-    if (event.kind === 'messageCreated') return;
-    await this.exclusive(event.chatId, async () => {
-      const { store, log, registry } = this.deps;
-      const empty = () => emptyChatState(event.chatId, event.tenantId);
-      const result = this.applyOrdered(event, (await store.chats.get(event.chatId)) ?? empty());
+  /**
+   * Applies a chat's changes inside its unit of work (ChatUnits: the chat's lock and transaction), in
+   * order, each against the state the one before left: the state is read and written once, the window
+   * (or, at window 0, the post) once, everything through `tx`. Nothing here waits for anything but the
+   * store: names Herald does not know yet are looked up when the window closes, outside the transaction.
+   */
+  async handleChanges(unit: ChatChangesEvent): Promise<void> {
+    const { tx, chatId, tenantId } = unit;
+    const events = unit.changes.filter((event) => event.kind !== 'messageCreated');
+    if (events.length === 0) return;
+    const { log } = this.deps;
+    let state = (await tx.chats.get(chatId)) ?? emptyChatState(chatId, tenantId);
+    const window = await tx.pendingSummaries.get(chatId);
+    const before: unknown[] = window?.changes ?? [];
+    let collected = before;
+    const fresh: AnnouncementChange[] = [];
+    let applied = false;
+    for (const event of events) {
+      const result = this.applyOrdered(event, state);
       this.changeStats[result.outcome]++;
-      log.debug({ chatId: event.chatId, kind: event.kind, source: event.source, outcome: result.outcome, reason: result.reason }, 'change applied');
-      if (result.changes.length === 0) await this.completedByOtherSource(event, result.state);
-      if (result.outcome !== 'applied') return;
-      if (result.changes.length > 0 && result.state.settings.windowMs === 0 && !(await this.window.get(event.chatId))) {
-        // Posting at once: names first, then state, timeline and post in one storage write. Nothing is
-        // stored before that write; the notification pipeline keeps the batch until this handler is done.
-        const present = hasUncertain(result.changes) ? await this.currentMembers(result.state) : null;
-        const named = await this.withNames(result.state, await registry.get(event.chatId), result.changes);
-        // Re-applied to the current state: it may have moved on while the names were looked up.
-        const again = this.applyOrdered(event, (await store.chats.get(event.chatId)) ?? empty());
-        if (again.outcome !== 'applied') return;
-        const settled = this.settle(again.state, withNamesOf(again.changes, named), present);
-        await this.commit(event.chatId, settled.changes, settled.state, false);
+      log.debug({ chatId, kind: event.kind, source: event.source, outcome: result.outcome, reason: result.reason }, 'change applied');
+      if (result.changes.length === 0) collected = completedByOtherSource(event, result.state, collected) ?? collected;
+      if (result.outcome !== 'applied') continue;
+      applied = true;
+      state = result.state;
+      collected = [...collected, ...result.changes];
+      fresh.push(...result.changes);
+    }
+    // Name newcomers now, while they are in the chat: by the time the window closes they may have left.
+    if (fresh.some((c) => c.kind === 'joined')) unit.afterCommit(() => this.track(this.learnNames(chatId, fresh)));
+    if (!window && fresh.length > 0 && state.settings.windowMs === 0 && collected.length === fresh.length) {
+      // Posting at once, when everyone is named already and no order is in doubt: the state, the
+      // timeline and the post are stored with the changes, in this transaction.
+      const named = hasUncertain(fresh) ? null : this.namedLocally(state, fresh);
+      if (named) {
+        await this.commit(unit, chatId, named, state, false);
         return;
       }
-      // Both writes start in this tick: the state and the window it feeds are stored together.
-      const writes: Promise<unknown>[] = [store.chats.put(event.chatId, result.state)];
-      if (result.changes.length > 0) writes.push(this.window.add(event.chatId, result.changes, result.state.settings.windowMs));
-      await Promise.all(writes);
-      // Name newcomers now, while they are in the chat: by the time the window closes they may have left.
-      if (result.changes.some((c) => c.kind === 'joined')) this.track(this.learnNames(event.chatId, result.changes));
-    });
-  }
-
-  /**
-   * A report of a change the other source made first completes it while its window is open (a change
-   * already posted stays as posted): a bot event names who made a change Graph reported; Graph's item
-   * says whether someone Teams' bot event reported is a guest or from another organization (the bot event
-   * knows it only when the Bot Connector could be read), so marks and "guests only" do not depend on
-   * which source came first.
-   */
-  private async completedByOtherSource(event: ChangeEvent, state: ChatState): Promise<void> {
-    if ((event.kind !== 'memberAdded' && event.kind !== 'memberRemoved') || !event.member.userId) return;
-    const userId = event.member.userId;
-    const kind = event.kind === 'memberAdded' ? 'joined' : 'left';
-    if (event.source === 'bot') {
-      const by = actorName(state, event.actor, userId);
-      if (by) await this.window.amendPerson(event.chatId, userId, kind, (person) => (person.by ? null : { ...person, by }));
-      return;
     }
-    const entry = state.roster[userId];
-    if (kind !== 'joined' || !entry?.present || !entry.tenantId) return;
-    const { guest, external } = personOf(entry, state.tenantId);
-    await this.window.amendPerson(event.chatId, userId, kind, (person) => (person.guest === guest && person.external === external ? null : { ...person, guest, external }));
+    if (applied) await tx.chats.put(chatId, state);
+    if (collected === before) return;
+    // A window due now (window 0 with someone to name) closes as soon as this has committed.
+    await this.window.keep(unit, chatId, collected, state.settings.windowMs, window);
   }
 
   /** Settings changed from the tab are told to the chat (chat commands are answered there already). */
@@ -189,30 +181,44 @@ export class AnnouncementService {
         await this.window.close(chatId);
         return;
       }
+      // Graph and the Bot Connector are asked outside the transaction; nothing else changes the chat
+      // meanwhile (its lock is held).
       const present = hasUncertain(pending.changes) ? await this.currentMembers(state) : null;
       const changes = await this.withNames(state, await registry.get(chatId), pending.changes);
-      const current = await store.chats.get(chatId);
-      const settled = current ? this.settle(current, changes, present) : { state: current, changes };
-      const posted = await this.commit(chatId, settled.changes, settled.state, true);
+      const posted = await this.inUnit(async (unit) => {
+        const current = await unit.tx.chats.get(chatId);
+        const settled = current ? this.settle(current, notRecordedSince(current, changes), present) : { state: current, changes };
+        return this.commit(unit, chatId, settled.changes, settled.state, true);
+      });
       log.debug({ chatId, changes: changes.length, posted }, 'summary window closed');
     });
   }
 
+  /** Runs `work` in one transaction, then what it left for after the commit. */
+  private async inUnit<T>(work: (unit: StoreUnit) => Promise<T>): Promise<T> {
+    let after: Array<() => void> = [];
+    const result = await this.deps.store.transaction((tx) => {
+      after = [];
+      return work({ tx, afterCommit: (fn) => void after.push(fn) });
+    });
+    for (const fn of after) fn();
+    return result;
+  }
+
   /**
-   * Stores what changes lead to, in one storage write (every write starts in this tick): the chat's
-   * state with the names learnt, the timeline, the window closed, and the post queued when the chat's
-   * settings ask for one. `state` must have been read inside the chat's serial section. Resolves whether a post was queued.
+   * Stores what changes lead to, through the unit's transaction: the chat's state with the names learnt,
+   * the timeline, the window closed, and the post queued when the chat's settings ask for one. `state`
+   * must have been read inside the chat's lock. Resolves whether a post was queued.
    */
-  private async commit(chatId: string, changes: AnnouncementChange[], state: ChatState | undefined, closeWindow: boolean): Promise<boolean> {
-    const { store, registry, queue } = this.deps;
-    const installed = (await registry.get(chatId))?.status === 'installed';
+  private async commit(unit: StoreUnit, chatId: string, changes: AnnouncementChange[], state: ChatState | undefined, closeWindow: boolean): Promise<boolean> {
+    const { tx } = unit;
+    const installed = (await this.deps.registry.get(chatId, tx))?.status === 'installed';
     const announced = state && installed ? selectAnnounced(netChanges(changes), state.settings) : null;
     const lines = announced ? summaryLines(announced, messagesFor(state?.settings.language)) : [];
-    const writes: Promise<unknown>[] = changes.map((change) => store.history.append(historyEntry(chatId, change)));
-    if (state) writes.push(store.chats.put(chatId, rememberNames(state, changes)));
-    if (closeWindow) writes.push(this.window.close(chatId));
-    if (lines.length > 0) writes.push(queue.enqueue(chatId, buildAnnouncementActivity(lines, state && announced ? joinWelcome(state.settings, announced.joined) : undefined)));
-    await Promise.all(writes);
+    for (const change of changes) await tx.history.append(historyEntry(chatId, change));
+    if (state) await tx.chats.put(chatId, rememberNames(state, changes));
+    if (closeWindow) await this.window.close(chatId, unit);
+    if (lines.length > 0) await this.deps.queue.enqueue(chatId, buildAnnouncementActivity(lines, state && announced ? joinWelcome(state.settings, announced.joined) : undefined), unit);
     return lines.length > 0;
   }
 
@@ -248,18 +254,34 @@ export class AnnouncementService {
 
   /** Fills in names: payload, then roster (people who left keep theirs), then the resolver. */
   private async withNames(state: ChatState, installation: Installation | undefined, changes: AnnouncementChange[]): Promise<AnnouncementChange[]> {
-    const { resolver } = this.deps;
-    const known = (userId: string, payloadName: string | null) =>
-      payloadName ?? state.roster[userId]?.displayName ?? resolver.cached(state.tenantId, userId)?.displayName ?? null;
+    const missing = this.unnamed(state, changes);
+    const resolved = missing.size > 0 ? await this.deps.resolver.resolve({ tenantId: state.tenantId, chatId: state.chatId, installation }, [...missing]) : new Map<string, PersonInfo>();
+    return this.named(state, changes, resolved);
+  }
+
+  /** The changes named from what Herald knows without asking anyone; null when someone is not. */
+  private namedLocally(state: ChatState, changes: AnnouncementChange[]): AnnouncementChange[] | null {
+    return this.unnamed(state, changes).size > 0 ? null : this.named(state, changes, new Map());
+  }
+
+  private knownName(state: ChatState, userId: string, payloadName: string | null): string | null {
+    return payloadName ?? state.roster[userId]?.displayName ?? this.deps.resolver.cached(state.tenantId, userId)?.displayName ?? null;
+  }
+
+  private unnamed(state: ChatState, changes: readonly AnnouncementChange[]): Set<string> {
     const missing = new Set<string>();
     for (const change of changes) {
-      if (isPersonChange(change) && known(change.person.userId, change.person.displayName) === null) missing.add(change.person.userId);
+      if (isPersonChange(change) && this.knownName(state, change.person.userId, change.person.displayName) === null) missing.add(change.person.userId);
     }
-    const resolved = missing.size > 0 ? await resolver.resolve({ tenantId: state.tenantId, chatId: state.chatId, installation }, [...missing]) : new Map<string, PersonInfo>();
+    return missing;
+  }
+
+  private named(state: ChatState, changes: readonly AnnouncementChange[], resolved: ReadonlyMap<string, PersonInfo>): AnnouncementChange[] {
+    const { resolver } = this.deps;
     return changes.map((change) => {
       if (!isPersonChange(change)) return change;
       const info = resolved.get(change.person.userId);
-      const displayName = known(change.person.userId, change.person.displayName) ?? info?.displayName ?? null;
+      const displayName = this.knownName(state, change.person.userId, change.person.displayName) ?? info?.displayName ?? null;
       if (displayName) resolver.remember(state.tenantId, change.person.userId, { displayName, tenantId: info?.tenantId ?? null, guest: change.person.guest });
       const guest = change.person.guest || Boolean(info?.guest);
       const external = !guest && (change.person.external || Boolean(info?.tenantId && info.tenantId.toLowerCase() !== state.tenantId.toLowerCase()));
@@ -316,16 +338,6 @@ function joinWelcome(settings: ChatSettings, joined: readonly PersonRef[]): Join
   // Only people Herald can name: a mention needs the name Teams shows.
   const mention = settings.mentionNewcomers ? joined.flatMap((p) => (p.displayName ? [{ id: p.userId, name: p.displayName }] : [])) : [];
   return line || mention.length > 0 ? { line, mention } : undefined;
-}
-
-/** The re-applied changes, with the names (and marks) looked up for the first application. */
-function withNamesOf(changes: readonly AnnouncementChange[], named: readonly AnnouncementChange[]): AnnouncementChange[] {
-  const people = new Map(named.filter(isPersonChange).map((c) => [c.person.userId, c.person]));
-  return changes.map((change) => {
-    if (!isPersonChange(change)) return change;
-    const known = people.get(change.person.userId);
-    return known ? { ...change, person: { ...change.person, displayName: change.person.displayName ?? known.displayName, guest: known.guest, external: known.external } } : change;
-  });
 }
 
 function rememberNames(state: ChatState, changes: readonly AnnouncementChange[]): ChatState {

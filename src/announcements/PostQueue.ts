@@ -2,9 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { Activity } from 'botbuilder';
 import type { Logger } from 'pino';
 import { PostError } from '../bot/ChatPoster.js';
+import { chatLockKey } from '../events/ChatUnits.js';
+import type { ChatChangesEvent } from '../events/HeraldEvents.js';
 import type { OutboxPost } from '../model/inbox.js';
 import type { Installation } from '../model/installation.js';
-import type { Store } from '../storage/Store.js';
+import type { Store, StoreData } from '../storage/Store.js';
 import { DEFAULT_RETRY_POLICY, retryDelayMs, type RetryPolicy } from './retryDelay.js';
 import { mergeStamps, nextAllowedAt, SlidingWindowLimiter, stampsThatCount, TEAMS_SEND_LIMITS, type PacingLimits } from './SlidingWindowLimiter.js';
 import { systemTimers, type Timers } from '../kernel/timers.js';
@@ -16,7 +18,8 @@ export interface AnnouncementPoster {
 
 /** The registry calls the queue needs. */
 export interface PostTargets {
-  get(chatId: string): Promise<Installation | undefined>;
+  /** The chat's installation, read through `within` (a unit's transaction) when given. */
+  get(chatId: string, within?: StoreData): Promise<Installation | undefined>;
   markUninstalled(chatId: string, reason: string): Promise<boolean>;
 }
 
@@ -41,8 +44,11 @@ export interface PostQueueDeps {
  * Apart from the subscription manager's `chat:` keys, so the two never wait for each other.
  */
 export function announceLockKey(chatId: string): string {
-  return `announce:chat:${chatId}`;
+  return chatLockKey(chatId);
 }
+
+/** A chat's unit of work as a writer sees it: its transaction, and what runs once that has committed. */
+export type StoreUnit = Pick<ChatChangesEvent, 'tx' | 'afterCommit'>;
 
 /** How often every instance looks for chats with posts it does not know of (enqueued by another, perhaps dead, instance). */
 export const OUTBOX_SWEEP_MS = 5_000;
@@ -130,10 +136,10 @@ export class PostQueue {
   }
 
   /**
-   * Persists a post and schedules it. The outbox write starts synchronously, so callers can make it
-   * part of the same storage write as other changes issued in the same tick.
+   * Persists a post and schedules it. Inside a chat's unit of work (`within`), the post is written through
+   * its transaction and scheduled once that has committed; otherwise it is written on its own.
    */
-  enqueue(chatId: string, activity: Partial<Activity>): Promise<OutboxPost> {
+  async enqueue(chatId: string, activity: Partial<Activity>, within?: StoreUnit): Promise<OutboxPost> {
     const now = this.deps.clock();
     const post: OutboxPost = {
       // Sortable: creation time, then a per-process sequence for posts created in the same millisecond.
@@ -145,12 +151,18 @@ export class PostQueue {
       attempts: 0,
       notBefore: now.toISOString(),
     };
-    const written = this.deps.store.outbox.put(post.id, post);
-    this.index.set(chatId, [...(this.index.get(chatId) ?? []), post.id]);
-    return written.then(() => {
+    const scheduled = () => {
+      this.index.set(chatId, [...(this.index.get(chatId) ?? []), post.id]);
       this.schedule(chatId);
-      return post;
-    });
+    };
+    if (within) {
+      await within.tx.outbox.put(post.id, post);
+      within.afterCommit(scheduled);
+    } else {
+      await this.deps.store.outbox.put(post.id, post);
+      scheduled();
+    }
+    return post;
   }
 
   /** Forgets every queued post of a chat (Herald was removed from it). */

@@ -2,6 +2,7 @@ import type { PendingSummary } from '../model/inbox.js';
 import type { Store } from '../storage/Store.js';
 import { isAnnouncementChange, type AnnouncementChange, type PersonChange, type PersonRef } from './AnnouncementChange.js';
 import type { Timers } from '../kernel/timers.js';
+import type { StoreUnit } from './PostQueue.js';
 
 /** How soon a window whose timer fired while the store was unreachable is looked at again. */
 const STORE_RETRY_MS = 1_000;
@@ -33,44 +34,6 @@ export class SummaryWindow {
 
   constructor(private readonly deps: SummaryWindowDeps) {}
 
-  /**
-   * Adds changes to the chat's window (opening it if needed). The store write starts synchronously so it
-   * can share one storage write with the chat state update issued in the same tick.
-   */
-  add(chatId: string, changes: readonly AnnouncementChange[], windowMs: number): Promise<PendingSummary | undefined> {
-    const now = this.deps.clock().getTime();
-    const written = this.deps.store.pendingSummaries.update(chatId, (current) =>
-      current
-        ? { ...current, changes: [...current.changes, ...changes] }
-        : { chatId, windowEndsAt: new Date(now + Math.max(0, windowMs)).toISOString(), changes: [...changes] },
-    );
-    return written.then((pending) => {
-      if (pending) this.arm(pending);
-      return pending;
-    });
-  }
-
-  /**
-   * A later report completes a change the window still collects (the newest of that person and kind, not
-   * posted yet): Teams named who made a change Graph reported first, or Graph's item said that someone
-   * Teams' bot event announced is a guest or external. `amend` returns the person as they should read,
-   * or null to leave them; nothing happens when the window holds no such change.
-   */
-  async amendPerson(chatId: string, userId: string, kind: 'joined' | 'left', amend: (person: PersonRef) => PersonRef | null): Promise<void> {
-    const lower = userId.toLowerCase();
-    await this.deps.store.pendingSummaries.update(chatId, (current) => {
-      if (!current) return current;
-      const index = current.changes.findLastIndex((c) => isAnnouncementChange(c) && c.kind === kind && c.person.userId.toLowerCase() === lower);
-      if (index < 0) return current;
-      const change = current.changes[index] as PersonChange;
-      const person = amend(change.person);
-      if (!person) return current;
-      const changes = [...current.changes];
-      changes[index] = { ...change, person };
-      return { ...current, changes };
-    });
-  }
-
   /** The changes collected for a chat, in order (unreadable stored entries are skipped). */
   async get(chatId: string): Promise<{ windowEndsAt: string; changes: AnnouncementChange[] } | undefined> {
     const pending = await this.deps.store.pendingSummaries.get(chatId);
@@ -83,11 +46,30 @@ export class SummaryWindow {
     return Date.parse(pending.windowEndsAt) <= this.deps.clock().getTime();
   }
 
-  /** Closes the window (its changes were handled). Starts the store write synchronously, like `add`. */
-  close(chatId: string): Promise<void> {
+  /** Closes the window (its changes were handled), through a unit's transaction when given one. */
+  async close(chatId: string, within?: StoreUnit): Promise<void> {
+    if (!within) {
+      this.forget(chatId);
+      return this.deps.store.pendingSummaries.delete(chatId);
+    }
+    await within.tx.pendingSummaries.delete(chatId);
+    within.afterCommit(() => this.forget(chatId));
+  }
+
+  /**
+   * Stores a chat's window with `changes` (all it collects, in order) through a unit's transaction: the
+   * window `open` already, or a new one of `windowMs` from now. Its timer is armed once that has committed.
+   */
+  async keep(within: StoreUnit, chatId: string, changes: unknown[], windowMs: number, open?: Pick<PendingSummary, 'windowEndsAt'>): Promise<void> {
+    const windowEndsAt = open?.windowEndsAt ?? new Date(this.deps.clock().getTime() + Math.max(0, windowMs)).toISOString();
+    const pending: PendingSummary = { chatId, windowEndsAt, changes };
+    await within.tx.pendingSummaries.put(chatId, pending);
+    within.afterCommit(() => this.arm(pending));
+  }
+
+  private forget(chatId: string): void {
     this.disarm(chatId);
     this.handedOn.delete(chatId);
-    return this.deps.store.pendingSummaries.delete(chatId);
   }
 
   /**
@@ -188,4 +170,22 @@ export class SummaryWindow {
     if (existing) this.deps.timers.clearTimeout(existing.handle);
     this.armed.delete(chatId);
   }
+}
+
+/**
+ * A later report completes a change a window still collects (the newest of that person and kind, not
+ * posted yet): Teams named who made a change Graph reported first, or Graph's item said that someone
+ * Teams' bot event announced is a guest or external. `amend` returns the person as they should read, or
+ * null to leave them. Null when nothing changes (no such change collected).
+ */
+export function amendPerson(changes: readonly unknown[], userId: string, kind: 'joined' | 'left', amend: (person: PersonRef) => PersonRef | null): unknown[] | null {
+  const lower = userId.toLowerCase();
+  const index = changes.findLastIndex((c) => isAnnouncementChange(c) && c.kind === kind && c.person.userId.toLowerCase() === lower);
+  if (index < 0) return null;
+  const change = changes[index] as PersonChange;
+  const person = amend(change.person);
+  if (!person) return null;
+  const amended = [...changes];
+  amended[index] = { ...change, person };
+  return amended;
 }

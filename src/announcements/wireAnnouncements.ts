@@ -81,11 +81,11 @@ export function wireAnnouncements(host: ModuleHost, input: AnnouncementModuleInp
   });
   const updater = new ChatStateUpdater({ ownIds: [config.bot.appId, config.aad.clientId, ...(deps.ownIds ?? [])] });
   const service = new AnnouncementService({
-    store, registry: { get: (chatId) => registry.get(chatId), markUninstalled: (c, r) => registry.markUninstalled(c, r) },
+    store, registry: { get: (chatId, within) => registry.get(chatId, within), markUninstalled: (c, r) => registry.markUninstalled(c, r) },
     clock, log, timers, updater, resolver, queue, connector, members: deps.chatGraph, windowSweepMs: deps.sweepMs,
   });
 
-  events.on('change', (event) => service.handleChange(event));
+  events.on('changes', (unit) => service.handleChanges(unit));
   events.on('settingsChanged', (event) => service.handleSettingsChanged(event));
   events.on('installed', (event) => service.handleInstalled(event));
   events.on('uninstalled', (event) => service.handleUninstalled(event));

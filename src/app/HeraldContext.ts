@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Server } from 'restify';
 import type { ChatPoster } from '../bot/ChatPoster.js';
 import type { HeraldConfig } from '../config/HeraldConfig.js';
+import type { ChatUnits } from '../events/ChatUnits.js';
 import type { HeraldEvents } from '../events/HeraldEvents.js';
 import type { HealthRegistry } from '../http/HealthRegistry.js';
 import type { InstallationRegistry } from '../installations/InstallationRegistry.js';
@@ -21,6 +22,8 @@ export interface HeraldContext {
   instanceId: string;
   store: Store;
   events: HeraldEvents;
+  /** Applies a chat's changes as one unit of work (lock, transaction, handlers), whatever their source. */
+  units: ChatUnits;
   health: HealthRegistry;
   server: Server;
   registry: InstallationRegistry;

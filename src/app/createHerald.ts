@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { wireAnnouncements, type Announcements } from '../announcements/wireAnnouncements.js';
 import type { HeraldConfig } from '../config/HeraldConfig.js';
+import { ChatUnits } from '../events/ChatUnits.js';
 import { HeraldEvents } from '../events/HeraldEvents.js';
 import { ChatPoster } from '../bot/ChatPoster.js';
 import { createBotAdapter } from '../bot/createBotAdapter.js';
@@ -68,6 +69,7 @@ export async function createHerald(config: HeraldConfig, log: Logger, overrides:
   const clock = overrides.clock ?? (() => new Date());
   const store = await openStore(config, log, overrides.store);
   const events = new HeraldEvents((name, error) => log.error({ err: error, event: name }, 'event handler failed'));
+  const units = new ChatUnits({ store, events, log });
   const health = new HealthRegistry();
   let stopping = false;
   const server = createHttpServer({ log, health, isStopping: () => stopping });
@@ -84,7 +86,7 @@ export async function createHerald(config: HeraldConfig, log: Logger, overrides:
 
   const instanceId = overrides.instanceId ?? config.instanceId;
   const startedAt = clock().toISOString();
-  const context: HeraldContext = { config, log, clock, instanceId, store, events, health, server, registry, settings, adapter, poster };
+  const context: HeraldContext = { config, log, clock, instanceId, store, events, units, health, server, registry, settings, adapter, poster };
   const host: ModuleHost = {
     onStart: (hook) => void startHooks.push(hook),
     onStop: (hook) => void stopHooks.push(hook),
@@ -119,14 +121,14 @@ export async function createHerald(config: HeraldConfig, log: Logger, overrides:
   const subscriptionGraph = subscriptionDeps.graph ?? graphAccess.api;
   // Graph's member lists for the tab and the settings gate, kept 30 s; a membership change Herald hears of makes a chat's stale.
   const chatMembers = new CachedChatMembers({ graph: subscriptionGraph });
-  events.on('change', (event) => {
-    if (event.kind === 'memberAdded' || event.kind === 'memberRemoved') chatMembers.forget(event.chatId);
+  events.on('changes', (unit) => {
+    if (unit.changes.some((event) => event.kind === 'memberAdded' || event.kind === 'memberRemoved')) unit.afterCommit(() => chatMembers.forget(unit.chatId));
   });
   events.on('uninstalled', (event) => chatMembers.forget(event.chatId));
   // One rule for who may change a chat's settings, for the chat commands and the tab API alike.
   const connectorMembers = new BotConnectorMembers({ adapter, botAppId: config.bot.appId });
   const settingsGate = new SettingsGate({ settings, store, connector: connectorMembers, graph: chatMembers, log: log.child({ module: 'settings' }) });
-  const bot = new HeraldBot({ registry, settings, gate: settingsGate, statusLines, events, clock, log });
+  const bot = new HeraldBot({ registry, settings, gate: settingsGate, statusLines, units, clock, log });
   registerMessagesRoute(server, adapter, bot);
   // One key ring: the certificate subscriptions send to Graph is the one notifications decrypt with.
   const certificateDeps = { config, log: log.child({ module: 'certificates' }), clock };

@@ -1,6 +1,7 @@
 import { ActivityTypes, TeamsActivityHandler, TurnContext, type Activity, type AdaptiveCardInvokeResponse, type AdaptiveCardInvokeValue } from 'botbuilder';
 import type { Logger } from 'pino';
-import type { HeraldEvents } from '../events/HeraldEvents.js';
+import type { ChatUnits } from '../events/ChatUnits.js';
+import type { ChangeEvent } from '../model/changeEvents.js';
 import type { InstallationRegistry } from '../installations/InstallationRegistry.js';
 import { tenantOf } from '../installations/InstallationRegistry.js';
 import { changeSentence, describeSettings, SettingsError, type ChatSettingsService } from '../settings/ChatSettingsService.js';
@@ -25,8 +26,8 @@ export interface HeraldBotDeps {
   gate: Pick<SettingsGate, 'change'>;
   /** Lines describing a chat's status (subscriptions, problems, billing mode). */
   statusLines: (chatId: string, messages: Messages) => Promise<string[]>;
-  /** Where membership changes Teams tells the bot about go (the announcer, deduplicated against Graph's). */
-  events?: Pick<HeraldEvents, 'emit'>;
+  /** Where membership changes Teams tells the bot about go: the chat's unit of work, as Graph's do. */
+  units?: Pick<ChatUnits, 'apply'>;
   clock?: () => Date;
   log: Logger;
 }
@@ -113,8 +114,8 @@ export class HeraldBot extends TeamsActivityHandler {
    * not at all) whenever Teams' event comes before Graph's.
    */
   private async reportMembers(context: TurnContext): Promise<void> {
-    const { events } = this.deps;
-    if (!events) return;
+    const { units } = this.deps;
+    if (!units) return;
     const activity = context.activity;
     const chatId = activity.conversation.id;
     const tenantId = tenantOf(activity) ?? '';
@@ -126,17 +127,20 @@ export class HeraldBot extends TeamsActivityHandler {
     const base = { tenantId, chatId, source: 'bot' as const, receivedAt, at, actor };
     const added = people(activity.membersAdded);
     const known = added.length > 0 ? await this.connectorRecords(context, added) : new Map<string, ConnectorMember>();
+    const changes: ChangeEvent[] = [];
     for (const m of added) {
       const userId = m.aadObjectId as string;
       const record = known.get(userId.toLowerCase());
       // Without the connector's record the home tenant and role stay unknown (null, no roles), never guessed.
       const member = { userId, displayName: m.name?.trim() || record?.displayName || null, tenantId: record?.tenantId ?? null, roles: record?.guest ? ['guest'] : [] };
-      await events.emit('change', { ...base, kind: 'memberAdded', changeKey: `bot|${activity.id ?? receivedAt}|added|${userId}`, member });
+      changes.push({ ...base, kind: 'memberAdded', changeKey: `bot|${activity.id ?? receivedAt}|added|${userId}`, member });
     }
     for (const m of people(activity.membersRemoved)) {
       const userId = m.aadObjectId as string;
-      await events.emit('change', { ...base, kind: 'memberRemoved', changeKey: `bot|${activity.id ?? receivedAt}|removed|${userId}`, member: { userId } });
+      changes.push({ ...base, kind: 'memberRemoved', changeKey: `bot|${activity.id ?? receivedAt}|removed|${userId}`, member: { userId } });
     }
+    // One activity, one unit: its people are applied together, in the order Teams listed them.
+    if (changes.length > 0) await units.apply({ chatId, tenantId, changes });
   }
 
   /** The Bot Connector's records of people, or none when it cannot be read (Graph's item may still tell). */

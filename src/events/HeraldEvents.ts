@@ -1,5 +1,6 @@
 import type { ChangeEvent, LifecycleEvent } from '../model/changeEvents.js';
 import type { Installation } from '../model/installation.js';
+import type { StoreData } from '../storage/Store.js';
 
 export interface InstalledEvent {
   installation: Installation;
@@ -38,10 +39,26 @@ export interface NotificationsLostEvent {
   reason: string;
 }
 
+/**
+ * A chat's changes, as one unit of work (see ChatUnits): handlers run inside the chat's lock and
+ * transaction and write through `tx` only, so the changes, everything they lead to and the source's
+ * exactly-once bookkeeping are stored together or not at all. A handler that throws rolls the unit back.
+ */
+export interface ChatChangesEvent {
+  chatId: string;
+  tenantId: string;
+  /** In the order they happened; only changes the source had not handed on before. */
+  changes: ChangeEvent[];
+  /** The unit's transaction. Never read or write through the store itself inside (SQLite has one connection). */
+  tx: StoreData;
+  /** Runs once the transaction has committed (wake a sender, arm a timer): never for a unit rolled back. */
+  afterCommit(fn: () => void): void;
+}
+
 export interface HeraldEventMap {
   installed: InstalledEvent;
   uninstalled: UninstalledEvent;
-  change: ChangeEvent;
+  changes: ChatChangesEvent;
   lifecycle: LifecycleEvent;
   settingsChanged: SettingsChangedEvent;
   notificationsLost: NotificationsLostEvent;

@@ -3,7 +3,7 @@ import { TurnContext, type Activity } from 'botbuilder';
 import type { Logger } from 'pino';
 import type { HeraldEvents } from '../events/HeraldEvents.js';
 import type { Installation } from '../model/installation.js';
-import type { Store } from '../storage/Store.js';
+import type { Store, StoreData } from '../storage/Store.js';
 
 export interface TouchResult {
   installation: Installation;
@@ -27,8 +27,9 @@ export class InstallationRegistry {
     private readonly deps: { store: Store; events: HeraldEvents; clock: () => Date; log: Logger },
   ) {}
 
-  get(chatId: string): Promise<Installation | undefined> {
-    return this.deps.store.installations.get(chatId);
+  /** Read through `within` (a unit's transaction) when given. */
+  get(chatId: string, within?: StoreData): Promise<Installation | undefined> {
+    return (within ?? this.deps.store).installations.get(chatId);
   }
 
   listInstalled(): Promise<Installation[]> {

@@ -145,6 +145,12 @@ export function catalogueEntry(code: HeraldErrorCode, context: ErrorContext = {}
       return { reason: 'the notification inbox is closed (shutdown)', advice: 'Nothing to do: Herald answered 503, so Graph delivers the notification again.', permanent: false };
     case 'herald.notification.signing_keys_unavailable':
       return { reason: 'the validation-token signing keys could not be read', advice: `${RETRIES} If this stays, check that this machine can reach AAD_AUTHORITY_HOST.`, permanent: false };
+    case 'herald.changes.handler_failed':
+      return {
+        reason: `applying the changes of chat ${fact(context, 'chatId', '?')} failed; nothing of them was stored`,
+        advice: `${RETRIES} Notifications are tried again (then caught up with a reconcile); the log line before this one says what failed.`,
+        permanent: false,
+      };
     case 'herald.bot.post_failed':
       return { reason: 'the Bot Connector refused a post', advice: 'Herald retries what can be retried; a 403/404 means Herald is no longer in the chat and it stops posting there.', permanent: false };
     case 'herald.bot.auth_off':

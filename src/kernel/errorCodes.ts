@@ -38,6 +38,7 @@ export const HERALD_ERROR_CODES = [
   'herald.notification.processing_stopped',
   'herald.notification.inbox_closed',
   'herald.notification.signing_keys_unavailable',
+  'herald.changes.handler_failed',
   // the bot, the tab, settings, the app package
   'herald.bot.post_failed',
   'herald.bot.auth_off',

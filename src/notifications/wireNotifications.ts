@@ -1,3 +1,4 @@
+import type { ChatUnits } from '../events/ChatUnits.js';
 import type { JWTVerifyGetKey } from 'jose';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -14,7 +15,7 @@ import { lostTargets } from './inbox/lostTargets.js';
 import { InboxProcessor, type InboxLeasePolicy, type InboxTimers, type RetryPolicy } from './inbox/InboxProcessor.js';
 import { NotificationMetrics } from './inbox/NotificationMetrics.js';
 import { registerNotificationRoutes } from './receive/registerNotificationRoutes.js';
-import { ChangeDeduplicator, DEDUPE_RETENTION_MS } from './route/ChangeDeduplicator.js';
+import { DEDUPE_RETENTION_MS, pruneChangeLogs } from './route/ChangeDeduplicator.js';
 import { NotificationPipeline, type PendingCreationLookup } from './route/NotificationPipeline.js';
 import { ValidationTokenVerifier } from './verify/ValidationTokenVerifier.js';
 
@@ -59,6 +60,7 @@ export interface NotificationModuleInput {
   instanceId?: string;
   store: Store;
   events: HeraldEvents;
+  units: ChatUnits;
   server: Server;
   /** The app's Prometheus registry (`GET /metrics`). */
   metricsRegistry: Registry;
@@ -69,7 +71,7 @@ export interface NotificationModuleInput {
  * typed `change` and `lifecycle` events out on `events`. Knows nothing about announcements.
  */
 export async function wireNotifications(host: ModuleHost, input: NotificationModuleInput, deps: NotificationDeps = {}): Promise<NotificationsModule> {
-  const { config, log, clock, instanceId, store, events, server, metricsRegistry } = input;
+  const { config, log, clock, instanceId, store, events, units, server, metricsRegistry } = input;
   const moduleLog = log.child({ module: 'notifications' });
   const keys = deps.keys ?? (await loadNotificationKeyRing({ config, log: moduleLog, clock, policy: deps.certificatePolicy }));
   const verifier = new ValidationTokenVerifier({
@@ -79,11 +81,10 @@ export async function wireNotifications(host: ModuleHost, input: NotificationMod
     keys: deps.signingKeys,
     cooldownMs: deps.jwksCooldownMs,
   });
-  const dedupe = new ChangeDeduplicator(store.changeLogs);
   const metrics = new NotificationMetrics();
   const unwrapPool = new KeyUnwrapPool({ size: deps.unwrapWorkers, log: moduleLog });
   const unwrapper = unwrapPool.size > 0 ? unwrapPool : undefined;
-  const pipeline = new NotificationPipeline({ store, keys, unwrapper, verifier, dedupe, events, chatGraph: deps.chatGraph, pendingCreations: deps.pendingCreations, clock, log: moduleLog });
+  const pipeline = new NotificationPipeline({ store, keys, unwrapper, verifier, units, events, chatGraph: deps.chatGraph, pendingCreations: deps.pendingCreations, clock, log: moduleLog });
   const processor = new InboxProcessor({
     store, instanceId, pipeline, metrics, clock, log: moduleLog,
     concurrency: deps.concurrency, retry: deps.retry, lease: deps.lease, timers: deps.timers,
@@ -100,7 +101,7 @@ export async function wireNotifications(host: ModuleHost, input: NotificationMod
 
   let pruneTimer: ReturnType<typeof setInterval> | null = null;
   const prune = () =>
-    dedupe.prune(new Date(clock().getTime() - DEDUPE_RETENTION_MS)).catch((error: unknown) => moduleLog.error({ err: error }, 'pruning dedupe logs failed'));
+    pruneChangeLogs(store.changeLogs, new Date(clock().getTime() - DEDUPE_RETENTION_MS)).catch((error: unknown) => moduleLog.error({ err: error }, 'pruning dedupe logs failed'));
   host.onStart(async () => {
     await prune();
     pruneTimer = setInterval(() => void prune(), PRUNE_EVERY_MS);

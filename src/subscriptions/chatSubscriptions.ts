@@ -117,7 +117,7 @@ export async function reconcileChat(rt: SubscriptionRuntime, tenantId: string, c
   }
   const changes = diffSnapshot(state, snapshot, now.toISOString(), rt.ownIds);
   rt.deps.log.info({ chatId, changes: changes.length }, 'reconciled chat with Graph');
-  for (const change of changes) await rt.deps.events.emit('change', change);
+  if (changes.length > 0) await rt.deps.units.apply({ chatId, tenantId, changes });
   if (rebaseline) {
     await rt.deps.store.chats.update(chatId, (current) => (current ? { ...current, baselineAt: snapshot.takenAt } : current));
   }

@@ -1,3 +1,4 @@
+import type { ChatUnits } from '../events/ChatUnits.js';
 import type { Logger } from 'pino';
 import type { CertificateRotation, EncryptionCertificateSource } from '../certificates/EncryptionCertificate.js';
 import type { HeraldEvents } from '../events/HeraldEvents.js';
@@ -34,6 +35,8 @@ export interface SubscriptionManagerDeps {
   graph: SubscriptionGraph;
   store: Store;
   events: HeraldEvents;
+  /** Where the changes a reconcile finds go: the chat's unit of work, as notifications' do. */
+  units: Pick<ChatUnits, 'apply'>;
   problems: ChatProblemReporter;
   certificates: EncryptionCertificateSource;
   /** Rotation at runtime: checked daily; without it the certificate is only looked at on start. */

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { ChatPoster } from '../bot/ChatPoster.js';
 import type { HeraldConfig } from '../config/HeraldConfig.js';
+import type { ChatUnits } from '../events/ChatUnits.js';
 import type { HeraldEvents } from '../events/HeraldEvents.js';
 import type { ModuleHost } from '../kernel/ModuleHost.js';
 import type { Store } from '../storage/Store.js';
@@ -32,6 +33,7 @@ export interface SubscriptionModuleInput {
   clock: () => Date;
   store: Store;
   events: HeraldEvents;
+  units: ChatUnits;
   poster: ChatPoster;
   /** This instance (HeraldContext.instanceId): who renewed a subscription, in its record. */
   instanceId?: string;
@@ -43,7 +45,7 @@ export interface SubscriptionModuleInput {
  * Returns null (and says why) when PUBLIC_URL is not set, since Graph could not reach Herald.
  */
 export async function wireSubscriptions(host: ModuleHost, input: SubscriptionModuleInput, deps: SubscriptionWiringDeps = {}): Promise<SubscriptionManager | null> {
-  const { config, log, clock, store, events, poster, instanceId } = input;
+  const { config, log, clock, store, events, units, poster, instanceId } = input;
   if (!config.publicUrl) {
     log.warn('PUBLIC_URL is not set: Herald creates no Graph subscriptions');
     return null;
@@ -62,6 +64,7 @@ export async function wireSubscriptions(host: ModuleHost, input: SubscriptionMod
     graph,
     store,
     events,
+    units,
     problems,
     certificates,
     rotation,

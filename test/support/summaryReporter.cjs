@@ -5,7 +5,7 @@
 // the test file that started it, see leakGuard.ts) and exits non-zero, so a leak fails the run in
 // seconds instead of hanging it.
 const Mocha = require('mocha');
-const { EVENT_RUN_END } = Mocha.Runner.constants;
+const { EVENT_RUN_END, EVENT_TEST_FAIL } = Mocha.Runner.constants;
 
 const WATCHDOG_MS = Number(process.env.HERALD_TEST_EXIT_WATCHDOG_MS || 5000);
 
@@ -14,8 +14,12 @@ class SummaryReporter extends Mocha.reporters.Spec {
     super(runner, options);
     // What the process holds before any test (its own stdio): not reported as held by a test.
     const before = process.getActiveResourcesInfo();
+    const failed = [];
+    runner.on(EVENT_TEST_FAIL, (test) => failed.push(`${test.fullTitle()}${test.file ? ` (${test.file.replace(`${process.cwd()}/`, '')})` : ''}`));
     runner.once(EVENT_RUN_END, () => {
       const s = runner.stats || {};
+      // One line per failure just above the summary, so the tail of a long log (all CI keeps) names them.
+      for (const title of failed) process.stdout.write(`FAILED: ${title}\n`);
       process.stdout.write(`${s.passes || 0} passed, ${s.failures || 0} failed, ${s.pending || 0} skipped\n`);
       armExitWatchdog(before);
     });

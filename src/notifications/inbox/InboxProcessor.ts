@@ -5,10 +5,10 @@ import { HeraldError } from '../../kernel/errors.js';
 import { backoffDelayMs } from '../../kernel/retry.js';
 import type { InboxBatch } from '../../model/inbox.js';
 import { DEFAULT_LEASE_MS, type Claimed, type Store } from '../../storage/Store.js';
-import { readEnvelope } from '../decode/normalizeNotification.js';
 import type { BatchRun } from '../route/NotificationPipeline.js';
 import { ProcessingStoppedError, RetryLaterError, type DropReason } from '../route/ItemOutcome.js';
 import type { NotificationMetrics } from './NotificationMetrics.js';
+import { itemCount, type BatchState } from './BatchState.js';
 import { DEFAULT_RETRY_POLICY, GLOBAL_TIMERS, SHARED_HEARTBEAT_MS, SHARED_TAKEOVER_EVERY_MS, STALE_AFTER_BEATS, type InboxLeasePolicy, type InboxTimers, type RetryPolicy } from './inboxPolicies.js';
 
 export { DEFAULT_RETRY_POLICY, type InboxLeasePolicy, type InboxTimers, type RetryPolicy } from './inboxPolicies.js';
@@ -44,21 +44,6 @@ export class InboxClosedError extends HeraldError {
     super('herald.notification.inbox_closed', 'the notification inbox is closed');
     this.name = 'InboxClosedError';
   }
-}
-
-interface BatchState {
-  batch: InboxBatch;
-  items: number;
-  done: Set<number>;
-  /** How many of `done` the stored batch records (progress is written with the heartbeat). */
-  saved: number;
-  /** Set when another instance took the batch over: this one stops and never completes it. */
-  lost: boolean;
-  /** Aborts this batch's run (stop, or the lease was lost). */
-  abort: AbortController;
-  attempts: number;
-  unexpectedFailures: number;
-  retryTimer: ReturnType<typeof setTimeout> | null;
 }
 
 /**
@@ -243,7 +228,7 @@ export class InboxProcessor {
 
   private hold(batch: InboxBatch, items: number, done: Set<number>): BatchState {
     this.deps.metrics.batches++;
-    const state: BatchState = { batch, items, done, saved: done.size, lost: false, abort: new AbortController(), attempts: 0, unexpectedFailures: 0, retryTimer: null };
+    const state: BatchState = { batch, items, done, saved: done.size, lost: false, abort: new AbortController(), attempts: 0, unexpectedFailures: 0, retryTimer: null, completed: false };
     // The pipeline listens for the abort while it waits (listeners are removed when done).
     setMaxListeners(0, state.abort.signal);
     if (this.stopping) state.abort.abort();
@@ -342,6 +327,8 @@ export class InboxProcessor {
           state.done.add(index);
           this.deps.metrics.finished(outcome, this.deps.clock().getTime() - Date.parse(batch.receivedAt), !state.lost);
         },
+        // The last chat's unit removes the batch in its own transaction, only while the lease is ours.
+        completeIn: async (tx) => void (state.completed = await tx.inbox.complete(batch.id, this.owner)),
       });
       if (state.lost) return;
       await this.finish(state);
@@ -358,6 +345,7 @@ export class InboxProcessor {
   private async finish(state: BatchState): Promise<void> {
     this.batches.delete(state.batch.id);
     this.deps.metrics.batches--;
+    if (state.completed) return;
     try {
       // Only while still ours: a batch another instance took over meanwhile is that instance's to remove.
       if (!(await this.deps.store.inbox.complete(state.batch.id, this.owner))) {
@@ -411,9 +399,4 @@ export class InboxProcessor {
     this.waiters = [];
     for (const resolve of waiters) resolve();
   }
-}
-
-function itemCount(batch: InboxBatch): number {
-  const envelope = readEnvelope(batch.body);
-  return envelope.ok ? envelope.items.length : 0;
 }

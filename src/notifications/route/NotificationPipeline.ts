@@ -11,8 +11,11 @@ import { normalizeNotification, readEnvelope, type NotificationItem } from '../d
 import { parseResource, resourcePath, type ResourceTarget } from '../decode/parseResource.js';
 import { SigningKeysUnavailableError, type ValidationTokenVerifier } from '../verify/ValidationTokenVerifier.js';
 import { verifyClientState } from '../verify/verifyClientState.js';
-import type { ChangeDeduplicator } from './ChangeDeduplicator.js';
+import type { ChatUnits } from '../../events/ChatUnits.js';
+import type { StoreData } from '../../storage/Store.js';
+import { ChatLedger, type PreparedChange } from './ChatLedger.js';
 import { describeChange } from './describeChange.js';
+import { abortable, Turnstile } from './Turnstile.js';
 import { ProcessingStoppedError, RetryLaterError, type DropReason, type ItemOutcome } from './ItemOutcome.js';
 
 export interface NotificationPipelineDeps {
@@ -21,7 +24,9 @@ export interface NotificationPipelineDeps {
   /** Unwraps data keys off the event loop (KeyUnwrapPool); without it each item is decrypted inline in its turn. */
   unwrapper?: DataKeyUnwrapper;
   verifier: Pick<ValidationTokenVerifier, 'verify'>;
-  dedupe: ChangeDeduplicator;
+  /** Where each chat's changes of a batch go, as one unit of work (deduplicated in it). */
+  units: Pick<ChatUnits, 'apply'>;
+  /** Lifecycle events go here. */
   events: Pick<HeraldEvents, 'emit'>;
   /** Reads resources for notifications without resource data; without it those items are dropped. */
   chatGraph?: Pick<ChatGraph, 'getResource'>;
@@ -47,40 +52,17 @@ export interface BatchRun {
   skip: ReadonlySet<number>;
   onItem(index: number, outcome: ItemOutcome): void;
   signal: AbortSignal;
+  /**
+   * Inside the unit of work of the batch's last chat (every other item finished): removes the batch from
+   * the inbox in the same transaction. Other units record nothing of the batch: a replay after a crash
+   * finds their changes in the dedupe logs they stored.
+   */
+  completeIn(tx: StoreData): Promise<void>;
 }
 
 const TOUCH_INTERVAL_MS = 60_000;
 
 type TokenCheck = { ok: true; tenants: Set<string> } | { ok: false; reason: DropReason; detail: string };
-
-// Captured at load so sinon fake timers in other tests do not freeze processing.
-const nextTick: (fn: () => void) => void = globalThis.setImmediate.bind(globalThis);
-
-/**
- * Lets one item start per turn of the event loop, however many batches are being processed: the HTTP
- * side (answering 202s) gets the loop between every two decryptions, never after a run of them.
- */
-class Turnstile {
-  private readonly waiting: Array<() => void> = [];
-  private scheduled = false;
-
-  pass(): Promise<void> {
-    return new Promise<void>((resolve) => {
-      this.waiting.push(resolve);
-      this.schedule();
-    });
-  }
-
-  private schedule(): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
-    nextTick(() => {
-      this.scheduled = false;
-      this.waiting.shift()?.();
-      if (this.waiting.length > 0) this.schedule();
-    });
-  }
-}
 
 /**
  * verify → decode → route for one stored batch: authenticates every item, decrypts or fetches its
@@ -103,6 +85,8 @@ export class NotificationPipeline {
     const items = envelope.items.map((raw, index) => ({ index, item: normalizeNotification(raw, index) }));
     const pending = items.filter(({ index }) => !run.skip.has(index));
     const writes: Promise<unknown>[] = [];
+    const prepared: PreparedChange[] = [];
+    let retry: RetryLaterError | null = null;
     try {
       let tokens: TokenCheck | null = null;
       if (pending.some(({ item }) => item?.encryptedContent)) {
@@ -110,17 +94,69 @@ export class NotificationPipeline {
       }
       const subscriptions = new Map<string, SubscriptionRecord | undefined>();
       const decryptions = this.startDecryptions(pending, tokens);
+      // verify → decode, item by item: what is finished here is reported at once; changes wait for their chat's unit.
       for (const { index, item } of pending) {
         await this.turnstile.pass();
         if (run.signal.aborted) throw new ProcessingStoppedError();
-        const outcome = await this.processItem(item, batch, tokens, writes, subscriptions, run.signal, decryptions.get(index));
-        this.report(batch, index, item, outcome);
-        run.onItem(index, outcome);
+        let outcome: ItemOutcome | PreparedChange;
+        try {
+          outcome = await this.processItem(item, batch, tokens, writes, subscriptions, run.signal, decryptions.get(index));
+        } catch (error) {
+          if (!(error instanceof RetryLaterError)) throw error;
+          // This item and every later one wait for the retry (a chat's changes keep their order); what
+          // was decoded before it is handed on now.
+          retry = error;
+          break;
+        }
+        if ('status' in outcome) {
+          this.report(batch, index, item, outcome);
+          run.onItem(index, outcome);
+        } else prepared.push(outcome);
       }
+      await this.handOn(batch, run, prepared, retry === null);
+      if (retry) throw retry;
     } finally {
-      // Dedupe logs and subscription timestamps are durable before the batch may leave the inbox.
+      // Subscription timestamps are written before the batch may leave the inbox.
       await Promise.all(writes.map((w) => w.catch((error: unknown) => this.deps.log.error({ err: error }, 'notification bookkeeping write failed'))));
     }
+  }
+
+  /**
+   * route → handle: each chat's changes go to their unit of work, the chats side by side. A chat that
+   * fails does not hold up the others; its items stay unfinished (the batch is tried again for them).
+   * The last chat's unit records the batch as done, in its own transaction.
+   */
+  private async handOn(batch: InboxBatch, run: BatchRun, prepared: readonly PreparedChange[], complete: boolean): Promise<void> {
+    const byChat = new Map<string, PreparedChange[]>();
+    for (const change of prepared) {
+      const group = byChat.get(change.event.chatId);
+      if (group) group.push(change);
+      else byChat.set(change.event.chatId, [change]);
+    }
+    let unstored = byChat.size;
+    const failures: unknown[] = [];
+    const at = this.deps.clock();
+    await Promise.all(
+      [...byChat].map(async ([chatId, group]) => {
+        if (run.signal.aborted) return;
+        const ledger = new ChatLedger(group, at, (tx) => (complete && unstored === 1 ? run.completeIn(tx) : Promise.resolve()));
+        try {
+          await this.deps.units.apply({ chatId, tenantId: group[0]!.event.tenantId, changes: group.map((change) => change.event), ledger });
+        } catch (error) {
+          this.deps.log.error({ err: error, batchId: batch.id, chatId, items: group.length }, 'applying the changes of a chat failed; its notifications are tried again');
+          failures.push(error);
+          return;
+        }
+        unstored--;
+        for (const { index, item } of group) {
+          const outcome = ledger.outcomeOf(index);
+          this.report(batch, index, item, outcome);
+          run.onItem(index, outcome);
+        }
+      }),
+    );
+    if (run.signal.aborted) throw new ProcessingStoppedError();
+    if (failures.length > 0) throw failures[0];
   }
 
   /**
@@ -175,7 +211,7 @@ export class NotificationPipeline {
     subscriptions: Map<string, SubscriptionRecord | undefined>,
     signal: AbortSignal,
     decryption?: Promise<DecryptResult>,
-  ): Promise<ItemOutcome> {
+  ): Promise<ItemOutcome | PreparedChange> {
     const drop = (reason: DropReason): ItemOutcome => ({ status: 'dropped', reason });
     if (!item?.subscriptionId) return drop('malformedItem');
     const subscription = await this.subscriptionOf(item.subscriptionId, item, batch, subscriptions, signal);
@@ -225,25 +261,20 @@ export class NotificationPipeline {
     const described = describeChange({ tenantId, target, changeType: item.changeType, content, receivedAt: batch.receivedAt });
     if (!described.ok) return described.outcome === 'ignored' ? { status: 'ignored', reason: described.reason } : drop(described.reason);
     const { change } = described;
-    const verdict = await this.deps.dedupe.decide({
-      tenantId,
-      resource: change.resource,
-      changeType: item.changeType,
-      contentHash: change.contentHash,
-      subscriptionId: subscription.id,
-      stamp: change.stamp,
-      occurrence: `${batch.receivedAt}#${batch.id}#${item.index}`,
-      at: this.deps.clock(),
-    });
-    if (verdict.status === 'stale') return { status: 'ignored', reason: 'stale' };
-    if (verdict.status === 'duplicate') {
-      writes.push(this.deps.dedupe.commitDuplicate(tenantId, change.resource));
-      return { status: 'duplicate' };
-    }
-    const handled = await this.deps.events.emit('change', { ...change.draft, changeKey: verdict.changeKey, source: 'notification', receivedAt: batch.receivedAt });
-    if (!handled) this.deps.log.warn({ changeKey: verdict.changeKey }, 'a change handler failed; the change is not handed on again');
-    writes.push(this.deps.dedupe.commit(tenantId, change.resource, verdict.changeKey));
-    return { status: 'emitted', event: 'change' };
+    return {
+      index: item.index,
+      item,
+      report: {
+        tenantId,
+        resource: change.resource,
+        changeType: item.changeType,
+        contentHash: change.contentHash,
+        subscriptionId: subscription.id,
+        stamp: change.stamp,
+        occurrence: `${batch.receivedAt}#${batch.id}#${item.index}`,
+      },
+      event: { ...change.draft, changeKey: '', source: 'notification', receivedAt: batch.receivedAt },
+    };
   }
 
   /** The stored subscription of an item; waits for it when it is being created right now. */
@@ -324,22 +355,4 @@ export class NotificationPipeline {
 function needsFetch(target: ResourceTarget, changeType: string): boolean {
   if (changeType === 'deleted') return false;
   return target.kind === 'chat' || (target.kind === 'chatMember' && changeType === 'created');
-}
-
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new ProcessingStoppedError());
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new ProcessingStoppedError());
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
 }

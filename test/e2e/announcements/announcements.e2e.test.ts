@@ -16,6 +16,8 @@ import {
   startHarness,
   type Harness,
 } from '../../support/announcements/harness.js';
+import type { ChangeEvent } from '../../../src/model/changeEvents.js';
+import { applyChange } from '../../support/announcements/applyChange.js';
 
 /**
  * Herald as `createHerald` builds it, installed into chats by the Teams double's channel client; change
@@ -36,8 +38,7 @@ describe('announcements in the chat (Herald ↔ Teams double over HTTP)', () => 
     await h.close();
   });
 
-  const emit = (event: Parameters<Harness['herald']['context']['events']['emit']>[1] & { kind: string }) =>
-    h.herald.context.events.emit('change', event as never);
+  const emit = (event: ChangeEvent) => applyChange(h.herald.context, event);
 
   /** Fake time from here on (timers and Date); real HTTP and storage keep running in between steps. */
   function fakeTime(): sinon.SinonFakeTimers {

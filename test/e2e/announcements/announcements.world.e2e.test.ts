@@ -41,10 +41,12 @@ describe('announcements end to end (simulated world → Graph double → Herald 
     // Tim leaves once Herald has heard of his joining (Graph names nobody; Herald asks while he is there).
     const joinedIds = new Set<string>();
     let onJoin: () => void = () => {};
-    const off = run.pg.herald.context.events.on('change', (event) => {
-      if (event.kind === 'memberAdded') joinedIds.add(event.member.userId);
-      onJoin();
-    });
+    const off = run.pg.herald.context.events.on('changes', (unit) =>
+      unit.afterCommit(() => {
+        for (const event of unit.changes) if (event.kind === 'memberAdded') joinedIds.add(event.member.userId);
+        onJoin();
+      }),
+    );
     const tim = await addMember('Tim Temp');
     await new Promise<void>((resolve) => {
       onJoin = () => joinedIds.has(tim.userId) && resolve();

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { newTeamsMember } from '../../../sim/doubles/teams/index.js';
 import { DEFAULT_CHAT_SETTINGS } from '../../../src/model/chat.js';
 import { OTHER_TENANT, TENANT, announcementTexts, graphMember, installChat, joined, person, startHarness, type Harness } from '../../support/announcements/harness.js';
+import { applyChange } from '../../support/announcements/applyChange.js';
 
 /**
  * Teams' bot event for an added person carries no guest flag and no home tenant, and it usually comes
@@ -51,7 +52,7 @@ describe('guest and external marks whichever source comes first', function () {
     h.double.connector.failNextMemberReads({ count: 100, status: 403, conversationId: chatId });
     await h.double.channel.membersAdded({ chatId, members: [gus], by: ada });
     await h.announcements.idle();
-    await h.herald.context.events.emit('change', joined(chatId, graphMember(gus, { roles: ['guest'], withName: true })));
+    await applyChange(h.herald.context, joined(chatId, graphMember(gus, { roles: ['guest'], withName: true })));
     assert.deepEqual(await afterDefaultWindow(chatId, 1), ['Ada Lovelace added Gus Guest (Guest)']);
   });
 
@@ -61,7 +62,7 @@ describe('guest and external marks whichever source comes first', function () {
     const grace = person('Grace Hopper');
     await h.double.channel.membersAdded({ chatId, members: [grace], by: ada });
     await h.announcements.idle();
-    await h.herald.context.events.emit('change', joined(chatId, graphMember(grace)));
+    await applyChange(h.herald.context, joined(chatId, graphMember(grace)));
     assert.deepEqual(await afterDefaultWindow(chatId, 0), []);
   });
 
@@ -78,7 +79,7 @@ describe('guest and external marks whichever source comes first', function () {
     await h.herald.context.settings.apply(chatId, TENANT, { windowMs: 0 }, 'Ada Lovelace', 'chat');
     const grace = person('Grace Hopper');
     h.double.directory.addMember(chatId, grace);
-    await h.herald.context.events.emit('change', joined(chatId, graphMember(grace, { roles: ['owner'] })));
+    await applyChange(h.herald.context, joined(chatId, graphMember(grace, { roles: ['owner'] })));
     await h.announcements.idle();
     await h.double.channel.membersAdded({ chatId, members: [grace], by: ada });
     await h.announcements.idle();

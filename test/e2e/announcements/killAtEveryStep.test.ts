@@ -73,22 +73,36 @@ describe('killed at every step of processing a burst of joins, each join is anno
     }
   }
 
-  async function killEverywhere(windowMs: number, joiners: number): Promise<void> {
+  /** Several chats whose joins Graph delivers in one batch (held, then sent together: one POST). */
+  async function chatsWithJoiners(windowMs: number, joiners: number, chats: number): Promise<Array<{ chatId: string; people: WorldUser[] }>> {
+    const made = [];
+    for (let i = 0; i < chats; i++) made.push(await chatWithJoiners(windowMs, joiners));
+    return made;
+  }
+
+  function join(runs: Array<{ chatId: string; people: WorldUser[] }>): void {
+    if (runs.length > 1) h.gw.graph.holdDeliveries();
+    for (const { chatId, people } of runs) for (const person of people) h.gw.world.addMember(chatId, person.id);
+    if (runs.length > 1) h.gw.graph.releaseDeliveries();
+  }
+
+  /** Kills before each write the processing makes; with several chats, inside one chat's unit of work of a batch. */
+  async function killEverywhere(windowMs: number, joiners: number, chats = 1): Promise<void> {
     // A run without a kill lists the writes the processing makes.
-    const dry = await chatWithJoiners(windowMs, joiners);
+    const dry = await chatsWithJoiners(windowMs, joiners, chats);
     const writes: Mutation[] = [];
     h.storage.before = (m) => {
       writes.push(m);
       return false;
     };
-    for (const person of dry.people) h.gw.world.addMember(dry.chatId, person.id);
+    join(dry);
     await settled();
     h.storage.before = () => false;
-    await assertAnnouncedOnce(dry.chatId, dry.people, 'without a kill');
+    for (const { chatId, people } of dry) await assertAnnouncedOnce(chatId, people, 'without a kill');
     assert.ok(writes.length >= 4, `the processing writes (${writes.length})`);
 
     for (let at = 0; at < writes.length; at++) {
-      const { chatId, people } = await chatWithJoiners(windowMs, joiners);
+      const runs = await chatsWithJoiners(windowMs, joiners, chats);
       let seen = 0;
       let killedAt: Mutation | null = null;
       h.storage.before = (m) => {
@@ -96,12 +110,13 @@ describe('killed at every step of processing a burst of joins, each join is anno
         killedAt = m;
         return true;
       };
-      for (const person of people) h.gw.world.addMember(chatId, person.id);
+      join(runs);
       for (let i = 0; i < 400 && !h.storage.crashed; i++) await sleep(10);
       const where = `killed before write ${at + 1} of ${writes.length} (${killedAt ? `${(killedAt as Mutation).collection}.${(killedAt as Mutation).op}` : 'never reached'})`;
       await h.kill();
       await settled();
-      await assertAnnouncedOnce(chatId, people, where, (killedAt as Mutation | null)?.collection === 'outbox' && (killedAt as Mutation | null)?.op === 'delete');
+      const repeatable = (killedAt as Mutation | null)?.collection === 'outbox' && (killedAt as Mutation | null)?.op === 'delete';
+      for (const { chatId, people } of runs) await assertAnnouncedOnce(chatId, people, where, repeatable);
     }
   }
 
@@ -112,6 +127,10 @@ describe('killed at every step of processing a burst of joins, each join is anno
 
   it('three joins in one summary window', async () => {
     await killEverywhere(400, 3);
+  });
+
+  it('two joins in each of three chats, delivered in one batch', async () => {
+    await killEverywhere(0, 2, 3);
   });
 
   it('five joins, each reported by the per-chat and the tenant-wide subscription', async () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { RecordedPost, TeamsMember } from '../../../sim/doubles/teams/index.js';
 import { newTeamsMember } from '../../../sim/doubles/teams/index.js';
 import { TENANT, announcementPosts, graphMember, installChat, joined, left, membershipIdOf, person, startHarness, type Harness } from '../../support/announcements/harness.js';
+import { applyChange } from '../../support/announcements/applyChange.js';
 
 interface CardJson {
   fallbackText: string;
@@ -42,7 +43,7 @@ describe('a welcome of the chat\'s own', () => {
   async function join(chatId: string, who: TeamsMember): Promise<CardJson> {
     const before = announcementPosts(h, chatId).length;
     h.double.directory.addMember(chatId, who);
-    await h.herald.context.events.emit('change', joined(chatId, graphMember(who)));
+    await applyChange(h.herald.context, joined(chatId, graphMember(who)));
     await h.announcements.idle();
     const posts = announcementPosts(h, chatId);
     assert.equal(posts.length, before + 1, 'one announcement');
@@ -81,7 +82,7 @@ describe('a welcome of the chat\'s own', () => {
     const bob = person('Bob Jones');
     await join(chatId, bob);
     h.double.directory.removeMember(chatId, bob.id);
-    await h.herald.context.events.emit('change', left(chatId, { membershipId: membershipIdOf(chatId, bob.aadObjectId) }));
+    await applyChange(h.herald.context, left(chatId, { membershipId: membershipIdOf(chatId, bob.aadObjectId) }));
     await h.announcements.idle();
     const leave = cardOf(announcementPosts(h, chatId).at(-1));
     assert.deepEqual(runs(leave.body), ['Bob Jones', ' left']);

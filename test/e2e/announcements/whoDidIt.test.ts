@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { TENANT, announcementTexts, graphMember, installChat, joined, left, membershipIdOf, person, startHarness, type Harness } from '../../support/announcements/harness.js';
+import { applyChange } from '../../support/announcements/applyChange.js';
 
 /**
  * Two sources for one change: Teams tells the bot (`conversationUpdate`, naming who did it in `from`)
@@ -20,7 +21,7 @@ describe('who did it: bot events and Graph notifications together', () => {
   });
 
   const settle = () => h.announcements.idle();
-  const graphJoin = (chatId: string) => h.herald.context.events.emit('change', joined(chatId, graphMember(grace)));
+  const graphJoin = (chatId: string) => applyChange(h.herald.context, joined(chatId, graphMember(grace)));
 
   it('bot event first: announces at once who added whom, and Graph\'s later report adds nothing', async () => {
     const chatId = await installChat(h, [ada]);
@@ -53,7 +54,7 @@ describe('who did it: bot events and Graph notifications together', () => {
     await settle();
     assert.deepEqual(announcementTexts(h, chatId), ['Ada Lovelace removed Bob Jones']);
     // Graph catches up later (a reconcile or a late notification): nothing is announced twice.
-    await h.herald.context.events.emit('change', left(chatId, { membershipId: membershipIdOf(chatId, bob.aadObjectId) }));
+    await applyChange(h.herald.context, left(chatId, { membershipId: membershipIdOf(chatId, bob.aadObjectId) }));
     await settle();
     assert.deepEqual(announcementTexts(h, chatId), ['Ada Lovelace removed Bob Jones']);
   });

@@ -4,6 +4,7 @@ import { HELP_TEXT } from '../../../src/bot/commands/parseCommand.js';
 import { welcomeText } from '../../../src/bot/welcomeText.js';
 import { DEFAULT_CHAT_SETTINGS } from '../../../src/model/chat.js';
 import { announcementTexts, graphMember, installChat, joined, left, person, startHarness, TENANT, type Harness } from '../../support/announcements/harness.js';
+import { applyChange } from '../../support/announcements/applyChange.js';
 
 /** Herald writes in the chat's language: the installer's Teams locale by default, `@Herald language xx` to change it. */
 describe('the chat\'s language (Herald ↔ Teams double over HTTP)', () => {
@@ -20,7 +21,7 @@ describe('the chat\'s language (Herald ↔ Teams double over HTTP)', () => {
     return h.double.connector.posts(chatId).slice(before)[0]?.text ?? '';
   }
 
-  const emit = (event: ReturnType<typeof joined>) => h.herald.context.events.emit('change', event);
+  const emit = (event: ReturnType<typeof joined>) => applyChange(h.herald.context, event);
 
   it('switches to German on "@Herald language de", answers in German and announces in German', async () => {
     h = await startHarness();

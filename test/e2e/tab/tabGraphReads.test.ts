@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { AadUserConversationMember } from '@microsoft/microsoft-graph-types';
 import sinon from 'sinon';
 import { startTabWorld, type Person, type TabWorld } from '../../support/tab/tabWorld.js';
+import { applyChange } from '../../support/announcements/applyChange.js';
 
 /**
  * The tab asks who its caller is on every request, and the settings gate asks Graph for roles: Graph's
@@ -48,7 +49,7 @@ describe('tab API: Graph member reads are shared and kept briefly', () => {
 
   it('reads Graph again after a membership change of the chat', async () => {
     assert.equal(await call('GET', '/settings'), 200);
-    await world.herald.context.events.emit('change', {
+    await applyChange(world.herald.context, {
       kind: 'memberRemoved', tenantId: world.tenantId, chatId: world.chatId, changeKey: 'test-removal', source: 'notification',
       receivedAt: new Date().toISOString(), at: null, member: { userId: world.grace.oid },
     });

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { ChangeEvent } from '../../../src/model/changeEvents.js';
 import type { TabHistoryResponse } from '../../../src/tab/tabApiTypes.js';
 import { startTabWorld, type TabWorld } from '../../support/tab/tabWorld.js';
+import { applyChange } from '../../support/announcements/applyChange.js';
 
 /** Issue 16: a join or leave Herald heard of from Teams' bot event is marked so in the history, apart from Graph's. */
 describe('tab API: where a history entry came from', () => {
@@ -34,7 +35,7 @@ describe('tab API: where a history entry came from', () => {
   }
 
   async function emit(event: ChangeEvent): Promise<void> {
-    await world.herald.context.events.emit('change', event);
+    await applyChange(world.herald.context, event);
     await world.herald.modules.announcements?.idle();
   }
 

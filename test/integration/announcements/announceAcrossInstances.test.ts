@@ -17,6 +17,8 @@ import type { Installation } from '../../../src/model/installation.js';
 import { DisplayNameResolver } from '../../../src/names/DisplayNameResolver.js';
 import { openPostgresStore, type PostgresStore } from '../../../src/storage/postgres/PostgresStore.js';
 import { freshSchema, waitFor, type TestSchema } from '../../support/storage/testPostgres.js';
+import type { ChatUnits } from '../../../src/events/ChatUnits.js';
+import { applyChange, unitsFor } from '../../support/announcements/applyChange.js';
 
 const TENANT = '11111111-0000-4000-8000-000000000001';
 const CHAT = '19:across@thread.v2';
@@ -47,6 +49,7 @@ interface Instance {
   store: PostgresStore;
   queue: PostQueue;
   service: AnnouncementService;
+  units: ChatUnits;
 }
 
 describe('announcements across instances on one PostgreSQL database', function () {
@@ -71,7 +74,7 @@ describe('announcements across instances on one PostgreSQL database', function (
     const service = new AnnouncementService({
       store, registry, clock, log, timers, queue, resolver, updater: new ChatStateUpdater({ ownIds: [BOT] }), windowSweepMs: SWEEP_MS,
     });
-    const made = { name, store, queue, service };
+    const made = { name, store, queue, service, units: unitsFor(store, service) };
     instances.push(made);
     return made;
   }
@@ -118,7 +121,7 @@ describe('announcements across instances on one PostgreSQL database', function (
   it('announces a join reported to two instances at the same moment once', async () => {
     const [a, b] = await twoStarted(0);
     // Two subscriptions (or the bot on one, Graph on the other) report the same join.
-    await Promise.all([a.service.handleChange(join(BOB, 'graph|1')), b.service.handleChange(join(BOB, 'bot|1'))]);
+    await Promise.all([applyChange(a, join(BOB, 'graph|1')), applyChange(b, join(BOB, 'bot|1'))]);
     await Promise.all([a.service.idle(), b.service.idle()]);
     await waitFor(async () => (await a.store.outbox.count()) === 0);
     assert.equal(posted.length, 1, `one post, got ${JSON.stringify(posted)}`);
@@ -127,7 +130,7 @@ describe('announcements across instances on one PostgreSQL database', function (
 
   it('keeps one window for a chat whose changes reach two instances, and posts it once', async () => {
     const [a, b] = await twoStarted(300);
-    await Promise.all([a.service.handleChange(join(BOB, 'graph|1')), b.service.handleChange(join(BOB, 'bot|1'))]);
+    await Promise.all([applyChange(a, join(BOB, 'graph|1')), applyChange(b, join(BOB, 'bot|1'))]);
     await waitFor(async () => posted.length > 0 && (await a.store.pendingSummaries.all()).length === 0);
     await Promise.all([a.service.idle(), b.service.idle()]);
     assert.equal(posted.length, 1);
@@ -139,7 +142,7 @@ describe('announcements across instances on one PostgreSQL database', function (
     await b.service.start();
     const a = await instance('a', { timers: deadTimers });
     await a.service.start();
-    await a.service.handleChange(join(BOB, 'graph|1'));
+    await applyChange(a, join(BOB, 'graph|1'));
     assert.equal((await b.store.pendingSummaries.all()).length, 1, 'A stored the window');
     await die(a);
     await waitFor(async () => posted.length > 0);

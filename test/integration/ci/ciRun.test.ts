@@ -77,6 +77,14 @@ describe('.ci/run', function () {
     assert.equal(run.lastLines.at(-1), '5 passed, 0 failed');
   });
 
+  it('names the failed tests just above the total, where a truncated log still shows them', async () => {
+    const failing = `printf 'FAILED: the store keeps a lease (test/a.test.ts)\\n3 passed, 1 failed, 0 skipped\\n'; exit 1`;
+    const run = await ci({ HERALD_CI_TEST_COMMAND: failing });
+    assert.notEqual(run.code, 0);
+    assert.match(run.lastLines.at(-2) ?? '', /^Node v\d+.*: FAILED: the store keeps a lease \(test\/a\.test\.ts\)$/);
+    assert.equal(run.lastLines.at(-1), '3 passed, 1 failed');
+  });
+
   it('fails when the test command exits non-zero after every test passed (the exit watchdog found a leak)', async () => {
     const run = await ci({ HERALD_CI_TEST_COMMAND: `echo '5 passed, 0 failed, 0 skipped'; exit 1` });
     assert.notEqual(run.code, 0);

@@ -2,6 +2,7 @@
  * Several subscription runtimes on one PostgreSQL schema (two stores = two instances), each with its own
  * Graph client counting its calls against one shared in-memory Graph subscription table.
  */
+import { ChatUnits } from '../../../src/events/ChatUnits.js';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { GraphSubscription, NewSubscription } from '../../../src/graph/GraphApi.js';
@@ -93,10 +94,12 @@ async function openInstance(db: TestSchema, table: GraphTable, id: string, optio
   const graph = new CountingGraph(table);
   const log = silentLogger();
   const clock = () => new Date();
+  const events = new HeraldEvents();
   const manager = new SubscriptionManager({
     graph,
     store,
-    events: new HeraldEvents(),
+    events,
+    units: new ChatUnits({ store, events, log }),
     problems: new ChatProblemReporter({ store, poster: { post: async () => undefined }, log, clock }),
     certificates: { current: () => ({ id: 'cert-1', certificateBase64: 'AAAA', thumbprint: 'AB', notAfter: new Date(Date.now() + 86_400_000 * 365) }) },
     log,

@@ -45,7 +45,7 @@ export async function startHerald(env: HeraldEnv): Promise<RunningHerald> {
   const app = await createHerald(loadConfig(heraldEnvironment(env)), silentLogger());
   const changes: ChangeEvent[] = [];
   const lifecycle: LifecycleEvent[] = [];
-  app.context.events.on('change', (e) => void changes.push(e));
+  app.context.events.on('changes', (unit) => unit.afterCommit(() => void changes.push(...unit.changes)));
   app.context.events.on('lifecycle', (e) => void lifecycle.push(e));
   const url = await app.start();
   return { app, url, changes, lifecycle, stop: () => app.stop() };

@@ -175,7 +175,7 @@ export class SubscriptionHarness {
     this.manager = manager;
     // A killed instance's stray work is neither recorded nor posted.
     const storage = this.storage;
-    this.herald.context.events.on('change', (event) => void (storage.crashed || this.changes.push(event)));
+    this.herald.context.events.on('changes', (unit) => unit.afterCommit(() => void (storage.crashed || this.changes.push(...unit.changes))));
     this.herald.context.events.on('lifecycle', (event) => void (storage.crashed || this.lifecycles.push(event)));
     // Posts go through the Bot Connector in production; here they are recorded.
     this.herald.context.poster.post = async (installation, activity) => {

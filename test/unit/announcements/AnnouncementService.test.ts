@@ -12,6 +12,8 @@ import type { ConnectorMember, ConnectorMemberDirectory } from '../../../src/nam
 import { DisplayNameResolver } from '../../../src/names/DisplayNameResolver.js';
 import { emptyChatState } from '../../../src/model/chat.js';
 import { openSqliteMemory, type SqliteStore } from '../../../src/storage/sqlite/SqliteStore.js';
+import type { ChatUnits } from '../../../src/events/ChatUnits.js';
+import { applyChange, unitsFor } from '../../support/announcements/applyChange.js';
 
 const TENANT = '11111111-0000-4000-8000-000000000001';
 const CHAT = '19:feed@thread.v2';
@@ -64,6 +66,7 @@ describe('announcement service', () => {
     member: { userId },
   });
 
+  let units: ChatUnits;
   beforeEach(async () => {
     store = await openSqliteMemory();
     posts = [];
@@ -97,6 +100,7 @@ describe('announcement service', () => {
       resolver: new DisplayNameResolver({ connector, clock, log }),
     });
     await store.chats.put(CHAT, { ...emptyChatState(CHAT, TENANT), baselineAt: '2026-01-01T00:00:00.000Z', settings: { ...emptyChatState(CHAT, TENANT).settings, windowMs: 0 } });
+    units = unitsFor(store, service);
     await service.start();
   });
   afterEach(async () => {
@@ -105,7 +109,7 @@ describe('announcement service', () => {
 
   it('keeps a settings change made while a name was being looked up (no lost update)', async () => {
     connector.hold();
-    const handled = service.handleChange(join(BOB));
+    const handled = applyChange({ units }, join(BOB));
     await new Promise((resolve) => setImmediate(resolve));
     await store.chats.update(CHAT, (s) => s && { ...s, settings: { ...s.settings, announceJoins: false } });
     connector.release();
@@ -120,7 +124,7 @@ describe('announcement service', () => {
 
   it('does not announce a join the baseline recorded while the name was being looked up', async () => {
     connector.hold();
-    const handled = service.handleChange(join(BOB));
+    const handled = applyChange({ units }, join(BOB));
     await new Promise((resolve) => setImmediate(resolve));
     await store.chats.update(CHAT, (s) => s && { ...s, roster: { [BOB]: { userId: BOB, displayName: 'Bob Jones', tenantId: TENANT, roles: [], present: true, changedAt: new Date().toISOString() } } });
     connector.release();
@@ -136,8 +140,8 @@ describe('announcement service', () => {
     it('a leave that changed nothing, then a join: asks Graph and says nothing when the person is not in the chat now', async () => {
       await bobLeftEarlier();
       // Really: Bob joined, then left; delivered the other way round.
-      await service.handleChange(leave(BOB));
-      await service.handleChange(join(BOB));
+      await applyChange({ units }, leave(BOB));
+      await applyChange({ units }, join(BOB));
       await service.idle();
       assert.equal(memberReads, 1);
       assert.deepEqual(posts, []);
@@ -147,8 +151,8 @@ describe('announcement service', () => {
     it('the same reports, and Graph lists the person: announces the join (true now)', async () => {
       await bobLeftEarlier();
       graphMembers = [BOB];
-      await service.handleChange(leave(BOB));
-      await service.handleChange(join(BOB));
+      await applyChange({ units }, leave(BOB));
+      await applyChange({ units }, join(BOB));
       await service.idle();
       assert.equal(memberReads, 1);
       assert.equal(posts.length, 1);
@@ -162,8 +166,8 @@ describe('announcement service', () => {
       try {
         graphMembers = [BOB];
         // Really: Bob left, then came back; delivered the other way round.
-        await service.handleChange(join(BOB));
-        await service.handleChange(leave(BOB));
+        await applyChange({ units }, join(BOB));
+        await applyChange({ units }, leave(BOB));
         assert.equal((await store.chats.get(CHAT))?.roster[BOB]?.present, false, 'as reported, until the window closes');
         await clock.tickAsync(5_000);
         await service.idle();
@@ -176,8 +180,8 @@ describe('announcement service', () => {
     });
 
     it('a join and a leave in their order are announced as reported, without asking Graph', async () => {
-      await service.handleChange(join(BOB));
-      await service.handleChange(leave(BOB));
+      await applyChange({ units }, join(BOB));
+      await applyChange({ units }, leave(BOB));
       await service.idle();
       assert.equal(memberReads, 0);
       assert.equal(posts.length, 2);
@@ -186,7 +190,7 @@ describe('announcement service', () => {
   });
 
   it('never announces Herald itself', async () => {
-    await service.handleChange(join(BOT));
+    await applyChange({ units }, join(BOT));
     await service.idle();
     assert.deepEqual(posts, []);
     assert.equal((await store.chats.get(CHAT))?.roster[BOT], undefined);
@@ -196,7 +200,7 @@ describe('announcement service', () => {
     await store.chats.update(CHAT, (s) => s && { ...s, settings: { ...s.settings, windowMs: 5_000 } });
     const clock = sinon.useFakeTimers({ now: Date.now(), toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     try {
-      await service.handleChange(join(BOB));
+      await applyChange({ units }, join(BOB));
       registry.status = 'uninstalled';
       await service.handleUninstalled({ chatId: CHAT, tenantId: TENANT, reason: 'removed' });
       await service.idle();

@@ -19,13 +19,23 @@ describe('summary window', () => {
   });
   afterEach(() => clock.restore());
 
+  /** Adds changes to the chat's window as the announcement service does: in a unit of work. */
+  async function collect(window: SummaryWindow, changes: AnnouncementChange[], windowMs: number): Promise<void> {
+    const after: Array<() => void> = [];
+    await store.transaction(async (tx) => {
+      const open = await tx.pendingSummaries.get(CHAT);
+      await window.keep({ tx, afterCommit: (fn) => void after.push(fn) }, CHAT, [...(open?.changes ?? []), ...changes], windowMs, open);
+    });
+    for (const fn of after) fn();
+  }
+
   const change = (): AnnouncementChange => ({ kind: 'joined', at: new Date().toISOString(), person: { userId: 'u1', displayName: 'Ada', guest: false, external: false } });
 
   it('closes on time even when its timer fires a little before the wall clock reaches the end', async () => {
     // Timers run on a monotonic clock; under load they can come due a millisecond "early" by Date.
     const early: Timers = { setTimeout: (callback, ms) => clock.setTimeout(callback, Math.max(0, ms - 1)), clearTimeout: (handle) => clock.clearTimeout(handle as number) };
     const window = new SummaryWindow({ store: store, clock: () => new Date(), timers: early, onDue: (chatId) => void due.push(chatId) });
-    await window.add(CHAT, [change()], 5_000);
+    await collect(window, [change()], 5_000);
     await clock.tickAsync(4_999);
     assert.deepEqual(due, [], 'not before its end');
     await clock.tickAsync(1_000);
@@ -35,8 +45,8 @@ describe('summary window', () => {
   it('is due once at its end with exact timers', async () => {
     const exact: Timers = { setTimeout: (callback, ms) => clock.setTimeout(callback, ms), clearTimeout: (handle) => clock.clearTimeout(handle as number) };
     const window = new SummaryWindow({ store: store, clock: () => new Date(), timers: exact, onDue: (chatId) => void due.push(chatId) });
-    await window.add(CHAT, [change()], 5_000);
-    await window.add(CHAT, [change()], 5_000);
+    await collect(window, [change()], 5_000);
+    await collect(window, [change()], 5_000);
     await clock.tickAsync(5_000);
     assert.deepEqual(due, [CHAT]);
     assert.equal((await window.get(CHAT))?.changes.length, 2);
@@ -45,7 +55,7 @@ describe('summary window', () => {
   it('re-arms a stored window that was found not yet due, once', async () => {
     const exact: Timers = { setTimeout: (callback, ms) => clock.setTimeout(callback, ms), clearTimeout: (handle) => clock.clearTimeout(handle as number) };
     const window = new SummaryWindow({ store: store, clock: () => new Date(), timers: exact, onDue: (chatId) => void due.push(chatId) });
-    await window.add(CHAT, [change()], 5_000);
+    await collect(window, [change()], 5_000);
     window.stop();
     window.restore();
     window.rearm(CHAT);

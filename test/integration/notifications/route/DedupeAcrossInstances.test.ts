@@ -1,21 +1,18 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { generateNotificationCertificate } from '../../../../src/certificates/generateNotificationCertificate.js';
-import { notificationKeyFromPem } from '../../../../src/certificates/NotificationKey.js';
-import { NotificationKeyRing } from '../../../../src/certificates/NotificationKeyRing.js';
+import type { NotificationKeyRing } from '../../../../src/certificates/NotificationKeyRing.js';
 import { HeraldEvents } from '../../../../src/events/HeraldEvents.js';
 import { silentLogger } from '../../../../src/log/createLogger.js';
 import type { ChangeEvent } from '../../../../src/model/changeEvents.js';
 import { InboxProcessor } from '../../../../src/notifications/inbox/InboxProcessor.js';
 import { NotificationMetrics } from '../../../../src/notifications/inbox/NotificationMetrics.js';
-import { ChangeDeduplicator } from '../../../../src/notifications/route/ChangeDeduplicator.js';
+import { ChatUnits } from '../../../../src/events/ChatUnits.js';
 import { NotificationPipeline } from '../../../../src/notifications/route/NotificationPipeline.js';
 import { ValidationTokenVerifier } from '../../../../src/notifications/verify/ValidationTokenVerifier.js';
 import { openPostgresStore, type PostgresStore } from '../../../../src/storage/postgres/PostgresStore.js';
-import { LoginDouble } from '../../../../sim/doubles/login/LoginDouble.js';
-import { createLoopbackCa } from '../../../../sim/doubles/tls/loopbackCa.js';
-import { trustCaForFetch, type RestoreFetchTrust } from '../../../../sim/doubles/tls/trustCaForFetch.js';
-import { GraphNotifier, subscriptionRecord } from '../../../support/notifications/graphNotifications.js';
+import type { LoginDouble } from '../../../../sim/doubles/login/LoginDouble.js';
+import { subscriptionRecord, type GraphNotifier } from '../../../support/notifications/graphNotifications.js';
+import { notifierSetup, type NotifierSetup } from '../../../support/notifications/notifierSetup.js';
 import { freshSchema, type TestSchema } from '../../../support/storage/testPostgres.js';
 
 /**
@@ -27,7 +24,7 @@ describe('deduplication across instances (PostgreSQL)', function () {
   this.timeout(20_000);
   let db: TestSchema;
   let login: LoginDouble;
-  let restoreTrust: RestoreFetchTrust;
+  let setup: NotifierSetup;
   let notifier: GraphNotifier;
   let ring: NotificationKeyRing;
   const clientId = randomUUID();
@@ -41,16 +38,11 @@ describe('deduplication across instances (PostgreSQL)', function () {
   before(async function () {
     this.timeout(120_000); // starting an embedded server (no reachable PostgreSQL) takes a while
     db = await freshSchema('dedupe');
-    const ca = await createLoopbackCa();
-    restoreTrust = trustCaForFetch(ca.caCertPem);
-    login = await LoginDouble.start({ tls: ca });
-    const generated = await generateNotificationCertificate({ now: new Date(), validityDays: 30 });
-    ring = new NotificationKeyRing([notificationKeyFromPem({ ...generated, id: 'herald-test', source: 'test' })]);
-    notifier = new GraphNotifier({ login, audience: clientId, certificate: { id: 'herald-test', certPem: generated.certPem } });
+    setup = await notifierSetup(clientId);
+    ({ login, ring, notifier } = setup);
   });
   after(async () => {
-    await login?.close();
-    restoreTrust?.();
+    await setup?.close();
     await db?.drop();
   });
   afterEach(async () => {
@@ -62,11 +54,11 @@ describe('deduplication across instances (PostgreSQL)', function () {
     const store = await openPostgresStore({ url: db.url, schema: db.schema });
     stores.push(store);
     const events = new HeraldEvents();
-    events.on('change', (e) => void changes.push(e));
+    events.on('changes', (unit) => unit.afterCommit(() => void changes.push(...unit.changes)));
     const pipeline = new NotificationPipeline({
       store, keys: ring, events, clock: () => new Date(), log: silentLogger(),
       verifier: new ValidationTokenVerifier({ authorityHost: login.origin, clientId, clock: () => new Date() }),
-      dedupe: new ChangeDeduplicator(store.changeLogs),
+      units: new ChatUnits({ store: store, events, log: silentLogger() }),
     });
     const processor = new InboxProcessor({ store, instanceId, pipeline, metrics: new NotificationMetrics(), clock: () => new Date(), log: silentLogger() });
     processors.push(processor);

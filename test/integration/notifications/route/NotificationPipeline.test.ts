@@ -12,13 +12,16 @@ import { silentLogger } from '../../../../src/log/createLogger.js';
 import type { ChangeEvent, LifecycleEvent, MemberAddedEvent } from '../../../../src/model/changeEvents.js';
 import type { InboxBatch } from '../../../../src/model/inbox.js';
 import type { PendingCreationRecord, SubscriptionRecord } from '../../../../src/model/subscription.js';
-import { ChangeDeduplicator } from '../../../../src/notifications/route/ChangeDeduplicator.js';
+import { ChatUnits } from '../../../../src/events/ChatUnits.js';
 import { RetryLaterError, type ItemOutcome } from '../../../../src/notifications/route/ItemOutcome.js';
 import { NotificationPipeline } from '../../../../src/notifications/route/NotificationPipeline.js';
 import { ValidationTokenVerifier } from '../../../../src/notifications/verify/ValidationTokenVerifier.js';
 import { openSqliteMemory, type SqliteStore } from '../../../../src/storage/sqlite/SqliteStore.js';
 import { pendingCreationKey, PendingCreations } from '../../../../src/subscriptions/PendingCreations.js';
 import { GraphNotifier, membershipId, pascalCased, subscriptionRecord, type TestCertificate } from '../../../support/notifications/graphNotifications.js';
+
+/** A pipeline run outside an inbox: no batch to record progress in. */
+const notInAnInbox = async () => {};
 
 describe('notification pipeline (verify → decode → route)', () => {
   let login: LoginDouble;
@@ -67,7 +70,7 @@ describe('notification pipeline (verify → decode → route)', () => {
     events = new HeraldEvents();
     changes = [];
     lifecycle = [];
-    events.on('change', (e) => void changes.push(e));
+    events.on('changes', (unit) => unit.afterCommit(() => void changes.push(...unit.changes)));
     events.on('lifecycle', (e) => void lifecycle.push(e));
     perChat = subscriptionRecord({ tenantId, chatId });
     tenantWide = subscriptionRecord({ tenantId, chatId: null });
@@ -86,7 +89,7 @@ describe('notification pipeline (verify → decode → route)', () => {
       store: store,
       keys: ring,
       verifier: new ValidationTokenVerifier({ authorityHost: verifierKeysHost, clientId, clock: () => new Date() }),
-      dedupe: new ChangeDeduplicator(store.changeLogs),
+      units: new ChatUnits({ store: store, events, log: silentLogger() }),
       events,
       chatGraph: {
         getResource: async (tenant, path) => {
@@ -102,7 +105,7 @@ describe('notification pipeline (verify → decode → route)', () => {
   async function run(body: unknown, route: InboxBatch['route'] = 'notifications', receivedAt = new Date()): Promise<ItemOutcome[]> {
     const outcomes: ItemOutcome[] = [];
     const batch: InboxBatch = { id: randomUUID(), route, receivedAt: receivedAt.toISOString(), body: JSON.parse(JSON.stringify(body)) as unknown };
-    await pipeline.process(batch, { skip: new Set(), signal: new AbortController().signal, onItem: (i, o) => (outcomes[i] = o) });
+    await pipeline.process(batch, { skip: new Set(), signal: new AbortController().signal, onItem: (i, o) => (outcomes[i] = o), completeIn: notInAnInbox });
     return outcomes;
   }
 
@@ -170,7 +173,7 @@ describe('notification pipeline (verify → decode → route)', () => {
         store: store,
         keys: rotated,
         verifier: new ValidationTokenVerifier({ authorityHost: login.origin, clientId, clock: () => new Date() }),
-        dedupe: new ChangeDeduplicator(store.changeLogs),
+        units: new ChatUnits({ store: store, events, log: silentLogger() }),
         events,
         clock: () => new Date(),
         log: silentLogger(),
@@ -258,13 +261,13 @@ describe('notification pipeline (verify → decode → route)', () => {
       store: store,
       keys: ring,
       verifier: new ValidationTokenVerifier({ authorityHost: verifierKeysHost, clientId, clock: later }),
-      dedupe: new ChangeDeduplicator(store.changeLogs),
+      units: new ChatUnits({ store: store, events, log: silentLogger() }),
       events,
       clock: later,
       log: silentLogger(),
     });
     const outcomes: ItemOutcome[] = [];
-    await pipeline.process({ id: randomUUID(), route: 'notifications', receivedAt, body }, { skip: new Set(), signal: new AbortController().signal, onItem: (i, o) => (outcomes[i] = o) });
+    await pipeline.process({ id: randomUUID(), route: 'notifications', receivedAt, body }, { skip: new Set(), signal: new AbortController().signal, onItem: (i, o) => (outcomes[i] = o), completeIn: notInAnInbox });
     assert.deepEqual(statuses(outcomes), ['emitted']);
   });
 
@@ -383,21 +386,16 @@ describe('notification pipeline (verify → decode → route)', () => {
       assert.notEqual(changes[0]?.changeKey, changes[2]?.changeKey);
     });
 
-    it('a crash while the first report is being handled replays it, even after the second subscription\'s duplicate was stored', async () => {
-      let release: () => void = () => {};
-      const handling = new Promise<void>((resolve) => (release = resolve));
-      const off = events.on('change', () => handling);
+    it('stores nothing of a chat whose unit fails: the batch replayed hands its change on, and the other subscription\'s report is then a duplicate', async () => {
+      const off = events.on('changes', () => {
+        throw new Error('the handler fails before the unit commits (as a crash would)');
+      });
       const firstBatch = await notifier.batch([joined(alice, perChat)]);
-      const first = run(firstBatch);
-      while (changes.length === 0) await new Promise((resolve) => setImmediate(resolve));
-      // The tenant-wide report arrives and is finished while the per-chat one is still being handled.
-      assert.deepEqual(statuses(await run(await notifier.batch([joined(alice, tenantWide)]))), ['duplicate']);
-      // Crash: the first batch is still in the inbox; a new pipeline replays it against what was stored.
-      pipeline = await build();
+      await assert.rejects(run(firstBatch));
       off();
       assert.deepEqual(statuses(await run(firstBatch)), ['emitted'], 'handed on again, not taken for a duplicate');
-      release();
-      await first;
+      assert.deepEqual(statuses(await run(await notifier.batch([joined(alice, tenantWide)]))), ['duplicate']);
+      assert.equal(changes.length, 1);
     });
 
     it('ignores a chat update older than one already handed on', async () => {

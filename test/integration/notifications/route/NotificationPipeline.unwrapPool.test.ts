@@ -9,7 +9,7 @@ import { silentLogger } from '../../../../src/log/createLogger.js';
 import type { ChangeEvent } from '../../../../src/model/changeEvents.js';
 import type { InboxBatch } from '../../../../src/model/inbox.js';
 import { KeyUnwrapPool } from '../../../../src/notifications/decode/KeyUnwrapPool.js';
-import { ChangeDeduplicator } from '../../../../src/notifications/route/ChangeDeduplicator.js';
+import { ChatUnits } from '../../../../src/events/ChatUnits.js';
 import type { ItemOutcome } from '../../../../src/notifications/route/ItemOutcome.js';
 import { NotificationPipeline } from '../../../../src/notifications/route/NotificationPipeline.js';
 import { ValidationTokenVerifier } from '../../../../src/notifications/verify/ValidationTokenVerifier.js';
@@ -18,6 +18,9 @@ import { LoginDouble } from '../../../../sim/doubles/login/LoginDouble.js';
 import { createLoopbackCa } from '../../../../sim/doubles/tls/loopbackCa.js';
 import { trustCaForFetch, type RestoreFetchTrust } from '../../../../sim/doubles/tls/trustCaForFetch.js';
 import { GraphNotifier, subscriptionRecord } from '../../../support/notifications/graphNotifications.js';
+
+/** A pipeline run outside an inbox: no batch to record progress in. */
+const notInAnInbox = async () => {};
 
 describe('notification pipeline with the key unwrap pool', () => {
   let login: LoginDouble;
@@ -52,20 +55,20 @@ describe('notification pipeline with the key unwrap pool', () => {
     await store.subscriptions.put(subscription.id, subscription);
     const events = new HeraldEvents();
     const changes: string[] = [];
-    events.on('change', (e: ChangeEvent) => void changes.push(`${e.kind} ${'member' in e ? e.member.userId : ''}`));
+    events.on('changes', (unit) => unit.afterCommit(() => void changes.push(...unit.changes.map((e: ChangeEvent) => `${e.kind} ${'member' in e ? e.member.userId : ''}`))));
     const pipeline = new NotificationPipeline({
       store: store,
       keys: ring,
       unwrapper: pool,
       verifier: new ValidationTokenVerifier({ authorityHost: login.origin, clientId, clock: () => new Date() }),
-      dedupe: new ChangeDeduplicator(store.changeLogs),
+      units: new ChatUnits({ store: store, events, log: silentLogger() }),
       events,
       clock: () => new Date(),
       log: silentLogger(),
     });
     const outcomes: ItemOutcome[] = [];
     const batch: InboxBatch = { id: randomUUID(), route: 'notifications', receivedAt: new Date().toISOString(), body: JSON.parse(JSON.stringify(body)) as unknown };
-    await pipeline.process(batch, { skip: new Set(), signal: new AbortController().signal, onItem: (i, o) => (outcomes[i] = o) });
+    await pipeline.process(batch, { skip: new Set(), signal: new AbortController().signal, onItem: (i, o) => (outcomes[i] = o), completeIn: notInAnInbox });
     return { outcomes: outcomes.map((o) => (o.status === 'dropped' || o.status === 'ignored' ? `${o.status}:${o.reason}` : o.status)), changes };
   }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { openSqliteMemory, type SqliteStore } from '../../../../src/storage/sqlite/SqliteStore.js';
-import { ChangeDeduplicator, DEDUPE_RETENTION_MS, type ChangeReport } from '../../../../src/notifications/route/ChangeDeduplicator.js';
+import { changeLogKey, DEDUPE_RETENTION_MS, DedupeRound, pruneChangeLogs, type ChangeReport, type DedupeVerdict } from '../../../../src/notifications/route/ChangeDeduplicator.js';
 
 const perChat = 'sub-per-chat';
 const tenantWide = 'sub-tenant-wide';
@@ -22,40 +22,33 @@ function report(subscriptionId: string, changeType: string, extra: Partial<Chang
 }
 
 describe('change deduplication', () => {
-  let dedupe: ChangeDeduplicator;
   let store: SqliteStore;
   beforeEach(async () => {
     store = await openSqliteMemory();
-    dedupe = new ChangeDeduplicator(store.changeLogs);
   });
 
-  const status = async (r: ChangeReport) => ((await dedupe.decide(r))).status;
+  /** One unit of work deciding one report: read, decide, and (its unit committing) saved. */
+  async function decideSaved(r: ChangeReport, save = true): Promise<DedupeVerdict> {
+    const round = await DedupeRound.open(store.changeLogs, [changeLogKey(r.tenantId, r.resource)]);
+    const verdict = round.decide(r);
+    if (save) await round.save(store.changeLogs);
+    return verdict;
+  }
+  const status = async (r: ChangeReport) => (await decideSaved(r)).status;
 
-  it('a duplicate\'s commit does not persist a change still being handled: a crash before it was handled replays it as new', async () => {
-    const first = await dedupe.decide(report(perChat, 'deleted'));
-    assert.equal(first.status, 'new');
-    assert.equal(await status(report(tenantWide, 'deleted')), 'duplicate');
-    await dedupe.commitDuplicate('T1', 'member:19:c@thread.v2:M1');
-    // Crash: the first report's batch replays against what was stored.
-    const replayed = new ChangeDeduplicator(store.changeLogs);
-    assert.equal((await replayed.decide(report(perChat, 'deleted'))).status, 'new');
+  it('decides the reports of one unit in order, each seeing those before it', async () => {
+    const round = await DedupeRound.open(store.changeLogs, [changeLogKey('T1', 'member:19:c@thread.v2:M1')]);
+    assert.equal(round.decide(report(perChat, 'created')).status, 'new');
+    assert.equal(round.decide(report(tenantWide, 'created')).status, 'duplicate');
+    await round.save(store.changeLogs);
+    assert.equal(await status(report(tenantWide, 'created')), 'duplicate', 'saved with its unit');
   });
 
-  it('persists the change once its own report was handled', async () => {
-    const first = await dedupe.decide(report(perChat, 'deleted'));
-    assert.equal(first.status, 'new');
-    await dedupe.commit('T1', 'member:19:c@thread.v2:M1', first.status === 'new' ? first.changeKey : undefined);
-    assert.equal((await new ChangeDeduplicator(store.changeLogs).decide(report(tenantWide, 'deleted'))).status, 'duplicate');
-  });
-
-  it('a chat update still being handled does not make its replay stale', async () => {
-    const chat = { resource: 'chat:19:c@thread.v2', contentHash: 'h2', stamp: '2026-06-01T12:05:00Z' };
-    const older = await dedupe.decide(report(perChat, 'updated', { ...chat, contentHash: 'h1', stamp: '2026-06-01T12:00:00Z' }));
-    await dedupe.commit('T1', chat.resource, older.status === 'new' ? older.changeKey : undefined);
-    assert.equal(await status(report(perChat, 'updated', chat)), 'new');
-    assert.equal(await status(report(tenantWide, 'updated', chat)), 'duplicate');
-    await dedupe.commitDuplicate('T1', chat.resource);
-    assert.equal((await new ChangeDeduplicator(store.changeLogs).decide(report(perChat, 'updated', chat))).status, 'new');
+  it('forgets a decision whose unit was rolled back: the replay is new again, with the same changeKey', async () => {
+    const first = await decideSaved(report(perChat, 'created', { occurrence: 'batch-2#0' }), false);
+    const replayed = await decideSaved(report(perChat, 'created', { occurrence: 'batch-2#0' }));
+    assert.ok(first.status === 'new' && replayed.status === 'new');
+    assert.equal(replayed.changeKey, first.changeKey);
   });
 
   it('hands a change on once when Graph delivers it again', async () => {
@@ -69,8 +62,8 @@ describe('change deduplication', () => {
   });
 
   it('gives duplicates the changeKey of the change they repeat', async () => {
-    const first = await dedupe.decide(report(perChat, 'created'));
-    const second = await dedupe.decide(report(tenantWide, 'created'));
+    const first = await decideSaved(report(perChat, 'created'));
+    const second = await decideSaved(report(tenantWide, 'created'));
     assert.ok(first.status === 'new' && second.status === 'duplicate');
     assert.equal(second.changeKey, first.changeKey);
   });
@@ -93,9 +86,9 @@ describe('change deduplication', () => {
   });
 
   it('gives a re-join a changeKey of its own', async () => {
-    const first = await dedupe.decide(report(perChat, 'created'));
-    await dedupe.decide(report(perChat, 'deleted'));
-    const again = await dedupe.decide(report(perChat, 'created'));
+    const first = await decideSaved(report(perChat, 'created'));
+    await decideSaved(report(perChat, 'deleted'));
+    const again = await decideSaved(report(perChat, 'created'));
     assert.ok(first.status === 'new' && again.status === 'new');
     assert.notEqual(again.changeKey, first.changeKey);
   });
@@ -115,24 +108,21 @@ describe('change deduplication', () => {
     assert.equal(await status(report(perChat, 'updated', { ...chat, contentHash: 'c', stamp: '2026-06-01T12:06:00Z' })), 'new');
   });
 
-  it('remembers across a restart once committed, and re-decides uncommitted changes identically', async () => {
-    const handedOn = await dedupe.decide(report(perChat, 'created', { occurrence: 'batch-1#0' }));
-    await dedupe.commit('T1', 'member:19:c@thread.v2:M1');
-    const afterRestart = new ChangeDeduplicator(store.changeLogs);
-    assert.equal((await afterRestart.decide(report(tenantWide, 'created'))).status, 'duplicate');
-
-    // Not committed (crash before the change was handed on): the replay is new again, with the same key.
-    const uncommitted = await dedupe.decide(report(perChat, 'created', { resource: 'member:19:c@thread.v2:M9', occurrence: 'batch-2#0' }));
-    const replayed = await new ChangeDeduplicator(store.changeLogs).decide(report(perChat, 'created', { resource: 'member:19:c@thread.v2:M9', occurrence: 'batch-2#0' }));
-    assert.ok(handedOn.status === 'new' && uncommitted.status === 'new' && replayed.status === 'new');
-    assert.equal(replayed.changeKey, uncommitted.changeKey);
+  it('keeps one entry for a chat however many updates it had: older ones come back only as stale', async () => {
+    const chat = { resource: 'chat:19:c@thread.v2' };
+    for (let minute = 10; minute < 40; minute++) {
+      assert.equal(await status(report(perChat, 'updated', { ...chat, contentHash: `h${minute}`, stamp: `2026-06-01T12:${minute}:00Z` })), 'new');
+    }
+    const log = await store.changeLogs.get('t1|chat:19:c@thread.v2');
+    assert.equal(Object.keys(log?.changes ?? {}).length, 1);
+    assert.equal(await status(report(tenantWide, 'updated', { ...chat, contentHash: 'h12', stamp: '2026-06-01T12:12:00Z' })), 'stale');
+    assert.equal(await status(report(tenantWide, 'updated', { ...chat, contentHash: 'h39', stamp: '2026-06-01T12:39:00Z' })), 'duplicate');
   });
 
   it('forgets changes after the retry window', async () => {
-    await dedupe.decide(report(perChat, 'created'));
-    await dedupe.commit('T1', 'member:19:c@thread.v2:M1');
-    assert.equal(await dedupe.prune(new Date(t0.getTime() - 1)), 0);
-    assert.equal(await dedupe.prune(new Date(t0.getTime() + DEDUPE_RETENTION_MS)), 1);
+    await decideSaved(report(perChat, 'created'));
+    assert.equal(await pruneChangeLogs(store.changeLogs, new Date(t0.getTime() - 1)), 0);
+    assert.equal(await pruneChangeLogs(store.changeLogs, new Date(t0.getTime() + DEDUPE_RETENTION_MS)), 1);
     assert.equal(await store.changeLogs.get('t1|member:19:c@thread.v2:M1'), undefined);
     assert.equal(await status(report(tenantWide, 'created')), 'new');
   });
