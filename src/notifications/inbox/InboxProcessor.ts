@@ -82,13 +82,8 @@ export class InboxProcessor {
     this.concurrency = Math.max(1, deps.concurrency ?? 16);
     const leaseMs = deps.lease?.leaseMs ?? DEFAULT_LEASE_MS;
     const shared = deps.store.kind === 'postgres';
-    this.lease = {
-      leaseMs,
-      heartbeatMs: Math.max(1, Math.min(Math.floor(leaseMs / 3), shared ? SHARED_HEARTBEAT_MS : Infinity)),
-      takeoverEveryMs: shared ? SHARED_TAKEOVER_EVERY_MS : 5_000,
-      claimLimit: 64,
-      ...deps.lease,
-    };
+    const heartbeatMs = Math.max(1, Math.min(Math.floor(leaseMs / 3), shared ? SHARED_HEARTBEAT_MS : Infinity));
+    this.lease = { leaseMs, heartbeatMs, takeoverEveryMs: shared ? SHARED_TAKEOVER_EVERY_MS : 5_000, claimLimit: 64, ...deps.lease };
     this.owner = deps.instanceId ?? `inbox-${randomUUID()}`;
     this.timers = deps.timers ?? GLOBAL_TIMERS;
   }
@@ -255,11 +250,7 @@ export class InboxProcessor {
 
   /** Tells the other instances this one is alive (its batches are taken over once its beats stop). */
   private async beat(): Promise<void> {
-    try {
-      await this.deps.store.instances?.beat(this.owner, this.deps.clock());
-    } catch (error) {
-      this.deps.log.warn({ err: error }, 'could not record that this instance is alive');
-    }
+    await this.deps.store.instances?.beat(this.owner, this.deps.clock()).catch((error: unknown) => this.deps.log.warn({ err: error }, 'could not record that this instance is alive'));
   }
 
   private async keep(state: BatchState): Promise<void> {
