@@ -51,6 +51,8 @@ export interface StoreData {
   readonly changeLogs: ChangeLogs;
   readonly history: History;
   readonly seen: SeenKeys;
+  /** Which instances are alive, so a dead one's work is taken over at once rather than when its leases run out. */
+  readonly instances: Instances;
 }
 
 export type StoreKind = 'embedded' | 'postgres';
@@ -71,6 +73,13 @@ export interface StoreHealth {
 export interface Records<T> {
   get(key: string): Promise<T | undefined>;
   put(key: string, item: T): Promise<void>;
+  /**
+   * The records of several keys in one query (a chat's unit of work reads all it needs at once: on
+   * PostgreSQL one round trip instead of one per key). Keys with no record are absent from the map.
+   */
+  getMany(keys: readonly string[]): Promise<Map<string, T>>;
+  /** Inserts or replaces several records in one statement (of a repeated key, the last entry wins). */
+  putMany(entries: ReadonlyArray<readonly [string, T]>): Promise<void>;
   /** Deleting what is not there is harmless. */
   delete(key: string): Promise<void>;
   /**
@@ -144,6 +153,11 @@ export interface ClaimOptions {
   /** How long the work is this instance's; after that any instance may take it over. */
   leaseMs: number;
   limit: number;
+  /**
+   * Also take items, whatever their lease says, whose owner's last beat (`Instances.beat`) is before
+   * this time: a dead instance's work is taken over at once. Owners that never beat keep the lease rule.
+   */
+  staleOwnersBefore?: Date;
 }
 
 /**
@@ -192,6 +206,11 @@ export interface HistoryQuery {
 export interface History {
   /** Adds an entry (an id already in the chat's history is ignored). */
   append(entry: HistoryEntry): Promise<void>;
+  /**
+   * Adds several entries, of any chats, in one statement, as if appended one by one in this order (ids
+   * already present, or repeated, are ignored; each chat keeps its newest HISTORY_LIMIT_PER_CHAT).
+   */
+  appendMany(entries: readonly HistoryEntry[]): Promise<void>;
   /** One page of a chat's history, newest first; entries with the same time in the order they were appended. */
   page(chatId: string, query?: HistoryQuery): Promise<HistoryEntry[]>;
 }
@@ -203,6 +222,20 @@ export interface SeenKeys {
   has(key: string): Promise<boolean>;
   /** Forgets keys recorded before `before`; resolves with how many. */
   prune(before: Date): Promise<number>;
+}
+
+/**
+ * Instances sharing the store say they are alive by beating; work leased to one whose beats stopped is
+ * taken over at once (`ClaimOptions.staleOwnersBefore`). Times come from each instance's clock, so
+ * instances' clocks must agree well within the staleness limit claimants use.
+ */
+export interface Instances {
+  /** Records that `id` is alive at `at`. */
+  beat(id: string, at: Date): Promise<void>;
+  /** Ids whose last beat is before `staleBefore` (dead, or stalled). */
+  stale(staleBefore: Date): Promise<string[]>;
+  /** `id` stopped cleanly: forgets it (its leases, if any are left, then run out as usual). */
+  gone(id: string): Promise<void>;
 }
 
 /**

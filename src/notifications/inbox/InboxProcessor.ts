@@ -9,7 +9,7 @@ import type { BatchRun } from '../route/NotificationPipeline.js';
 import { ProcessingStoppedError, RetryLaterError, type DropReason } from '../route/ItemOutcome.js';
 import type { NotificationMetrics } from './NotificationMetrics.js';
 import { itemCount, type BatchState } from './BatchState.js';
-import { DEFAULT_RETRY_POLICY, GLOBAL_TIMERS, type InboxLeasePolicy, type InboxTimers, type RetryPolicy } from './inboxPolicies.js';
+import { DEFAULT_RETRY_POLICY, GLOBAL_TIMERS, SHARED_HEARTBEAT_MS, SHARED_TAKEOVER_EVERY_MS, STALE_AFTER_BEATS, type InboxLeasePolicy, type InboxTimers, type RetryPolicy } from './inboxPolicies.js';
 
 export { DEFAULT_RETRY_POLICY, type InboxLeasePolicy, type InboxTimers, type RetryPolicy } from './inboxPolicies.js';
 
@@ -18,7 +18,8 @@ export interface BatchProcessor {
 }
 
 export interface InboxProcessorDeps {
-  store: Pick<Store, 'inbox'>;
+  /** `instances`: where this instance beats, so others take its batches at once if it dies; `kind`: shared stores beat often. */
+  store: Pick<Store, 'inbox'> & Partial<Pick<Store, 'instances' | 'kind'>>;
   /** This instance's id: the owner of the leases it holds (default: a random one). */
   instanceId?: string;
   lease?: Partial<InboxLeasePolicy>;
@@ -53,7 +54,8 @@ export class InboxClosedError extends HeraldError {
  * Several instances may share the inbox: the accepting instance stores the batch already leased to
  * itself and extends the lease while it holds the batch (queued, running or waiting for a retry). A
  * takeover loop on every instance claims batches whose lease ran out (their instance died; after a
- * restart, the leftovers) and processes them. An instance that finds its lease lost stops that batch and
+ * restart, the leftovers), or whose instance stopped beating (killed: taken at once rather than after
+ * the lease), and processes them. An instance that finds its lease lost stops that batch and
  * leaves it to the new owner; finished items are recorded in the batch with the heartbeat so the new
  * owner skips them (the deduplication logs cover the last few seconds).
  */
@@ -79,7 +81,9 @@ export class InboxProcessor {
     this.retry = { ...DEFAULT_RETRY_POLICY, ...deps.retry };
     this.concurrency = Math.max(1, deps.concurrency ?? 16);
     const leaseMs = deps.lease?.leaseMs ?? DEFAULT_LEASE_MS;
-    this.lease = { leaseMs, heartbeatMs: Math.max(1, Math.floor(leaseMs / 3)), takeoverEveryMs: 5_000, claimLimit: 64, ...deps.lease };
+    const shared = deps.store.kind === 'postgres';
+    const heartbeatMs = Math.max(1, Math.min(Math.floor(leaseMs / 3), shared ? SHARED_HEARTBEAT_MS : Infinity));
+    this.lease = { leaseMs, heartbeatMs, takeoverEveryMs: shared ? SHARED_TAKEOVER_EVERY_MS : 5_000, claimLimit: 64, ...deps.lease };
     this.owner = deps.instanceId ?? `inbox-${randomUUID()}`;
     this.timers = deps.timers ?? GLOBAL_TIMERS;
   }
@@ -99,6 +103,7 @@ export class InboxProcessor {
     if (this.started || this.stopping) return;
     this.started = true;
     this.startHeartbeat();
+    await this.beat();
     await this.takeOver();
     if (this.stopping) return;
     this.takeoverTimer ??= this.timers.setInterval(() => void this.takeOver(), this.lease.takeoverEveryMs);
@@ -120,7 +125,10 @@ export class InboxProcessor {
     try {
       for (;;) {
         if (this.stopping) return;
-        const claimed = await this.deps.store.inbox.claim({ owner: this.owner, at: this.deps.clock(), leaseMs: this.lease.leaseMs, limit: this.lease.claimLimit });
+        const at = this.deps.clock();
+        // Also the batches of instances that stopped beating (killed): at once, not when their leases run out.
+        const staleOwnersBefore = new Date(at.getTime() - STALE_AFTER_BEATS * this.lease.heartbeatMs);
+        const claimed = await this.deps.store.inbox.claim({ owner: this.owner, at, leaseMs: this.lease.leaseMs, limit: this.lease.claimLimit, staleOwnersBefore });
         for (const taken of claimed) {
           const state = this.adopt(taken);
           if (!state) continue;
@@ -177,6 +185,7 @@ export class InboxProcessor {
     await this.beating;
     // Handed back with their progress, so another instance takes them over at once instead of after the lease.
     await Promise.all([...this.batches.values()].map((state) => this.handBack(state)));
+    await this.deps.store.instances?.gone(this.owner).catch((error: unknown) => this.deps.log.warn({ err: error }, 'could not record that this instance stopped'));
   }
 
   private async handBack(state: BatchState): Promise<void> {
@@ -229,14 +238,19 @@ export class InboxProcessor {
   }
 
   /**
-   * Extends the lease of every batch this instance holds and records finished items in the stored batch.
+   * Beats, extends the lease of every batch this instance holds and records finished items in the stored batch.
    * A batch whose lease is lost (this instance stalled past it and another took the batch over) is let go.
    */
   heartbeat(): Promise<void> {
-    this.beating ??= Promise.all([...this.batches.values()].map((state) => this.keep(state))).then(
+    this.beating ??= Promise.all([this.beat(), ...[...this.batches.values()].map((state) => this.keep(state))]).then(
       () => void (this.beating = null),
     );
     return this.beating;
+  }
+
+  /** Tells the other instances this one is alive (its batches are taken over once its beats stop). */
+  private async beat(): Promise<void> {
+    await this.deps.store.instances?.beat(this.owner, this.deps.clock()).catch((error: unknown) => this.deps.log.warn({ err: error }, 'could not record that this instance is alive'));
   }
 
   private async keep(state: BatchState): Promise<void> {

@@ -23,6 +23,17 @@ export interface InboxLeasePolicy {
   claimLimit: number;
 }
 
+/**
+ * On a store several instances share (PostgreSQL), each instance beats (`store.instances`) with every
+ * heartbeat, this often by default, and the takeover loop runs this often: a killed instance is stale
+ * after STALE_AFTER_BEATS heartbeats without a beat, and its batches are taken over at the next pass
+ * (within about 8 s), not when their 30 s leases run out.
+ */
+export const SHARED_HEARTBEAT_MS = 2_000;
+export const SHARED_TAKEOVER_EVERY_MS = 2_000;
+/** Heartbeats an instance may miss before its batches are taken over (a GC pause or a slow beat is not death). */
+export const STALE_AFTER_BEATS = 3;
+
 /** The timers the heartbeat and the takeover loop run on (fake ones in tests). */
 export interface InboxTimers {
   setInterval(fn: () => void, ms: number): unknown;

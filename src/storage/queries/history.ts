@@ -2,7 +2,7 @@ import type { HistoryEntry } from '../../model/history.js';
 import { HISTORY_LIMIT_PER_CHAT, type History, type SeenKeys, type SharedCertificates } from '../Store.js';
 import type { StoredCertificate } from '../records.js';
 import { millis, run, type QueryContext } from './context.js';
-import { docs } from './records.js';
+import { chunks, docs } from './records.js';
 
 export function history(ctx: QueryContext): History {
   const { text } = ctx.dialect;
@@ -19,6 +19,31 @@ export function history(ctx: QueryContext): History {
         // The chat keeps its newest entries: the oldest appended beyond the limit go.
         const oldestKept = ctx.db.selectFrom('history').select('seq').where('chat_id', '=', chatId).orderBy('seq', 'desc').offset(HISTORY_LIMIT_PER_CHAT - 1).limit(1);
         await ctx.db.deleteFrom('history').where('chat_id', '=', chatId).where('seq', '<', oldestKept).execute();
+      }),
+    appendMany: (entries) =>
+      run(ctx, 'history.appendMany', true, async () => {
+        const chats = new Set<string>();
+        for (const part of chunks(entries)) {
+          const rows = part.map((entry) => ({ chat_id: text(entry.chatId), id: text(entry.id), at: millis(entry.at), kind: text(entry.kind), doc: ctx.dialect.encodeDoc(entry) }));
+          // Rows take their seq in the order given, so entries of one time keep the order of the list.
+          const inserted = await ctx.db
+            .insertInto('history')
+            .values(rows)
+            .onConflict((oc) => oc.columns(['chat_id', 'id']).doNothing())
+            .returning('chat_id')
+            .execute();
+          for (const row of inserted) chats.add(row.chat_id);
+        }
+        // Each chat that grew keeps its newest entries (one statement for all of them).
+        for (const part of chunks([...chats])) {
+          await ctx.db
+            .deleteFrom('history')
+            .where('chat_id', 'in', part)
+            .where('seq', '<', (eb) =>
+              eb.selectFrom('history as newer').select('newer.seq').whereRef('newer.chat_id', '=', 'history.chat_id').orderBy('newer.seq', 'desc').offset(HISTORY_LIMIT_PER_CHAT - 1).limit(1),
+            )
+            .execute();
+        }
       }),
     page: (chatId, query = {}) =>
       run(ctx, 'history.page', false, async () => {

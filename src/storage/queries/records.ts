@@ -32,6 +32,34 @@ export async function upsert<T>(ctx: QueryContext, table: DocTable, key: string,
   await loose(ctx).insertInto(table).values(row).onConflict((oc) => oc.column('key').doUpdateSet(changes)).execute();
 }
 
+/** Rows (or keys) per statement of the multi-row queries: far below both engines' bound parameters. */
+export const ROWS_PER_STATEMENT = 500;
+
+export function chunks<T>(items: readonly T[], size = ROWS_PER_STATEMENT): T[][] {
+  const out: T[][] = [];
+  for (let start = 0; start < items.length; start += size) out.push(items.slice(start, start + size));
+  return out;
+}
+
+/** Inserts or replaces several records, one multi-row INSERT … ON CONFLICT DO UPDATE per chunk (leases left as they are). */
+export async function upsertMany<T>(ctx: QueryContext, table: DocTable, entries: ReadonlyArray<readonly [string, T]>): Promise<void> {
+  // One statement cannot update a row twice (PostgreSQL refuses): of a repeated key, the last entry wins.
+  const latest = new Map<string, T>();
+  for (const [key, item] of entries) {
+    latest.delete(key);
+    latest.set(key, item);
+  }
+  for (const part of chunks([...latest])) {
+    const rows = part.map(([key, item]) => rowOf(ctx, table, key, item));
+    const columns = Object.keys(rows[0]!).filter((column) => column !== 'key');
+    await loose(ctx)
+      .insertInto(table)
+      .values(rows)
+      .onConflict((oc) => oc.column('key').doUpdateSet((eb) => Object.fromEntries(columns.map((column) => [column, eb.ref(`excluded.${column}`)]))))
+      .execute();
+  }
+}
+
 /** Documents of the rows a query found, as records. */
 export function docs<T>(ctx: QueryContext, rows: ReadonlyArray<{ doc: unknown }>): T[] {
   return rows.map((row) => ctx.dialect.decodeDoc<T>(row.doc));
@@ -47,6 +75,16 @@ export function records<T>(ctx: QueryContext, table: DocTable, name: string): Re
         return row ? ctx.dialect.decodeDoc<T>(row.doc) : undefined;
       }),
     put: (key, item) => run(ctx, op('put'), true, () => upsert(ctx, table, key, item)),
+    getMany: (keys) =>
+      run(ctx, op('getMany'), false, async () => {
+        const found = new Map<string, T>();
+        for (const part of chunks([...new Set(keys)])) {
+          const rows = await loose(ctx).selectFrom(table).select(['key', 'doc']).where('key', 'in', part.map(ctx.dialect.text)).execute();
+          for (const row of rows) found.set(ctx.dialect.fromText(row.key), ctx.dialect.decodeDoc<T>(row.doc));
+        }
+        return found;
+      }),
+    putMany: (entries) => run(ctx, op('putMany'), true, () => upsertMany(ctx, table, entries)),
     delete: (key) =>
       run(ctx, op('delete'), true, async () => {
         await loose(ctx).deleteFrom(table).where('key', '=', ctx.dialect.text(key)).execute();

@@ -5,6 +5,7 @@ import type { KeyLocks, Store, StoreHealth } from '../Store.js';
 import { run, type QueryContext } from './context.js';
 import { sharedCertificates } from './history.js';
 import { storeData } from './storeData.js';
+import { writesAsUnits, type UnitsOfWork } from './unitsOfWork.js';
 
 /** What an engine binding supplies; the queries make the Store of it. */
 export interface EngineBinding {
@@ -13,6 +14,11 @@ export interface EngineBinding {
   locks: KeyLocks;
   /** Whether generated certificates are kept in the store (stores several instances share). */
   sharesCertificates: boolean;
+  /**
+   * How transactions and writes outside any are applied, when not each in its own transaction (the
+   * embedded engine commits concurrent ones together: sqlite/GroupCommit).
+   */
+  units?: UnitsOfWork;
   health(): Promise<StoreHealth>;
   close(): Promise<void>;
 }
@@ -23,16 +29,18 @@ export type EngineStore = Store & { readonly engine: QueryContext };
 export function sqlStore(binding: EngineBinding): EngineStore {
   const { db, dialect } = binding;
   const ctx = { db, dialect };
+  const { units } = binding;
   return {
     kind: dialect.kind,
     engine: ctx,
-    ...storeData(ctx),
+    ...(units ? writesAsUnits(storeData(ctx), units) : storeData(ctx)),
     locks: binding.locks,
     ...(binding.sharesCertificates ? { certificates: sharedCertificates(ctx) } : {}),
-    transaction: (fn) => run(ctx, 'transaction', true, () => db.transaction().execute((trx) => fn(storeData({ db: trx, dialect })))),
+    transaction: (fn) =>
+      units ? units.run('transaction', fn) : run(ctx, 'transaction', true, () => db.transaction().execute((trx) => fn(storeData({ db: trx, dialect })))),
     health: () => binding.health(),
-    // Every write is committed (and, on SQLite, synced) before it resolves: nothing to wait for.
-    flush: async () => {},
+    // Every write is committed (and, on SQLite, synced) before it resolves: at most units still queued to wait for.
+    flush: async () => units?.idle(),
     close: () => binding.close(),
   };
 }

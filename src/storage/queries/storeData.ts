@@ -6,6 +6,7 @@ import type { ResourceChangeLog } from '../records.js';
 import type { ChangeLogs, Chats, Installations, Outbox, PendingCreations, PendingSummaries, StoreData, Subscriptions } from '../Store.js';
 import { count, run, type QueryContext } from './context.js';
 import { history, seenKeys } from './history.js';
+import { instances } from './instances.js';
 import { docs, loose, records } from './records.js';
 import { workQueue } from './work.js';
 
@@ -22,6 +23,7 @@ export function storeData(ctx: QueryContext): StoreData {
     changeLogs: changeLogs(ctx),
     history: history(ctx),
     seen: seenKeys(ctx),
+    instances: instances(ctx),
   };
 }
 

@@ -4,8 +4,8 @@ import { count, run, type QueryContext } from './context.js';
 import { records, upsert } from './records.js';
 
 /**
- * A work table: claims take unleased (or lease-expired) due rows oldest first and lease them in one
- * statement; on PostgreSQL the rows are picked FOR UPDATE SKIP LOCKED, so concurrent claimants never
+ * A work table: claims take unleased (or lease-expired, or held by a stale instance) due rows oldest
+ * first and lease them in one statement; on PostgreSQL the rows are picked FOR UPDATE SKIP LOCKED, so concurrent claimants never
  * wait for each other nor get the same row.
  */
 export function workQueue<T>(ctx: QueryContext, table: WorkTable, name: string): WorkQueue<T> {
@@ -18,14 +18,23 @@ export function workQueue<T>(ctx: QueryContext, table: WorkTable, name: string):
     });
   return {
     ...records<T>(ctx, table, name),
-    claim: ({ owner, at, leaseMs, limit }) =>
+    claim: ({ owner, at, leaseMs, limit, staleOwnersBefore }) =>
       run(ctx, op('claim'), true, async () => {
         const now = at.getTime();
         const until = now + leaseMs;
         const picked = ctx.db
           .selectFrom(table)
           .select('key')
-          .where((eb) => eb.or([eb('leased_until', 'is', null), eb('leased_until', '<=', now)]))
+          .where((eb) =>
+            eb.or([
+              eb('leased_until', 'is', null),
+              eb('leased_until', '<=', now),
+              // Or held by an instance whose beats stopped: taken over in this same statement.
+              ...(staleOwnersBefore
+                ? [eb('leased_by', 'in', eb.selectFrom('instances').select('instances.id').where('instances.beat_at', '<', staleOwnersBefore.getTime()))]
+                : []),
+            ]),
+          )
           .where((eb) => eb.or([eb('due_at', 'is', null), eb('due_at', '<=', now)]))
           .orderBy('order_at')
           .orderBy('key')

@@ -133,6 +133,18 @@ export const MIGRATIONS: readonly Migration[] = [
         .execute();
     },
   },
+  {
+    version: 2,
+    name: 'instances and their last beat',
+    up: async (db) => {
+      // Work leased to an instance whose beats stopped is taken over at once (claims join this table).
+      await db.schema
+        .createTable('instances')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('beat_at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  },
 ];
 
 /**

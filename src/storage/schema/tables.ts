@@ -27,6 +27,8 @@ export interface Tables {
   history: { seq: Generated<number>; chat_id: string; id: string; at: number; kind: string; doc: unknown };
   seen_keys: { key: string; at: number };
   notification_certificates: { thumbprint: string; created_at: number; doc: unknown };
+  /** Instances sharing the store and when each last said it was alive. */
+  instances: { id: string; beat_at: number };
   herald_migrations: { version: number; name: string; applied_at: number };
 }
 

@@ -10,6 +10,7 @@ import { sqlStore, type EngineStore } from '../queries/sqlStore.js';
 import { applyMigrations } from '../schema/migrations.js';
 import type { Tables } from '../schema/tables.js';
 import { holderOf, removePidFile, writePidFile } from './dataDirLock.js';
+import { GroupCommit } from './GroupCommit.js';
 import { sqliteDialect, type WriteFailures } from './sqliteDialect.js';
 
 /** The embedded store's file in DATA_DIR. */
@@ -29,6 +30,8 @@ export interface SqliteStore extends EngineStore {
   readonly migrationVersion: number;
   /** The connection itself, for what only SQLite has (tests fill the disk with `max_page_count`). */
   readonly connection: Database.Database;
+  /** COMMITs made so far: each is one fsync of the log (`synchronous=FULL`), shared by a group of units. */
+  readonly commits: number;
 }
 
 /**
@@ -39,7 +42,8 @@ export interface SqliteStore extends EngineStore {
  *   the pid file). The operating system drops the lock when its holder dies.
  * - Durable before it answers: WAL with `synchronous=FULL`, so each commit is on disk (fsync of the
  *   log) before its promise resolves, and a kill -9 loses nothing committed. Writes are short
- *   transactions on one connection; the WAL makes each one an append.
+ *   transactions on one connection; the WAL makes each one an append. Concurrent transactions and
+ *   writes share commits (GroupCommit): one fsync for all that were waiting.
  * - A file that is not Herald's (not SQLite, damaged header, another application's database) is refused
  *   at open (StoreCorruptError), never changed.
  */
@@ -99,7 +103,8 @@ async function bind(connection: Database.Database, location: string, options: Sq
     },
   };
   const dialect = sqliteDialect(location, failures);
-  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: forKysely(connection) }) });
+  const counted = { commits: 0 };
+  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: forKysely(connection, counted) }) });
   let migrationVersion: number;
   try {
     migrationVersion = await applyMigrations(db, dialect);
@@ -111,10 +116,12 @@ async function bind(connection: Database.Database, location: string, options: Sq
     throw error;
   }
   const locks = new KeyedQueue();
+  const units = new GroupCommit(db, dialect, connection);
   let closed = false;
   const store = sqlStore({
     db,
     dialect,
+    units,
     // One process holds the file: an in-process queue per key is the whole lock.
     locks: { run: (key, task) => locks.run(key, task) },
     sharesCertificates: false,
@@ -127,20 +134,24 @@ async function bind(connection: Database.Database, location: string, options: Sq
     close: async () => {
       if (closed) return;
       closed = true;
+      await units.idle();
       await db.destroy();
       await released();
     },
   });
-  return Object.assign(store, { location, migrationVersion, connection });
+  return Object.defineProperties(Object.assign(store, { location, migrationVersion, connection }), {
+    commits: { get: () => counted.commits, enumerable: true },
+  }) as SqliteStore;
 }
 
 /**
  * The connection as Kysely drives it, with two things Kysely's SQLite driver leaves out: prepared
  * statements are kept and reused (compiling one costs more than running it), and a ROLLBACK after
  * SQLite already rolled the transaction back by itself (it does on a full disk or an I/O error) is
- * skipped, so the caller sees that error, not "no transaction is active".
+ * skipped, so the caller sees that error, not "no transaction is active". COMMITs that succeed are
+ * counted (`SqliteStore.commits`).
  */
-function forKysely(connection: Database.Database): SqliteDatabase {
+function forKysely(connection: Database.Database, counted: { commits: number }): SqliteDatabase {
   const statements = new LRUCache<string, Database.Statement>({ max: 256 });
   const nothing: SqliteStatement = { reader: false, all: () => [], run: () => ({ changes: 0, lastInsertRowid: 0 }), iterate: () => [][Symbol.iterator]() };
   return {
@@ -149,7 +160,18 @@ function forKysely(connection: Database.Database): SqliteDatabase {
       if (sql === 'rollback' && !connection.inTransaction) return nothing;
       let statement = statements.get(sql);
       if (!statement) statements.set(sql, (statement = connection.prepare(sql)));
-      return statement as unknown as SqliteStatement;
+      if (sql !== 'commit') return statement as unknown as SqliteStatement;
+      const commit = statement as unknown as SqliteStatement;
+      return {
+        reader: false,
+        all: () => [],
+        iterate: () => [][Symbol.iterator](),
+        run: (parameters) => {
+          const result = commit.run(parameters);
+          counted.commits++;
+          return result;
+        },
+      };
     },
   };
 }

@@ -7,7 +7,7 @@ import { storeContractSuite } from '../../support/storage/storeContractSuite.js'
 import { installation } from '../../support/storage/storeRecords.js';
 import { freshSchema, waitFor, type TestSchema } from '../../support/storage/testPostgres.js';
 
-const TABLES = ['installations', 'subscriptions', 'chats', 'inbox', 'outbox', 'pending_summaries', 'pending_creations', 'change_logs', 'history', 'seen_keys', 'notification_certificates'];
+const TABLES = ['installations', 'subscriptions', 'chats', 'inbox', 'outbox', 'pending_summaries', 'pending_creations', 'change_logs', 'history', 'seen_keys', 'notification_certificates', 'instances'];
 
 describe('store contract: PostgreSQL', () => {
   let db: TestSchema;

@@ -204,6 +204,60 @@ export function storeContractSuite(fixture: StoreFixture): void {
     });
   });
 
+  describe('several records at once', () => {
+    it('gives back the records of several keys in one read, leaving out unknown keys', async () => {
+      await world.a.chats.put('19:one', chat('19:one'));
+      await world.a.chats.put('19:two', chat('19:two'));
+      const found = await world.b.chats.getMany(['19:one', '19:nope', '19:two', '19:one']);
+      assert.deepEqual([...found.keys()].sort(), ['19:one', '19:two']);
+      assert.deepEqual(found.get('19:two'), chat('19:two'));
+      assert.deepEqual(await world.b.chats.getMany([]), new Map());
+    });
+
+    it('puts several records in one write, inserting new ones and replacing existing ones (a repeated key: the last wins)', async () => {
+      await world.a.installations.put('19:one', installation('19:one'));
+      const gone = { ...installation('19:one'), status: 'uninstalled' as const };
+      await world.a.installations.putMany([
+        ['19:one', installation('19:one', 'tenant-b')],
+        ['19:two', installation('19:two')],
+        ['19:one', gone],
+      ]);
+      assert.deepEqual(await world.b.installations.get('19:one'), gone);
+      assert.deepEqual(byKey(await world.b.installations.installed()), ['19:two'], 'the columns follow the documents');
+      await world.a.installations.putMany([]);
+    });
+
+    it('puts and reads more records than one statement takes', async function () {
+      this.timeout(30_000);
+      const keys = Array.from({ length: 1_200 }, (_, i) => `19:many-${i}`);
+      await world.a.chats.putMany(keys.map((key) => [key, chat(key)]));
+      const found = await world.b.chats.getMany(keys);
+      assert.equal(found.size, keys.length);
+      assert.deepEqual(found.get('19:many-1199'), chat('19:many-1199'));
+    });
+
+    it('keeps the lease of work items it rewrites', async () => {
+      await world.a.inbox.putClaimed('b1', batch('b1', T0.toISOString()), { owner: 'a', at: T0, leaseMs: 30_000 });
+      await world.a.inbox.putMany([['b1', { ...batch('b1', T0.toISOString()), done: [0] }], ['b2', batch('b2', T0.toISOString())]]);
+      assert.deepEqual((await world.b.inbox.claim({ owner: 'b', at: later(1_000), leaseMs: 30_000, limit: 10 })).map((c) => c.key), ['b2']);
+      assert.deepEqual((await world.b.inbox.get('b1'))?.done, [0]);
+    });
+
+    it('works inside a transaction, and is undone with it', async () => {
+      await assert.rejects(
+        world.a.transaction(async (tx) => {
+          await tx.chats.putMany([['19:one', chat('19:one')]]);
+          assert.equal((await tx.chats.getMany(['19:one'])).size, 1, 'the transaction reads its own writes');
+          await tx.history.appendMany([entry('19:one', 'e1', T0.toISOString())]);
+          throw new Error('step failed');
+        }),
+        /step failed/,
+      );
+      assert.equal((await world.b.chats.getMany(['19:one'])).size, 0);
+      assert.deepEqual(await world.b.history.page('19:one'), []);
+    });
+  });
+
   describe('history', () => {
     beforeEach(async () => {
       await world.a.history.append(entry('19:one', 'e1', '2026-03-01T10:00:01.000Z', 'joined'));
@@ -242,6 +296,32 @@ export function storeContractSuite(fixture: StoreFixture): void {
       const oldest = await world.a.history.page('19:full', { limit: 1, before: 'f1' });
       assert.deepEqual(oldest, [], 'f0 was dropped');
       assert.equal((await world.a.history.page('19:full', { limit: 1 })).at(0)?.id, 'newest');
+      assert.equal((await world.a.history.page('19:one')).length, 4, 'other chats keep theirs');
+    });
+
+    it('appends several entries of several chats at once, in their order, ignoring ids already there or repeated', async () => {
+      await world.b.history.appendMany([
+        entry('19:one', 'e5', '2026-03-01T10:00:03.000Z', 'joined'),
+        entry('19:one', 'e1', '2026-03-01T10:00:09.000Z', 'left'),
+        entry('19:two', 'x2', '2026-03-01T10:00:05.000Z', 'left'),
+        entry('19:one', 'e6', '2026-03-01T10:00:03.000Z', 'renamed'),
+        entry('19:one', 'e5', '2026-03-01T10:00:09.000Z', 'renamed'),
+      ]);
+      assert.deepEqual((await world.a.history.page('19:one')).map((e) => e.id), ['e3', 'e4', 'e5', 'e6', 'e2', 'e1']);
+      assert.equal((await world.a.history.page('19:one', { before: 'e2' })).at(0)?.kind, 'joined', 'e1 as first appended');
+      assert.deepEqual((await world.a.history.page('19:two')).map((e) => e.id), ['x1', 'x2']);
+      await world.a.history.appendMany([]);
+    });
+
+    it(`keeps the newest ${HISTORY_LIMIT_PER_CHAT} entries of each chat appended to at once`, async function () {
+      this.timeout(60_000);
+      const many = (chatId: string, from: number, to: number) => Array.from({ length: to - from }, (_, i) => entry(chatId, `m${from + i}`, later(from + i).toISOString()));
+      await world.a.history.appendMany([...many('19:full', 0, HISTORY_LIMIT_PER_CHAT - 1), ...many('19:also', 0, 10)]);
+      await world.b.history.appendMany([...many('19:full', HISTORY_LIMIT_PER_CHAT - 1, HISTORY_LIMIT_PER_CHAT + 2), ...many('19:also', 10, 12)]);
+      const full = await world.a.history.page('19:full', { limit: HISTORY_LIMIT_PER_CHAT + 10 });
+      assert.equal(full.length, HISTORY_LIMIT_PER_CHAT);
+      assert.equal(full.at(-1)?.id, 'm2', 'the three oldest appended went');
+      assert.equal((await world.a.history.page('19:also', { limit: 100 })).length, 12);
       assert.equal((await world.a.history.page('19:one')).length, 4, 'other chats keep theirs');
     });
 
@@ -342,6 +422,58 @@ export function storeContractSuite(fixture: StoreFixture): void {
     });
   });
 
+  describe('instances that stop beating', () => {
+    const lease = { leaseMs: 30_000, limit: 10 };
+
+    beforeEach(async () => {
+      await world.a.inbox.putClaimed('b1', batch('b1', T0.toISOString()), { owner: 'a', at: T0, leaseMs: 30_000 });
+      await world.a.outbox.put('p1', post('p1', '19:one', T0.toISOString()));
+      await world.a.outbox.claim({ owner: 'a', at: T0, ...lease });
+    });
+
+    it('lists the instances whose last beat is older than a time', async () => {
+      await world.a.instances.beat('a', T0);
+      await world.b.instances.beat('b', later(5_000));
+      await world.a.instances.beat('a', later(1_000));
+      assert.deepEqual(await world.b.instances.stale(later(2_000)), ['a']);
+      assert.deepEqual(await world.b.instances.stale(later(6_000)), ['a', 'b']);
+    });
+
+    it('hands a stale instance\'s work to a claimant at once, inbox and outbox, when asked to', async () => {
+      await world.a.instances.beat('a', T0);
+      const staleOwnersBefore = later(1_000);
+      assert.deepEqual(await world.b.inbox.claim({ owner: 'b', at: later(2_000), ...lease }), [], 'not without staleOwnersBefore');
+      assert.deepEqual((await world.b.inbox.claim({ owner: 'b', at: later(2_000), ...lease, staleOwnersBefore })).map((c) => c.key), ['b1']);
+      assert.deepEqual((await world.b.outbox.claim({ owner: 'b', at: later(2_000), ...lease, staleOwnersBefore })).map((c) => c.key), ['p1']);
+      assert.equal(await world.a.inbox.complete('b1', 'a'), false, 'the stale owner no longer holds it');
+      assert.equal(await world.b.inbox.complete('b1', 'b'), true);
+    });
+
+    it('leaves a live instance\'s work with it until its lease runs out', async () => {
+      await world.a.instances.beat('a', later(1_500));
+      assert.deepEqual(await world.b.inbox.claim({ owner: 'b', at: later(2_000), ...lease, staleOwnersBefore: later(1_000) }), []);
+      assert.deepEqual((await world.b.inbox.claim({ owner: 'b', at: later(30_000), ...lease, staleOwnersBefore: later(1_000) })).map((c) => c.key), ['b1']);
+    });
+
+    it('keeps the lease rule for an owner that never beat, or that stopped cleanly', async () => {
+      await world.a.instances.beat('a', T0);
+      await world.a.instances.gone('a');
+      assert.deepEqual(await world.b.instances.stale(later(60_000)), []);
+      assert.deepEqual(await world.b.inbox.claim({ owner: 'b', at: later(29_999), ...lease, staleOwnersBefore: later(10_000) }), []);
+      assert.deepEqual((await world.b.inbox.claim({ owner: 'b', at: later(30_000), ...lease, staleOwnersBefore: later(10_000) })).map((c) => c.key), ['b1']);
+    });
+
+    it('hands one stale instance\'s items to only one of two claimants at the same moment', async () => {
+      for (let i = 2; i <= 8; i++) await world.a.inbox.putClaimed(`b${i}`, batch(`b${i}`, later(i).toISOString()), { owner: 'a', at: T0, leaseMs: 30_000 });
+      await world.a.instances.beat('a', T0);
+      const options = { at: later(2_000), ...lease, limit: 4, staleOwnersBefore: later(1_000) };
+      const [fromB, fromC] = await Promise.all([world.a.inbox.claim({ owner: 'b', ...options }), world.b.inbox.claim({ owner: 'c', ...options })]);
+      const keys = [...fromB, ...fromC].map((c) => c.key);
+      assert.equal(new Set(keys).size, keys.length, `overlap: ${keys.join(',')}`);
+      assert.equal(keys.length, 8);
+    });
+  });
+
   describe('storing work already claimed', () => {
     const lease = { leaseMs: 30_000, limit: 10 };
 
@@ -398,6 +530,55 @@ export function storeContractSuite(fixture: StoreFixture): void {
       );
       assert.equal((await world.b.installations.get('19:one'))?.status, 'installed');
       assert.equal(await world.b.outbox.get('p1'), undefined);
+    });
+  });
+
+  describe('transactions at the same time', () => {
+    it('applies concurrent transactions of both instances, each with what it returns', async () => {
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          (i % 2 ? world.a : world.b).transaction(async (tx) => {
+            await tx.chats.put(`19:c${i}`, chat(`19:c${i}`));
+            await tx.history.append(entry(`19:c${i}`, `e${i}`, T0.toISOString()));
+            return i;
+          }),
+        ),
+      );
+      assert.deepEqual(results, Array.from({ length: 20 }, (_, i) => i));
+      assert.equal((await world.a.chats.getMany(Array.from({ length: 20 }, (_, i) => `19:c${i}`))).size, 20);
+    });
+
+    it('rolls back only the transactions that fail, and hands each failure to its own caller', async () => {
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 10 }, (_, i) =>
+          world.a.transaction(async (tx) => {
+            await tx.chats.put(`19:c${i}`, chat(`19:c${i}`));
+            await tx.seen.add(`k${i}`, T0);
+            if (i % 3 === 1) throw new Error(`unit ${i} failed`);
+            return i;
+          }),
+        ),
+      );
+      outcomes.forEach((outcome, i) => {
+        if (i % 3 === 1) assert.equal(outcome.status === 'rejected' && (outcome.reason as Error).message, `unit ${i} failed`);
+        else assert.deepEqual(outcome, { status: 'fulfilled', value: i });
+      });
+      const stored = await world.b.chats.getMany(Array.from({ length: 10 }, (_, i) => `19:c${i}`));
+      assert.deepEqual([...stored.keys()].sort(), ['19:c0', '19:c2', '19:c3', '19:c5', '19:c6', '19:c8', '19:c9']);
+      assert.equal(await world.b.seen.has('k1'), false);
+      assert.equal(await world.b.seen.add('k1', T0), true, 'nothing of a failed transaction remains');
+    });
+
+    it('runs the store\'s own read-modify-writes inside a transaction as part of it', async () => {
+      await world.a.inbox.put('b1', batch('b1', T0.toISOString()));
+      const outcome = await world.a.transaction(async (tx) => {
+        const claimed = await tx.inbox.claim({ owner: 'a', at: T0, leaseMs: 30_000, limit: 10 });
+        const updated = await tx.chats.update('19:one', (current) => current ?? chat('19:one'));
+        await tx.inbox.update('b1', (current) => current && { ...current, done: [0] });
+        return { claimed: claimed.map((c) => c.key), topic: updated?.chatId, done: (await tx.inbox.get('b1'))?.done };
+      });
+      assert.deepEqual(outcome, { claimed: ['b1'], topic: '19:one', done: [0] });
+      assert.equal(await world.b.inbox.complete('b1', 'a'), true);
     });
   });
 

@@ -23,7 +23,7 @@ export interface CrashableStore {
   crash(): void;
 }
 
-const MUTATIONS = new Set(['put', 'delete', 'update', 'append', 'add', 'prune', 'claim', 'putClaimed', 'extend', 'release', 'complete']);
+const MUTATIONS = new Set(['put', 'putMany', 'delete', 'update', 'append', 'appendMany', 'add', 'prune', 'claim', 'putClaimed', 'extend', 'release', 'complete', 'beat', 'gone']);
 
 // Captured at load so sinon fake timers do not freeze the store.
 const defer: (fn: () => void) => void = globalThis.setImmediate.bind(globalThis);
@@ -69,6 +69,7 @@ export function crashable(inner: Store): CrashableStore {
     changeLogs: wrap('changeLogs', source.changeLogs),
     history: wrap('history', source.history),
     seen: wrap('seen', source.seen),
+    instances: wrap('instances', source.instances),
   });
   control.store = {
     ...data(inner),

@@ -177,4 +177,88 @@ describe('notification inbox: leases, heartbeat and takeover', () => {
     assert.deepEqual(pipeline.runs.map((r) => r.id), ['early', 'middle', 'late']);
     assert.equal(b.metrics.snapshot().takenOver, 3);
   });
+
+  describe('instances that beat', () => {
+    const HEARTBEAT = 2_000;
+    const beating = (instanceId: string) => {
+      const timers = new ManualTimers();
+      const metrics = new NotificationMetrics();
+      const processor = new InboxProcessor({
+        store, instanceId, pipeline, metrics, clock: () => now, log: silentLogger(), timers,
+        lease: { leaseMs: LEASE_MS, heartbeatMs: HEARTBEAT, takeoverEveryMs: HEARTBEAT },
+      });
+      return { processor, timers, metrics };
+    };
+    /** Their heartbeat timers fire (living instances): they beat, and look for abandoned batches. */
+    const beat = async (...instances: Array<ReturnType<typeof beating>>) => {
+      for (const { processor, timers } of instances) {
+        timers.fire(HEARTBEAT);
+        await processor.heartbeat();
+        await processor.takeOver();
+      }
+    };
+
+    /** a and b started; a accepted a batch and is processing it (held). */
+    const bothStartedAHolding = async () => {
+      pipeline.holdAfter = 0;
+      const a = beating('a');
+      const b = beating('b');
+      await a.processor.start();
+      await b.processor.start();
+      const batch = await a.processor.accept('notifications', inboxBody(1), 1);
+      await pipeline.whenHeld();
+      return { a, b, batch };
+    };
+
+    it('takes over the batches of an instance dropped without stopping once it missed three beats, long before its lease runs out', async () => {
+      const { a, b, batch } = await bothStartedAHolding();
+      // a is dropped here: its timers never fire again. b beats and looks every heartbeat.
+      for (let beats = 1; beats <= 3; beats++) {
+        advance(HEARTBEAT);
+        await beat(b);
+        assert.equal(b.metrics.snapshot().takenOver, 0, `a is not stale after ${beats} missed beats`);
+      }
+      advance(1);
+      pipeline.holdAfter = null;
+      await b.processor.takeOver();
+      await b.processor.idle();
+      assert.equal(b.metrics.snapshot().takenOver, 1, `taken over ${3 * HEARTBEAT + 1} ms after a's last beat; its lease runs ${LEASE_MS} ms`);
+      assert.equal(pipeline.handled.get(`${batch.id}#0`), 1);
+      assert.equal(await stored(batch), undefined);
+      // What a dropped instance would have done next does not matter; let its held run end.
+      pipeline.releaseAll();
+      await a.processor.idle();
+    });
+
+    it('leaves the batches of an instance that keeps beating with it, however long they take', async () => {
+      const { a, b, batch } = await bothStartedAHolding();
+      for (let beats = 0; beats < 30; beats++) {
+        advance(HEARTBEAT);
+        await beat(a, b);
+      }
+      assert.equal(b.metrics.snapshot().takenOver, 0);
+      pipeline.releaseAll();
+      await a.processor.idle();
+      assert.equal(await stored(batch), undefined);
+      await Promise.all([a.processor.stop(), b.processor.stop()]);
+    });
+
+    it('forgets an instance that stopped cleanly', async () => {
+      const a = beating('a');
+      await a.processor.start();
+      advance(60_000);
+      assert.deepEqual(await store.instances.stale(now), ['a']);
+      await a.processor.stop();
+      assert.deepEqual(await store.instances.stale(now), []);
+    });
+
+    it('beats and looks for abandoned batches every 2 s by default on a store several instances share', async () => {
+      const timers = new ManualTimers();
+      const shared = { inbox: store.inbox, instances: store.instances, kind: 'postgres' as const };
+      const processor = new InboxProcessor({ store: shared, instanceId: 'a', pipeline, metrics: new NotificationMetrics(), clock: () => now, log: silentLogger(), timers });
+      await processor.start();
+      assert.deepEqual(timers.periods, [2_000, 2_000]);
+      await processor.stop();
+    });
+  });
 });
