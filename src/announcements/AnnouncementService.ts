@@ -231,7 +231,7 @@ export class AnnouncementService {
     const installed = (await this.deps.registry.get(chatId, tx))?.status === 'installed';
     const announced = state && installed ? selectAnnounced(netChanges(changes), state.settings) : null;
     const lines = announced ? summaryLines(announced, messagesFor(state?.settings.language)) : [];
-    for (const change of changes) await tx.history.append(historyEntry(chatId, change));
+    if (changes.length > 0) await tx.history.appendMany(changes.map((change) => historyEntry(chatId, change)));
     if (state) await tx.chats.put(chatId, rememberNames(state, changes));
     if (closeWindow) await this.window.close(chatId, unit);
     if (lines.length > 0) await this.deps.queue.enqueue(chatId, buildAnnouncementActivity(lines, state && announced ? joinWelcome(state.settings, announced.joined) : undefined), unit);

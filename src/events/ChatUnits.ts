@@ -41,7 +41,7 @@ export class ChangeHandlerError extends HeraldError {
 }
 
 export interface ChatUnitsDeps {
-  store: Pick<Store, 'locks' | 'transaction'>;
+  store: Pick<Store, 'lockedTransaction'>;
   events: Pick<HeraldEvents, 'emit'>;
   log: Logger;
 }
@@ -61,30 +61,29 @@ export class ChatUnits {
    * Resolves with the changes handed on once they are stored.
    * @throws ChangeHandlerError when a handler failed (nothing was stored; the caller may try again).
    */
-  apply(unit: ChatUnit): Promise<ChangeEvent[]> {
+  async apply(unit: ChatUnit): Promise<ChangeEvent[]> {
     const { store, events, log } = this.deps;
-    return this.prepared(unit).then(() => store.locks.run(chatLockKey(unit.chatId), async () => {
-      let after: Array<() => void> = [];
-      const handedOn = await store.transaction(async (tx) => {
-        // A transaction retried by the engine runs this again from the start.
-        after = [];
-        const fresh = unit.ledger ? await unit.ledger.admit(tx) : unit.changes;
-        if (fresh.length > 0) {
-          const handled = await events.emit('changes', { chatId: unit.chatId, tenantId: unit.tenantId, changes: fresh, tx, afterCommit: (fn) => void after.push(fn) });
-          if (!handled) throw new ChangeHandlerError(unit.chatId);
-        }
-        await unit.ledger?.record(tx);
-        return fresh;
-      });
-      for (const fn of after) {
-        try {
-          fn();
-        } catch (error) {
-          log.error({ err: error, chatId: unit.chatId }, 'work after storing a chat\'s changes failed');
-        }
+    await this.prepared(unit);
+    let after: Array<() => void> = [];
+    const handedOn = await store.lockedTransaction(chatLockKey(unit.chatId), async (tx) => {
+      // A transaction retried by the engine runs this again from the start.
+      after = [];
+      const fresh = unit.ledger ? await unit.ledger.admit(tx) : unit.changes;
+      if (fresh.length > 0) {
+        const handled = await events.emit('changes', { chatId: unit.chatId, tenantId: unit.tenantId, changes: fresh, tx, afterCommit: (fn) => void after.push(fn) });
+        if (!handled) throw new ChangeHandlerError(unit.chatId);
       }
-      return handedOn;
-    }));
+      await unit.ledger?.record(tx);
+      return fresh;
+    });
+    for (const fn of after) {
+      try {
+        fn();
+      } catch (error) {
+        log.error({ err: error, chatId: unit.chatId }, "work after storing a chat's changes failed");
+      }
+    }
+    return handedOn;
   }
 
   /** Lets handlers look things up first, holding nothing: a failure there only costs the unit a lookup later. */

@@ -30,6 +30,12 @@ export interface Store extends StoreData {
    * wait for the transaction to end). Take key locks outside it, never inside.
    */
   transaction<T>(fn: (tx: StoreData) => Promise<T>): Promise<T>;
+  /**
+   * `transaction`, holding `key`'s lock (the one `locks.run` takes) for the whole of it: a chat's unit
+   * of work. On PostgreSQL the lock is taken inside the transaction, on its connection, in the same round
+   * trip as the transaction's first statement would have been, instead of on a connection of its own.
+   */
+  lockedTransaction<T>(key: string, fn: (tx: StoreData) => Promise<T>): Promise<T>;
   /** Reachability, writability and schema version, for `/healthz`. Never rejects. */
   health(): Promise<StoreHealth>;
   /** Resolves when everything written so far is durable. */

@@ -68,12 +68,10 @@ export class DedupeRound {
   private constructor() {}
 
   /** Reads the logs of the resources about to be decided (through the unit's transaction). */
-  static async open(logs: Pick<ChangeLogs, 'get'>, keys: Iterable<string>): Promise<DedupeRound> {
+  static async open(logs: Pick<ChangeLogs, 'getMany'>, keys: Iterable<string>): Promise<DedupeRound> {
     const round = new DedupeRound();
-    for (const key of new Set(keys)) {
-      const log = await logs.get(key);
-      if (log) round.logs.set(key, log);
-    }
+    // One query for all of them, however many resources the unit's changes touch.
+    for (const [key, log] of await logs.getMany([...new Set(keys)])) round.logs.set(key, log);
     return round;
   }
 
@@ -110,8 +108,9 @@ export class DedupeRound {
   }
 
   /** Writes the logs this round changed (through the same transaction). */
-  async save(logs: Pick<ChangeLogs, 'put'>): Promise<void> {
-    for (const key of this.changed) await logs.put(key, this.logs.get(key) as ResourceChangeLog);
+  async save(logs: Pick<ChangeLogs, 'putMany'>): Promise<void> {
+    if (this.changed.size === 0) return;
+    await logs.putMany([...this.changed].map((key) => [key, this.logs.get(key) as ResourceChangeLog] as const));
     this.changed.clear();
   }
 }

@@ -41,10 +41,12 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   }
   // Key locks hold a connection each while their task runs: a pool apart, so holders never starve the work.
   const lockConnection = new PgConnection({ ...options, maxConnections: options.lockConnections ?? 20, applicationName: `${options.applicationName ?? 'herald'}-locks` });
+  const locks = pgKeyLocks(lockConnection, { log: options.log });
   const store = sqlStore({
     db,
     dialect,
-    locks: pgKeyLocks(lockConnection, { log: options.log }),
+    locks,
+    lockedTransaction: (key, fn) => locks.inTransaction(db, key, (trx) => fn({ db: trx, dialect })),
     sharesCertificates: true,
     health: async () => {
       try {

@@ -1,4 +1,6 @@
+import { sql, type Kysely } from 'kysely';
 import type pg from 'pg';
+import type { Tables } from '../schema/tables.js';
 import type { Logger } from 'pino';
 import { KeyedQueue } from '../../kernel/KeyedQueue.js';
 import type { KeyLocks } from '../Store.js';
@@ -18,11 +20,28 @@ export interface PgKeyLocksOptions {
  * Callers in one instance queue in memory first, so each key costs at most one connection here.
  * https://www.postgresql.org/docs/current/explicit-locking.html#ADVISORY-LOCKS
  */
-export function pgKeyLocks(db: PgConnection, options: PgKeyLocksOptions = {}): KeyLocks {
+export interface PgKeyLocks extends KeyLocks {
+  /**
+   * Runs `fn` in a transaction of `queries` that first takes the key's lock (the same lock `run` takes),
+   * so the lock costs no connection of its own and no round trips of its own.
+   */
+  inTransaction<T>(queries: Kysely<Tables>, key: string, fn: (trx: Kysely<Tables>) => Promise<T>): Promise<T>;
+}
+
+export function pgKeyLocks(db: PgConnection, options: PgKeyLocksOptions = {}): PgKeyLocks {
+  // Callers of one instance queue here first, whichever way they lock: one waiter per key holds a connection.
   const local = new KeyedQueue();
   const waitMs = Math.max(1, Math.round(options.waitMs ?? 60_000));
   return {
     run: (key, task) => local.run(key, () => holding(db, key, waitMs, task, options.log)),
+    inTransaction: (queries, key, fn) =>
+      local.run(key, () =>
+        queries.transaction().execute(async (trx) => {
+          // is_local: the timeout ends with the transaction, as the lock does.
+          await sql`SELECT set_config('lock_timeout', ${String(waitMs)}, true), pg_advisory_xact_lock(hashtextextended(${key}, 2))`.execute(trx);
+          return fn(trx);
+        }),
+      ),
   };
 }
 

@@ -601,6 +601,34 @@ export function storeContractSuite(fixture: StoreFixture): void {
       assert.equal(log[2]?.replace(' in', ''), log[3]?.replace(' out', ''));
     });
 
+    it('holds the key for the whole of a locked transaction, against locks.run and other locked transactions, on any instance', async () => {
+      const log: string[] = [];
+      const inTransaction = (store: Store, name: string) =>
+        store.lockedTransaction('chat:locked', async (tx) => {
+          log.push(`${name} in`);
+          await tx.seen.add(`locked-${name}`, new Date());
+          await new Promise((resolve) => setTimeout(resolve, 30));
+          log.push(`${name} out`);
+          return name;
+        });
+      const results = await Promise.all([inTransaction(world.a, 'a'), holdAndRecord(world.b, 'chat:locked', 'b', log), inTransaction(world.b, 'c')]);
+      assert.deepEqual(results, ['a', 'b', 'c']);
+      for (let i = 0; i < log.length; i += 2) assert.equal(log[i]?.replace(' in', ''), log[i + 1]?.replace(' out', ''), `never two inside: ${log.join(', ')}`);
+      assert.equal(await world.a.seen.has('locked-c'), true);
+    });
+
+    it('applies none of a locked transaction\'s writes when it fails, and frees the key', async () => {
+      await assert.rejects(
+        world.a.lockedTransaction('chat:locked-fail', async (tx) => {
+          await tx.seen.add('locked-fail', new Date());
+          throw new Error('refused');
+        }),
+        /refused/,
+      );
+      assert.equal(await world.b.seen.has('locked-fail'), false);
+      assert.equal(await world.b.lockedTransaction('chat:locked-fail', async () => 'free'), 'free');
+    });
+
     it('runs different keys at the same time', async () => {
       // Each holder stays inside until the other is inside too: were the keys exclusive of each other,
       // neither would ever see the other and the test would time out. No timing is assumed.

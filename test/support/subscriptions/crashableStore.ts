@@ -77,6 +77,7 @@ export function crashable(inner: Store): CrashableStore {
     locks: inner.locks,
     ...(inner.certificates ? { certificates: inner.certificates } : {}),
     transaction: (fn) => gate({ collection: 'store', op: 'transaction', key: '' }, () => inner.transaction((tx) => fn(data(tx)))),
+    lockedTransaction: (key, fn) => gate({ collection: 'store', op: 'transaction', key }, () => inner.lockedTransaction(key, (tx) => fn(data(tx)))),
     health: () => inner.health(),
     flush: () => (control.crashed ? Promise.resolve() : inner.flush()),
     close: () => (control.crashed ? Promise.resolve() : inner.close()),
