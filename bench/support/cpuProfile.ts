@@ -2,7 +2,7 @@
  * `node --cpu-prof` output (.cpuprofile, V8's JSON: a call tree of nodes, samples and the time between
  * them) summed by function: self time, the time a function itself was on the CPU, not its callees.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 
 interface ProfileNode {
@@ -52,6 +52,12 @@ export function selfTimes(profile: CpuProfile): { totalMs: number; top: SelfTime
 export async function summariseProfiles(dir: string, count = 15): Promise<string> {
   const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.cpuprofile')).sort();
   if (files.length === 0) return `no CPU profile in ${dir}`;
+  // BENCH_CPU_PROF_KEEP=<folder>: the profiles are copied there, to open in Chrome's DevTools.
+  const keep = process.env.BENCH_CPU_PROF_KEEP;
+  if (keep) {
+    await mkdir(keep, { recursive: true });
+    await Promise.all(files.map((file) => copyFile(join(dir, file), join(keep, file))));
+  }
   const parts: string[] = [];
   const summaries = await Promise.all(files.map(async (file) => ({ file, ...selfTimes(JSON.parse(await readFile(join(dir, file), 'utf8')) as CpuProfile) })));
   // The main thread first (most samples), then workers.

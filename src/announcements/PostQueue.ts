@@ -190,13 +190,16 @@ export class PostQueue {
   }
 
   /**
-   * While a chat's posts wait for Teams' limits (a later attempt is scheduled): how long until it may
-   * post again, at least PILE_UP_MS. Null when nothing of the chat waits (or it is being sent now).
+   * While a chat's posts wait for Teams' limits (a later attempt is scheduled) or for their turn: how
+   * long until it may post again, at least PILE_UP_MS. Null when nothing of the chat waits (or it is
+   * being sent now).
    */
   busyFor(chatId: string): number | null {
+    if (this.pending(chatId) === 0) return null;
     const next = this.nextAttemptAt(chatId);
-    if (this.pending(chatId) === 0 || next === null) return null;
-    return Math.max(PILE_UP_MS, next - this.deps.clock().getTime());
+    // Waiting for a wake-up (pacing) or for a turn among the chats being sent to.
+    if (next === null && !this.turns.has(chatId)) return null;
+    return Math.max(PILE_UP_MS, (next ?? 0) - this.deps.clock().getTime());
   }
 
   /** Resolves once no send is in flight (tests and benchmarks; scheduled retries do not count). */
