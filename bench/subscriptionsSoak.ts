@@ -31,6 +31,8 @@ export interface SubscriptionsSoakReport {
   duplicates: number;
   /** Stored subscriptions Graph does not have or that are past their renewal (under 12 h left; must be 0). */
   notAlive: number;
+  /** Each of those: what is stored, and what Graph says (or that it has no such subscription). */
+  notAliveDetail: string[];
   /** Subscriptions Graph created during the simulated days (after set-up): only what a restart or failure needed. */
   createdDuringRun: number;
   /** Graph calls during set-up (installs: creates, handshakes are Graph's, baselines). */
@@ -99,6 +101,10 @@ export async function runSubscriptionsSoak(options: SubscriptionsSoakOptions = {
     const liveById = new Map(live.map((s) => [s.id, s]));
     const stored = await h.stored();
     const now = Date.now();
+    const notAlive = stored.filter((r) => {
+      const sub = liveById.get(r.id);
+      return !sub || Date.parse(sub.expirationDateTime) - now < OVERDUE_MS;
+    });
     return {
       chats,
       tenants,
@@ -107,10 +113,12 @@ export async function runSubscriptionsSoak(options: SubscriptionsSoakOptions = {
       live: live.length,
       stored: stored.length,
       duplicates: [...byResource.values()].reduce((sum, n) => sum + n - 1, 0),
-      notAlive: stored.filter((r) => {
+      notAlive: notAlive.length,
+      notAliveDetail: notAlive.map((r) => {
         const sub = liveById.get(r.id);
-        return !sub || Date.parse(sub.expirationDateTime) - now < OVERDUE_MS;
-      }).length,
+        const left = sub ? `${((Date.parse(sub.expirationDateTime) - now) / 3_600_000).toFixed(1)} h left in Graph` : 'not in Graph';
+        return `${r.id} (${r.kind}, chat ${r.chatId ?? 'tenant-wide'}): ${left}, stored expiry ${r.expirationDateTime}`;
+      }),
       createdDuringRun: run.calls.createSubscription ?? 0,
       setup,
       run,
@@ -138,6 +146,7 @@ export function formatSoakReport(r: SubscriptionsSoakReport): string {
   return [
     `Subscription soak: ${r.chats} chats in ${r.tenants} tenants, ${r.days} simulated days (fake clock), restart midway`,
     `  end state: ${r.live}/${r.expected} live, ${r.stored} stored, ${r.duplicates} duplicates, ${r.notAlive} not alive; ${r.createdDuringRun} created after set-up`,
+    ...r.notAliveDetail.map((line) => `    not alive: ${line}`),
     `  set-up Graph calls: ${r.setup.total} (${calls(r.setup)})`,
     `  Graph calls over ${r.days} days: ${r.run.total} (${calls(r.run)}), ${r.run.retries} retries`,
     `  per chat per day: ${r.perChatPerDay.renewals} renewals, ${r.perChatPerDay.graphCalls} Graph calls in all`,
