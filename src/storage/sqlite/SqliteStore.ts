@@ -55,6 +55,8 @@ export async function openSqliteStore(dataDir: string, options: SqliteStoreOptio
     await takeExclusively(connection, dataDir, path);
     connection.pragma('synchronous = FULL');
     connection.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    // Savepoints (each unit of a group commit has one) journal in memory, not in temporary files on disk.
+    connection.pragma('temp_store = MEMORY');
   } catch (error) {
     connection.close();
     throw error;
