@@ -66,7 +66,16 @@ describe('companion tab in the reader’s language', function () {
     await tab.waitForSelector('#history-list li .what', { state: 'visible' });
     // And laid out with the page's style: an entry's source and detail lines are blocks of their own.
     await tab.waitForFunction(() => Array.from(document.querySelectorAll('#history-list .detail, #history-list .source')).every((e) => getComputedStyle(e).display === 'block'));
-    return tab.locator('#history-list li .what').allInnerTexts();
+    // Each entry's parts one per line, read from the DOM: innerText's line breaks depend on a layout the
+    // list may be redrawing right now (the language switch renders it again).
+    return tab.evaluate(() =>
+      Array.from(document.querySelectorAll('#history-list li .what')).map((what) =>
+        Array.from(what.childNodes)
+          .map((node) => node.textContent?.trim() ?? '')
+          .filter(Boolean)
+          .join('\n'),
+      ),
+    );
   }
 
   const openTab = async (locale = 'en-US'): Promise<{ page: Page; tab: Frame }> => host.open(world.ada, { locale });
