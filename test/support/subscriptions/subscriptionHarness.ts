@@ -90,6 +90,9 @@ async function freePort(): Promise<number> {
 }
 
 
+// Captured at load: tests that fake timers (sinon) must not stop the harness from waiting in real time.
+const realSetTimeout = globalThis.setTimeout.bind(globalThis);
+
 export class SubscriptionHarness {
   herald!: HeraldApp;
   manager!: SubscriptionManager;
@@ -250,12 +253,17 @@ export class SubscriptionHarness {
 
   /** Waits until Herald's subscription work and the Graph double's deliveries have settled. */
   async idle(): Promise<void> {
-    for (let i = 0; i < 50; i++) {
+    // Until the manager's jobs are done, in real time: on a loaded machine a job (a reconcile's Graph
+    // reads) outlasts any fixed number of turns, and a fake clock moved on meanwhile misses renewals.
+    const deadline = performance.now() + 60_000;
+    for (;;) {
       await this.manager.whenIdle();
       await this.gw.whenIdle();
       await new Promise((resolve) => setImmediate(resolve));
       await this.manager.whenIdle();
       if ((await this.manager.health()).runningJobs === 0) return;
+      if (performance.now() > deadline) throw new Error('the subscription manager still had jobs running after 60 s');
+      await new Promise((resolve) => realSetTimeout(resolve, 5));
     }
   }
 
