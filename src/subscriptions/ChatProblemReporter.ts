@@ -24,6 +24,13 @@ export class ChatProblemReporter {
 
   async report(chatId: string, tenantId: string, error: GraphFailure): Promise<void> {
     const { store, clock, log } = this.deps;
+    // Herald was removed from the chat while a call for it was under way: the refusal is the removal
+    // itself (its consent went with it), not a problem to record or explain.
+    const installation = await store.installations.get(chatId);
+    if (installation && installation.status !== 'installed') {
+      log.info({ chatId, tenantId, status: installation.status }, 'Graph refused access for a chat Herald has been removed from; nothing to report');
+      return;
+    }
     const fresh = accessProblemFor(error, clock());
     let isNew = false;
     let announce = false;
