@@ -106,7 +106,8 @@ export async function wireNotifications(host: ModuleHost, input: NotificationMod
     await prune();
     pruneTimer = setInterval(() => void prune(), PRUNE_EVERY_MS);
     pruneTimer.unref?.();
-    unwrapPool.warm();
+    // The unwrap workers start with the first encrypted notification (a boot of some tens of ms, once),
+    // not here: a Herald that never receives one (or whose start fails after this point) runs no threads.
     await processor.start();
   });
   host.onStop(async () => {
