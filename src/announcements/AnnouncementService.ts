@@ -17,8 +17,9 @@ import { settingsLine, summaryLines } from './formatSummary.js';
 import { messagesFor } from '../i18n/Messages.js';
 import { KeyedQueue } from '../kernel/KeyedQueue.js';
 import { netChanges, selectAnnounced } from './netChanges.js';
-import { announceLockKey, type PostQueue, type PostTargets, type StoreUnit } from './PostQueue.js';
+import { type PostQueue, type PostTargets, type StoreUnit } from './PostQueue.js';
 import { SummaryWindow } from './SummaryWindow.js';
+import { chatLockKey } from '../events/ChatUnits.js';
 import { completedByOtherSource, notRecordedSince } from './reportedChanges.js';
 import type { Timers } from '../kernel/timers.js';
 
@@ -171,10 +172,10 @@ export class AnnouncementService {
    * Runs one chat's work alone: in this instance (`serial`, which `idle` waits for) and across every
    * instance on the store (the chat's key lock), so state read inside is current and a change two
    * instances both heard of is applied once. The key is apart from the subscription manager's
-   * `chat:` locks; the post queue sends under this same key (see `announceLockKey`).
+   * `chat:` locks; the post queue sends under this same key (see `chatLockKey`).
    */
   private exclusive<T>(chatId: string, task: () => Promise<T>): Promise<T> {
-    return this.serial.run(chatId, () => this.deps.store.locks.run(announceLockKey(chatId), task));
+    return this.serial.run(chatId, () => this.deps.store.locks.run(chatLockKey(chatId), task));
   }
 
   private track(work: Promise<unknown>): void {

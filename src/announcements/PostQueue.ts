@@ -49,10 +49,6 @@ export interface PostQueueDeps {
  */
 export const PILE_UP_MS = 1_000;
 
-export function announceLockKey(chatId: string): string {
-  return chatLockKey(chatId);
-}
-
 /** A chat's unit of work as a writer sees it: its transaction, and what runs once that has committed. */
 export type StoreUnit = Pick<ChatChangesEvent, 'tx' | 'afterCommit'>;
 
@@ -173,7 +169,7 @@ export class PostQueue {
 
   /** Forgets every queued post of a chat (Herald was removed from it). */
   async dropChat(chatId: string): Promise<number> {
-    return this.deps.store.locks.run(announceLockKey(chatId), () => this.dropChatLocked(chatId));
+    return this.deps.store.locks.run(chatLockKey(chatId), () => this.dropChatLocked(chatId));
   }
 
   /** Posts waiting, as this instance last saw the outbox (all chats when `chatId` is absent). */
@@ -295,7 +291,7 @@ export class PostQueue {
   }
 
   private async step(chatId: string): Promise<StepOutcome> {
-    const result = await this.deps.store.locks.run(announceLockKey(chatId), () => this.stepLocked(chatId));
+    const result = await this.deps.store.locks.run(chatLockKey(chatId), () => this.stepLocked(chatId));
     // Told after the lock is released: the registry's `uninstalled` event runs work under the same lock.
     if (result.uninstalled !== undefined) await this.deps.registry.markUninstalled(chatId, result.uninstalled);
     return result.outcome;
